@@ -1,0 +1,41 @@
+"""The audit log: one call records one thing that happened."""
+from __future__ import annotations
+
+from typing import Any
+
+from app.extensions import db
+from app.models import AuditLog
+
+# Keys whose values never reach the log, whatever a caller passes.
+_REDACT = {"password", "password_hash", "token", "secret", "id_number", "national_id",
+           "tax_id", "identification"}
+
+
+def redact(details: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for key, value in details.items():
+        if any(word in key.lower() for word in _REDACT):
+            clean[key] = "[redacted]"
+        elif isinstance(value, dict):
+            clean[key] = redact(value)
+        else:
+            clean[key] = value
+    return clean
+
+
+def record(action: str, *, user=None, actor: str | None = None, ip: str | None = None,
+           subject_type: str | None = None, subject_id: int | None = None,
+           details: dict[str, Any] | None = None, summary: str = "") -> AuditLog:
+    """Add an audit entry to the session; the caller's commit stores it."""
+    entry = AuditLog(
+        action=action,
+        user_id=getattr(user, "id", None),
+        actor=actor or getattr(user, "email", "") or "",
+        ip=ip,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        details=redact(details or {}),
+        summary=summary[:2000],
+    )
+    db.session.add(entry)
+    return entry

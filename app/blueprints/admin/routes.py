@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+
+from app import audit
+from app.blueprints.admin import bp
+from app.blueprints.admin.forms import UserForm
+from app.extensions import db
+from app.models import AuditLog, User
+from app.pagination import paginate
+from app.permissions import requires
+from app.web import no_store, render
+
+
+@bp.route("/")
+@requires("admin.users")
+def index():
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users")
+@requires("admin.users")
+def users():
+    query = db.select(User).order_by(User.email)
+    q = request.args.get("q", "").strip()
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(db.or_(db.func.lower(User.email).like(like),
+                                   db.func.lower(User.name).like(like)))
+    page = paginate(query, per_page=25)
+    return no_store(render("admin/users.html", "results", page=page, q=q))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@requires("admin.users")
+def user_new():
+    form = UserForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        if db.session.execute(db.select(User.id).filter_by(email=email)).first():
+            form.email.errors.append("A user with this email already exists.")
+        elif not form.password.data:
+            form.password.errors.append("Set a first password (at least 10 characters).")
+        else:
+            user = User(email=email, name=form.name.data or "", role=form.role.data,
+                        active=form.active.data)
+            user.set_password(form.password.data)
+            db.session.add(user)
+            db.session.flush()
+            audit.record("user.created", user=current_user, ip=request.remote_addr,
+                         subject_type="user", subject_id=user.id,
+                         details={"email": email, "role": user.role})
+            db.session.commit()
+            flash(f"{email} can now log in as {user.role}.", "success")
+            return redirect(url_for("admin.users"), code=303)
+    return render("admin/user_form.html", form=form, user=None,
+                  status=422 if form.errors else 200)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@requires("admin.users")
+def user_edit(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserForm(obj=user)
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        clash = db.session.execute(
+            db.select(User.id).where(User.email == email, User.id != user.id)).first()
+        if clash:
+            form.email.errors.append("A user with this email already exists.")
+        elif user.id == current_user.id and (form.role.data != "admin" or not form.active.data):
+            form.role.errors.append("You can't remove your own admin access.")
+        else:
+            changes = {f: [getattr(user, f), getattr(form, f).data]
+                       for f in ("email", "name", "role", "active")
+                       if getattr(user, f) != getattr(form, f).data}
+            user.email, user.name = email, form.name.data or ""
+            user.role, user.active = form.role.data, form.active.data
+            if form.password.data:
+                user.set_password(form.password.data)
+                changes["password"] = "changed"
+            elif changes.get("role") or changes.get("active"):
+                user.rotate_session_token()  # new rights take effect at once
+            audit.record("user.updated", user=current_user, ip=request.remote_addr,
+                         subject_type="user", subject_id=user.id, details=changes)
+            db.session.commit()
+            flash(f"Saved {user.email}.", "success")
+            return redirect(url_for("admin.users"), code=303)
+    return render("admin/user_form.html", form=form, user=user,
+                  status=422 if form.errors else 200)
+
+
+@bp.route("/audit")
+@requires("admin.audit")
+def audit_log():
+    query = db.select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    user_id = request.args.get("user", type=int)
+    action = request.args.get("action", "").strip()
+    subject = request.args.get("subject", "").strip()
+    if user_id:
+        query = query.where(AuditLog.user_id == user_id)
+    if action:
+        query = query.where(AuditLog.action.like(f"{action}%"))
+    if subject and ":" in subject:
+        kind, _, ident = subject.partition(":")
+        if ident.isdigit():
+            query = query.where(AuditLog.subject_type == kind,
+                                AuditLog.subject_id == int(ident))
+    page = paginate(query, per_page=50)
+    staff = db.session.scalars(db.select(User).order_by(User.email)).all()
+    return no_store(render("admin/audit.html", "results", page=page, staff=staff,
+                           user_id=user_id, action=action, subject=subject))
+
+
+@bp.route("/mailbox")
+@requires("admin.mailbox")
+def mailbox():
+    from app.dev.mailbox import list_messages
+
+    sink = current_app.config.get("MAIL_SINK_DIR")
+    if not sink:
+        abort(404)
+    page_no = max(request.args.get("page", 1, type=int), 1)
+    messages, total = list_messages(sink, page=page_no, per_page=25)
+    return no_store(render("admin/mailbox.html", "results", messages=messages,
+                           total=total, page_no=page_no, per_page=25))
+
+
+@bp.route("/mailbox/<name>")
+@requires("admin.mailbox")
+def mailbox_message(name: str):
+    from app.dev.mailbox import read_message
+
+    sink = current_app.config.get("MAIL_SINK_DIR")
+    message = read_message(sink, name) if sink else None
+    if message is None:
+        abort(404)
+    return no_store(render("admin/mailbox_message.html", message=message))

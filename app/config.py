@@ -1,0 +1,107 @@
+"""Settings, read from the environment (and `.env`) once, when the app is created."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+class Config:
+    """Defaults for a laptop; every value can be overridden from the environment."""
+
+    ENV_NAME = "development"
+    TESTING = False
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI = ""
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL: str | None = None
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_TIMEOUT = 15
+    MAIL_DEFAULT_SENDER = "Clientele <billing@clientele.localhost>"
+    MAIL_SINK_DIR: str | None = None
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    BOUNCE_DOMAIN = "bounces.clientele.localhost"
+    ENCRYPTION_KEYS: list[str] = []
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_SSL_STRICT = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    LOGIN_LIMIT_PER_IP = "30 per 15 minutes"
+    LOG_FORMAT = "text"
+    PASSWORD_MIN_LENGTH = 10
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> dict:
+        """Build the settings dict from environment variables."""
+        env = dict(os.environ if env is None else env)
+        instance = Path(env.get("CLIENTELE_INSTANCE", INSTANCE_DIR))
+        settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        settings["INSTANCE_PATH"] = str(instance)
+        settings["ENV_NAME"] = env.get("CLIENTELE_ENV", cls.ENV_NAME)
+        settings["SECRET_KEY"] = env.get("SECRET_KEY") or None
+        settings["SQLALCHEMY_DATABASE_URI"] = _database_url(
+            env.get("DATABASE_URL"), instance
+        )
+        settings["REDIS_URL"] = env.get("REDIS_URL") or None
+        settings["MAIL_SERVER"] = env.get("MAIL_SERVER") or None
+        settings["MAIL_PORT"] = _int(env.get("MAIL_PORT"), cls.MAIL_PORT)
+        settings["MAIL_USERNAME"] = env.get("MAIL_USERNAME") or None
+        settings["MAIL_PASSWORD"] = env.get("MAIL_PASSWORD") or None
+        settings["MAIL_USE_TLS"] = _bool(env.get("MAIL_USE_TLS"))
+        settings["MAIL_USE_SSL"] = _bool(env.get("MAIL_USE_SSL"))
+        settings["MAIL_TIMEOUT"] = _int(env.get("MAIL_TIMEOUT"), cls.MAIL_TIMEOUT)
+        settings["MAIL_DEFAULT_SENDER"] = env.get(
+            "MAIL_DEFAULT_SENDER", cls.MAIL_DEFAULT_SENDER
+        )
+        settings["MAIL_SINK_DIR"] = env.get("MAIL_SINK_DIR") or None
+        settings["PUBLIC_BASE_URL"] = env.get(
+            "PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL
+        ).rstrip("/")
+        settings["BOUNCE_DOMAIN"] = env.get("BOUNCE_DOMAIN", cls.BOUNCE_DOMAIN)
+        settings["ENCRYPTION_KEYS"] = [
+            k.strip() for k in env.get("ENCRYPTION_KEYS", "").split(",") if k.strip()
+        ]
+        settings["LOG_FORMAT"] = env.get("LOG_FORMAT", cls.LOG_FORMAT)
+        secure = settings["PUBLIC_BASE_URL"].startswith("https://")
+        settings["SESSION_COOKIE_SECURE"] = secure
+        settings["REMEMBER_COOKIE_SECURE"] = secure
+        return settings
+
+
+def _database_url(url: str | None, instance: Path) -> str:
+    if not url:
+        return f"sqlite:///{instance / 'clientele.db'}"
+    # Heroku-style URLs; SQLAlchemy wants the driver spelled out.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url

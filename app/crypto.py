@@ -1,0 +1,62 @@
+"""Field encryption at rest: MultiFernet keyed from ENCRYPTION_KEYS (first key encrypts).
+
+Keys rotate by putting a new key first, running `flask keys rotate`, then dropping the
+old key.
+"""
+from __future__ import annotations
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from flask import current_app
+from sqlalchemy import Text, TypeDecorator
+
+
+def make_fernet(keys: list[str]) -> MultiFernet:
+    if not keys:
+        raise RuntimeError("ENCRYPTION_KEYS is empty")
+    return MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in keys])
+
+
+def fernet() -> MultiFernet:
+    app = current_app._get_current_object()
+    cached = app.extensions.get("fernet")
+    if cached is None:
+        cached = app.extensions["fernet"] = make_fernet(app.config["ENCRYPTION_KEYS"])
+    return cached
+
+
+def encrypt(value: str) -> str:
+    return fernet().encrypt(value.encode("utf-8")).decode("ascii")
+
+
+def decrypt(token: str) -> str:
+    try:
+        return fernet().decrypt(token.encode("ascii")).decode("utf-8")
+    except InvalidToken as exc:
+        raise RuntimeError("a stored value can't be decrypted with the configured "
+                           "ENCRYPTION_KEYS (was a key removed too early?)") from exc
+
+
+def rotate(token: str) -> str:
+    """Re-encrypt `token` under the first (newest) key."""
+    return fernet().rotate(token.encode("ascii")).decode("ascii")
+
+
+class EncryptedString(TypeDecorator):
+    """A string column whose value is stored as a Fernet token."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else encrypt(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else decrypt(value)
+
+
+def mask(value: str | None, visible: int = 4) -> str:
+    """`•••• 1234`: all but the last `visible` characters hidden."""
+    if not value:
+        return ""
+    tail = value[-visible:] if len(value) > visible else ""
+    return "•••• " + tail

@@ -1,0 +1,18 @@
+"""Realistic demo data for `flask demo seed`."""
+from __future__ import annotations
+
+from app.extensions import db
+from app.models import User
+
+
+def seed_demo(demo_users) -> dict[str, int]:
+    created = 0
+    for email, name, role, password in demo_users:
+        if db.session.execute(db.select(User.id).filter_by(email=email)).first():
+            continue
+        user = User(email=email, name=name, role=role)
+        user.set_password(password)
+        db.session.add(user)
+        created += 1
+    db.session.flush()
+    return {"users": created}

@@ -1,0 +1,1 @@
+"""The embedded parts `make run` and the tests start: Redis-compatible server, mail sink."""

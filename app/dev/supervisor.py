@@ -1,0 +1,61 @@
+"""`make run`: start the embedded parts, the web server and the worker; stop them all."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from app.dev.embedded_redis import EmbeddedRedis, _die_with_parent
+
+
+def run_all(instance_path: str, host: str, port: int, env_file_redis: str | None,
+            mail_server: str | None) -> None:
+    env = dict(os.environ)
+    started: list = []
+    children: list[subprocess.Popen] = []
+    try:
+        if not env_file_redis:
+            sock = str(Path(instance_path) / "valkey.sock")
+            server = EmbeddedRedis(unix_socket=sock).start()
+            started.append(server)
+            env["REDIS_URL"] = server.url
+            click.echo(f"  redis    embedded valkey-server at {server.url}")
+        if not mail_server:
+            from app.dev.mailsink import start_sink
+
+            sink_dir = str(Path(instance_path) / "mailbox")
+            sink = start_sink(sink_dir, port=int(env.get("MAIL_SINK_PORT", "8025")))
+            started.append(sink)
+            env.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=str(sink.port),
+                       MAIL_SINK_DIR=sink_dir)
+            click.echo(f"  mail     local sink on 127.0.0.1:{sink.port} -> {sink_dir}")
+        env.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
+        flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+        children.append(subprocess.Popen(flask + ["worker"], env=env,
+                                         preexec_fn=_die_with_parent))
+        children.append(subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
+             "--workers", "2", "--threads", "4", "--access-logfile", "-", "wsgi:app"],
+            env=env, preexec_fn=_die_with_parent))
+        click.echo(f"\n  Clientele is running at http://{host}:{port}/  (Ctrl-C stops everything)\n")
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        click.echo("a process stopped; shutting down the rest", err=True)
+    except KeyboardInterrupt:
+        click.echo("\nstopping…")
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        for part in reversed(started):
+            part.stop()

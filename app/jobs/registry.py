@@ -1,0 +1,1 @@
+"""Import every module that defines jobs, so periodic ones register themselves."""

@@ -1,0 +1,81 @@
+"""The RQ worker, run inside the app, and the periodic jobs it schedules."""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import Flask
+from rq import SimpleWorker
+
+from app.queues import get_queue, get_redis
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    every_seconds: int
+    func: str  # dotted path, enqueued by name so the job is importable by any worker
+    queue: str = "default"
+
+
+# Filled by the modules that own each job (outbox sweep, bounce polling, backups).
+PERIODIC: list[PeriodicJob] = []
+
+
+def periodic(name: str, every_seconds: int, queue: str = "default") -> Callable:
+    """Register a function to run every `every_seconds`, once across all workers."""
+    def decorate(func: Callable) -> Callable:
+        PERIODIC.append(PeriodicJob(name, every_seconds,
+                                    f"{func.__module__}.{func.__qualname__}", queue))
+        return func
+    return decorate
+
+
+class AppWorker(SimpleWorker):
+    """Runs each job in a fresh app context (and so a fresh database session)."""
+
+    app: Flask
+
+    def perform_job(self, job, queue):
+        with self.app.app_context():
+            return super().perform_job(job, queue)
+
+
+def enqueue_due_periodic(app: Flask) -> list[str]:
+    """Enqueue each periodic job whose slot is free; a Redis key makes it run once."""
+    conn = get_redis(app)
+    enqueued = []
+    for job in PERIODIC:
+        # SET NX EX: whichever worker takes the key first enqueues; the others skip.
+        if conn.set(f"clientele:periodic:{job.name}", "1", nx=True, ex=job.every_seconds):
+            get_queue(job.queue, app).enqueue(job.func, job_id=f"periodic-{job.name}",
+                                              result_ttl=600, failure_ttl=86400)
+            enqueued.append(job.name)
+    return enqueued
+
+
+def _periodic_loop(app: Flask, stop: threading.Event) -> None:
+    while not stop.wait(5):
+        try:
+            enqueue_due_periodic(app)
+        except Exception:  # noqa: BLE001 - Redis down: try again next tick
+            log.warning("could not schedule periodic jobs", exc_info=True)
+
+
+def run_worker(app: Flask, queue_names: list[str], burst: bool = False) -> None:
+    import app.jobs.registry  # noqa: F401  (registers periodic jobs)
+
+    queues = [get_queue(name.strip(), app) for name in queue_names if name.strip()]
+    worker = AppWorker(queues, connection=get_redis(app))
+    worker.app = app
+    stop = threading.Event()
+    if not burst:
+        threading.Thread(target=_periodic_loop, args=(app, stop), daemon=True).start()
+    try:
+        worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    finally:
+        stop.set()

@@ -1,0 +1,212 @@
+"""Customer files: identity, contact, consent, assignment, notes and tags."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.crypto import EncryptedString
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+from app.models.users import User
+
+CUSTOMER_KINDS = ("person", "company")
+CUSTOMER_STATUSES = ("active", "inactive", "archived")
+EMAIL_STATES = ("ok", "unverified", "invalid")
+NOTE_KINDS = ("call", "email", "meeting", "other")
+CHANNELS = ("email", "phone", "post", "in_person")
+
+customer_tags = Table(
+    "customer_tags", db.Model.metadata,
+    Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_customer_tags_tag", "tag_id"),
+)
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+
+
+class Customer(db.Model):
+    __tablename__ = "customers"
+    __table_args__ = (
+        Index("ix_customers_owner_status", "owner_id", "status"),
+        Index("ix_customers_sort_name", "sort_name"),
+        Index("ix_customers_status_sort", "status", "sort_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), default="person")
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    company: Mapped[str] = mapped_column(String(200), default="")
+    # "Last, First" or the company name: what lists sort by.
+    sort_name: Mapped[str] = mapped_column(String(260), default="")
+    # Lower-cased name, company, emails, phones and tags: what search looks in.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    born_or_founded: Mapped[date | None] = mapped_column(Date)
+    industry: Mapped[str] = mapped_column(String(100), default="")
+    size: Mapped[str] = mapped_column(String(40), default="")
+    source: Mapped[str] = mapped_column(String(100), default="")
+    language: Mapped[str] = mapped_column(String(20), default="")
+
+    preferred_channel: Mapped[str] = mapped_column(String(20), default="email")
+    preference_notes: Mapped[str] = mapped_column(Text, default="")
+    marketing_consent: Mapped[bool] = mapped_column(default=False)
+    marketing_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    marketing_consent_source: Mapped[str] = mapped_column(String(200), default="")
+    sharing_consent: Mapped[bool] = mapped_column(default=False)
+    sharing_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sharing_consent_source: Mapped[str] = mapped_column(String(200), default="")
+
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    last_verified_on: Mapped[date | None] = mapped_column(Date)
+    needs_review: Mapped[bool] = mapped_column(default=False)
+    needs_review_reason: Mapped[str] = mapped_column(String(500), default="")
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    owner: Mapped[User | None] = relationship()
+    emails: Mapped[list[CustomerEmail]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan",
+        order_by="(CustomerEmail.is_primary.desc(), CustomerEmail.id)")
+    phones: Mapped[list[CustomerPhone]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="CustomerPhone.id")
+    addresses: Mapped[list[CustomerAddress]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="CustomerAddress.id")
+    identifiers: Mapped[list[CustomerIdentifier]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan",
+        order_by="CustomerIdentifier.id")
+    tags: Mapped[list[Tag]] = relationship(secondary=customer_tags, order_by="Tag.name")
+
+    @property
+    def display_name(self) -> str:
+        person = f"{self.first_name} {self.last_name}".strip()
+        if self.kind == "company":
+            return self.company or person or f"Customer #{self.id}"
+        return person or self.company or f"Customer #{self.id}"
+
+    @property
+    def primary_email(self) -> CustomerEmail | None:
+        for email in self.emails:
+            if email.is_primary:
+                return email
+        return self.emails[0] if self.emails else None
+
+    def refresh_search_fields(self) -> None:
+        """Recompute sort and search text; call after changing names or contacts."""
+        if self.kind == "company":
+            self.sort_name = (self.company or self.last_name).lower()
+        else:
+            self.sort_name = ", ".join(p for p in (self.last_name, self.first_name) if p).lower() \
+                or self.company.lower()
+        parts = [self.first_name, self.last_name, self.company]
+        parts += [e.address for e in self.emails]
+        parts += [p.e164 for p in self.phones] + [p.display for p in self.phones]
+        parts += [t.name for t in self.tags]
+        self.search_text = " ".join(p for p in parts if p).lower()
+
+
+class CustomerEmail(db.Model):
+    __tablename__ = "customer_emails"
+    __table_args__ = (
+        Index("ix_customer_emails_address", "address"),
+        UniqueConstraint("customer_id", "address", name="uq_customer_emails_customer_address"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"),
+                                             index=True)
+    address: Mapped[str] = mapped_column(String(254))
+    label: Mapped[str] = mapped_column(String(40), default="")
+    is_primary: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(12), default="unverified")
+    state_reason: Mapped[str] = mapped_column(String(500), default="")
+    # Suppressed addresses (hard bounce, spam complaint) need an explicit override to mail.
+    suppressed: Mapped[bool] = mapped_column(default=False)
+    suppressed_reason: Mapped[str] = mapped_column(String(500), default="")
+    suppressed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    customer: Mapped[Customer] = relationship(back_populates="emails")
+
+
+class CustomerPhone(db.Model):
+    __tablename__ = "customer_phones"
+    __table_args__ = (Index("ix_customer_phones_e164", "e164"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"),
+                                             index=True)
+    e164: Mapped[str] = mapped_column(String(20))
+    display: Mapped[str] = mapped_column(String(40), default="")
+    label: Mapped[str] = mapped_column(String(40), default="")
+
+    customer: Mapped[Customer] = relationship(back_populates="phones")
+
+
+class CustomerAddress(db.Model):
+    __tablename__ = "customer_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"),
+                                             index=True)
+    label: Mapped[str] = mapped_column(String(40), default="")
+    line1: Mapped[str] = mapped_column(String(200), default="")
+    line2: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    postal_code: Mapped[str] = mapped_column(String(20), default="")
+    region: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+
+    customer: Mapped[Customer] = relationship(back_populates="addresses")
+
+
+class CustomerIdentifier(db.Model):
+    """A tax or national ID number. The value is encrypted; `last4` allows masked display."""
+
+    __tablename__ = "customer_identifiers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"),
+                                             index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(EncryptedString)
+    last4: Mapped[str] = mapped_column(String(4), default="")
+
+    customer: Mapped[Customer] = relationship(back_populates="identifiers")
+
+
+class Note(db.Model):
+    """An interaction: a call, email, meeting or other note. Plain text, always escaped."""
+
+    __tablename__ = "notes"
+    __table_args__ = (Index("ix_notes_customer_at", "customer_id", "occurred_at"),
+                      Index("ix_notes_author_at", "author_id", "occurred_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(10), default="other")
+    body: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id", ondelete="SET NULL"))
+
+    author: Mapped[User | None] = relationship()
+
+
+class SavedFilter(db.Model):
+    __tablename__ = "saved_filters"
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_saved_filters_user_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    query: Mapped[str] = mapped_column(String(1000))

@@ -1,0 +1,91 @@
+"""Who may do what: one table from role to permissions, and the route decorators.
+
+Every view declares either `@requires("<permission>")` or `@public`. A test walks
+`app.url_map` and fails on any route that declares neither.
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+PERMISSIONS: dict[str, str] = {
+    "dashboard.view": "See the home page",
+    "customers.view": "Open customer files (staff: only their own customers)",
+    "customers.view_all": "See every customer, not only assigned ones",
+    "customers.create": "Add customers",
+    "customers.edit": "Edit identity, consent, assignment and status",
+    "customers.edit_contact": "Edit contact details",
+    "customers.notes": "Add notes and interactions",
+    "customers.view_ids": "See identification numbers unmasked",
+    "customers.import": "Import customers from CSV",
+    "customers.export": "Export customer lists and customer data",
+    "customers.erase": "Erase a customer's personal data",
+    "invoices.view": "See invoices",
+    "invoices.edit": "Create and edit invoices, record payments",
+    "invoices.send": "Email invoices",
+    "reports.accounting": "See accounting reports",
+    "reports.customers": "See customer reports",
+    "reports.activity": "See activity reports",
+    "admin.users": "Manage staff accounts",
+    "admin.audit": "Read the audit log",
+    "admin.jobs": "See and retry background jobs",
+    "admin.mailbox": "Read the development mailbox",
+    "admin.bounces": "Review unmatched bounce mail",
+}
+
+_READ = {
+    "dashboard.view", "customers.view", "invoices.view",
+}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset(PERMISSIONS),
+    "billing": frozenset(_READ | {
+        "customers.view_all", "customers.create", "customers.edit_contact",
+        "customers.notes", "customers.view_ids", "customers.export",
+        "invoices.edit", "invoices.send",
+        "reports.accounting", "reports.customers", "reports.activity",
+    }),
+    "staff": frozenset(_READ | {
+        "customers.create", "customers.edit_contact", "customers.notes",
+        "invoices.edit", "invoices.send", "reports.activity",
+    }),
+    "viewer": frozenset(_READ | {
+        "customers.view_all", "reports.accounting", "reports.customers",
+        "reports.activity",
+    }),
+}
+
+PUBLIC = "public"
+
+
+def role_can(role: str | None, permission: str) -> bool:
+    return permission in ROLE_PERMISSIONS.get(role or "", frozenset())
+
+
+def requires(permission: str) -> Callable:
+    """Declare the permission a view needs; the check runs before the view."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            from app.auth import enforce  # late: keeps this module free of Flask globals
+
+            enforce(permission)
+            return view(*args, **kwargs)
+
+        wrapper.permission = permission  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def public(view: Callable) -> Callable:
+    """Declare a view open to anyone (login page, tracking pixel, webhooks)."""
+    view.permission = PUBLIC  # type: ignore[attr-defined]
+    return view
+
+
+def declared_permission(view: Callable) -> str | None:
+    return getattr(view, "permission", None)

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import re
+
+from tests.conftest import login
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+INLINE_HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
+PAGES = ["/", "/customers/", "/invoices/", "/reports/accounting", "/admin/users",
+         "/admin/audit", "/account/password"]
+
+
+def test_pages_have_security_headers_and_no_inline_code(app, client, make_user):
+    user = make_user("admin")
+    anonymous = app.test_client()
+    login(client, user.email)
+    for path in PAGES + ["/login"]:
+        response = (anonymous if path == "/login" else client).get(path)
+        assert response.status_code == 200, path
+        csp = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert not INLINE_SCRIPT.search(response.text), path
+        assert not INLINE_HANDLER.search(response.text), path
+        assert "hx-on" not in response.text
+
+
+def test_pages_with_data_are_not_cached_and_vary_on_htmx(client, make_user):
+    user = make_user("admin")
+    login(client, user.email)
+    response = client.get("/admin/users")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_htmx_is_served_locally_without_eval(client):
+    page = client.get("/login").text
+    assert "/static/vendor/htmx.min.js" in page
+    assert '"allowEval":false' in page and '"includeIndicatorStyles":false' in page
+    assert client.get("/static/vendor/htmx.min.js").status_code == 200
+
+
+def test_too_large_body_is_413(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    response = client.post("/login", data={"email": "x" * 5000})
+    assert response.status_code == 413
+    assert "too large" in response.text
+
+
+def test_session_cookie_flags(client, make_user):
+    user = make_user("staff")
+    response = login(client, user.email)
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_unknown_page_is_friendly_404(client, make_user):
+    user = make_user("staff")
+    login(client, user.email)
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Not found" in response.text
+
+
+def test_healthz_reports_parts_without_data(client):
+    response = client.get("/healthz")
+    body = response.get_json()
+    assert set(body) == {"database", "redis", "workers"}
+    assert body["database"] is True and body["redis"] is True
