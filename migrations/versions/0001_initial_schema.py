@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 13:33:26.908757
+Create Date: 2026-11-23 13:38:53.588488
 
 """
 from alembic import op
