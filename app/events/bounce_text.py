@@ -34,12 +34,13 @@ logging.getLogger("flufl.bounce").addFilter(_drop_detector_tracebacks)
 _FLUFL_MAX_BYTES = 512 * 1024
 _CONTEXT_LINES = 10
 _MAX_RECIPIENTS = 50
+MAX_SCAN = 100_000
 
 # Lines whose addresses are senders, message ids or relay hops, never failed recipients.
 _SKIP_LINE_RE = re.compile(
     r"^\s*(?:from|sender|sender address|absender|exp[ée]diteur|remitente|mittente|remetente"
     r"|afzender|reply-to|return-path|envelope-from|errors-to|message-id|references"
-    r"|in-reply-to|x-[\w-]+|received|dkim-signature|list-[\w-]+)\s*:"
+    r"|in-reply-to|subject|betreff|objet|asunto|oggetto|assunto|onderwerp|x-[\w-]+|received|dkim-signature|list-[\w-]+)\s*:"
     r"|mail from\s*:|message-id|\bfor <[^>]+>\s*;|\bid <|envelope-from",
     re.IGNORECASE,
 )
@@ -47,6 +48,13 @@ _OWN_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to", "x-e
                 "return-path", "reply-to", "sender", "from")
 _ORIGINAL_SENDER_HEADERS = ("from", "sender", "return-path", "reply-to", "errors-to")
 _LABEL_ONLY_RE = re.compile(r"^[\W_]*[\w\s()'’-]{0,40}:\s*$")
+# Inlined headers of the returned original name our sender; so does "sent ... from <addr>".
+_INLINE_SENDER_RE = re.compile(
+    r"(?im)^[ \t>]*(?:from|sender|return-path|reply-to|envelope-from)[ \t]*:[ \t]*(.+)$"
+)
+_SENDER_BEFORE_RE = re.compile(
+    r"(?i)(?:\bfrom|\bsender|sent by|absender|\bvon|exp[ée]diteur|remitente|mittente)\s*[:=]?\s*<?$"
+)
 
 
 def is_service_address(address: str) -> bool:
@@ -70,6 +78,9 @@ def own_addresses(msg: Message, parts: MailParts, envelope: str | None) -> set[s
             own.update(addresses_in(header(original, name)))
     if envelope:
         own.update(addresses_in(envelope))
+    for text in parts.texts:
+        for match in _INLINE_SENDER_RE.finditer(text[:MAX_SCAN]):
+            own.update(addresses_in(match.group(1)))
     return own
 
 
@@ -83,7 +94,7 @@ def report_text(parts: MailParts) -> str:
                 lines = lines[:index]
                 break
         kept.append("\n".join(lines))
-    return "\n".join(kept)[:100_000]
+    return "\n".join(kept)[:MAX_SCAN]
 
 
 def _usable_lines(report: str) -> list[str]:
@@ -95,6 +106,8 @@ def _line_addresses(line: str) -> list[str]:
     for match in EMAIL_RE.finditer(line):
         before = line[match.start() - 1] if match.start() else " "
         if before in "=/":  # query strings and URL paths, not mailboxes
+            continue
+        if _SENDER_BEFORE_RE.search(line[max(0, match.start() - 40) : match.start()]):
             continue
         address = normalise_address(match.group(0))
         if address:

@@ -113,9 +113,9 @@ def _detect(
         return "dsn", _text_bounce(msg, parts, own, size)
     if is_autoreply(msg):
         return "autoreply", []
-    if signal == 1:
+    if signal == 1 and not _is_bulk(msg):
         found = _text_bounce(msg, parts, own, size)
-        if found or rules.from_daemon(msg) or rules.subject_says_bounce(msg):
+        if found or rules.from_daemon(msg):
             return "dsn", found
     elif not header(msg, "in-reply-to") and any(flufl_failures(msg, size)):
         # An unfamiliar bounce that flufl.bounce still recognises.
@@ -123,6 +123,12 @@ def _detect(
     if is_auto_generated(msg):
         return "autoreply", []
     return "unknown", []
+
+
+def _is_bulk(msg: Message) -> bool:
+    """Newsletters and list mail: their 'delivery failed' subjects are bait, not bounces."""
+    precedence = header(msg, "precedence").lower()
+    return precedence in ("bulk", "list", "junk") or bool(header(msg, "list-unsubscribe"))
 
 
 def _dsn_recipients(msg: Message, parts: MailParts, own: set[str], size: int) -> list[Found]:

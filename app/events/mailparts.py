@@ -112,7 +112,7 @@ def part_text(part: Message) -> str:
     except Exception:
         data = None
     if not isinstance(data, bytes):
-        payload = part.get_payload()
+        payload = getattr(part, "_payload", "")
         return _fix_surrogates(payload) if isinstance(payload, str) else ""
     try:
         charset = part.get_content_charset()
@@ -135,7 +135,8 @@ def html_to_text(markup: str) -> str:
 
 def _structured_text(part: Message) -> str:
     """Field text of a report part, whichever way the parser split it into blocks."""
-    payload = part.get_payload()
+    # The raw payload: get_payload() turns undecodable 8-bit into U+FFFD before we can.
+    payload = getattr(part, "_payload", "")
     if isinstance(payload, str):
         text = _fix_surrogates(payload)
     else:
@@ -143,7 +144,7 @@ def _structured_text(part: Message) -> str:
         for block in payload if isinstance(payload, list) else []:
             # Rebuild from the raw header list: as_string() may re-encode 8-bit values.
             lines = [f"{k}: {v}" for k, v in getattr(block, "_headers", [])]
-            body = block.get_payload() if isinstance(block, Message) else ""
+            body = getattr(block, "_payload", "")
             if isinstance(body, str) and body.strip():
                 lines.append(body)
             chunks.append("\n".join(lines))
@@ -191,7 +192,13 @@ def _visit(part: Message, parts: MailParts, html_texts: list[str], depth: int) -
         if original is not None:
             parts.originals.append(original)
     elif ctype in ORIGINAL_HEADER_TYPES:
-        parts.originals.append(HeaderParser().parsestr(part_text(part)))
+        # message/global-headers arrives pre-parsed as a message; text/* as plain text.
+        if isinstance(part.get_payload(), list):
+            original = _original_from_payload(part)
+        else:
+            original = HeaderParser().parsestr(part_text(part))
+        if original is not None:
+            parts.originals.append(original)
     elif part.is_multipart():
         payload = part.get_payload()
         for child in payload if isinstance(payload, list) else []:
