@@ -116,7 +116,11 @@ _TEMP_WORDS_RE = re.compile(
 )
 
 # Only reply codes servers really send, so invoice numbers like "Invoice 404" do not count.
-BASIC_CODE_RE = re.compile(r"(?:^|[\s:(\[\"'#=])(4[25]\d|5[0-5]\d)(?=[\s\-.:,)\]]|$)(?!\s*(?:bytes|kb|mb|seconds|hours|minutes))", re.I)
+BASIC_CODE_RE = re.compile(
+    r"(?:^|[\s:(\[\"'#=])(4[25]\d|5[0-5]\d)(?=[\s\-.:,)\]]|$)"
+    r"(?!\s*(?:bytes|kb|mb|seconds|hours|minutes))",
+    re.IGNORECASE,
+)
 
 
 def subject_says_bounce(msg: Message) -> bool:

@@ -40,7 +40,8 @@ MAX_SCAN = 100_000
 _SKIP_LINE_RE = re.compile(
     r"^\s*(?:from|sender|sender address|absender|exp[ée]diteur|remitente|mittente|remetente"
     r"|afzender|reply-to|return-path|envelope-from|errors-to|message-id|references"
-    r"|in-reply-to|subject|betreff|objet|asunto|oggetto|assunto|onderwerp|x-[\w-]+|received|dkim-signature|list-[\w-]+)\s*:"
+    r"|in-reply-to|subject|betreff|objet|asunto|oggetto|assunto|onderwerp|x-[\w-]+"
+    r"|received|dkim-signature|list-[\w-]+)\s*:"
     r"|mail from\s*:|message-id|\bfor <[^>]+>\s*;|\bid <|envelope-from",
     re.IGNORECASE,
 )

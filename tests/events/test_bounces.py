@@ -158,7 +158,8 @@ To: real.target@client.example
 
 
 def test_inlined_original_message_id_is_found() -> None:
-    assert classify(_load("yahoo_text_failed.eml")).original_message_id == "invoice-31@office.example"
+    result = classify(_load("yahoo_text_failed.eml"))
+    assert result.original_message_id == "invoice-31@office.example"
 
 
 def test_classification_is_deterministic_for_every_sample() -> None:
