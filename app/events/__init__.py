@@ -1,0 +1,1 @@
+"""Inbound mail events: bounces, complaints and auto-replies, parsed without Flask."""
