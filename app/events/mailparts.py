@@ -100,7 +100,7 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
             continue
         try:
             return data.decode(candidate)
-        except (LookupError, UnicodeError):
+        except (LookupError, UnicodeError, ValueError):  # ValueError: NUL in a charset name
             continue
     return data.decode("cp1252", "replace")
 
