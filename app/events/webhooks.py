@@ -82,7 +82,10 @@ def _reject_constant(name: str) -> Any:
 def canonical_hash(*parts: Any) -> str:
     """A stable sha256 for events that carry no id of their own."""
     # ensure_ascii keeps lone surrogates encodable; sort_keys makes key order irrelevant.
-    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    try:
+        text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    except RecursionError as exc:
+        raise WebhookPayloadError("the event is nested too deeply") from exc
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
