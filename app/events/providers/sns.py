@@ -75,9 +75,6 @@ def is_sns_url(url: Any, *, pem: bool) -> bool:
         return False
     if port not in (None, 443) or not SNS_HOST_RE.match(parts.hostname or ""):
         return False
-    # urlsplit lowercases hostname; the raw netloc must not hide anything else.
-    if parts.netloc.lower() not in (parts.hostname, f"{parts.hostname}:443"):
-        return False
     if pem:
         return parts.path.endswith(".pem") and not parts.query and not parts.fragment
     return True
