@@ -88,14 +88,14 @@ def verify_request(
     tolerance: timedelta = DEFAULT_TOLERANCE,
 ) -> None:
     key = load_public_key(public_key) if isinstance(public_key, str) else public_key
-    timestamp = header(headers, TIMESTAMP_HEADER)
+    timestamp = (header(headers, TIMESTAMP_HEADER) or "").strip()
     signature_b64 = header(headers, SIGNATURE_HEADER)
     if not signature_b64:
         raise WebhookAuthError(f"the {SIGNATURE_HEADER} header is missing")
     signed_at = parse_signed_timestamp(timestamp, f"the {TIMESTAMP_HEADER} header")
     try:
         signature = base64.b64decode(signature_b64.strip(), validate=True)
-        key.verify(signature, timestamp.strip().encode("ascii") + body, ec.ECDSA(hashes.SHA256()))
+        key.verify(signature, timestamp.encode("ascii") + body, ec.ECDSA(hashes.SHA256()))
     except (binascii.Error, ValueError, InvalidSignature) as exc:
         raise WebhookAuthError("the SendGrid signature does not match") from exc
     # Checked after the signature so that the timestamp itself is trustworthy.

@@ -135,7 +135,7 @@ def _verify_signature(envelope: dict[str, Any], fetch_cert: Callable[[str], byte
     if hash_factory is None:
         raise WebhookAuthError("the SNS SignatureVersion is missing or unsupported")
     cert_url = envelope.get("SigningCertURL")
-    if not is_sns_url(cert_url, pem=True):
+    if not isinstance(cert_url, str) or not is_sns_url(cert_url, pem=True):
         raise WebhookAuthError("the SNS SigningCertURL is not an https .pem URL on an SNS host")
     signed_text = canonical_string(envelope)
     signature_b64 = envelope.get("Signature")
