@@ -1,1 +1,1 @@
-"""Inbound mail events: bounces, complaints and auto-replies, parsed without Flask."""
+"""Delivery events: parsing, status rules, tracking and webhooks (no Flask here)."""
