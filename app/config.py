@@ -57,6 +57,9 @@ class Config:
     LOGIN_LIMIT_PER_IP = "30 per 15 minutes"
     LOG_FORMAT = "text"
     PASSWORD_MIN_LENGTH = 10
+    BACKUP_DIR: str | None = None  # None: instance/backups
+    BACKUP_KEEP = 7
+    BACKUP_EVERY_SECONDS = 86400  # 0 turns the scheduled backup off
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> dict:
@@ -90,6 +93,10 @@ class Config:
             k.strip() for k in env.get("ENCRYPTION_KEYS", "").split(",") if k.strip()
         ]
         settings["LOG_FORMAT"] = env.get("LOG_FORMAT", cls.LOG_FORMAT)
+        settings["BACKUP_DIR"] = env.get("BACKUP_DIR") or None
+        settings["BACKUP_KEEP"] = max(1, _int(env.get("BACKUP_KEEP"), cls.BACKUP_KEEP))
+        settings["BACKUP_EVERY_SECONDS"] = max(
+            0, _int(env.get("BACKUP_EVERY_SECONDS"), cls.BACKUP_EVERY_SECONDS))
         secure = settings["PUBLIC_BASE_URL"].startswith("https://")
         settings["SESSION_COOKIE_SECURE"] = secure
         settings["REMEMBER_COOKIE_SECURE"] = secure
