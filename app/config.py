@@ -103,7 +103,7 @@ class Config:
         return settings
 
 
-def _database_url(url: str | None, instance: Path) -> str:
+def _database_url(url: str | None, instance: Path = INSTANCE_DIR) -> str:
     if not url:
         return f"sqlite:///{instance / 'clientele.db'}"
     # Heroku-style URLs; SQLAlchemy wants the driver spelled out.
