@@ -86,18 +86,26 @@ class ScrubbingFormatter(logging.Formatter):
         return scrub(f"{line} [job {job_id}]" if job_id else line)
 
 
+def clientele_handler() -> logging.Handler | None:
+    """The root handler `configure_logging` installed, if any."""
+    return next((h for h in logging.getLogger().handlers
+                 if getattr(h, "_clientele", False)), None)
+
+
 def configure_logging(app: Flask) -> None:
-    handler = logging.StreamHandler()
-    handler.addFilter(JobContextFilter())
     if app.config.get("LOG_FORMAT") == "json":
-        handler.setFormatter(JsonFormatter())
+        formatter: logging.Formatter = JsonFormatter()
     else:
-        handler.setFormatter(ScrubbingFormatter(
-            "%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    if not any(getattr(h, "_clientele", False) for h in root.handlers):
+        formatter = ScrubbingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # One handler per process; a later app (tests, the CLI) sets its format.
+    handler = clientele_handler()
+    if handler is None:
+        handler = logging.StreamHandler()
+        handler.addFilter(JobContextFilter())
         handler._clientele = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
+        logging.getLogger().addHandler(handler)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
     root.setLevel(logging.INFO if not app.config.get("TESTING") else logging.WARNING)
     app.logger.handlers.clear()
     app.logger.propagate = True

@@ -41,10 +41,15 @@ def periodic(name: str, every_seconds: int, queue: str = "default",
 class AppWorker(SimpleWorker):
     """Runs each job in a fresh app context (and so a fresh database session).
 
-    While a job runs, every log record carries its id and queue (see app.logs).
+    While a job runs, every log record carries its id and queue (see app.logs). RQ's own
+    lines name jobs by id only: a job's description repeats its arguments.
     """
 
     app: Flask
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("log_job_description", False)
+        super().__init__(*args, **kwargs)
 
     def perform_job(self, job, queue, *args, **kwargs):
         with self.app.app_context(), job_log_context(job.id, queue.name):
