@@ -107,5 +107,6 @@ def configure_logging(app: Flask) -> None:
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.setLevel(logging.INFO if not app.config.get("TESTING") else logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     app.logger.handlers.clear()
     app.logger.propagate = True

@@ -1,2 +1,3 @@
 """Import every module that defines jobs, so periodic ones register themselves."""
-import app.jobs.backups  # noqa: E402,F401
+import app.jobs.backups  # noqa: F401
+import app.jobs.mail  # noqa: F401
