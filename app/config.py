@@ -57,6 +57,7 @@ class Config:
     LOGIN_LIMIT_PER_IP = "30 per 15 minutes"
     LOG_FORMAT = "text"
     PASSWORD_MIN_LENGTH = 10
+    PROXY_COUNT = 0  # reverse proxies in front of gunicorn (X-Forwarded-* trusted)
     BACKUP_DIR: str | None = None  # None: instance/backups
     BACKUP_KEEP = 7
     BACKUP_EVERY_SECONDS = 86400  # 0 turns the scheduled backup off
@@ -93,6 +94,7 @@ class Config:
             k.strip() for k in env.get("ENCRYPTION_KEYS", "").split(",") if k.strip()
         ]
         settings["LOG_FORMAT"] = env.get("LOG_FORMAT", cls.LOG_FORMAT)
+        settings["PROXY_COUNT"] = max(0, _int(env.get("PROXY_COUNT"), cls.PROXY_COUNT))
         settings["BACKUP_DIR"] = env.get("BACKUP_DIR") or None
         settings["BACKUP_KEEP"] = max(1, _int(env.get("BACKUP_KEEP"), cls.BACKUP_KEEP))
         settings["BACKUP_EVERY_SECONDS"] = max(
