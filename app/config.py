@@ -111,19 +111,16 @@ class Config:
             k.strip() for k in env.get("ENCRYPTION_KEYS", "").split(",") if k.strip()
         ]
         settings["LOG_FORMAT"] = env.get("LOG_FORMAT", cls.LOG_FORMAT)
-<<<<<<< HEAD
         settings["PROXY_COUNT"] = max(0, _int(env.get("PROXY_COUNT"), cls.PROXY_COUNT))
         settings["BACKUP_DIR"] = env.get("BACKUP_DIR") or None
         settings["BACKUP_KEEP"] = max(1, _int(env.get("BACKUP_KEEP"), cls.BACKUP_KEEP))
         settings["BACKUP_EVERY_SECONDS"] = max(
             0, _int(env.get("BACKUP_EVERY_SECONDS"), cls.BACKUP_EVERY_SECONDS))
-=======
         for name in _OPTIONAL_STRINGS:
             if env.get(name):
                 settings[name] = env[name]
         for name in _OPTIONAL_INTS:
             settings[name] = _int(env.get(name), getattr(cls, name))
->>>>>>> main
         secure = settings["PUBLIC_BASE_URL"].startswith("https://")
         settings["SESSION_COOKIE_SECURE"] = secure
         settings["REMEMBER_COOKIE_SECURE"] = secure

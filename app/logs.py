@@ -22,6 +22,8 @@ _SECRET_PATTERNS = [
      r"\1[redacted]"),
     (re.compile(r"(?i)(authorization:\s*)(\S+\s+)?\S+"), r"\1[redacted]"),
     (re.compile(r"(?i)(bearer\s+)\S+"), r"\1[redacted]"),
+    # Tracking image and link URLs carry a signed per-message token.
+    (re.compile(r"(/t/[oc]/)[^\s?\"'/]+"), r"\1[redacted]"),
     # VERP addresses carry the per-message bounce token.
     (re.compile(r"(?i)(\bbounces\+)[^@\s]+"), r"\1[redacted]"),
     # SQLAlchemy errors print the bound values (names, numbers, ciphertext).

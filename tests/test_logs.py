@@ -26,6 +26,8 @@ from tests.jobs.helpers import fail_loudly, log_something, run_burst_worker
      "argon2$x"),
     ("stored gAAAAABmZ3ZmYWtlLXRva2VuLWZvci10ZXN0aW5nLW9ubHktMTIzNDU2Nzg5MA== ok",
      "gAAAAABmZ3ZmYWtlLXRva2Vu"),
+    ('"GET /t/o/AbC123xyz.Q-9_sig.gif HTTP/1.1" 200', "AbC123xyz.Q-9_sig"),
+    ("GET /t/c/Zz9-token_sig?u=1", "Zz9-token_sig"),
     ("customer id number 123-45-6789 saved", "123-45-6789"),
     ("VAT DE123456789 checked", "DE123456789"),
     ("IBAN DE89 3704 0044 0532 0130 00 on file", "3704 0044"),
