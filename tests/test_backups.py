@@ -174,24 +174,18 @@ def test_restore_asks_first_and_no_changes_nothing(app, db, tmp_path):
     assert _count(db, Tag) == 1
 
 
-def test_restore_refuses_a_backup_from_newer_code(app, db, tmp_path):
+@pytest.mark.parametrize("change, message", [
+    ({"manifest_changes": {"schema_revision": "9999_from_the_future"}},
+     "newer than this code"),
+    ({"dump": b"garbage"}, "checksum"),
+], ids=["schema-from-newer-code", "tampered-dump"])
+def test_restore_refuses_and_changes_nothing(app, db, tmp_path, change, message):
     path, _ = backups.create_backup(db.engine, tmp_path / "b.tar.gz")
-    newer = _rewrite(path, tmp_path / "newer.tar.gz",
-                     manifest_changes={"schema_revision": "9999_from_the_future"})
+    refused = _rewrite(path, tmp_path / "refused.tar.gz", **change)
     db.session.add(Tag(name="keep-me"))
     db.session.commit()
-    result = app.test_cli_runner().invoke(args=["backup", "restore", "--yes", str(newer)])
-    assert result.exit_code != 0 and "newer than this code" in result.output
-    assert _count(db, Tag) == 1
-
-
-def test_restore_refuses_a_tampered_dump(app, db, tmp_path):
-    path, _ = backups.create_backup(db.engine, tmp_path / "b.tar.gz")
-    bad = _rewrite(path, tmp_path / "bad.tar.gz", dump=b"garbage")
-    db.session.add(Tag(name="keep-me"))
-    db.session.commit()
-    result = app.test_cli_runner().invoke(args=["backup", "restore", "--yes", str(bad)])
-    assert result.exit_code != 0 and "checksum" in result.output
+    result = app.test_cli_runner().invoke(args=["backup", "restore", "--yes", str(refused)])
+    assert result.exit_code != 0 and message in result.output
     assert _count(db, Tag) == 1
 
 
