@@ -6,38 +6,33 @@ made with SQLite's online backup API, or `database.pgdump`, `pg_dump` custom for
 The counts are taken from the same snapshot as the dump, so a backup made while the app
 writes still verifies. Encrypted columns are copied as stored: they stay encrypted.
 
-Plain module: every function takes the SQLAlchemy engine, no Flask globals.
+Plain modules: every function takes the SQLAlchemy engine, no Flask globals. What differs
+per database lives in `app.backups.sqlite` and `app.backups.postgres`.
 """
 from __future__ import annotations
 
 import hashlib
 import io
 import json
-import os
 import re
 import shutil
-import sqlite3
-import subprocess
 import tarfile
 import tempfile
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import sqlalchemy as sa
-from sqlalchemy.engine import URL, Engine
+from sqlalchemy.engine import Engine
+
+from app.backups import postgres, sqlite
+from app.backups.errors import BackupError
 
 FORMAT = 1
 SUFFIX = ".tar.gz"
 MANIFEST = "manifest.json"
 DUMP_NAMES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 _NAME = re.compile(r"^clientele-\d{8}T\d{6}Z(-\d+)?\.tar\.gz$")
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-
-
-class BackupError(Exception):
-    """A backup can't be made, read or restored; the message says why."""
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
 @dataclass
@@ -68,7 +63,7 @@ def app_version() -> str:
     except Exception:  # noqa: BLE001 - not installed (tests run from the source tree)
         import tomllib
 
-        pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+        pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
         try:
             return tomllib.loads(pyproject.read_text())["project"]["version"]
         except (OSError, KeyError, ValueError):
@@ -149,9 +144,9 @@ def create_backup(engine: Engine, dest: str | Path) -> tuple[Path, dict]:
     with tempfile.TemporaryDirectory(prefix="clientele-backup-") as tmp:
         dump = Path(tmp) / DUMP_NAMES[kind]
         if kind == "sqlite":
-            counts, revision = _dump_sqlite(engine, dump)
+            counts, revision = sqlite.dump(engine, dump)
         else:
-            counts, revision = _dump_postgres(engine, dump)
+            counts, revision = postgres.dump(engine, dump)
         manifest = {
             "format": FORMAT,
             "app": "clientele",
@@ -181,91 +176,6 @@ def create_backup(engine: Engine, dest: str | Path) -> tuple[Path, dict]:
     return dest, manifest
 
 
-def _sqlite_path(engine: Engine) -> str:
-    path = engine.url.database
-    if not path or path == ":memory:" or path.startswith("file::memory:"):
-        raise BackupError("an in-memory SQLite database can't be backed up")
-    return path
-
-
-def _dump_sqlite(engine: Engine, out: Path) -> tuple[dict[str, int], str | None]:
-    source = sqlite3.connect(_sqlite_path(engine), timeout=30)
-    copy = sqlite3.connect(out)
-    try:
-        # One step (pages=-1): a single read transaction, so the copy is one consistent
-        # state; in WAL mode writers carry on meanwhile.
-        source.backup(copy)
-        copy.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
-        return _sqlite_counts(copy), _sqlite_revision(copy)
-    finally:
-        copy.close()
-        source.close()
-
-
-def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    tables = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
-        "ORDER BY name")]
-    return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
-
-
-def _sqlite_revision(conn: sqlite3.Connection) -> str | None:
-    try:
-        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    except sqlite3.Error:
-        return None
-    return row[0] if row else None
-
-
-def _libpq(url: URL) -> tuple[str, dict[str, str]]:
-    """A libpq connection URI without the password, and an env carrying the password."""
-    env = dict(os.environ)
-    if url.password:
-        env["PGPASSWORD"] = str(url.password)
-    env.setdefault("PGCONNECT_TIMEOUT", "10")
-    uri = url.set(drivername="postgresql", password=None)
-    return uri.render_as_string(hide_password=False), env
-
-
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if not path:
-        raise BackupError(f"{name} not found on PATH: install the PostgreSQL client tools "
-                          "(the server's major version or newer)")
-    return path
-
-
-def _run(args: list[str], env: dict[str, str], what: str) -> None:
-    result = subprocess.run(args, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise BackupError(f"{what} failed: {result.stderr.strip()[-2000:]}")
-
-
-def _pg_counts(conn: sa.Connection) -> tuple[dict[str, int], str | None]:
-    tables = conn.execute(sa.text(
-        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-        "ORDER BY tablename")).scalars().all()
-    counts = {t: conn.execute(sa.text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one()
-              for t in tables}
-    revision = None
-    if "alembic_version" in counts:
-        revision = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-    return counts, revision
-
-
-def _dump_postgres(engine: Engine, out: Path) -> tuple[dict[str, int], str | None]:
-    pg_dump = _tool("pg_dump")
-    uri, env = _libpq(engine.url)
-    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
-        # Export this transaction's snapshot: pg_dump reads exactly what we count.
-        snapshot = conn.execute(sa.text("SELECT pg_export_snapshot()")).scalar_one()
-        counts, revision = _pg_counts(conn)
-        _run([pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--file={out}",
-              f"--dbname={uri}"], env, "pg_dump")
-        conn.rollback()
-    return counts, revision
-
-
 # -- verify --------------------------------------------------------------------------
 
 def verify_backup(engine: Engine, path: str | Path) -> Verdict:
@@ -282,9 +192,9 @@ def verify_backup(engine: Engine, path: str | Path) -> Verdict:
         else:
             try:
                 if manifest["database"] == "sqlite":
-                    counts, revision = _scratch_sqlite(dump, Path(tmp))
+                    counts, revision = sqlite.scratch_counts(dump, Path(tmp))
                 else:
-                    counts, revision = _scratch_postgres(engine, dump)
+                    counts, revision = postgres.scratch_counts(engine, dump)
             except BackupError as exc:
                 verdict.problems.append(f"restore into a scratch database failed: {exc}")
             else:
@@ -305,46 +215,6 @@ def _compare(manifest: dict, counts: dict[str, int], revision: str | None) -> li
         problems.append(f"schema revision: manifest {manifest.get('schema_revision')}, "
                         f"restored {revision}")
     return problems
-
-
-def _scratch_sqlite(dump: Path, tmp: Path) -> tuple[dict[str, int], str | None]:
-    scratch = tmp / "scratch.sqlite3"
-    shutil.copyfile(dump, scratch)
-    conn = sqlite3.connect(scratch)
-    try:
-        check = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        if check != "ok":
-            raise BackupError(f"integrity check: {check}")
-        return _sqlite_counts(conn), _sqlite_revision(conn)
-    except sqlite3.DatabaseError as exc:
-        raise BackupError(str(exc)) from None
-    finally:
-        conn.close()
-
-
-def _scratch_postgres(engine: Engine, dump: Path) -> tuple[dict[str, int], str | None]:
-    if engine.dialect.name != "postgresql":
-        raise BackupError("a PostgreSQL backup needs a PostgreSQL server to verify against "
-                          "(set DATABASE_URL to one)")
-    pg_restore = _tool("pg_restore")
-    name = f"{engine.url.database or 'clientele'}"[:40] + f"_verify_{uuid.uuid4().hex[:8]}"
-    admin = engine.execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    scratch_url = engine.url.set(database=name)
-    try:
-        uri, env = _libpq(scratch_url)
-        _run([pg_restore, "--no-owner", "--no-privileges", "--exit-on-error",
-              f"--dbname={uri}", str(dump)], env, "pg_restore")
-        scratch = sa.create_engine(scratch_url, poolclass=sa.pool.NullPool)
-        try:
-            with scratch.connect() as conn:
-                return _pg_counts(conn)
-        finally:
-            scratch.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 # -- restore -------------------------------------------------------------------------
@@ -372,54 +242,11 @@ def restore_backup(engine: Engine, path: str | Path) -> dict:
                               "nothing was changed")
         engine.dispose()  # no pooled connection keeps the old state open
         if manifest["database"] == "sqlite":
-            _restore_sqlite(engine, dump)
+            sqlite.restore(engine, dump)
         else:
-            _restore_postgres(engine, dump)
+            postgres.restore(engine, dump)
         engine.dispose()
     return manifest
-
-
-def _restore_sqlite(engine: Engine, dump: Path) -> None:
-    source = sqlite3.connect(dump)
-    target = sqlite3.connect(_sqlite_path(engine), timeout=30)
-    try:
-        source.backup(target)  # page-by-page replacement under the target's write lock
-    except sqlite3.Error as exc:
-        raise BackupError(f"restore failed: {exc}") from None
-    finally:
-        target.close()
-        source.close()
-
-
-# Drop what is there (tables and their sequences), in the same transaction as the load.
-_PG_PRELUDE = """
-DO $$ DECLARE r record; BEGIN
-  FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
-    EXECUTE format('DROP TABLE IF EXISTS %I CASCADE', r.tablename);
-  END LOOP;
-  FOR r IN SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema() LOOP
-    EXECUTE format('DROP SEQUENCE IF EXISTS %I CASCADE', r.sequencename);
-  END LOOP;
-END $$;
-"""
-
-
-def _restore_postgres(engine: Engine, dump: Path) -> None:
-    pg_restore, psql = _tool("pg_restore"), _tool("psql")
-    uri, env = _libpq(engine.url)
-    script = dump.with_suffix(".sql")
-    # The whole script is written first (a pg_restore failure then changes nothing), and
-    # psql runs the prelude and the script as ONE transaction: a failure rolls back.
-    script.write_text(_PG_PRELUDE)
-    with script.open("a") as out:
-        result = subprocess.run([pg_restore, "--no-owner", "--no-privileges", "--file=-",
-                                 str(dump)], stdout=out, stderr=subprocess.PIPE, env=env,
-                                text=True)
-    if result.returncode != 0:
-        raise BackupError(f"pg_restore failed, nothing was changed: "
-                          f"{result.stderr.strip()[-2000:]}")
-    _run([psql, "--no-psqlrc", "--quiet", "--single-transaction", "-v", "ON_ERROR_STOP=1",
-          f"--dbname={uri}", "-f", str(script)], env, "psql (nothing was changed)")
 
 
 # -- retention -----------------------------------------------------------------------
