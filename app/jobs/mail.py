@@ -14,7 +14,6 @@ from app.mail import outbox
 from app.mail.build import build, envelope_sender
 from app.mail.smtp import Outcome, SmtpSession
 from app.models import EmailMessage
-from app.models.base import utcnow
 from app.queues import get_queue
 
 log = logging.getLogger(__name__)
@@ -50,7 +49,7 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
     counts = {"sent": 0, "rejected": 0, "delayed": 0, "skipped": 0}
     with SmtpSession(current_app.extensions["mail"], timeout=config["MAIL_TIMEOUT"]) as session:
         for message_id in message_ids:
-            if not outbox.claim(message_id, now=utcnow() + _EARLY):
+            if not outbox.claim(message_id, early=_EARLY):
                 counts["skipped"] += 1
                 continue
             message = db.session.get(EmailMessage, message_id)

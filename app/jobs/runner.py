@@ -79,7 +79,7 @@ def _periodic_loop(app: Flask, stop: threading.Event) -> None:
 
 
 def run_worker(app: Flask, queue_names: list[str], burst: bool = False) -> None:
-    import app.jobs.registry  # noqa: F401  (registers periodic jobs)
+    from app.jobs import registry  # noqa: F401  (registers periodic jobs)
 
     queues = [get_queue(name.strip(), app) for name in queue_names if name.strip()]
     worker = AppWorker(queues, connection=get_redis(app))

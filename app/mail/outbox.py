@@ -84,15 +84,18 @@ def enqueue(message_ids: list[int]) -> bool:
     return True
 
 
-def claim(message_id: int, now: datetime | None = None) -> bool:
-    """Atomically take a message for sending; True only for the one caller that wins."""
-    now = now or utcnow()
+def claim(message_id: int, early: timedelta = timedelta(0)) -> bool:
+    """Atomically take a message for sending; True only for the one caller that wins.
+
+    `early` lets a retry that RQ runs a moment before `next_attempt_at` still claim it.
+    """
+    now = utcnow()
     result = db.session.execute(
         update(EmailMessage)
         .where(EmailMessage.id == message_id,
                EmailMessage.state.in_(("queued", "delayed")),
                or_(EmailMessage.next_attempt_at.is_(None),
-                   EmailMessage.next_attempt_at <= now))
+                   EmailMessage.next_attempt_at <= now + early))
         .values(state="sending", claimed_at=now, attempts=EmailMessage.attempts + 1,
                 last_attempt_at=now)
         .execution_options(synchronize_session=False))

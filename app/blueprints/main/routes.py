@@ -30,3 +30,13 @@ def healthz():
     response.status_code = 503 if report["status"] == "down" else 200
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/help/statuses")
+@requires("dashboard.view")
+def statuses():
+    """How the Sent Status is decided, and how automated opens are told apart."""
+    from app.events.automation import RULE_DESCRIPTIONS
+    from app.events.status import STATUS_TABLE
+
+    return render("main/statuses.html", table=STATUS_TABLE, rules=RULE_DESCRIPTIONS)
