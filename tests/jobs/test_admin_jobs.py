@@ -1,6 +1,7 @@
 """Admin → Jobs against the real (embedded) Redis, with a real in-process burst worker."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -101,10 +102,11 @@ def test_polling_fragment_is_only_the_live_block(app, client, admin):
 
 
 def _message(db, state: str, created_ago: timedelta, **fields) -> EmailMessage:
-    now = datetime.now(timezone.utc)
-    message = EmailMessage(to_address=f"{state}@example.com", subject="Invoice",
-                           body_text="Hello", message_id=f"<{id(fields)}-{state}-{now}@x>",
-                           state=state, created_at=now - created_ago, **fields)
+    now, unique = datetime.now(timezone.utc), uuid.uuid4().hex[:8]
+    message = EmailMessage(to_address=f"{state}-{unique}@example.com", batch=unique,
+                           subject="Invoice", body_text="Hello",
+                           message_id=f"<{unique}@example.com>", state=state,
+                           created_at=now - created_ago, **fields)
     db.session.add(message)
     db.session.commit()
     return message
