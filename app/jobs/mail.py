@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from flask import current_app
 from rq import Retry
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.jobs.runner import periodic
@@ -47,14 +49,18 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
     config = current_app.config
     reuse = config.get("MAIL_REUSE_CONNECTION", True)
     counts = {"sent": 0, "rejected": 0, "delayed": 0, "skipped": 0}
+    suppressed = _suppressed_addresses(message_ids)
     with SmtpSession(current_app.extensions["mail"], timeout=config["MAIL_TIMEOUT"]) as session:
         for message_id in message_ids:
             if not outbox.claim(message_id, early=_EARLY):
                 counts["skipped"] += 1
                 continue
-            message = db.session.get(EmailMessage, message_id)
+            message = db.session.scalar(
+                select(EmailMessage).where(EmailMessage.id == message_id)
+                .options(selectinload(EmailMessage.links), joinedload(EmailMessage.invoice))
+                .execution_options(populate_existing=True))
             try:
-                outcome = _deliver(session, message)
+                outcome = _deliver(session, message, suppressed)
             except Exception as exc:  # noqa: BLE001 - release the claim, retry later
                 db.session.rollback()
                 log.exception("sending message %s failed", message_id)
@@ -70,8 +76,8 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
     return counts
 
 
-def _deliver(session: SmtpSession, message: EmailMessage) -> Outcome:
-    if message.to_address and _suppressed(message):
+def _deliver(session: SmtpSession, message: EmailMessage, suppressed: set[str]) -> Outcome:
+    if message.to_address in suppressed and not message.override_suppression:
         return Outcome("rejected", None, "not sent: the address is suppressed "
                                          "(earlier hard bounce or spam complaint)")
     try:
@@ -84,16 +90,13 @@ def _deliver(session: SmtpSession, message: EmailMessage) -> Outcome:
     return session.deliver(envelope_sender(message), message.to_address, data)
 
 
-def _suppressed(message: EmailMessage) -> bool:
-    if message.override_suppression:
-        return False
-    from sqlalchemy import select
-
+def _suppressed_addresses(message_ids: list[int]) -> set[str]:
+    """Addresses of this batch that a hard bounce or complaint suppressed (one query)."""
     from app.models import CustomerEmail
 
-    return bool(db.session.scalar(select(CustomerEmail.id).where(
-        CustomerEmail.address == message.to_address, CustomerEmail.suppressed.is_(True))
-        .limit(1)))
+    addresses = select(EmailMessage.to_address).where(EmailMessage.id.in_(message_ids))
+    return set(db.session.scalars(select(CustomerEmail.address).where(
+        CustomerEmail.address.in_(addresses), CustomerEmail.suppressed.is_(True))))
 
 
 @periodic("outbox-sweep", every_seconds=30, queue="mail")

@@ -50,10 +50,12 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> None:
     db.session.execute(stmt, rows)
 
 
-def store_events(events: Iterable[NewEvent]) -> set[int]:
+def store_events(events: Iterable[NewEvent],
+                 known: dict[int, EmailMessage] | None = None) -> set[int]:
     """Insert events (a repeated signal is stored once); refresh the touched messages.
 
-    Returns the ids of messages whose events changed. The caller commits.
+    `known` passes message objects the caller already holds, saving a query. Returns
+    the ids of messages whose events changed. The caller commits.
     """
     now = utcnow()
     rows = []
@@ -75,11 +77,12 @@ def store_events(events: Iterable[NewEvent]) -> set[int]:
         return set()
     _insert_ignoring_duplicates(rows)
     touched = {row["message_id"] for row in rows}
-    refresh_messages(touched)
+    refresh_messages(touched, known)
     return touched
 
 
-def refresh_messages(message_ids: Iterable[int]) -> None:
+def refresh_messages(message_ids: Iterable[int],
+                     known: dict[int, EmailMessage] | None = None) -> None:
     """Recompute status and counters of messages from all their events."""
     ids = sorted(set(message_ids))
     for start in range(0, len(ids), 500):
@@ -91,8 +94,12 @@ def refresh_messages(message_ids: Iterable[int]) -> None:
         by_message: dict[int, list] = {i: [] for i in chunk}
         for row in events:
             by_message[row.message_id].append(row)
-        messages = db.session.scalars(
-            select(EmailMessage).where(EmailMessage.id.in_(chunk))).all()
+        known = known or {}
+        missing = [i for i in chunk if i not in known]
+        messages = [known[i] for i in chunk if i in known]
+        if missing:
+            messages += db.session.scalars(
+                select(EmailMessage).where(EmailMessage.id.in_(missing))).all()
         for message in messages:
             _apply(message, by_message[message.id])
 

@@ -60,6 +60,10 @@ def add_messages(*, recipients: list[Recipient], subject: str, body: str,
         db.session.add(message)
         messages.append(message)
     db.session.flush()
+    from app.mail.build import prepare_links
+
+    for message in messages:
+        prepare_links(message)
     return messages
 
 
@@ -135,7 +139,8 @@ def record_outcome(message: EmailMessage, outcome: Outcome) -> None:
         message_id=message.id, type=event_type, occurred_at=now, source="smtp",
         dedupe_key=dedupe_key("smtp", message.id, message.attempts, event_type),
         code=str(outcome.code or ""), diagnostic=message.smtp_response,
-        details={"attempt": message.attempts, "gave_up": message.gave_up})])
+        details={"attempt": message.attempts, "gave_up": message.gave_up})],
+        known={message.id: message})
     if event_type == "rejected":
         from app.mail.consequences import after_rejection
 
