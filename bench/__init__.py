@@ -2,13 +2,11 @@
 
 The contract for a benchmark script:
 
-* it runs as `python bench/<name>_bench.py` from the project root (the root is on
-  PYTHONPATH, so `import app` works);
-* it reads its database from `BENCH_DATABASE_URL`: the runner passes a new, empty
-  database each run (a SQLite file; and, when `BENCH_DATABASE_URL` names a PostgreSQL
-  server, a scratch database created on it and dropped afterwards), plus `BENCH_DB`
-  (`sqlite` or `postgresql`). The script builds its schema (e.g. `flask_migrate.upgrade()`
-  or `db.create_all()`);
+* it runs as `python bench/<name>_bench.py --db sqlite|postgresql` from the project root
+  (the root is on PYTHONPATH, so `import app` and `import bench.common` work); `BENCH_DB`
+  carries the same choice;
+* for PostgreSQL, `BENCH_DATABASE_URL` names the server; `bench.common.scratch_database`
+  gives the script a fresh database (and a fresh SQLite file for `--db sqlite`);
 * its LAST line of output is its figures: `name key=value key=value ...`;
 * it exits 0 when it worked.
 """

@@ -11,14 +11,10 @@ import platform
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(__file__).resolve().parent
@@ -58,13 +54,13 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
-def run_script(script: Path, database: str, url: str, timeout: float) -> Result:
-    env = {**os.environ, "BENCH_DATABASE_URL": url, "BENCH_DB": database,
+def run_script(script: Path, database: str, timeout: float) -> Result:
+    env = {**os.environ, "BENCH_DB": database,
            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT),
                                                      os.environ.get("PYTHONPATH")) if p)}
     started = time.perf_counter()
     try:
-        proc = subprocess.run([sys.executable, str(script)], cwd=ROOT, env=env,
+        proc = subprocess.run([sys.executable, str(script), "--db", database], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return Result(script.stem, database, False, time.perf_counter() - started,
@@ -84,28 +80,6 @@ def run_script(script: Path, database: str, url: str, timeout: float) -> Result:
 def _postgres_server() -> str | None:
     url = os.environ.get("BENCH_DATABASE_URL", "")
     return url if url.startswith(("postgres://", "postgresql")) else None
-
-
-@contextmanager
-def fresh_database(kind: str, tmp: Path, script: Path) -> Iterator[str]:
-    """A new, empty database for one run: a SQLite file, or a scratch PostgreSQL database."""
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp / (script.stem + '.db')}"
-        return
-    import sqlalchemy as sa
-
-    from app.config import _database_url
-
-    admin = sa.create_engine(_database_url(_postgres_server()), isolation_level="AUTOCOMMIT")
-    name = f"clientele_bench_{script.stem[:30]}_{uuid.uuid4().hex[:6]}".lower()
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def machine() -> dict[str, str]:
@@ -207,16 +181,10 @@ def main(argv: list[str] | None = None) -> int:
 
     scripts = [s for s in discover(args.dir) if args.only in s.stem]
     results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="clientele-bench-") as tmp:
-        for script in scripts:
-            for database in ["sqlite"] + (["postgresql"] if _postgres_server() else []):
-                print(f"running {script.name} on {database} ...", file=sys.stderr, flush=True)
-                try:
-                    with fresh_database(database, Path(tmp), script) as url:
-                        results.append(run_script(script, database, url, args.timeout))
-                except Exception as exc:  # noqa: BLE001 - no scratch database: a failed row
-                    results.append(Result(script.stem, database, False, 0.0,
-                                          error=f"no scratch database: {exc}"[:200]))
+    for script in scripts:
+        for database in ["sqlite"] + (["postgresql"] if _postgres_server() else []):
+            print(f"running {script.name} --db {database} ...", file=sys.stderr, flush=True)
+            results.append(run_script(script, database, args.timeout))
     info = machine()
     if _postgres_server():
         info["postgresql"] = _postgres_version(_postgres_server())

@@ -10,12 +10,14 @@ from bench import run_all
 
 GOOD = """
     import os
+    import sys
     print("warming up")
     print("some progress 50%")
     kind = os.environ["BENCH_DB"]
-    url = os.environ["BENCH_DATABASE_URL"]
-    assert url.startswith("sqlite:///" if kind == "sqlite" else "postgresql")
-    import app  # the project root is importable
+    assert sys.argv[1:] == ["--db", kind]
+    if kind == "postgresql":
+        assert os.environ["BENCH_DATABASE_URL"].startswith("postgres")
+    from bench.common import scratch_database  # the project root is importable
     print(f"fake_inserts rows=1000 per_s=1234.5 db={kind}")
 """
 CRASH = """
