@@ -74,6 +74,10 @@ class Config:
     BOUNCE_IMAP_FOLDER = "INBOX"
     BOUNCE_POLL_SECONDS = 300
     PASSWORD_MIN_LENGTH = 10
+    PROXY_COUNT = 0  # reverse proxies in front of gunicorn (X-Forwarded-* trusted)
+    BACKUP_DIR: str | None = None  # None: instance/backups
+    BACKUP_KEEP = 7
+    BACKUP_EVERY_SECONDS = 86400  # 0 turns the scheduled backup off
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> dict:
@@ -107,6 +111,11 @@ class Config:
             k.strip() for k in env.get("ENCRYPTION_KEYS", "").split(",") if k.strip()
         ]
         settings["LOG_FORMAT"] = env.get("LOG_FORMAT", cls.LOG_FORMAT)
+        settings["PROXY_COUNT"] = max(0, _int(env.get("PROXY_COUNT"), cls.PROXY_COUNT))
+        settings["BACKUP_DIR"] = env.get("BACKUP_DIR") or None
+        settings["BACKUP_KEEP"] = max(1, _int(env.get("BACKUP_KEEP"), cls.BACKUP_KEEP))
+        settings["BACKUP_EVERY_SECONDS"] = max(
+            0, _int(env.get("BACKUP_EVERY_SECONDS"), cls.BACKUP_EVERY_SECONDS))
         for name in _OPTIONAL_STRINGS:
             if env.get(name):
                 settings[name] = env[name]
