@@ -122,10 +122,9 @@ def drain_figures(url_db: str, redis_url: str, hits: int, messages: int) -> floa
         conn = get_redis()
         conn.delete(hit_module.EVENTS_KEY)
         now = time.time()
-        payloads = [json.dumps({"kind": "open", "message_id": ids[i % len(ids)],
-                                "at": now + i / 1000, "user_agent": "Mozilla/5.0 (X11) Thunderbird",
-                                "ip": "192.0.2.1", "url": "", "id": uuid.uuid4().hex})
-                    for i in range(hits)]
+        payloads = [json.dumps(["open", ids[i % len(ids)], now + i / 1000,
+                                "Mozilla/5.0 (X11) Thunderbird", "192.0.2.1", "",
+                                uuid.uuid4().hex]) for i in range(hits)]
         for start in range(0, hits, 5000):
             conn.rpush(hit_module.EVENTS_KEY, *payloads[start:start + 5000])
         began = time.perf_counter()

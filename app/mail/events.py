@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from app.events.status import EventFact, derive_status
 from app.extensions import db
@@ -83,18 +83,26 @@ def store_events(events: Iterable[NewEvent],
 
 def refresh_messages(message_ids: Iterable[int],
                      known: dict[int, EmailMessage] | None = None) -> None:
-    """Recompute status and counters of messages from all their events."""
+    """Recompute status and counters of messages from all their events.
+
+    One grouped query per chunk: per message, event type and flags, the latest time and
+    the count. That is all the status rules need (`EventFact` per group, at its latest
+    time), so the cost does not grow with the number of opens a message collects.
+    """
     ids = sorted(set(message_ids))
+    known = known or {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        events = db.session.execute(
-            select(EmailEvent.message_id, EmailEvent.type, EmailEvent.occurred_at,
-                   EmailEvent.automated, EmailEvent.delivered)
-            .where(EmailEvent.message_id.in_(chunk))).all()
+        groups = db.session.execute(
+            select(EmailEvent.message_id, EmailEvent.type, EmailEvent.automated,
+                   EmailEvent.delivered, func.max(EmailEvent.occurred_at).label("latest"),
+                   func.count().label("n"))
+            .where(EmailEvent.message_id.in_(chunk))
+            .group_by(EmailEvent.message_id, EmailEvent.type, EmailEvent.automated,
+                      EmailEvent.delivered)).all()
         by_message: dict[int, list] = {i: [] for i in chunk}
-        for row in events:
+        for row in groups:
             by_message[row.message_id].append(row)
-        known = known or {}
         missing = [i for i in chunk if i not in known]
         messages = [known[i] for i in chunk if i in known]
         if missing:
@@ -104,21 +112,24 @@ def refresh_messages(message_ids: Iterable[int],
             _apply(message, by_message[message.id])
 
 
-def _apply(message: EmailMessage, rows: list) -> None:
-    facts = [EventFact(r.type, r.occurred_at, r.automated, r.delivered) for r in rows]
+def _apply(message: EmailMessage, groups: list) -> None:
+    facts = [EventFact(g.type, g.latest, g.automated, g.delivered) for g in groups]
     status = derive_status(facts).value if facts else _fallback_status(message)
     if status == "queued" and message.state not in ("queued", "sending"):
         status = _fallback_status(message)
     if status != message.status:
         message.status = status
         message.status_at = utcnow()
-    opens = [r for r in rows if r.type == "opened"]
-    message.human_opens = sum(1 for r in opens if not r.automated)
-    message.automated_opens = sum(1 for r in opens if r.automated)
-    message.clicks = sum(1 for r in rows if r.type == "clicked" and not r.automated)
-    if rows:
-        last = max(rows, key=lambda r: r.occurred_at)
-        message.last_event_at, message.last_event_type = last.occurred_at, last.type
+    message.human_opens = sum(g.n for g in groups if g.type == "opened" and not g.automated)
+    message.automated_opens = sum(g.n for g in groups if g.type == "opened" and g.automated)
+    message.clicks = sum(g.n for g in groups if g.type == "clicked" and not g.automated)
+    if groups:
+        last = max(groups, key=lambda g: (_aware(g.latest), g.type))
+        message.last_event_at, message.last_event_type = last.latest, last.type
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _fallback_status(message: EmailMessage) -> str:
