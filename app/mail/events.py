@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from app.events.status import EventFact, derive_status
 from app.extensions import db
@@ -88,11 +88,12 @@ def refresh_messages(message_ids: Iterable[int],
     One grouped query per chunk: per message, event type and flags, the latest time and
     the count. That is all the status rules need (`EventFact` per group, at its latest
     time), so the cost does not grow with the number of opens a message collects.
+    Messages the caller holds (`known`) are updated in place; others in one bulk UPDATE.
     """
     ids = sorted(set(message_ids))
     known = known or {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
         groups = db.session.execute(
             select(EmailEvent.message_id, EmailEvent.type, EmailEvent.automated,
                    EmailEvent.delivered, func.max(EmailEvent.occurred_at).label("latest"),
@@ -103,34 +104,46 @@ def refresh_messages(message_ids: Iterable[int],
         by_message: dict[int, list] = {i: [] for i in chunk}
         for row in groups:
             by_message[row.message_id].append(row)
-        missing = [i for i in chunk if i not in known]
-        messages = [known[i] for i in chunk if i in known]
-        if missing:
-            messages += db.session.scalars(
-                select(EmailMessage).where(EmailMessage.id.in_(missing))).all()
-        for message in messages:
-            _apply(message, by_message[message.id])
+        current = {row.id: row for row in db.session.execute(
+            select(EmailMessage.id, EmailMessage.state, EmailMessage.status)
+            .where(EmailMessage.id.in_([i for i in chunk if i not in known])))}
+        updates = []
+        for message_id in chunk:
+            target = known.get(message_id) or current.get(message_id)
+            if target is None:
+                continue
+            values = _derived(target.state, target.status, by_message[message_id])
+            if message_id in known:
+                for key, value in values.items():
+                    setattr(known[message_id], key, value)
+            else:
+                updates.append({"id": message_id, **values})
+        if updates:
+            db.session.execute(update(EmailMessage), updates)
 
 
-def _apply(message: EmailMessage, groups: list) -> None:
+def _derived(state: str, old_status: str, groups: list) -> dict:
     facts = [EventFact(g.type, g.latest, g.automated, g.delivered) for g in groups]
-    status = derive_status(facts).value if facts else _fallback_status(message)
-    if status == "queued" and message.state not in ("queued", "sending"):
-        status = _fallback_status(message)
-    if status != message.status:
-        message.status = status
-        message.status_at = utcnow()
-    message.human_opens = sum(g.n for g in groups if g.type == "opened" and not g.automated)
-    message.automated_opens = sum(g.n for g in groups if g.type == "opened" and g.automated)
-    message.clicks = sum(g.n for g in groups if g.type == "clicked" and not g.automated)
+    status = derive_status(facts).value if facts else _fallback_status(state)
+    if status == "queued" and state not in ("queued", "sending"):
+        status = _fallback_status(state)
+    values = {
+        "status": status,
+        "human_opens": sum(g.n for g in groups if g.type == "opened" and not g.automated),
+        "automated_opens": sum(g.n for g in groups if g.type == "opened" and g.automated),
+        "clicks": sum(g.n for g in groups if g.type == "clicked" and not g.automated),
+    }
+    if status != old_status:
+        values["status_at"] = utcnow()
     if groups:
         last = max(groups, key=lambda g: (_aware(g.latest), g.type))
-        message.last_event_at, message.last_event_type = last.latest, last.type
+        values["last_event_at"], values["last_event_type"] = last.latest, last.type
+    return values
 
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _fallback_status(message: EmailMessage) -> str:
-    return {"sending": "queued", "queued": "queued"}.get(message.state, message.state)
+def _fallback_status(state: str) -> str:
+    return {"sending": "queued", "queued": "queued"}.get(state, state)

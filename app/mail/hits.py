@@ -73,7 +73,7 @@ def drain_hits_job() -> int:
     return drain()
 
 
-def drain(batch_size: int = 2000, max_batches: int = 1000) -> int:
+def drain(batch_size: int = 5000, max_batches: int = 1000) -> int:
     """Move queued hits into the database, batch by batch; one drainer at a time."""
     conn = get_redis()
     lock = conn.lock(_DRAIN_LOCK, timeout=120, blocking_timeout=0)
@@ -120,18 +120,26 @@ def store_hits(hits: list[Hit]) -> None:
     sent_at = dict(db.session.execute(
         select(EmailMessage.id, EmailMessage.sent_at).where(EmailMessage.id.in_(ids))).all())
     recent = _recent_clicks(ids, min(h.at for h in hits))
+    # Open rules look only at the user agent and address: decide each pair once.
+    open_verdicts: dict[tuple[str, str], tuple[bool, str | None]] = {}
     events = []
     for hit in sorted(hits, key=lambda h: h.at):
         if hit.message_id not in sent_at:
             continue  # the message was deleted; a signed token for it is harmless
         at = datetime.fromtimestamp(hit.at, timezone.utc)
         clicks = recent.setdefault(hit.message_id, [])
-        automated, reason = classify_hit(
-            "click" if hit.kind == "click" else "open", hit.user_agent or None,
-            hit.ip or None, at, sent_at[hit.message_id], clicks, url=hit.url or None)
         if hit.kind == "view":
             automated, reason = False, None  # a person opened the invoice page
-        if hit.kind == "click":
+        elif hit.kind == "open":
+            key = (hit.user_agent, hit.ip)
+            if key not in open_verdicts:
+                open_verdicts[key] = classify_hit("open", hit.user_agent or None,
+                                                  hit.ip or None, at, sent_at[hit.message_id])
+            automated, reason = open_verdicts[key]
+        else:
+            automated, reason = classify_hit("click", hit.user_agent or None,
+                                             hit.ip or None, at, sent_at[hit.message_id],
+                                             clicks, url=hit.url or None)
             clicks.append((at, hit.url))
         events.append(NewEvent(
             message_id=hit.message_id, type=_TYPES[hit.kind], occurred_at=at,
