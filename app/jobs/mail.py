@@ -103,3 +103,11 @@ def _suppressed_addresses(message_ids: list[int]) -> set[str]:
 def sweep_outbox() -> dict[str, int]:
     """Re-enqueue committed-but-never-picked-up mail and rescue stuck sends."""
     return outbox.sweep()
+
+
+@periodic("overdue-reminders", every_seconds=3600, queue="mail")
+def send_overdue_reminders() -> int:
+    """Queue overdue reminders per REMINDER_DAYS (off when unset)."""
+    from app.mail.reminders import send_due_reminders
+
+    return send_due_reminders()
