@@ -113,7 +113,7 @@ def _queue(invoice, form: SendForm, recipients: list[outbox.Recipient]):
 def _after_send(invoice, text: str):
     if not is_htmx():
         flash(text, "success")
-        return redirect(url_for("invoices.show", invoice_id=invoice.id), code=303)
+        return redirect(url_for("invoices.view", invoice_id=invoice.id), code=303)
     response = render("invoices/email_history.html", "section_with_dialog_closed",
                       **_history_context(invoice))
     response.headers["HX-Retarget"] = "#invoice-emails"
