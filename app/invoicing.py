@@ -31,7 +31,7 @@ OPEN_STATES = ("finalized", "partially_paid")  # money still expected
 VOIDABLE_STATES = ("draft", "finalized")
 STATUS_LABELS = {
     "draft": "Draft", "finalized": "Finalized", "partially_paid": "Partially paid",
-    "paid": "Paid", "void": "Void", "overdue": "Overdue",
+    "paid": "Paid", "void": "Void", "overdue": "Overdue", "open": "Open (unpaid)",
 }
 SEQ_ATTEMPTS = 5
 
@@ -74,15 +74,21 @@ class Totals:
 # -- money -------------------------------------------------------------------------------
 
 def to_decimal(value) -> Decimal:
-    """Decimal from a str/int/Decimal; raises InvoiceError on anything else."""
+    """Decimal from text typed by a person (or an int/Decimal); InvoiceError otherwise.
+
+    Commas are refused rather than guessed: "1,250" is 1250 to some and 1.25 to others.
+    """
     if isinstance(value, float):
         raise InvoiceError("Amounts must not be floats.")  # floats would leak binary error
+    text = "" if value is None else str(value).strip().replace(" ", "")
+    if "," in text:
+        raise InvoiceError("Use a dot for decimals and no thousands separators, e.g. 1234.50.")
     try:
-        result = Decimal(str(value).strip().replace(",", "")) if value is not None else None
+        result = Decimal(text)
     except InvalidOperation:
         result = None
     if result is None or not result.is_finite():
-        raise InvoiceError(f"{value!r} is not a number.")
+        raise InvoiceError(f"{value!r} is not a number." if text else "Enter a number.")
     return result
 
 

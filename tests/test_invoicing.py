@@ -50,8 +50,10 @@ def test_to_decimal_rejects_floats_and_garbage(bad):
         invoicing.to_decimal(bad)
 
 
-def test_to_decimal_accepts_thousands_separators():
-    assert invoicing.to_decimal(" 1,234.50 ") == D("1234.50")
+def test_to_decimal_refuses_commas_rather_than_guess():
+    assert invoicing.to_decimal(" 1234.50 ") == D("1234.50")
+    with pytest.raises(InvoiceError, match="dot for decimals"):
+        invoicing.to_decimal("1,250")
 
 
 # -- numbering ---------------------------------------------------------------------------
@@ -196,7 +198,7 @@ def test_payments_move_to_partially_paid_then_paid(db, make_invoice):
 
 @pytest.mark.parametrize("amount, message", [
     ("0", "more than zero"), ("-5", "more than zero"), ("1.001", "two decimals"),
-    ("abc", "not a number"), ("240.01", "more than the balance")])
+    ("abc", "not a number"), ("", "Enter a number"), ("240.01", "more than the balance")])
 def test_bad_payments_are_refused(db, make_invoice, amount, message):
     invoice = make_invoice(status="finalized")
     with pytest.raises(InvoiceError, match=message):
