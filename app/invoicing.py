@@ -34,6 +34,7 @@ STATUS_LABELS = {
     "paid": "Paid", "void": "Void", "overdue": "Overdue", "open": "Open (unpaid)",
 }
 SEQ_ATTEMPTS = 5
+MONEY_LIMIT = Decimal("1000000000000")  # the columns hold 12 digits before the point
 
 
 class InvoiceError(ValueError):
@@ -191,7 +192,12 @@ def set_lines(invoice: Invoice, lines: Iterable[LineInput]) -> Totals:
                     tax_rate=Decimal(line.tax_rate))
         for i, line in enumerate(lines)
     ]
-    return apply_totals(invoice)
+    totals = apply_totals(invoice)
+    largest = max([abs(totals.subtotal), abs(totals.total)] +
+                  [abs(line_amounts(line).gross) for line in invoice.lines])
+    if largest >= MONEY_LIMIT:
+        raise InvoiceError("These amounts are too large for one invoice.")
+    return totals
 
 
 def update_draft(invoice: Invoice, *, issue_date: date, due_date: date, currency: str,
