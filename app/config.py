@@ -57,6 +57,8 @@ class Config:
     LOGIN_LIMIT_PER_IP = "30 per 15 minutes"
     LOG_FORMAT = "text"
     PASSWORD_MIN_LENGTH = 10
+    OFFICE_NAME = "Clientele"  # printed on invoices
+    OFFICE_DETAILS = ""  # address, tax number...: printed under the name ("\n" = new line)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> dict:
@@ -90,6 +92,8 @@ class Config:
             k.strip() for k in env.get("ENCRYPTION_KEYS", "").split(",") if k.strip()
         ]
         settings["LOG_FORMAT"] = env.get("LOG_FORMAT", cls.LOG_FORMAT)
+        settings["OFFICE_NAME"] = env.get("OFFICE_NAME") or cls.OFFICE_NAME
+        settings["OFFICE_DETAILS"] = env.get("OFFICE_DETAILS", "").replace("\\n", "\n")
         secure = settings["PUBLIC_BASE_URL"].startswith("https://")
         settings["SESSION_COOKIE_SECURE"] = secure
         settings["REMEMBER_COOKIE_SECURE"] = secure

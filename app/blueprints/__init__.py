@@ -1,9 +1,10 @@
 """Every blueprint, in the order they are registered."""
 from app.blueprints.admin import bp as admin
 from app.blueprints.auth import bp as auth
+from app.blueprints.client import bp as client
 from app.blueprints.customers import bp as customers
 from app.blueprints.invoices import bp as invoices
 from app.blueprints.main import bp as main
 from app.blueprints.reports import bp as reports
 
-BLUEPRINTS = [auth, main, customers, invoices, reports, admin]
+BLUEPRINTS = [auth, main, customers, invoices, client, reports, admin]

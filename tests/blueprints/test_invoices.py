@@ -253,3 +253,184 @@ def test_staff_can_only_invoice_their_customers(client, login_as, make_customer,
     assert client.post("/invoices/new", data=_invoice_form(
         client, mine, [("A", "1", "10", "0")], action="save")).status_code == 303
     assert db.session.scalar(db.select(Invoice.customer_id)) == mine.id
+
+
+# -- invoice page and actions ------------------------------------------------------------
+
+def test_invoice_page_shows_lines_totals_and_actions(client, login_as, make_invoice):
+    login_as("billing")
+    invoice = make_invoice(notes="Bank: IBAN XX00")
+    page = client.get(f"/invoices/{invoice.id}")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    for text in (invoice.number, "Consulting", "EUR 240.00", "Bank: IBAN XX00", "Finalize",
+                 "Void this invoice", '<section id="invoice-emails">', "Download PDF"):
+        assert text in page.text, text
+    assert "Record a payment" not in page.text  # drafts take no payments
+
+
+def test_viewer_sees_the_invoice_but_no_actions(client, login_as, make_invoice):
+    login_as("viewer")
+    invoice = make_invoice(status="finalized")
+    page = client.get(f"/invoices/{invoice.id}")
+    assert page.status_code == 200
+    assert "Record a payment" not in page.text and "Void this" not in page.text
+    assert client.post(f"/invoices/{invoice.id}/void",
+                       headers={"X-CSRFToken": csrf_token(client)}).status_code == 403
+
+
+def test_finalize_then_void(client, login_as, make_invoice, db):
+    from app.models import AuditLog
+
+    login_as("billing")
+    invoice = make_invoice()
+    token = csrf_token(client)
+    response = client.post(f"/invoices/{invoice.id}/finalize", data={"csrf_token": token})
+    assert response.status_code == 303
+    db.session.refresh(invoice)
+    assert invoice.status == "finalized"
+    page = client.get(f"/invoices/{invoice.id}")
+    assert "is final" in page.text and "Edit</a>" not in page.text
+    assert "Record a payment" in page.text and "customer's view" in page.text
+    client.post(f"/invoices/{invoice.id}/void", data={"csrf_token": token})
+    db.session.refresh(invoice)
+    assert invoice.status == "void"
+    actions = db.session.scalars(db.select(AuditLog.action).where(
+        AuditLog.subject_type == "invoice")).all()
+    assert actions == ["invoice.finalized", "invoice.voided"]
+
+
+def test_refused_transition_explains_why(client, login_as, make_invoice, db):
+    login_as("billing")
+    invoice = make_invoice(lines=[])
+    response = client.post(f"/invoices/{invoice.id}/finalize",
+                           data={"csrf_token": csrf_token(client)}, follow_redirects=True)
+    assert "Add at least one line before finalizing." in response.text
+    db.session.refresh(invoice)
+    assert invoice.status == "draft"
+
+
+def _payment(client, invoice, **fields):
+    data = {"csrf_token": csrf_token(client), "paid_on": date.today().isoformat(),
+            "amount": "100.00", "method": "bank_transfer", "reference": "TX-1", **fields}
+    return data
+
+
+def test_record_payments_until_paid(client, login_as, make_invoice, db):
+    login_as("billing")
+    invoice = make_invoice(status="finalized")  # 240.00
+    response = client.post(f"/invoices/{invoice.id}/payments", data=_payment(client, invoice))
+    assert response.status_code == 303
+    db.session.refresh(invoice)
+    assert invoice.status == "partially_paid" and invoice.balance == Decimal("140.00")
+    fragment = client.post(f"/invoices/{invoice.id}/payments",
+                           data=_payment(client, invoice, amount="140"), headers=HX)
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert "notify" in fragment.headers["HX-Trigger"]
+    assert 'data-status="paid"' in fragment.text and "TX-1" in fragment.text
+    db.session.refresh(invoice)
+    assert invoice.status == "paid" and len(invoice.payments) == 2
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"amount": "0"}, "Must be more than 0."),
+    ({"amount": "-3"}, "Must be more than 0."),
+    ({"amount": "abc"}, "is not a number"),
+    ({"amount": "10.001"}, "Use at most 2 decimals."),
+    ({"amount": "240.01"}, "more than the balance"),
+    ({"paid_on": ""}, "Enter the payment date."),
+    ({"method": "barter"}, "Not a valid choice."),
+])
+def test_bad_payment_is_refused_in_place(client, login_as, make_invoice, db, fields, message):
+    login_as("billing")
+    invoice = make_invoice(status="finalized")
+    data = _payment(client, invoice, **fields)
+    page = client.post(f"/invoices/{invoice.id}/payments", data=data)
+    assert page.status_code == 422 and message in page.text
+    fragment = client.post(f"/invoices/{invoice.id}/payments", data=data, headers=HX)
+    assert fragment.status_code == 422 and message in fragment.text
+    assert "<details class=\"payment-form\" open>" in fragment.text
+    db.session.refresh(invoice)
+    assert invoice.payments == [] and invoice.status == "finalized"
+
+
+def test_overpayment_needs_the_explicit_tick(client, login_as, make_invoice, db):
+    login_as("billing")
+    invoice = make_invoice(status="finalized")
+    response = client.post(f"/invoices/{invoice.id}/payments",
+                           data=_payment(client, invoice, amount="250", allow_overpayment="y"))
+    assert response.status_code == 303
+    db.session.refresh(invoice)
+    assert invoice.status == "paid" and invoice.balance == Decimal("-10.00")
+
+
+def test_payment_on_a_void_invoice_is_refused(client, login_as, make_invoice):
+    login_as("billing")
+    invoice = make_invoice(status="void")
+    page = client.post(f"/invoices/{invoice.id}/payments", data=_payment(client, invoice))
+    assert page.status_code == 409 and "A void invoice takes no payments." in page.text
+
+
+# -- access ------------------------------------------------------------------------------
+
+def test_staff_gets_404_for_other_customers_invoices(client, login_as, make_customer,
+                                                      make_invoice, make_user):
+    staff = login_as("staff")
+    mine = make_invoice(make_customer(owner=staff), status="finalized")
+    other = make_invoice(make_customer(owner=make_user("staff")), status="finalized")
+    token = csrf_token(client)
+    assert client.get(f"/invoices/{mine.id}").status_code == 200
+    for method, path in (("GET", ""), ("GET", "/edit"), ("GET", "/pdf"),
+                         ("POST", "/finalize"), ("POST", "/void"), ("POST", "/payments")):
+        response = client.open(f"/invoices/{other.id}{path}", method=method,
+                               data={"csrf_token": token})
+        assert response.status_code == 404, (method, path)
+        assert other.number not in response.text
+
+
+def test_missing_invoice_is_404(client, login_as):
+    login_as("admin")
+    assert client.get("/invoices/424242").status_code == 404
+
+
+# -- PDF and client view -----------------------------------------------------------------
+
+def test_pdf_download(client, login_as, make_invoice):
+    login_as("viewer")
+    invoice = make_invoice(status="partially_paid", notes="Merci — Zahlbar in 30 Tagen, Łódź €")
+    response = client.get(f"/invoices/{invoice.id}/pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    assert f'filename="invoice-{invoice.number}.pdf"' in response.headers["Content-Disposition"]
+
+
+
+
+def test_client_view_through_the_unguessable_key(client, make_invoice, app):
+    app.config["OFFICE_NAME"] = "Smith & Daughters Accounting"
+    invoice = make_invoice(status="partially_paid", notes="Pay to IBAN XX00")
+    page = client.get(f"/i/{invoice.view_key}")  # not logged in
+    assert page.status_code == 200
+    for text in (invoice.number, "Smith &amp; Daughters Accounting", "Consulting",
+                 "Pay to IBAN XX00", "EUR 230.00", f"/i/{invoice.view_key}/pdf"):
+        assert text in page.text, text
+    assert "Log out" not in page.text and "Invoices</a>" not in page.text
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Cache-Control"] == "no-store"
+    pdf = client.get(f"/i/{invoice.view_key}/pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("key", ["nope", "x" * 200, "%00"])
+def test_unknown_client_key_is_404(client, make_invoice, key):
+    make_invoice()
+    assert client.get(f"/i/{key}").status_code == 404
+    assert client.get(f"/i/{key}/pdf").status_code == 404
+
+
+def test_render_client_view_is_callable_for_tracked_links(app, make_invoice):
+    from app.blueprints.client import render_client_view
+
+    invoice = make_invoice(status="finalized")
+    with app.test_request_context("/t/some-tracked-link"):
+        response = render_client_view(invoice, "/somewhere/pdf")
+    assert response.status_code == 200 and b'href="/somewhere/pdf"' in response.data

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from flask import Response, abort, render_template, url_for
+
+from app.blueprints.client import bp
+from app.extensions import db
+from app.invoice_pdf import pdf_response
+from app.models import Invoice
+from app.permissions import public
+from app.web import no_store
+
+
+@bp.route("/i/<view_key>")
+@public
+def invoice(view_key: str):
+    found = _by_key(view_key)
+    return render_client_view(found, url_for("client.invoice_pdf", view_key=view_key))
+
+
+@bp.route("/i/<view_key>/pdf")
+@public
+def invoice_pdf(view_key: str):
+    return _private(pdf_response(_by_key(view_key)))
+
+
+def render_client_view(invoice: Invoice, pdf_url: str) -> Response:
+    """The customer's view of `invoice` (also used behind tracked email links)."""
+    return _private(no_store(Response(render_template(
+        "invoices/client_view.html", invoice=invoice, pdf_url=pdf_url))))
+
+
+def _by_key(view_key: str) -> Invoice:
+    if len(view_key) > 64:
+        abort(404)
+    found = db.session.scalar(db.select(Invoice).filter_by(view_key=view_key))
+    if found is None:
+        abort(404)
+    return found
+
+
+def _private(response: Response) -> Response:
+    # The key in the URL is the only secret: keep it out of Referer headers and indexes.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
