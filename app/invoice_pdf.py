@@ -90,12 +90,12 @@ class _InvoicePDF(FPDF):
 def _header(pdf: _InvoicePDF, invoice: Invoice, office_name: str, today: date) -> None:
     pdf.set_text_color(*INK)
     pdf.set_font("DejaVu", "B", 18)
-    pdf.multi_cell(110, 8, office_name, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(110, 8, office_name, align="L", new_x="LMARGIN", new_y="NEXT")
     details = (current_app.config.get("OFFICE_DETAILS") or "").strip()
     if details:
         pdf.set_font("DejaVu", size=9)
         pdf.set_text_color(*MUTED)
-        pdf.multi_cell(110, 4.5, details, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(110, 4.5, details, align="L", new_x="LMARGIN", new_y="NEXT")
     top = pdf.t_margin
     pdf.set_xy(130, top)
     pdf.set_font("DejaVu", "B", 20)
@@ -127,10 +127,10 @@ def _bill_to(pdf: _InvoicePDF, invoice: Invoice) -> None:
     pdf.cell(0, 5, "BILL TO", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(*INK)
     pdf.set_font("DejaVu", "B", 11)
-    pdf.multi_cell(110, 5.5, customer.display_name, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(110, 5.5, customer.display_name, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", size=9.5)
     for line in _address_lines(customer):
-        pdf.multi_cell(110, 4.8, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(110, 4.8, line, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(7)
 
 
@@ -172,7 +172,7 @@ def _totals(pdf: _InvoicePDF, invoice: Invoice) -> None:
     rows = [("Subtotal", invoice.subtotal), ("Tax", invoice.tax_total),
             ("Total", invoice.total)]
     if invoice.amount_paid:
-        rows += [("Paid", -invoice.amount_paid), ("Balance due", invoice.balance)]
+        rows += [("Paid", invoice.amount_paid), ("Balance due", invoice.balance)]
     if pdf.get_y() > pdf.h - 60:
         pdf.add_page()
     for label, value in rows:
@@ -197,7 +197,7 @@ def _closing(pdf: _InvoicePDF, invoice: Invoice) -> None:
     else:
         message = (f"Please pay {_money(invoice.balance, invoice.currency)} "
                    f"by {_day(invoice.due_date)}, quoting invoice {invoice.number}.")
-    pdf.multi_cell(0, 5.5, message, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5.5, message, align="L", new_x="LMARGIN", new_y="NEXT")
     if invoice.notes.strip():
         pdf.ln(4)
         pdf.set_font("DejaVu", size=8)
@@ -205,4 +205,4 @@ def _closing(pdf: _InvoicePDF, invoice: Invoice) -> None:
         pdf.cell(0, 5, "NOTES", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", size=9.5)
         pdf.set_text_color(*INK)
-        pdf.multi_cell(0, 5, invoice.notes.strip(), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, invoice.notes.strip(), align="L", new_x="LMARGIN", new_y="NEXT")
