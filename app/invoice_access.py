@@ -12,6 +12,8 @@ from app.extensions import db
 from app.models import Customer, Invoice
 from app.permissions import role_can
 
+_MAX_ID = 2**31 - 1  # larger ids can't exist, and PostgreSQL would refuse the comparison
+
 
 def visible_customers_clause(user) -> ColumnElement[bool]:
     """SQL condition on `Customer`: staff without "see all" only see their own customers."""
@@ -28,6 +30,8 @@ def visible_invoices(query, user):
 def get_invoice_or_404(invoice_id: int, user) -> Invoice:
     """The invoice, if it exists and `user` may see it; 404 otherwise (never 403: an
     invisible invoice is not revealed to exist)."""
+    if not 0 < invoice_id <= _MAX_ID:
+        abort(404)
     invoice = db.session.scalar(
         visible_invoices(db.select(Invoice), user).where(Invoice.id == invoice_id))
     if invoice is None:
@@ -36,6 +40,8 @@ def get_invoice_or_404(invoice_id: int, user) -> Invoice:
 
 
 def get_customer_or_404(customer_id: int, user) -> Customer:
+    if not 0 < customer_id <= _MAX_ID:
+        abort(404)
     customer = db.session.scalar(
         db.select(Customer).where(Customer.id == customer_id, visible_customers_clause(user)))
     if customer is None:

@@ -54,7 +54,7 @@ class InvoiceFilters:
         direction = args.get("dir", "")
         customer = args.get("customer", "")
         return cls(
-            q=args.get("q", "").strip()[:100],
+            q=args.get("q", "").replace("\x00", "").strip()[:100],
             status=status if status in STATUS_FILTERS else "",
             customer=int(customer) if customer.isdigit() and len(customer) < 10 else None,
             date_from=_date(args.get("from")),

@@ -68,6 +68,18 @@ def test_list_ignores_bad_arguments(client, login_as, make_invoice):
     assert page.status_code == 200 and len(numbers(page.text)) == 1
 
 
+def test_nul_bytes_in_search_and_fields_never_500(client, login_as, make_customer, db):
+    from app.models import Invoice
+
+    login_as("billing")
+    assert client.get("/invoices/?q=a%00b").status_code == 200
+    response = client.post("/invoices/new", data=_invoice_form(
+        client, make_customer(), [("Fee\x00", "1", "10", "0")], notes="n\x00", action="save"))
+    assert response.status_code == 303
+    invoice = db.session.scalars(db.select(Invoice)).one()
+    assert (invoice.lines[0].description, invoice.notes) == ("Fee", "n")
+
+
 def test_no_match_says_so_and_offers_to_clear(client, login_as, make_invoice):
     login_as("billing")
     make_invoice()
@@ -389,7 +401,10 @@ def test_staff_gets_404_for_other_customers_invoices(client, login_as, make_cust
 
 def test_missing_invoice_is_404(client, login_as):
     login_as("admin")
-    assert client.get("/invoices/424242").status_code == 404
+    for path in ("/invoices/424242", "/invoices/99999999999999999999",
+                 "/invoices/99999999999999999999/pdf",
+                 "/invoices/new?customer=99999999999999999999"):
+        assert client.get(path).status_code == 404, path
 
 
 # -- PDF and client view -----------------------------------------------------------------
@@ -420,7 +435,7 @@ def test_client_view_through_the_unguessable_key(client, make_invoice, app):
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
 
-@pytest.mark.parametrize("key", ["nope", "x" * 200, "%00"])
+@pytest.mark.parametrize("key", ["nope", "x" * 200, "%00", "a" * 30 + "%00"])
 def test_unknown_client_key_is_404(client, make_invoice, key):
     make_invoice()
     assert client.get(f"/i/{key}").status_code == 404

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from flask import Response, abort, render_template, url_for
 
 from app.blueprints.client import bp
@@ -29,8 +31,11 @@ def render_client_view(invoice: Invoice, pdf_url: str) -> Response:
         "invoices/client_view.html", invoice=invoice, pdf_url=pdf_url))))
 
 
+_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")  # what secrets.token_urlsafe makes
+
+
 def _by_key(view_key: str) -> Invoice:
-    if len(view_key) > 64:
+    if not _KEY.fullmatch(view_key):
         abort(404)
     found = db.session.scalar(db.select(Invoice).filter_by(view_key=view_key))
     if found is None:

@@ -20,6 +20,11 @@ METHOD_LABELS = {"bank_transfer": "Bank transfer", "card": "Card", "cash": "Cash
                  "cheque": "Cheque", "other": "Other"}
 
 
+def _no_nul(value):
+    # PostgreSQL refuses NUL in text; a stray one must not turn into a 500.
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 class DecimalText(StringField):
     """A number typed as text (a dot for decimals), parsed with Decimal, never float.
 
@@ -70,7 +75,7 @@ class DecimalText(StringField):
 
 
 class LineForm(Form):
-    description = StringField("Description", validators=[
+    description = StringField("Description", filters=[_no_nul], validators=[
         DataRequired("Describe this line."), Length(max=500)])
     quantity = DecimalText("Quantity", places=3, low=Decimal(0), low_inclusive=False,
                            high=Decimal("999999999"), trim=True)
@@ -112,7 +117,7 @@ class InvoiceForm(FlaskForm):
     due_date = DateField("Due date", validators=[InputRequired("Enter the due date.")],
                          default=lambda: date.today() + timedelta(days=PAYMENT_TERMS_DAYS))
     currency = SelectField("Currency", choices=[(c, c) for c in CURRENCIES], default="EUR")
-    notes = TextAreaField("Notes (printed on the invoice)",
+    notes = TextAreaField("Notes (printed on the invoice)", filters=[_no_nul],
                           validators=[Optional(), Length(max=5000)])
     lines = FieldList(FormField(LineForm), min_entries=0, max_entries=MAX_LINES)
 
@@ -148,5 +153,6 @@ class PaymentForm(FlaskForm):
     amount = DecimalText("Amount", places=2, low=Decimal(0), low_inclusive=False,
                          high=Decimal("99999999999"))
     method = SelectField("Method", choices=[(m, METHOD_LABELS[m]) for m in PAYMENT_METHODS])
-    reference = StringField("Reference", validators=[Optional(), Length(max=200)])
+    reference = StringField("Reference", filters=[_no_nul],
+                            validators=[Optional(), Length(max=200)])
     allow_overpayment = BooleanField("Allow more than the balance (records a credit)")
