@@ -13,7 +13,7 @@ from flask import Response, current_app
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from app.invoicing import STATUS_LABELS, cents, display_status, line_amounts
+from app.invoicing import STATUS_LABELS, cents, display_status, line_amounts, plain_number
 from app.models import Invoice
 from app.web import no_store
 
@@ -58,11 +58,6 @@ def _money(value, currency: str) -> str:
 
 def _day(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
-
-
-def _plain(value: Decimal) -> str:
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class _InvoicePDF(FPDF):
@@ -160,8 +155,8 @@ def _lines(pdf: _InvoicePDF, invoice: Invoice) -> None:
         table.row(["Description", "Qty", "Unit price", "Tax", "Amount"])
         for line in invoice.lines:
             amounts = line_amounts(line)
-            table.row([line.description, _plain(line.quantity),
-                       f"{cents(line.unit_price):,.2f}", f"{_plain(line.tax_rate)}%",
+            table.row([line.description, plain_number(line.quantity),
+                       f"{cents(line.unit_price):,.2f}", f"{plain_number(line.tax_rate)}%",
                        f"{amounts.net:,.2f}"])
         if not invoice.lines:
             table.row(["(no lines)", "", "", "", ""])

@@ -93,6 +93,12 @@ def to_decimal(value) -> Decimal:
     return result
 
 
+def plain_number(value) -> str:
+    """2.000 → "2", 1.50 → "1.5": quantities and rates shown without noise."""
+    text = f"{Decimal(value):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def cents(value: Decimal) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 

@@ -10,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from app.invoicing import InvoiceError, LineInput, to_decimal
+from app.invoicing import InvoiceError, LineInput, plain_number, to_decimal
 from app.models import PAYMENT_METHODS
 
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD", "SEK", "NOK", "DKK", "PLN", "CZK")
@@ -53,8 +53,7 @@ class DecimalText(StringField):
             return self.raw_data[0]
         if self.data is None:
             return ""
-        text = f"{self.data:f}"
-        return text.rstrip("0").rstrip(".") if self.trim and "." in text else text
+        return plain_number(self.data) if self.trim else f"{self.data:f}"
 
     def pre_validate(self, form):
         value = self.data

@@ -33,7 +33,7 @@ def test_lines_added_and_removed_with_live_totals(page, make_user, make_customer
     page.fill("input[name=lines-0-unit_price]", "100")
     page.fill("input[name=lines-0-tax_rate]", "20")
     expect(page.locator("[data-testid=total]")).to_have_text("EUR 240.00")
-    expect(page.locator("#amount-lines-0")).to_have_text("240.00")
+    expect(page.locator("#amount-lines-0")).to_have_text("200.00")
     # The field being typed in keeps focus while the totals refresh around it.
     expect(page.locator("input[name=lines-0-tax_rate]")).to_be_focused()
 
