@@ -66,7 +66,7 @@ def register_extensions(app: Flask) -> None:
     from app.auth import init_login
     from app.extensions import csrf, db, htmx, limiter, mail, migrate
     from app.queues import init_redis
-    from app.security import init_security_headers
+    from app.security import init_security_headers, trust_proxies
 
     init_redis(app)
     db.init_app(app)
@@ -78,6 +78,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     init_login(app)
     init_security_headers(app)
+    trust_proxies(app)
     _configure_sqlite(app)
 
 

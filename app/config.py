@@ -56,8 +56,28 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     LOGIN_LIMIT_PER_IP = "30 per 15 minutes"
     LOG_FORMAT = "text"
+    OFFICE_NAME = "Clientele Demo Office"
+    MAIL_MAX_ATTEMPTS = 5
+    MAIL_RETRY_BACKOFF = (60, 120, 300, 900, 1800)
+    MAIL_SENDING_TIMEOUT = 300
+    MAIL_PICKUP_TIMEOUT = 60
+    MAIL_REUSE_CONNECTION = True
+    SENDGRID_WEBHOOK_PUBLIC_KEY: str | None = None
+    MAILGUN_WEBHOOK_SIGNING_KEY: str | None = None
+    POSTMARK_WEBHOOK_USERNAME: str | None = None
+    POSTMARK_WEBHOOK_PASSWORD: str | None = None
+    SES_TOPIC_ARN: str | None = None
+    BOUNCE_IMAP_HOST: str | None = None
+    BOUNCE_IMAP_PORT = 993
+    BOUNCE_IMAP_USERNAME: str | None = None
+    BOUNCE_IMAP_PASSWORD: str | None = None
+    BOUNCE_IMAP_FOLDER = "INBOX"
+    BOUNCE_POLL_SECONDS = 300
     PASSWORD_MIN_LENGTH = 10
-    OFFICE_NAME = "Clientele"  # printed on invoices
+    PROXY_COUNT = 0  # reverse proxies in front of gunicorn (X-Forwarded-* trusted)
+    BACKUP_DIR: str | None = None  # None: instance/backups
+    BACKUP_KEEP = 7
+    BACKUP_EVERY_SECONDS = 86400  # 0 turns the scheduled backup off
     OFFICE_DETAILS = ""  # address, tax number...: printed under the name ("\n" = new line)
 
     @classmethod
@@ -92,12 +112,30 @@ class Config:
             k.strip() for k in env.get("ENCRYPTION_KEYS", "").split(",") if k.strip()
         ]
         settings["LOG_FORMAT"] = env.get("LOG_FORMAT", cls.LOG_FORMAT)
-        settings["OFFICE_NAME"] = env.get("OFFICE_NAME") or cls.OFFICE_NAME
+        settings["PROXY_COUNT"] = max(0, _int(env.get("PROXY_COUNT"), cls.PROXY_COUNT))
+        settings["BACKUP_DIR"] = env.get("BACKUP_DIR") or None
+        settings["BACKUP_KEEP"] = max(1, _int(env.get("BACKUP_KEEP"), cls.BACKUP_KEEP))
+        settings["BACKUP_EVERY_SECONDS"] = max(
+            0, _int(env.get("BACKUP_EVERY_SECONDS"), cls.BACKUP_EVERY_SECONDS))
+        for name in _OPTIONAL_STRINGS:
+            if env.get(name):
+                settings[name] = env[name]
+        for name in _OPTIONAL_INTS:
+            settings[name] = _int(env.get(name), getattr(cls, name))
         settings["OFFICE_DETAILS"] = env.get("OFFICE_DETAILS", "").replace("\\n", "\n")
         secure = settings["PUBLIC_BASE_URL"].startswith("https://")
         settings["SESSION_COOKIE_SECURE"] = secure
         settings["REMEMBER_COOKIE_SECURE"] = secure
         return settings
+
+
+_OPTIONAL_STRINGS = (
+    "OFFICE_NAME", "SENDGRID_WEBHOOK_PUBLIC_KEY", "MAILGUN_WEBHOOK_SIGNING_KEY",
+    "POSTMARK_WEBHOOK_USERNAME", "POSTMARK_WEBHOOK_PASSWORD", "SES_TOPIC_ARN",
+    "BOUNCE_IMAP_HOST", "BOUNCE_IMAP_USERNAME", "BOUNCE_IMAP_PASSWORD", "BOUNCE_IMAP_FOLDER",
+)
+_OPTIONAL_INTS = ("MAIL_MAX_ATTEMPTS", "MAIL_SENDING_TIMEOUT", "MAIL_PICKUP_TIMEOUT",
+                  "BOUNCE_IMAP_PORT", "BOUNCE_POLL_SECONDS")
 
 
 def _database_url(url: str | None, instance: Path = INSTANCE_DIR) -> str:

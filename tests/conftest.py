@@ -119,9 +119,10 @@ class _Client(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        from flask import g
+        from flask import g, has_app_context
 
-        g.__dict__.clear()
+        if has_app_context():
+            g.__dict__.clear()
         return super().open(*args, **kwargs)
 
 
