@@ -259,7 +259,7 @@ def record_payment(invoice: Invoice, *, amount, paid_on: date, method: str = "ba
     if amount > invoice.balance and not allow_overpayment:
         raise InvoiceError(f"That is more than the balance of {invoice.balance}; tick "
                            "\"allow overpayment\" to record it anyway.")
-    payment = Payment(paid_on=paid_on, amount=amount, method=method,
+    payment = Payment(paid_on=paid_on, amount=cents(amount), method=method,
                       reference=reference.strip(), created_by_id=getattr(created_by, "id", None))
     invoice.payments.append(payment)
     refresh_paid(invoice)

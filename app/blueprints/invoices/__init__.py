@@ -20,4 +20,4 @@ def _template_helpers(state) -> None:
     env.filters["plain_number"] = plain_number
 
 
-from app.blueprints.invoices import editor, routes  # noqa: E402,F401
+from app.blueprints.invoices import editor, emails, routes  # noqa: E402,F401
