@@ -118,9 +118,10 @@ def test_invoice_page_shows_lines_totals_and_actions(client, login_as, make_invo
     page = client.get(f"/invoices/{invoice.id}")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     for text in (invoice.number, "Consulting", "EUR 240.00", "Bank: IBAN XX00", "Finalize",
-                 "Void this invoice", '<section id="invoice-emails">', "Download PDF"):
+                 "Void this invoice", '<section class="invoice-emails"', "Download PDF"):
         assert text in page.text, text
     assert "Record a payment" not in page.text  # drafts take no payments
+    assert page.text.count('id="invoice-emails"') == 1
 
 
 def test_viewer_sees_the_invoice_but_no_actions(client, login_as, make_invoice):
@@ -292,3 +293,26 @@ def test_render_client_view_is_callable_for_tracked_links(app, make_invoice):
     with app.test_request_context("/t/some-tracked-link"):
         response = render_client_view(invoice, "/somewhere/pdf")
     assert response.status_code == 200 and b'href="/somewhere/pdf"' in response.data
+
+
+def test_tracked_link_records_a_viewed_event_once_per_email(app, client, make_invoice, db):
+    from app.mail import hits, outbox
+    from app.mail.tracking import view_url
+    from app.models import EmailEvent
+
+    invoice = make_invoice(status="finalized")
+    other = make_invoice(status="finalized")
+    (message,) = outbox.add_messages(recipients=[outbox.Recipient("c@example.org")],
+                                     subject="Invoice", body="Hi", invoice=invoice,
+                                     attach_pdf=False)
+    db.session.commit()
+    path = view_url(message).split("localhost", 1)[1]
+    assert path.startswith(f"/i/{invoice.view_key}?e=")
+    assert client.get(path).status_code == 200
+    token = path.split("?e=", 1)[1]
+    for bad in (f"/i/{other.view_key}?e={token}", f"/i/{invoice.view_key}?e=garbage"):
+        assert client.get(bad).status_code == 200  # the invoice shows; nothing is counted
+    assert client.head(path).status_code == 200
+    assert hits.drain() == 1
+    events = db.session.scalars(db.select(EmailEvent)).all()
+    assert [(e.message_id, e.type) for e in events] == [(message.id, "viewed")]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, render_template, url_for
+from flask import Response, abort, render_template, request, url_for
 
 from app.blueprints.client import bp
 from app.extensions import db
@@ -16,6 +16,8 @@ from app.web import no_store
 @public
 def invoice(view_key: str):
     found = _by_key(view_key)
+    if request.method == "GET" and request.args.get("e"):
+        _record_view(found, request.args["e"])
     return render_client_view(found, url_for("client.invoice_pdf", view_key=view_key))
 
 
@@ -32,6 +34,21 @@ def render_client_view(invoice: Invoice, pdf_url: str) -> Response:
 
 
 _KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")  # what secrets.token_urlsafe makes
+
+
+def _record_view(invoice: Invoice, token: str) -> None:
+    """The link in an email carries `?e=<token>`: count a "viewed" event for that email.
+    A bad or foreign token is ignored; the customer still sees the invoice."""
+    from app.mail.hits import Hit, record_hit
+    from app.mail.tracking import VIEW, read_token
+    from app.models import EmailMessage
+
+    found = read_token(VIEW, token[:500])
+    message = db.session.get(EmailMessage, found[0]) if found else None
+    if message is None or message.open_token != found[1] or message.invoice_id != invoice.id:
+        return
+    record_hit(Hit.now("view", message.id, request.headers.get("User-Agent", ""),
+                       request.remote_addr or ""))
 
 
 def _by_key(view_key: str) -> Invoice:
