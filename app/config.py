@@ -79,6 +79,7 @@ class Config:
     BACKUP_DIR: str | None = None  # None: instance/backups
     BACKUP_KEEP = 7
     BACKUP_EVERY_SECONDS = 86400  # 0 turns the scheduled backup off
+    OFFICE_DETAILS = ""  # address, tax number...: printed under the name ("\n" = new line)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> dict:
@@ -122,6 +123,7 @@ class Config:
                 settings[name] = env[name]
         for name in _OPTIONAL_INTS:
             settings[name] = _int(env.get(name), getattr(cls, name))
+        settings["OFFICE_DETAILS"] = env.get("OFFICE_DETAILS", "").replace("\\n", "\n")
         secure = settings["PUBLIC_BASE_URL"].startswith("https://")
         settings["SESSION_COOKIE_SECURE"] = secure
         settings["REMEMBER_COOKIE_SECURE"] = secure

@@ -15,4 +15,9 @@ def seed_demo(demo_users) -> dict[str, int]:
         db.session.add(user)
         created += 1
     db.session.flush()
-    return {"users": created}
+    summary = {"users": created}
+    # Keep last: invoices are made for whatever customers the steps above created.
+    from app.demo_invoices import seed_demo_invoices
+
+    summary.update(seed_demo_invoices())
+    return summary
