@@ -20,4 +20,7 @@ def seed_demo(demo_users) -> dict[str, int]:
     from app.demo_invoices import seed_demo_invoices
 
     summary.update(seed_demo_invoices())
+    from app.demo_emails import seed_demo_emails
+
+    summary["invoice emails"] = seed_demo_emails()
     return summary
