@@ -18,24 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from app.dev.net import wait_for_port
 from bench.common import bench_app, machine, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = ["--workers", "2", "--threads", "1", "--worker-class", "sync",
             "--backlog", "2048", "--log-level", "warning"]
-
-
-def _wait(port: int) -> None:
-    import socket
-
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server on {port} did not start")
 
 
 def _wrk(url: str, seconds: int, connections: int) -> tuple[float, float]:
@@ -80,7 +68,7 @@ def pixel_figures(url_db: str, redis_url: str, rounds: int, seconds: int) -> dic
     results: dict[str, list] = {"app": [], "bare": []}
     try:
         for port in ports.values():
-            _wait(port)
+            wait_for_port(port)
         for name, port in ports.items():  # warm up
             _wrk(f"http://127.0.0.1:{port}{path}", 2, 32)
         for _ in range(rounds):

