@@ -115,6 +115,10 @@ def _configure_sqlite(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.blueprints import BLUEPRINTS
+    from app.web import DatabaseIdConverter
+
+    # Every <int:...> in a URL is a database id: out-of-range ones are a plain 404.
+    app.url_map.converters["int"] = DatabaseIdConverter
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

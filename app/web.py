@@ -6,6 +6,19 @@ from typing import Any
 
 from flask import Response, make_response, render_template, request
 from jinja2_fragments.flask import render_block
+from werkzeug.routing import IntegerConverter, ValidationError
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL and SQLite alike
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` limited to ids a database row can have; anything else does not match."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if not 0 < number <= MAX_ID:
+            raise ValidationError()
+        return number
 
 
 def is_htmx() -> bool:

@@ -123,7 +123,13 @@ class _Client(FlaskClient):
 
         if has_app_context():
             g.__dict__.clear()
-        return super().open(*args, **kwargs)
+        try:
+            return super().open(*args, **kwargs)
+        except Exception:
+            # In production the request's session ends with it; here it is shared.
+            if has_app_context():
+                _db.session.rollback()
+            raise
 
 
 @pytest.fixture
