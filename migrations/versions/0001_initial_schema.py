@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 13:51:02.697458
+Create Date: 2026-11-23 14:08:47.620619
 
 """
 from alembic import op
@@ -93,6 +93,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers'))
     )
     with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.create_index('ix_customers_needs_review', ['needs_review', 'sort_name'], unique=False)
         batch_op.create_index('ix_customers_owner_status', ['owner_id', 'status'], unique=False)
         batch_op.create_index('ix_customers_sort_name', ['sort_name'], unique=False)
         batch_op.create_index('ix_customers_status_sort', ['status', 'sort_name'], unique=False)
@@ -258,6 +259,7 @@ def upgrade():
     )
     with op.batch_alter_table('email_messages', schema=None) as batch_op:
         batch_op.create_index('ix_email_messages_created', ['created_at'], unique=False)
+        batch_op.create_index('ix_email_messages_created_by', ['created_by_id', 'created_at'], unique=False)
         batch_op.create_index('ix_email_messages_customer_created', ['customer_id', 'created_at'], unique=False)
         batch_op.create_index('ix_email_messages_invoice', ['invoice_id', 'created_at'], unique=False)
         batch_op.create_index('ix_email_messages_state', ['state', 'created_at'], unique=False)
@@ -295,6 +297,7 @@ def upgrade():
     with op.batch_alter_table('notes', schema=None) as batch_op:
         batch_op.create_index('ix_notes_author_at', ['author_id', 'occurred_at'], unique=False)
         batch_op.create_index('ix_notes_customer_at', ['customer_id', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_notes_occurred', ['occurred_at'], unique=False)
 
     op.create_table('payments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -395,6 +398,7 @@ def downgrade():
 
     op.drop_table('payments')
     with op.batch_alter_table('notes', schema=None) as batch_op:
+        batch_op.drop_index('ix_notes_occurred')
         batch_op.drop_index('ix_notes_customer_at')
         batch_op.drop_index('ix_notes_author_at')
 
@@ -409,6 +413,7 @@ def downgrade():
         batch_op.drop_index('ix_email_messages_state')
         batch_op.drop_index('ix_email_messages_invoice')
         batch_op.drop_index('ix_email_messages_customer_created')
+        batch_op.drop_index('ix_email_messages_created_by')
         batch_op.drop_index('ix_email_messages_created')
 
     op.drop_table('email_messages')
@@ -446,6 +451,7 @@ def downgrade():
         batch_op.drop_index('ix_customers_status_sort')
         batch_op.drop_index('ix_customers_sort_name')
         batch_op.drop_index('ix_customers_owner_status')
+        batch_op.drop_index('ix_customers_needs_review')
 
     op.drop_table('customers')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
