@@ -39,6 +39,7 @@ class Customer(db.Model):
         Index("ix_customers_status_sort", "status", "sort_name"),
         # Reports: the "contact needs review" work list, by name.
         Index("ix_customers_needs_review", "needs_review", "sort_name"),
+        Index("ix_customers_updated", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

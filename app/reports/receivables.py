@@ -14,6 +14,7 @@ from sqlalchemy import case, func, select
 
 from app.extensions import db
 from app.models import Customer, Invoice, Payment
+from app.pagination import Page
 from app.reports.sql import (
     Window, customer_name, month_of, sees_everyone, visible_customers,
 )
@@ -29,31 +30,34 @@ def _money(value) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))
 
 
-def _bucket_columns(today: date):
-    outstanding = Invoice.total - Invoice.amount_paid
+def _open_invoices(user):
+    """Open balances, materialised first: the status index finds the few open invoices,
+    instead of the planner walking every invoice in customer order to avoid a sort."""
+    outstanding = (Invoice.total - Invoice.amount_paid).label("outstanding")
+    query = (select(Invoice.id, Invoice.customer_id, Invoice.currency, Invoice.due_date,
+                    outstanding)
+             .where(Invoice.status.in_(OPEN_STATES), Invoice.total - Invoice.amount_paid > 0))
+    if not sees_everyone(user):
+        query = query.join(Customer, Customer.id == Invoice.customer_id).where(
+            visible_customers(user))
+    return query.cte("open_invoices").prefix_with("MATERIALIZED")
 
-    def between(newest: int, oldest: int | None):
-        # Overdue by `newest`..`oldest` days: due on or before today-newest, after today-oldest-1.
-        cond = Invoice.due_date <= today - timedelta(days=newest)
+
+def _bucket_columns(inv, today: date):
+    def overdue(newest: int, oldest: int | None):
+        # Overdue by newest..oldest days: due on or before today-newest, not before today-oldest.
+        cond = inv.c.due_date <= today - timedelta(days=newest)
         if oldest is not None:
-            cond = cond & (Invoice.due_date >= today - timedelta(days=oldest))
-        return func.sum(case((cond, outstanding), else_=0))
+            cond = cond & (inv.c.due_date >= today - timedelta(days=oldest))
+        return func.sum(case((cond, inv.c.outstanding), else_=0))
 
     return [
-        func.sum(case((Invoice.due_date >= today, outstanding), else_=0)).label("current"),
-        between(1, 30).label("d1_30"), between(31, 60).label("d31_60"),
-        between(61, 90).label("d61_90"), between(91, None).label("d90"),
-        func.sum(outstanding).label("total"),
-        func.count(Invoice.id).label("invoices"),
+        func.sum(case((inv.c.due_date >= today, inv.c.outstanding), else_=0)).label("current"),
+        overdue(1, 30).label("d1_30"), overdue(31, 60).label("d31_60"),
+        overdue(61, 90).label("d61_90"), overdue(91, None).label("d90"),
+        func.sum(inv.c.outstanding).label("total"),
+        func.count(inv.c.id).label("invoices"),
     ]
-
-
-def _open_invoices(query, user):
-    query = query.where(Invoice.status.in_(OPEN_STATES),
-                        Invoice.total - Invoice.amount_paid > 0)
-    if not sees_everyone(user):
-        query = query.where(visible_customers(user))
-    return query
 
 
 @dataclass
@@ -71,25 +75,31 @@ def _aging_row(row, name: str, customer_id: int | None) -> AgingRow:
                     {k: _money(getattr(row, k)) for k in BUCKET_KEYS}, _money(row.total))
 
 
-def aging(user, today: date) -> tuple[list[AgingRow], list[AgingRow]]:
-    """Per customer and currency, then totals per currency (largest balance first)."""
-    per_customer = _open_invoices(
-        select(Invoice.customer_id, Customer.kind, Customer.first_name, Customer.last_name,
-               Customer.company, Invoice.currency, *_bucket_columns(today))
-        .join(Customer, Customer.id == Invoice.customer_id), user,
-    ).group_by(Invoice.customer_id, Customer.kind, Customer.first_name, Customer.last_name,
-               Customer.company, Invoice.currency)
-    per_customer = per_customer.order_by(func.sum(Invoice.total - Invoice.amount_paid).desc(),
-                                         Invoice.customer_id)
-    rows = [_aging_row(r, customer_name(r), r.customer_id)
-            for r in db.session.execute(per_customer)]
-    totals_query = _open_invoices(
-        select(Invoice.currency, *_bucket_columns(today))
-        .join(Customer, Customer.id == Invoice.customer_id), user,
-    ).group_by(Invoice.currency).order_by(Invoice.currency)
-    totals = [_aging_row(r, f"Total {r.currency}", None)
-              for r in db.session.execute(totals_query)]
-    return rows, totals
+def aging_totals(user, today: date) -> list[AgingRow]:
+    """Outstanding per aging bucket, one row per currency."""
+    inv = _open_invoices(user)
+    query = (select(inv.c.currency, *_bucket_columns(inv, today))
+             .group_by(inv.c.currency).order_by(inv.c.currency))
+    return [_aging_row(r, f"Total {r.currency}", None) for r in db.session.execute(query)]
+
+
+def aging(user, today: date, page: int = 1, per_page: int | None = None) -> Page:
+    """Per customer and currency, largest balance first; all rows when `per_page` is None."""
+    inv = _open_invoices(user)
+    sums = (select(inv.c.customer_id, inv.c.currency, *_bucket_columns(inv, today))
+            .group_by(inv.c.customer_id, inv.c.currency)).subquery("sums")
+    query = (select(sums, Customer.kind, Customer.first_name, Customer.last_name,
+                    Customer.company)
+             .join(Customer, Customer.id == sums.c.customer_id)
+             .order_by(sums.c.total.desc(), sums.c.customer_id, sums.c.currency))
+    total = number = 0
+    if per_page:
+        total = db.session.scalar(select(func.count()).select_from(sums)) or 0
+        number = min(page, max(1, -(-total // per_page)))
+        query = query.limit(per_page).offset((number - 1) * per_page)
+    rows = [_aging_row(r, customer_name(r), r.customer_id) for r in db.session.execute(query)]
+    return Page(items=rows, page=number or 1, per_page=per_page or max(1, len(rows)),
+                total=total if per_page else len(rows))
 
 
 # ---- revenue --------------------------------------------------------------------------

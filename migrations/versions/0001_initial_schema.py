@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 14:08:47.620619
+Create Date: 2026-11-23 14:10:20.221695
 
 """
 from alembic import op
@@ -97,6 +97,7 @@ def upgrade():
         batch_op.create_index('ix_customers_owner_status', ['owner_id', 'status'], unique=False)
         batch_op.create_index('ix_customers_sort_name', ['sort_name'], unique=False)
         batch_op.create_index('ix_customers_status_sort', ['status', 'sort_name'], unique=False)
+        batch_op.create_index('ix_customers_updated', ['updated_at'], unique=False)
 
     op.create_table('saved_filters',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -209,6 +210,7 @@ def upgrade():
         batch_op.create_index('ix_invoices_issue_date', ['issue_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_invoices_number'), ['number'], unique=False)
         batch_op.create_index('ix_invoices_status_due', ['status', 'due_date'], unique=False)
+        batch_op.create_index('ix_invoices_updated', ['updated_at'], unique=False)
 
     op.create_table('email_messages',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -418,6 +420,7 @@ def downgrade():
 
     op.drop_table('email_messages')
     with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.drop_index('ix_invoices_updated')
         batch_op.drop_index('ix_invoices_status_due')
         batch_op.drop_index(batch_op.f('ix_invoices_number'))
         batch_op.drop_index('ix_invoices_issue_date')
@@ -448,6 +451,7 @@ def downgrade():
     op.drop_table('customer_addresses')
     op.drop_table('saved_filters')
     with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.drop_index('ix_customers_updated')
         batch_op.drop_index('ix_customers_status_sort')
         batch_op.drop_index('ix_customers_sort_name')
         batch_op.drop_index('ix_customers_owner_status')

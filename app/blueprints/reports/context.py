@@ -11,7 +11,8 @@ from app.events.status import STATUS_LABELS, Status
 from app.models.base import utcnow
 from app.reports import activity, charts, customer_insight, email_report, receivables
 from app.reports.filters import ArgReader
-from app.reports.sql import customer_name, window
+from app.reports.cache import cached
+from app.reports.sql import customer_name, sees_everyone, window
 
 STATUSES = [(s.value, STATUS_LABELS[s]) for s in Status]
 
@@ -40,13 +41,15 @@ def _span(read: ArgReader, months: int = 12):
 
 
 def receivables_page() -> dict[str, Any]:
-    rows, totals = receivables.aging(current_user, today())
+    read = ArgReader(request.args)
+    rows = receivables.aging(current_user, today(), read.page(), per_page=50)
+    totals = receivables.aging_totals(current_user, today())
     chart = None
     if len(totals) == 1:
         chart = charts.bars([(label, totals[0].amounts[key], f"seg-{key}")
                              for key, label in receivables.BUCKETS])
     return {"rows": rows, "totals": totals, "buckets": receivables.BUCKETS,
-            "aging_chart": chart, "today": today(), "errors": []}
+            "aging_chart": chart, "today": today(), "errors": [], "page": rows}
 
 
 def revenue_page() -> dict[str, Any]:
@@ -67,9 +70,13 @@ def revenue_page() -> dict[str, Any]:
 def customers_page() -> dict[str, Any]:
     read = ArgReader(request.args)
     span, first, last = _span(read)
-    segments = customer_insight.segment_figures(current_user, today())
+    day, scope = today(), _scope()
+    segments = cached(("segments", scope, day),
+                      lambda: customer_insight.segment_figures(current_user, day))
     chart = charts.bars([(s.label, s.customers, f"seg-{s.key}") for s in segments])
-    months = customer_insight.monthly(current_user, span)
+    months = cached(("monthly", scope, span),
+                    lambda: customer_insight.monthly(current_user, span))
+    top = cached(("top", scope, day), lambda: customer_insight.top_customers(current_user, day))
     trend = charts.columns([m.month for m in months],
                            [[("seg-new", m.new_customers, f"{m.month} · new: {m.new_customers}"),
                              ("seg-returning", m.returning_customers,
@@ -77,9 +84,14 @@ def customers_page() -> dict[str, Any]:
                             for m in months])
     return {"span": span, "date_from": first, "date_to": last, "errors": read.errors,
             "segments": segments, "segment_chart": chart, "months": months,
-            "trend_chart": trend, "top": customer_insight.top_customers(current_user, today()),
+            "trend_chart": trend, "top": top,
             "review": customer_insight.review_list(current_user, read.page()),
             "today": today(), "customer_name": customer_name}
+
+
+def _scope():
+    """Whose figures: everyone's, or one staff member's own customers."""
+    return "all" if sees_everyone(current_user) else ("user", current_user.id)
 
 
 def activity_page() -> dict[str, Any]:

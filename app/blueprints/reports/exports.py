@@ -62,7 +62,8 @@ def emails_export(fmt: str):
 @bp.route("/accounting/receivables/export/<fmt>")
 @requires("reports.accounting")
 def receivables_export(fmt: str):
-    rows, totals = receivables.aging(current_user, today())
+    rows = receivables.aging(current_user, today()).items
+    totals = receivables.aging_totals(current_user, today())
     headers = ("Customer", "Currency", "Open invoices",
                *(label for _, label in receivables.BUCKETS), "Outstanding")
 
