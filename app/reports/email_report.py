@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal, select, union_all
 from sqlalchemy.orm import aliased, selectinload
 
 from app.events.status import STATUS_LABELS, Status
@@ -18,7 +18,7 @@ from app.models import Customer, EmailMessage, Invoice, User
 from app.pagination import Page
 from app.reports.filters import ArgReader
 from app.reports.sql import (
-    customer_name, month_of, sees_everyone, visible_customers, window,
+    customer_name, month_ranges, sees_everyone, visible_customers, window,
 )
 
 PER_PAGE = 25
@@ -46,6 +46,7 @@ class EmailFilters:
     date_to: date | None = None
     status: str | None = None
     customer_id: int | None = None
+    customer_text: str = ""  # part of a customer's name, email or phone
     staff_id: int | None = None
     sort: str = "date"
     descending: bool = True
@@ -59,6 +60,7 @@ class EmailFilters:
             date_from=first, date_to=last,
             status=read.choice("status", "Status", STATUS_KEYS),
             customer_id=read.ident("customer", "Customer"),
+            customer_text=read.text("q")[:100],
             staff_id=read.ident("staff", "Staff member"),
             sort=read.choice("sort", "Sort", SORTS, "date") or "date",
             descending=read.text("dir") != "asc",
@@ -85,9 +87,17 @@ def _filtered(query: Select, filters: EmailFilters, user) -> Select:
         query = query.where(EmailMessage.status == filters.status)
     if filters.customer_id:
         query = query.where(EmailMessage.customer_id == filters.customer_id)
+    if filters.customer_text:
+        like = "%" + _escape_like(filters.customer_text.lower()) + "%"
+        query = query.where(EmailMessage.customer_id.in_(
+            select(Customer.id).where(Customer.search_text.like(like, escape="\\"))))
     if filters.staff_id:
         query = query.where(EmailMessage.created_by_id == filters.staff_id)
     return query
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _joined(query: Select, user, *, need_all: bool) -> Select:
@@ -165,20 +175,24 @@ class MonthMix:
 
 
 def status_mix(filters: EmailFilters, user, today: date) -> list[MonthMix]:
-    """Emails per month and Sent Status over the filter's window (default: 12 months)."""
+    """Emails per month and Sent Status over the filter's window (default: 12 months).
+
+    One index range per month (UNION ALL) rather than a month function on every row:
+    the ranges are counted straight off the (status, created_at) index.
+    """
     span = window(filters.date_from, filters.date_to, today)
-    month = month_of(EmailMessage.created_at).label("month")
     unwindowed = EmailFilters(status=filters.status, customer_id=filters.customer_id,
-                              staff_id=filters.staff_id)
-    query = _filtered(_joined(select(month, EmailMessage.status, func.count())
-                              .select_from(EmailMessage), user, need_all=False),
-                      unwindowed, user)
-    query = (query.where(EmailMessage.created_at >= span.start,
-                         EmailMessage.created_at < span.end)
-             .group_by(month, EmailMessage.status))
+                              customer_text=filters.customer_text, staff_id=filters.staff_id)
+    parts = []
+    for month, start, end in month_ranges(span):
+        part = select(literal(month).label("month"), EmailMessage.status,
+                      func.count().label("n")).select_from(EmailMessage)
+        part = _filtered(_joined(part, user, need_all=False), unwindowed, user)
+        parts.append(part.where(EmailMessage.created_at >= start,
+                                EmailMessage.created_at < end).group_by(EmailMessage.status))
     counts: dict[str, dict[str, int]] = {m: {} for m in span.months()}
-    for row_month, status, n in db.session.execute(query):
-        counts.setdefault(row_month, {})[status] = n
+    for row_month, status, n in db.session.execute(union_all(*parts)):
+        counts[row_month][status] = n
     return [MonthMix(m, counts[m]) for m in sorted(counts)]
 
 
@@ -195,20 +209,19 @@ def message_with_history(message_id: int, user) -> EmailMessage | None:
     return db.session.scalar(query)
 
 
-CHOICES_LIMIT = 2_000
-
-
-def filter_choices(user) -> dict[str, list[tuple[int, str]]]:
-    """Customers (visible to `user`) and staff members for the filter menus."""
-    customers = select(Customer.id.label("customer_id"), Customer.first_name,
-                       Customer.last_name, Customer.company, Customer.kind)
-    if not sees_everyone(user):
-        customers = customers.where(visible_customers(user))
-    customers = customers.order_by(Customer.sort_name, Customer.id).limit(CHOICES_LIMIT)
+def staff_choices(user) -> list[tuple[int, str]]:
+    """Staff members for the "sent by" menu (staff see only themselves)."""
     staff = select(User.id, User.name, User.email).order_by(User.name, User.email)
     if not sees_everyone(user):
         staff = staff.where(User.id == user.id)
-    return {
-        "customers": [(r.customer_id, customer_name(r)) for r in db.session.execute(customers)],
-        "staff": [(r.id, r.name or r.email) for r in db.session.execute(staff)],
-    }
+    return [(r.id, r.name or r.email) for r in db.session.execute(staff)]
+
+
+def customer_label(customer_id: int, user) -> str | None:
+    """The name of the customer a filter points at, if `user` may see it."""
+    query = select(Customer.id.label("customer_id"), Customer.kind, Customer.first_name,
+                   Customer.last_name, Customer.company).where(Customer.id == customer_id)
+    if not sees_everyone(user):
+        query = query.where(visible_customers(user))
+    row = db.session.execute(query).first()
+    return customer_name(row) if row else None

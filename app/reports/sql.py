@@ -124,6 +124,17 @@ class Window:
         return out
 
 
+def month_ranges(span: Window) -> list[tuple[str, datetime, datetime]]:
+    """('YYYY-MM', start, end) per month of the window, clipped to the window's bounds."""
+    out = []
+    for month in span.months():
+        year, number = int(month[:4]), int(month[5:])
+        first = datetime(year, number, 1, tzinfo=timezone.utc)
+        after = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=timezone.utc)
+        out.append((month, max(first, span.start), min(after, span.end)))
+    return out
+
+
 def months_back(today: date, months: int) -> date:
     """The first day of the month `months - 1` months before today's month."""
     index = today.year * 12 + today.month - 1 - (months - 1)

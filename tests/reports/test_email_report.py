@@ -87,6 +87,9 @@ def test_filters(emails):
         {emails[k].id for k in ("opened", "sent", "queued")}
     assert {r.id for r in _rows(admin, staff_id=emails["bob"].id)} == \
         {emails["auto"].id, emails["rejected"].id}
+    assert {r.id for r in _rows(admin, customer_text="zimm")} == \
+        {emails[k].id for k in ("auto", "rejected", "spam")}
+    assert _rows(admin, customer_text="100%_") == []  # LIKE wildcards are taken literally
     # The "to" day is included whole; "from" starts at midnight UTC.
     assert {r.id for r in _rows(admin, date_from=date(2026, 11, 2),
                                 date_to=date(2026, 11, 25))} == \

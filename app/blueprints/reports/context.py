@@ -31,7 +31,9 @@ def emails() -> dict[str, Any]:
           for key, label in STATUSES] for m in mix])
     return {"filters": filters, "errors": errors, "statuses": STATUSES, "mix": mix,
             "mix_chart": chart, "page": email_report.page_of_rows(filters, current_user),
-            "choices": email_report.filter_choices(current_user),
+            "staff_choices": email_report.staff_choices(current_user),
+            "customer_label": (email_report.customer_label(filters.customer_id, current_user)
+                               if filters.customer_id else None),
             "customer_name": customer_name, "status_label": email_report.status_label}
 
 
