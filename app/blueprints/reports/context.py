@@ -57,8 +57,13 @@ def receivables_page() -> dict[str, Any]:
 def revenue_page() -> dict[str, Any]:
     read = ArgReader(request.args)
     span, first, last = _span(read)
-    by_month = receivables.revenue_by_month(current_user, span)
-    by_customer = receivables.revenue_by_customer(current_user, span, limit=50)
+    # Cached like the customer figures: PostgreSQL joins the window's payments against
+    # every invoice, so the cost follows the history, while the answer only changes
+    # with a payment or an invoice (which changes the cache key).
+    by_month = cached(("revenue-months", _scope(), span),
+                      lambda: receivables.revenue_by_month(current_user, span))
+    by_customer = cached(("revenue-customers", _scope(), span),
+                         lambda: receivables.revenue_by_customer(current_user, span, limit=50))
     currencies = sorted({a.currency for a in by_month})
     chart = None
     if len(currencies) == 1:
