@@ -9,7 +9,8 @@ status and counters that the real status rules (app.events.status) derive from t
 events, so the rows are what the event pipeline would have left.
 
 Each page is requested through the Flask test client, logged in as an admin: a first
-(cold) request, two untimed warm-ups, then --reps timed requests. Last line:
+(cold) request, two untimed warm-ups, then --reps timed requests, alternating between
+the two databases page by page (noise from a shared machine hits both sizes alike). Last line:
 `reports p95_ms_max=… growth_ratio=…` where growth_ratio = p95_ms_max(1M) / p95_ms_max(100k).
 Pages marked "(info)" are measured but not in the target (an all-time window, a sort
 on a joined column): their cost grows with the history they cover.
@@ -202,42 +203,61 @@ def pages(ids: dict) -> list[tuple[str, str, bool]]:
     ]
 
 
-def measure(kind: str, messages: int, reps: int) -> dict[str, dict[str, float]]:
-    with scratch_database(kind) as url:
-        app = bench_app(url, REDIS_URL="redis://127.0.0.1:1/0", RATELIMIT_ENABLED=False,
-                        REPORTS_TODAY=TODAY)
-        began = time.perf_counter()
-        with app.app_context():
-            ids = fill(messages)
-        print(f"  filled {messages:,} messages / {messages * 5:,} events in "
-              f"{time.perf_counter() - began:.0f} s ({kind})", flush=True)
-        client = app.test_client()
-        login = client.post("/login", data={"email": "staff0@bench.test",
-                                            "password": "bench-password-1"})
-        assert login.status_code == 302, login.text[:300]
-        results = {}
-        for label, path, counted in pages(ids):
-            headers = {"HX-Request": "true", "HX-Target": "report-results"} \
-                if "htmx" in label else {}
-            t0 = time.perf_counter()
-            first = client.get(path, headers=headers)
-            cold = (time.perf_counter() - t0) * 1000
-            assert first.status_code == 200, (path, first.status_code, first.text[:300])
-            for _ in range(2):
-                client.get(path, headers=headers)
-            times = []
-            for _ in range(reps):
-                t0 = time.perf_counter()
-                response = client.get(path, headers=headers)
-                times.append((time.perf_counter() - t0) * 1000)
-                assert response.status_code == 200
-            results[label] = {"p50": percentile(times, 50), "p95": percentile(times, 95),
-                              "cold": cold, "counted": counted}
-        from app.extensions import db
+def _prepare(kind: str, url: str, messages: int):
+    app = bench_app(url, REDIS_URL="redis://127.0.0.1:1/0", RATELIMIT_ENABLED=False,
+                    REPORTS_TODAY=TODAY)
+    began = time.perf_counter()
+    with app.app_context():
+        ids = fill(messages)
+    print(f"  filled {messages:,} messages / {messages * 5:,} events in "
+          f"{time.perf_counter() - began:.0f} s ({kind})", flush=True)
+    client = app.test_client()
+    login = client.post("/login", data={"email": "staff0@bench.test",
+                                        "password": "bench-password-1"})
+    assert login.status_code == 302, login.text[:300]
+    return app, client, pages(ids)
 
-        with app.app_context():
-            db.engine.dispose()
-    return results
+
+def _get(client, path: str, label: str) -> float:
+    headers = {"HX-Request": "true", "HX-Target": "report-results"} if "htmx" in label else {}
+    began = time.perf_counter()
+    response = client.get(path, headers=headers)
+    elapsed = (time.perf_counter() - began) * 1000
+    assert response.status_code == 200, (path, response.status_code, response.text[:300])
+    return elapsed
+
+
+def measure(kind: str, sizes: tuple[int, ...], reps: int) -> dict[int, dict[str, dict]]:
+    """Both databases are filled first, then requests alternate between them page by
+    page, so load from elsewhere on a shared machine falls on both sizes alike."""
+    from contextlib import ExitStack
+
+    from app.extensions import db
+
+    with ExitStack() as stack:
+        setups = {}
+        for messages in sizes:
+            url = stack.enter_context(scratch_database(kind))
+            setups[messages] = _prepare(kind, url, messages)
+        times = {m: {label: [] for label, _, _ in setups[m][2]} for m in sizes}
+        cold = {m: {} for m in sizes}
+        for messages, (_, client, urls) in setups.items():
+            for label, path, _ in urls:
+                cold[messages][label] = _get(client, path, label)
+                for _ in range(2):
+                    _get(client, path, label)
+        for _ in range(reps):
+            for index in range(len(setups[sizes[0]][2])):
+                for messages, (_, client, urls) in setups.items():
+                    label, path, _ = urls[index]
+                    times[messages][label].append(_get(client, path, label))
+        for app, _, _ in setups.values():
+            with app.app_context():
+                db.engine.dispose()
+    return {m: {label: {"p50": percentile(t, 50), "p95": percentile(t, 95),
+                        "cold": cold[m][label],
+                        "counted": next(c for lb, _, c in setups[m][2] if lb == label)}
+                for label, t in times[m].items()} for m in sizes}
 
 
 def main() -> int:
@@ -248,10 +268,11 @@ def main() -> int:
     parser.add_argument("--large", type=int, default=200_000)
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    runs = {}
+    print(f"database: {args.db}; {args.small:,} and {args.large:,} messages (x5 events); "
+          f"{args.reps} timed requests per page and size, interleaved", flush=True)
+    runs = measure(args.db, (args.small, args.large), args.reps)
     for messages in (args.small, args.large):
-        print(f"database: {args.db}; {messages:,} messages, {messages * 5:,} events", flush=True)
-        runs[messages] = measure(args.db, messages, args.reps)
+        print(f"{messages:,} messages, {messages * 5:,} events:")
         for label, r in runs[messages].items():
             print(f"  {label:30} p50={r['p50']:6.1f} ms  p95={r['p95']:6.1f} ms  "
                   f"cold={r['cold']:6.1f} ms", flush=True)
