@@ -15,4 +15,12 @@ def seed_demo(demo_users) -> dict[str, int]:
         db.session.add(user)
         created += 1
     db.session.flush()
-    return {"users": created}
+    summary = {"users": created}
+    # Keep last: invoices are made for whatever customers the steps above created.
+    from app.demo_invoices import seed_demo_invoices
+
+    summary.update(seed_demo_invoices())
+    from app.demo_emails import seed_demo_emails
+
+    summary["invoice emails"] = seed_demo_emails()
+    return summary

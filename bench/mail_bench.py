@@ -10,6 +10,7 @@ import argparse
 import sys
 import time
 
+from app.dev.net import wait_for_port
 from bench.common import bench_app, machine, scratch_database
 
 
@@ -26,7 +27,7 @@ def run(kind: str, count: int, batch: int) -> dict[str, float]:
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l",
                                f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink"])
-    _wait_for_port(port)
+    wait_for_port(port)
     results = {}
     try:
         with scratch_database(kind) as url:
@@ -56,19 +57,6 @@ def run(kind: str, count: int, batch: int) -> dict[str, float]:
         server.terminate()
         server.wait()
     return results
-
-
-def _wait_for_port(port: int, timeout: float = 10.0) -> None:
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("SMTP server did not start")
 
 
 def main() -> int:

@@ -9,13 +9,14 @@ import ctypes
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import redis
+
+from app.dev.net import free_port  # noqa: F401  (re-exported for callers)
 
 _PR_SET_PDEATHSIG = 1
 
@@ -37,12 +38,6 @@ def server_binary() -> str:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class EmbeddedRedis:
     """Start with `start()`, stop with `stop()`; `url` is what clients connect to."""
 
@@ -60,6 +55,7 @@ class EmbeddedRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 10.0) -> "EmbeddedRedis":
+        Path(self._dir).mkdir(parents=True, exist_ok=True)
         args = [server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--dir", self._dir,
                 "--daemonize", "no", "--loglevel", "warning"]

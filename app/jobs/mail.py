@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import current_app
 from rq import Retry
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
@@ -52,22 +53,14 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
     suppressed = _suppressed_addresses(message_ids)
     with SmtpSession(current_app.extensions["mail"], timeout=config["MAIL_TIMEOUT"]) as session:
         for message_id in message_ids:
-            if not outbox.claim(message_id, early=_EARLY):
+            if not _once_more_on_db_error(lambda: outbox.claim(message_id, early=_EARLY)):
                 counts["skipped"] += 1
                 continue
-            message = db.session.scalar(
-                select(EmailMessage).where(EmailMessage.id == message_id)
-                .options(selectinload(EmailMessage.links), joinedload(EmailMessage.invoice))
-                .execution_options(populate_existing=True))
-            try:
-                outcome = _deliver(session, message, suppressed)
-            except Exception as exc:  # noqa: BLE001 - release the claim, retry later
-                db.session.rollback()
-                log.exception("sending message %s failed", message_id)
-                message = db.session.get(EmailMessage, message_id)
-                outcome = Outcome("delayed", None, f"internal error: {exc}")
-            outbox.record_outcome(message, outcome)
-            counts[message.state if message.state != "sending" else "delayed"] += 1
+            outcome = _attempt(session, message_id, suppressed)
+            # The server has answered: store that even if the database connection broke
+            # meanwhile (a restart), so the batch resumes instead of resending.
+            state = _once_more_on_db_error(lambda: _record(message_id, outcome))
+            counts[state if state in counts else "delayed"] += 1
             if not reuse:
                 session.close()
     log.info("mail batch done: %s", counts)
@@ -76,16 +69,42 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
     return counts
 
 
-def _deliver(session: SmtpSession, message: EmailMessage, suppressed: set[str]) -> Outcome:
-    if message.to_address in suppressed and not message.override_suppression:
-        return Outcome("rejected", None, "not sent: the address is suppressed "
-                                         "(earlier hard bounce or spam complaint)")
+def _load(message_id: int) -> EmailMessage:
+    return db.session.scalar(
+        select(EmailMessage).where(EmailMessage.id == message_id)
+        .options(selectinload(EmailMessage.links), joinedload(EmailMessage.invoice))
+        .execution_options(populate_existing=True))
+
+
+def _record(message_id: int, outcome: Outcome) -> str:
+    message = _load(message_id)
+    outbox.record_outcome(message, outcome)
+    return message.state
+
+
+def _once_more_on_db_error(action):
+    """Run `action`; after a lost database connection, roll back and try once more."""
     try:
-        data = build(message)
-        db.session.commit()  # tracked links created while building
+        return action()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        log.warning("database connection lost; retrying once: %s", exc.orig)
+        db.session.rollback()
+        return action()
+
+
+def _attempt(session: SmtpSession, message_id: int, suppressed: set[str]) -> Outcome:
+    """Build and send one claimed message; any failure becomes a temporary outcome."""
+    try:
+        message = _once_more_on_db_error(lambda: _load(message_id))
+        if message.to_address in suppressed and not message.override_suppression:
+            return Outcome("rejected", None, "not sent: the address is suppressed "
+                                             "(earlier hard bounce or spam complaint)")
+        data = _once_more_on_db_error(lambda: build(message))
     except Exception as exc:  # noqa: BLE001 - a broken message must not block the batch
         db.session.rollback()
-        log.exception("could not build message %s", message.id)
+        log.exception("could not build message %s", message_id)
         return Outcome("delayed", None, f"could not build the message: {exc}")
     return session.deliver(envelope_sender(message), message.to_address, data)
 
@@ -103,3 +122,11 @@ def _suppressed_addresses(message_ids: list[int]) -> set[str]:
 def sweep_outbox() -> dict[str, int]:
     """Re-enqueue committed-but-never-picked-up mail and rescue stuck sends."""
     return outbox.sweep()
+
+
+@periodic("overdue-reminders", every_seconds=3600, queue="mail")
+def send_overdue_reminders() -> int:
+    """Queue overdue reminders per REMINDER_DAYS (off when unset)."""
+    from app.mail.reminders import send_due_reminders
+
+    return send_due_reminders()

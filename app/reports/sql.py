@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Date, String, true
+from sqlalchemy import Date, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -66,14 +66,11 @@ def _week_pg(element, compiler, **kw):
 
 
 def visible_customers(user) -> ColumnElement[bool]:
-    """Condition on `Customer`: users without "see all" only see customers assigned to them.
+    """Condition on `Customer`: users without "see all" only see customers assigned to them
+    (the record-level rule of app/invoice_access.py, shared so the two can't drift)."""
+    from app.invoice_access import visible_customers_clause
 
-    The reports' own copy of the record-level rule; app/invoice_access.py on the
-    invoices branch has the same clause (`visible_customers_clause`) — unify on merge.
-    """
-    if role_can(getattr(user, "role", None), "customers.view_all"):
-        return true()
-    return Customer.owner_id == getattr(user, "id", None)
+    return visible_customers_clause(user)
 
 
 def customer_name(row) -> str:

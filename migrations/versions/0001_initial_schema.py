@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 14:10:20.221695
+Create Date: 2026-11-23 14:37:58.333665
 
 """
 from alembic import op
