@@ -37,6 +37,9 @@ class Customer(db.Model):
         Index("ix_customers_owner_status", "owner_id", "status"),
         Index("ix_customers_sort_name", "sort_name"),
         Index("ix_customers_status_sort", "status", "sort_name"),
+        # Reports: the "contact needs review" work list, by name.
+        Index("ix_customers_needs_review", "needs_review", "sort_name"),
+        Index("ix_customers_updated", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -188,7 +191,9 @@ class Note(db.Model):
 
     __tablename__ = "notes"
     __table_args__ = (Index("ix_notes_customer_at", "customer_id", "occurred_at"),
-                      Index("ix_notes_author_at", "author_id", "occurred_at"))
+                      Index("ix_notes_author_at", "author_id", "occurred_at"),
+                      # Reports: interactions per week across all staff.
+                      Index("ix_notes_occurred", "occurred_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))

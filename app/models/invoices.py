@@ -29,6 +29,8 @@ class Invoice(db.Model):
         Index("ix_invoices_status_due", "status", "due_date"),
         Index("ix_invoices_issue_date", "issue_date"),
         Index("ix_invoices_customer_issue", "customer_id", "issue_date"),
+        # Reports: the newest change, which keys the cache of history-wide figures.
+        Index("ix_invoices_updated", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

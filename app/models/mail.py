@@ -33,6 +33,8 @@ class EmailMessage(db.Model):
         Index("ix_email_messages_customer_created", "customer_id", "created_at"),
         Index("ix_email_messages_created", "created_at"),
         Index("ix_email_messages_to", "to_address", "created_at"),
+        # Reports: "sent by" filter and email outcomes per staff member.
+        Index("ix_email_messages_created_by", "created_by_id", "created_at"),
         # One message per recipient per "Send": a double submit can't send twice.
         UniqueConstraint("batch", "to_address", name="uq_email_messages_batch_to"),
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 13:51:02.697458
+Create Date: 2026-11-23 14:37:58.333665
 
 """
 from alembic import op
@@ -93,9 +93,11 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers'))
     )
     with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.create_index('ix_customers_needs_review', ['needs_review', 'sort_name'], unique=False)
         batch_op.create_index('ix_customers_owner_status', ['owner_id', 'status'], unique=False)
         batch_op.create_index('ix_customers_sort_name', ['sort_name'], unique=False)
         batch_op.create_index('ix_customers_status_sort', ['status', 'sort_name'], unique=False)
+        batch_op.create_index('ix_customers_updated', ['updated_at'], unique=False)
 
     op.create_table('saved_filters',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -208,6 +210,7 @@ def upgrade():
         batch_op.create_index('ix_invoices_issue_date', ['issue_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_invoices_number'), ['number'], unique=False)
         batch_op.create_index('ix_invoices_status_due', ['status', 'due_date'], unique=False)
+        batch_op.create_index('ix_invoices_updated', ['updated_at'], unique=False)
 
     op.create_table('email_messages',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -258,6 +261,7 @@ def upgrade():
     )
     with op.batch_alter_table('email_messages', schema=None) as batch_op:
         batch_op.create_index('ix_email_messages_created', ['created_at'], unique=False)
+        batch_op.create_index('ix_email_messages_created_by', ['created_by_id', 'created_at'], unique=False)
         batch_op.create_index('ix_email_messages_customer_created', ['customer_id', 'created_at'], unique=False)
         batch_op.create_index('ix_email_messages_invoice', ['invoice_id', 'created_at'], unique=False)
         batch_op.create_index('ix_email_messages_state', ['state', 'created_at'], unique=False)
@@ -295,6 +299,7 @@ def upgrade():
     with op.batch_alter_table('notes', schema=None) as batch_op:
         batch_op.create_index('ix_notes_author_at', ['author_id', 'occurred_at'], unique=False)
         batch_op.create_index('ix_notes_customer_at', ['customer_id', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_notes_occurred', ['occurred_at'], unique=False)
 
     op.create_table('payments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -395,6 +400,7 @@ def downgrade():
 
     op.drop_table('payments')
     with op.batch_alter_table('notes', schema=None) as batch_op:
+        batch_op.drop_index('ix_notes_occurred')
         batch_op.drop_index('ix_notes_customer_at')
         batch_op.drop_index('ix_notes_author_at')
 
@@ -409,10 +415,12 @@ def downgrade():
         batch_op.drop_index('ix_email_messages_state')
         batch_op.drop_index('ix_email_messages_invoice')
         batch_op.drop_index('ix_email_messages_customer_created')
+        batch_op.drop_index('ix_email_messages_created_by')
         batch_op.drop_index('ix_email_messages_created')
 
     op.drop_table('email_messages')
     with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.drop_index('ix_invoices_updated')
         batch_op.drop_index('ix_invoices_status_due')
         batch_op.drop_index(batch_op.f('ix_invoices_number'))
         batch_op.drop_index('ix_invoices_issue_date')
@@ -443,9 +451,11 @@ def downgrade():
     op.drop_table('customer_addresses')
     op.drop_table('saved_filters')
     with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.drop_index('ix_customers_updated')
         batch_op.drop_index('ix_customers_status_sort')
         batch_op.drop_index('ix_customers_sort_name')
         batch_op.drop_index('ix_customers_owner_status')
+        batch_op.drop_index('ix_customers_needs_review')
 
     op.drop_table('customers')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:

@@ -1,15 +1,40 @@
-from flask import abort, redirect, url_for
+"""Report pages: tabs Accounting (emails, receivables, revenue), Customers, Activity.
+
+Every page answers a full page, or for htmx either the whole report region (tab
+switches) or only the results (filters, sorting, paging), chosen by HX-Target.
+"""
+from __future__ import annotations
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
 
 from app.auth import can
-from app.blueprints.reports import bp
+from app.blueprints.reports import bp, context
 from app.permissions import requires
+from app.reports import email_report
 from app.web import no_store, render
+
+_MAX_ID = 2**31 - 1
+
+
+def _report(template: str, ctx: dict):
+    block = "results" if request.headers.get("HX-Target") == "report-results" else "region"
+    response = render(template, block, status=422 if ctx.get("errors") else 200, **ctx)
+    response.vary.add("HX-Target")
+    return no_store(response)
+
+
+@bp.app_template_global()
+def export_args() -> dict[str, str]:
+    """The current filters, for download links (paging and format are not filters)."""
+    return {k: v for k, v in request.args.items() if k not in ("page", "fmt", "table")}
 
 
 @bp.route("/")
 @requires("reports.activity")
 def index():
-    for permission, endpoint in (("reports.accounting", "reports.accounting"),):
+    for permission, endpoint in (("reports.accounting", "reports.accounting"),
+                                 ("reports.customers", "reports.customers")):
         if can(permission):
             return redirect(url_for(endpoint))
     return redirect(url_for("reports.activity"))
@@ -18,10 +43,46 @@ def index():
 @bp.route("/accounting")
 @requires("reports.accounting")
 def accounting():
-    return no_store(render("reports/accounting.html", tab="accounting"))
+    """The Invoice Email report."""
+    return _report("reports/emails.html", {"tab": "accounting", "sub": "emails",
+                                           **context.emails()})
+
+
+@bp.route("/accounting/emails/<int:message_id>/history")
+@requires("reports.accounting")
+def email_history(message_id: int):
+    """One email's event history: the status hover card, or a page of its own."""
+    if not 0 < message_id <= _MAX_ID:
+        abort(404)
+    message = email_report.message_with_history(message_id, current_user)
+    if message is None:
+        abort(404)
+    return no_store(render("reports/email_history.html", "history", message=message,
+                           tab="accounting"))
+
+
+@bp.route("/accounting/receivables")
+@requires("reports.accounting")
+def receivables():
+    return _report("reports/receivables.html", {"tab": "accounting", "sub": "receivables",
+                                                **context.receivables_page()})
+
+
+@bp.route("/accounting/revenue")
+@requires("reports.accounting")
+def revenue():
+    return _report("reports/revenue.html", {"tab": "accounting", "sub": "revenue",
+                                            **context.revenue_page()})
+
+
+@bp.route("/customers")
+@requires("reports.customers")
+def customers():
+    return _report("reports/customers.html", {"tab": "customers",
+                                              **context.customers_page()})
 
 
 @bp.route("/activity")
 @requires("reports.activity")
 def activity():
-    return no_store(render("reports/activity.html", tab="activity"))
+    return _report("reports/activity.html", {"tab": "activity", **context.activity_page()})

@@ -1,0 +1,112 @@
+"""What each report page shows, built once for the page and its htmx fragments."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import current_app, request
+from flask_login import current_user
+
+from app.events.status import STATUS_LABELS, Status
+from app.models.base import utcnow
+from app.reports import activity, charts, customer_insight, email_report, receivables
+from app.reports.filters import ArgReader
+from app.reports.cache import cached
+from app.reports.sql import customer_name, sees_everyone, window
+
+STATUSES = [(s.value, STATUS_LABELS[s]) for s in Status]
+
+
+def today() -> date:
+    """The reference day; tests pin it with REPORTS_TODAY for hand-computed figures."""
+    return current_app.config.get("REPORTS_TODAY") or utcnow().date()
+
+
+def emails() -> dict[str, Any]:
+    filters, errors = email_report.EmailFilters.parse(request.args)
+    mix = email_report.status_mix(filters, current_user, today())
+    chart = charts.columns(
+        [m.month for m in mix],
+        [[(f"seg-{key}", m.counts.get(key, 0), f"{m.month} · {label}: {m.counts.get(key, 0)}")
+          for key, label in STATUSES] for m in mix])
+    return {"filters": filters, "errors": errors, "statuses": STATUSES, "mix": mix,
+            "mix_chart": chart, "page": email_report.page_of_rows(filters, current_user),
+            "staff_choices": email_report.staff_choices(current_user),
+            "customer_label": (email_report.customer_label(filters.customer_id, current_user)
+                               if filters.customer_id else None),
+            "customer_name": customer_name, "status_label": email_report.status_label}
+
+
+def _span(read: ArgReader, months: int = 12):
+    first, last = read.date_range()
+    return window(first, last, today(), months), first, last
+
+
+def receivables_page() -> dict[str, Any]:
+    read = ArgReader(request.args)
+    rows = receivables.aging(current_user, today(), read.page(), per_page=50)
+    totals = receivables.aging_totals(current_user, today())
+    chart = None
+    if len(totals) == 1:
+        chart = charts.bars([(label, totals[0].amounts[key], f"seg-{key}")
+                             for key, label in receivables.BUCKETS])
+    return {"rows": rows, "totals": totals, "buckets": receivables.BUCKETS,
+            "aging_chart": chart, "today": today(), "errors": [], "page": rows}
+
+
+def revenue_page() -> dict[str, Any]:
+    read = ArgReader(request.args)
+    span, first, last = _span(read)
+    # Cached like the customer figures: PostgreSQL joins the window's payments against
+    # every invoice, so the cost follows the history, while the answer only changes
+    # with a payment or an invoice (which changes the cache key).
+    by_month = cached(("revenue-months", _scope(), span),
+                      lambda: receivables.revenue_by_month(current_user, span))
+    by_customer = cached(("revenue-customers", _scope(), span),
+                         lambda: receivables.revenue_by_customer(current_user, span, limit=50))
+    currencies = sorted({a.currency for a in by_month})
+    chart = None
+    if len(currencies) == 1:
+        chart = charts.columns([a.key for a in by_month],
+                               [[("seg-revenue", a.amount, f"{a.key}: {a.amount:,.2f}")]
+                                for a in by_month])
+    return {"span": span, "date_from": first, "date_to": last, "errors": read.errors,
+            "by_month": by_month, "by_customer": by_customer, "revenue_chart": chart}
+
+
+def customers_page() -> dict[str, Any]:
+    read = ArgReader(request.args)
+    span, first, last = _span(read)
+    day, scope = today(), _scope()
+    segments = cached(("segments", scope, day),
+                      lambda: customer_insight.segment_figures(current_user, day))
+    chart = charts.bars([(s.label, s.customers, f"seg-{s.key}") for s in segments])
+    months = cached(("monthly", scope, span),
+                    lambda: customer_insight.monthly(current_user, span))
+    top = cached(("top", scope, day), lambda: customer_insight.top_customers(current_user, day))
+    trend = charts.columns([m.month for m in months],
+                           [[("seg-new", m.new_customers, f"{m.month} · new: {m.new_customers}"),
+                             ("seg-returning", m.returning_customers,
+                              f"{m.month} · returning: {m.returning_customers}")]
+                            for m in months])
+    return {"span": span, "date_from": first, "date_to": last, "errors": read.errors,
+            "segments": segments, "segment_chart": chart, "months": months,
+            "trend_chart": trend, "top": top,
+            "review": customer_insight.review_list(current_user, read.page()),
+            "today": today(), "customer_name": customer_name}
+
+
+def _scope():
+    """Whose figures: everyone's, or one staff member's own customers."""
+    return "all" if sees_everyone(current_user) else ("user", current_user.id)
+
+
+def activity_page() -> dict[str, Any]:
+    read = ArgReader(request.args)
+    first, last = read.date_range()
+    # Weeks read best over a quarter; a longer range is allowed but wide.
+    span = window(first, last, today(), 3)
+    weeks, notes = activity.notes_per_week(current_user, span)
+    return {"span": span, "date_from": first, "date_to": last, "errors": read.errors,
+            "weeks": weeks, "notes": notes, "kinds": activity.notes_by_kind(current_user, span),
+            "outcomes": activity.email_outcomes(current_user, span), "statuses": STATUSES}

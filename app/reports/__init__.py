@@ -1,0 +1,1 @@
+"""Report queries: plain modules (no request globals), every aggregation in SQL."""

@@ -1,0 +1,195 @@
+"""Customer insight: segments, top customers, new vs returning, purchase trend, review list.
+
+Segments (recency / frequency / monetary) use the same keys, thresholds and SQL shape
+as `app/segments.py` on the `customers` branch, which is not on main yet. NOTE for the
+lead: when it lands, replace `_stats`/`_conditions` here with `segments._stats` and
+`segments._conditions` so the report and the customer list can never disagree.
+
+Only billed invoices count as purchases: finalized, partially paid and paid.
+
+* High value — payments received in the last 365 days total at least 5,000.
+* Loyal — at least 4 invoices in the last 365 days, the latest within 90 days.
+* At risk — at least 2 invoices ever, the latest 181–365 days ago.
+* New — first invoice within the last 90 days.
+* Inactive — invoices exist, but none in the last 365 days.
+
+A customer can be in several segments, or in none (no invoices).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, literal, select
+
+from app.extensions import db
+from app.models import Customer, Invoice, Payment
+from app.pagination import Page
+from app.reports.sql import Window, customer_name, month_of, sees_everyone, visible_customers
+
+BILLED_STATES = ("finalized", "partially_paid", "paid")
+WINDOW_DAYS = 365
+HIGH_VALUE_PAID = Decimal("5000")
+LOYAL_MIN_INVOICES = 4
+LOYAL_RECENT_DAYS = 90
+AT_RISK_MIN_INVOICES = 2
+AT_RISK_AFTER_DAYS = 180
+NEW_DAYS = 90
+
+SEGMENTS = (
+    ("high_value", "High value", "Paid 5,000 or more in the last 12 months"),
+    ("loyal", "Loyal", "4+ invoices in 12 months, latest within 90 days"),
+    ("at_risk", "At risk", "Bought repeatedly, but not for 6–12 months"),
+    ("new", "New", "First invoice within the last 90 days"),
+    ("inactive", "Inactive", "No invoice for more than 12 months"),
+)
+
+
+def _money(value) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+def _visible(query, user, customer_column):
+    if sees_everyone(user):
+        return query
+    return query.where(customer_column.in_(select(Customer.id).where(visible_customers(user))))
+
+
+def _stats(today: date, user):
+    """One row per customer with billed invoices: counts, dates and amounts."""
+    since = today - timedelta(days=WINDOW_DAYS)
+    invoices = _visible(select(
+        Invoice.customer_id.label("customer_id"),
+        func.count(Invoice.id).label("invoices"),
+        func.sum(case((Invoice.issue_date >= since, 1), else_=0)).label("recent"),
+        func.min(Invoice.issue_date).label("first_purchase"),
+        func.max(Invoice.issue_date).label("last_purchase"),
+        func.sum(Invoice.total).label("lifetime_value"),
+    ).where(Invoice.status.in_(BILLED_STATES)), user, Invoice.customer_id
+    ).group_by(Invoice.customer_id).subquery("inv")
+    paid = _visible(select(
+        Invoice.customer_id.label("customer_id"),
+        func.sum(Payment.amount).label("paid_window"),
+    ).join(Payment, Payment.invoice_id == Invoice.id).where(
+        Invoice.status.in_(BILLED_STATES), Payment.paid_on >= since), user, Invoice.customer_id
+    ).group_by(Invoice.customer_id).subquery("pay")
+    return select(invoices, func.coalesce(paid.c.paid_window, 0).label("paid_window")
+                  ).outerjoin(paid, paid.c.customer_id == invoices.c.customer_id)
+
+
+def _conditions(row, today: date) -> dict:
+    def ago(days: int) -> date:
+        return today - timedelta(days=days)
+
+    return {
+        "high_value": row.paid_window >= literal(HIGH_VALUE_PAID),
+        "loyal": and_(row.recent >= LOYAL_MIN_INVOICES,
+                      row.last_purchase >= ago(LOYAL_RECENT_DAYS)),
+        "at_risk": and_(row.invoices >= AT_RISK_MIN_INVOICES,
+                        row.last_purchase < ago(AT_RISK_AFTER_DAYS),
+                        row.last_purchase >= ago(WINDOW_DAYS)),
+        "new": row.first_purchase >= ago(NEW_DAYS),
+        "inactive": row.last_purchase < ago(WINDOW_DAYS),
+    }
+
+
+@dataclass(frozen=True)
+class SegmentFigures:
+    key: str
+    label: str
+    description: str
+    customers: int
+    paid_12_months: Decimal
+    lifetime_value: Decimal
+
+
+def segment_figures(user, today: date) -> list[SegmentFigures]:
+    """Customers, payments in the last 12 months and lifetime value per segment (one query)."""
+    stats = _stats(today, user).subquery("stats")
+    conditions = _conditions(stats.c, today)
+    columns = []
+    for key, condition in conditions.items():
+        columns += [func.sum(case((condition, 1), else_=0)).label(f"{key}_n"),
+                    func.sum(case((condition, stats.c.paid_window), else_=0)).label(f"{key}_p"),
+                    func.sum(case((condition, stats.c.lifetime_value), else_=0)
+                             ).label(f"{key}_v")]
+    row = db.session.execute(select(*columns)).one()
+    return [SegmentFigures(key, label, text, int(getattr(row, f"{key}_n") or 0),
+                           _money(getattr(row, f"{key}_p")), _money(getattr(row, f"{key}_v")))
+            for key, label, text in SEGMENTS]
+
+
+@dataclass(frozen=True)
+class TopCustomer:
+    customer_id: int
+    name: str
+    invoices: int
+    lifetime_value: Decimal
+    first_purchase: date
+    last_purchase: date
+
+
+def top_customers(user, today: date, limit: int = 20) -> list[TopCustomer]:
+    stats = _stats(today, user).subquery("stats")
+    query = (select(stats, Customer.kind, Customer.first_name, Customer.last_name,
+                    Customer.company)
+             .join(Customer, Customer.id == stats.c.customer_id)
+             .order_by(stats.c.lifetime_value.desc(), stats.c.customer_id))
+    if limit:
+        query = query.limit(limit)
+    return [TopCustomer(r.customer_id, customer_name(r), r.invoices, _money(r.lifetime_value),
+                        r.first_purchase, r.last_purchase) for r in db.session.execute(query)]
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: str
+    invoices: int
+    amount: Decimal
+    new_customers: int
+    returning_customers: int
+
+
+def monthly(user, span: Window) -> list[MonthFigures]:
+    """Per month of issue: billed invoices, their total, new and returning customers.
+
+    A customer is new in the month of their first billed invoice ever, returning in any
+    later month in which they are billed again.
+    """
+    first = _visible(select(Invoice.customer_id.label("customer_id"),
+                            func.min(Invoice.issue_date).label("first_purchase"))
+                     .where(Invoice.status.in_(BILLED_STATES)), user, Invoice.customer_id
+                     ).group_by(Invoice.customer_id).subquery("first")
+    month = month_of(Invoice.issue_date).label("month")
+    is_new = month_of(first.c.first_purchase) == month_of(Invoice.issue_date)
+    query = _visible(select(
+        month, func.count(Invoice.id), func.sum(Invoice.total),
+        func.count(func.distinct(case((is_new, Invoice.customer_id)))),
+        func.count(func.distinct(case((~is_new, Invoice.customer_id)))),
+    ).join(first, first.c.customer_id == Invoice.customer_id).where(
+        Invoice.status.in_(BILLED_STATES), Invoice.issue_date >= span.first,
+        Invoice.issue_date <= span.last), user, Invoice.customer_id).group_by(month)
+    found = {r[0]: r for r in db.session.execute(query)}
+    out = []
+    for m in span.months():
+        r = found.get(m)
+        out.append(MonthFigures(m, r[1], _money(r[2]), r[3], r[4]) if r
+                   else MonthFigures(m, 0, _money(0), 0, 0))
+    return out
+
+
+def review_list(user, page: int, per_page: int = 25) -> Page:
+    """Customers whose contact needs review (a bounced address, a complaint), by name."""
+    base = select(Customer.id.label("customer_id"), Customer.kind, Customer.first_name,
+                  Customer.last_name, Customer.company, Customer.needs_review_reason,
+                  Customer.updated_at).where(Customer.needs_review.is_(True),
+                                             Customer.erased_at.is_(None))
+    if not sees_everyone(user):
+        base = base.where(visible_customers(user))
+    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    number = min(page, pages)
+    rows = db.session.execute(base.order_by(Customer.sort_name, Customer.id)
+                              .limit(per_page).offset((number - 1) * per_page)).all()
+    return Page(items=rows, page=number, per_page=per_page, total=total)

@@ -1,0 +1,146 @@
+"""SQL building blocks every report shares: date buckets, date windows, who sees what.
+
+Buckets are compiled per dialect (SQLite and PostgreSQL), so one query text serves
+both and the grouping happens in the database.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import Date, String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+from app.models import Customer
+from app.permissions import role_can
+
+
+class month_of(FunctionElement):
+    """'YYYY-MM' of a date or a UTC timestamp column."""
+
+    type = String()
+    inherit_cache = True
+    name = "month_of"
+
+
+class week_of(FunctionElement):
+    """'YYYY-MM-DD' of the Monday starting the ISO week of a date or UTC timestamp."""
+
+    type = String()
+    inherit_cache = True
+    name = "week_of"
+
+
+def _is_date(element) -> bool:
+    column = list(element.clauses)[0]
+    return isinstance(column.type, Date)
+
+
+@compiles(month_of, "sqlite")
+def _month_sqlite(element, compiler, **kw):
+    return "strftime('%%Y-%%m', %s)" % compiler.process(element.clauses, **kw)
+
+
+@compiles(month_of, "postgresql")
+def _month_pg(element, compiler, **kw):
+    arg = compiler.process(element.clauses, **kw)
+    if not _is_date(element):
+        arg = f"({arg} AT TIME ZONE 'UTC')"  # the session's zone must not move a bucket
+    return f"to_char({arg}, 'YYYY-MM')"
+
+
+@compiles(week_of, "sqlite")
+def _week_sqlite(element, compiler, **kw):
+    # 'weekday 0' moves forward to Sunday (staying on a Sunday); six days back is Monday.
+    return "date(%s, 'weekday 0', '-6 days')" % compiler.process(element.clauses, **kw)
+
+
+@compiles(week_of, "postgresql")
+def _week_pg(element, compiler, **kw):
+    arg = compiler.process(element.clauses, **kw)
+    if not _is_date(element):
+        arg = f"({arg} AT TIME ZONE 'UTC')"
+    return f"to_char(date_trunc('week', {arg}), 'YYYY-MM-DD')"
+
+
+def visible_customers(user) -> ColumnElement[bool]:
+    """Condition on `Customer`: users without "see all" only see customers assigned to them
+    (the record-level rule of app/invoice_access.py, shared so the two can't drift)."""
+    from app.invoice_access import visible_customers_clause
+
+    return visible_customers_clause(user)
+
+
+def customer_name(row) -> str:
+    """A customer's name from a row with customer_id, kind, first_name, last_name, company
+    (the same rule as `Customer.display_name`, for rows that are not model objects)."""
+    if row.customer_id is None:
+        return ""
+    person = f"{row.first_name or ''} {row.last_name or ''}".strip()
+    if row.kind == "company":
+        return row.company or person or f"Customer #{row.customer_id}"
+    return person or row.company or f"Customer #{row.customer_id}"
+
+
+def sees_everyone(user) -> bool:
+    return role_can(getattr(user, "role", None), "customers.view_all")
+
+
+@dataclass(frozen=True)
+class Window:
+    """A closed range of days; `start`/`end` as UTC instants for timestamp columns."""
+
+    first: date
+    last: date
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time.min, tzinfo=timezone.utc)
+
+    @property
+    def end(self) -> datetime:
+        """The first instant after the window (exclusive bound)."""
+        return datetime.combine(self.last + timedelta(days=1), time.min, tzinfo=timezone.utc)
+
+    def months(self) -> list[str]:
+        """Every 'YYYY-MM' the window touches, oldest first (for gap-free charts)."""
+        out, year, month = [], self.first.year, self.first.month
+        while (year, month) <= (self.last.year, self.last.month):
+            out.append(f"{year:04d}-{month:02d}")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return out
+
+    def weeks(self) -> list[str]:
+        monday = self.first - timedelta(days=self.first.weekday())
+        out = []
+        while monday <= self.last:
+            out.append(monday.isoformat())
+            monday += timedelta(days=7)
+        return out
+
+
+def month_ranges(span: Window) -> list[tuple[str, datetime, datetime]]:
+    """('YYYY-MM', start, end) per month of the window, clipped to the window's bounds."""
+    out = []
+    for month in span.months():
+        year, number = int(month[:4]), int(month[5:])
+        first = datetime(year, number, 1, tzinfo=timezone.utc)
+        after = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=timezone.utc)
+        out.append((month, max(first, span.start), min(after, span.end)))
+    return out
+
+
+def months_back(today: date, months: int) -> date:
+    """The first day of the month `months - 1` months before today's month."""
+    index = today.year * 12 + today.month - 1 - (months - 1)
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def window(date_from: date | None, date_to: date | None, today: date,
+           default_months: int = 12) -> Window:
+    """The window a report covers: the filter's dates, else the last `default_months`."""
+    last = date_to or today
+    first = date_from or months_back(last, default_months)
+    return Window(first, last)
