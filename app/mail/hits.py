@@ -12,12 +12,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from functools import partial
+
 import redis
 from flask import current_app
 from sqlalchemy import select
 
 from app.events.automation import classify_hit
 from app.extensions import db
+from app.mail.hit_buffer import HitBuffer
 from app.mail.events import NewEvent, store_events
 from app.models import EmailEvent, EmailMessage
 from app.queues import get_queue, get_redis
@@ -45,26 +48,41 @@ class Hit:
                    uuid.uuid4().hex)
 
 
-def record_hit(hit: Hit) -> str:
-    """Push a hit for the worker; fall back to the database. Returns where it went."""
-    try:
-        length = get_redis().rpush(EVENTS_KEY, json.dumps(
-            [hit.kind, hit.message_id, hit.at, hit.user_agent, hit.ip, hit.url, hit.id],
-            separators=(",", ":")))
-    except redis.RedisError:
-        log.warning("Redis unreachable: storing a %s event directly", hit.kind)
-        store_hits([hit])
-        db.session.commit()
-        return "database"
-    if length == 1:
-        # The list was empty, so no drain is running or due: ask for one. A busy list is
-        # drained in a loop until empty, and a periodic drain backs this up.
+def record_hit(hit: Hit) -> None:
+    """Queue a hit for this process's flusher (see `app.mail.hit_buffer`); returns at once."""
+    app = current_app._get_current_object()
+    buffer = app.extensions.get("hit_buffer")
+    if buffer is None:
+        buffer = app.extensions["hit_buffer"] = HitBuffer(partial(_push, app))
+    buffer.add(hit)
+
+
+def flush_buffered_hits(timeout: float = 10.0) -> bool:
+    """Wait until this process's queued hits are in Redis (or the database)."""
+    buffer = current_app.extensions.get("hit_buffer")
+    return True if buffer is None else buffer.flush(timeout)
+
+
+def _push(app, hits: list[Hit]) -> None:
+    """One RPUSH for a batch of hits; the database when Redis is unreachable."""
+    payloads = [json.dumps([h.kind, h.message_id, h.at, h.user_agent, h.ip, h.url, h.id],
+                           separators=(",", ":")) for h in hits]
+    with app.app_context():
         try:
-            get_queue("events").enqueue(drain_hits_job, job_id=f"drain-{int(hit.at)}",
-                                        result_ttl=60, failure_ttl=86400)
+            length = get_redis().rpush(EVENTS_KEY, *payloads)
         except redis.RedisError:
-            pass
-    return "redis"
+            log.warning("Redis unreachable: storing %d tracking hits directly", len(hits))
+            store_hits(hits)
+            db.session.commit()
+            return
+        if length == len(payloads):
+            # The list was empty, so no drain is running or due: ask for one. A busy list
+            # is drained in a loop until empty, and a periodic drain backs this up.
+            try:
+                get_queue("events").enqueue(drain_hits_job, job_id=f"drain-{int(hits[0].at)}",
+                                            result_ttl=60, failure_ttl=86400)
+            except redis.RedisError:
+                pass
 
 
 def drain_hits_job() -> int:
@@ -75,6 +93,7 @@ def drain_hits_job() -> int:
 
 def drain(batch_size: int = 5000, max_batches: int = 1000) -> int:
     """Move queued hits into the database, batch by batch; one drainer at a time."""
+    flush_buffered_hits()  # hits this very process took (a single-process set-up, tests)
     conn = get_redis()
     lock = conn.lock(_DRAIN_LOCK, timeout=120, blocking_timeout=0)
     if not lock.acquire(blocking=False):
