@@ -57,6 +57,7 @@ class Config:
     LOGIN_LIMIT_PER_IP = "30 per 15 minutes"
     LOG_FORMAT = "text"
     PASSWORD_MIN_LENGTH = 10
+    DEFAULT_PHONE_REGION = "GB"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> dict:
@@ -90,6 +91,8 @@ class Config:
             k.strip() for k in env.get("ENCRYPTION_KEYS", "").split(",") if k.strip()
         ]
         settings["LOG_FORMAT"] = env.get("LOG_FORMAT", cls.LOG_FORMAT)
+        settings["DEFAULT_PHONE_REGION"] = (
+            env.get("DEFAULT_PHONE_REGION") or cls.DEFAULT_PHONE_REGION).upper()
         secure = settings["PUBLIC_BASE_URL"].startswith("https://")
         settings["SESSION_COOKIE_SECURE"] = secure
         settings["REMEMBER_COOKIE_SECURE"] = secure

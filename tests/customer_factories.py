@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from app.contacts import normalise_phone
 from app.extensions import db
 from app.models import (
     Customer, CustomerEmail, CustomerIdentifier, CustomerPhone, Invoice, Note, Payment, Tag,
@@ -19,7 +20,8 @@ def make_customer(first_name: str = "Ada", last_name: str = "Lovelace", *, owner
     for i, address in enumerate(emails):
         customer.emails.append(CustomerEmail(address=address, is_primary=i == 0, state="ok"))
     for number in phones:
-        customer.phones.append(CustomerPhone(e164=number, display=number))
+        e164, display = normalise_phone(number, "GB")
+        customer.phones.append(CustomerPhone(e164=e164, display=display))
     for name in tags:
         tag = db.session.scalar(db.select(Tag).filter_by(name=name)) or Tag(name=name)
         customer.tags.append(tag)

@@ -1,0 +1,127 @@
+"""The customers list as a query: search, filters and sorting, from plain arguments.
+
+`ListParams.from_args(request.args)` never fails: unknown values fall back to defaults,
+so any URL a user can type gives a page. `build_query` applies record-level access.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Mapping
+
+from sqlalchemy import Select, func, select
+
+from app.customer_access import visibility_clause
+from app.models import CUSTOMER_STATUSES, Customer, Tag, customer_tags
+from app.segments import SEGMENT_KEYS, segment_members
+
+SORTS = {
+    "name": lambda: Customer.sort_name,
+    "company": lambda: func.lower(Customer.company),
+    "status": lambda: Customer.status,
+    "added": lambda: Customer.created_at,
+    "updated": lambda: Customer.updated_at,
+}
+DEFAULT_DIRECTION = {"name": "asc", "company": "asc", "status": "asc",
+                     "added": "desc", "updated": "desc"}
+STATUS_CHOICES = ("", *CUSTOMER_STATUSES, "all")  # "" = everything but archived
+MAX_TERMS = 8
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]{6,}$")
+
+
+@dataclass
+class ListParams:
+    q: str = ""
+    tag: str = ""
+    segment: str = ""
+    owner: str = ""  # "", "me", "none" or a user id
+    status: str = ""
+    sort: str = "name"
+    dir: str = "asc"
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> ListParams:
+        sort = args.get("sort", "name")
+        sort = sort if sort in SORTS else "name"
+        direction = args.get("dir", "")
+        direction = direction if direction in ("asc", "desc") else DEFAULT_DIRECTION[sort]
+        owner = args.get("owner", "").strip()
+        if owner not in ("", "me", "none") and not owner.isdigit():
+            owner = ""
+        segment = args.get("segment", "")
+        status = args.get("status", "")
+        return cls(
+            q=" ".join(args.get("q", "").split())[:200],
+            tag=args.get("tag", "").strip()[:60],
+            segment=segment if segment in SEGMENT_KEYS else "",
+            owner=owner,
+            status=status if status in STATUS_CHOICES else "",
+            sort=sort,
+            dir=direction,
+        )
+
+    def to_args(self) -> dict[str, str]:
+        """Only the values that differ from the defaults (for links and saved filters)."""
+        args = {k: v for k, v in asdict(self).items() if v}
+        if args.get("sort") == "name":
+            args.pop("sort")
+        if args.get("dir") == DEFAULT_DIRECTION[self.sort]:
+            args.pop("dir")
+        return args
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.q or self.tag or self.segment or self.owner or self.status)
+
+
+def search_terms(q: str) -> list[str]:
+    """Lower-cased terms that must all appear; a phone number counts as one term.
+
+    Phone numbers are matched on their digits: `020 7946 0958` and `+44 20 7946 0958`
+    both find `+442079460958` (a leading 00 or trunk 0 is dropped).
+    """
+    q = q.strip().lower()
+    if not q:
+        return []
+    if _PHONE_LIKE.match(q):
+        digits = re.sub(r"\D", "", q)
+        digits = digits[2:] if digits.startswith("00") else digits.lstrip("0")
+        if len(digits) >= 4:
+            return [digits]
+    return q.split()[:MAX_TERMS]
+
+
+def build_query(params: ListParams, user, today: date) -> Select:
+    """SELECT Customer rows matching `params` that `user` may see, in list order."""
+    query = select(Customer).where(visibility_clause(user))
+    for term in search_terms(params.q):
+        query = query.where(Customer.search_text.contains(term, autoescape=True))
+    if params.tag:
+        tagged = (select(customer_tags.c.customer_id)
+                  .join(Tag, Tag.id == customer_tags.c.tag_id)
+                  .where(func.lower(Tag.name) == params.tag.lower()))
+        query = query.where(Customer.id.in_(tagged))
+    if params.segment:
+        query = query.where(Customer.id.in_(segment_members(params.segment, today)))
+    if params.owner == "me":
+        query = query.where(Customer.owner_id == user.id)
+    elif params.owner == "none":
+        query = query.where(Customer.owner_id.is_(None))
+    elif params.owner:
+        query = query.where(Customer.owner_id == int(params.owner))
+    if params.status == "":
+        query = query.where(Customer.status != "archived")
+    elif params.status != "all":
+        query = query.where(Customer.status == params.status)
+    column = SORTS[params.sort]()
+    order = column.asc() if params.dir == "asc" else column.desc()
+    tiebreak = Customer.id.asc() if params.dir == "asc" else Customer.id.desc()
+    return query.order_by(order, tiebreak)
+
+
+def count_query(query: Select) -> Select:
+    """A COUNT for `query` without its ORDER BY (cheaper than counting a sorted subquery)."""
+    return select(func.count()).select_from(query.order_by(None).with_only_columns(
+        Customer.id).subquery())
+
