@@ -193,3 +193,187 @@ def test_ids_masked_for_staff_and_viewer(client, login_as, db):
     c = make_customer(owner=staff, id_number="GB123456789")
     page = client.get(f"/customers/{c.id}")
     assert "GB123456789" not in page.text and "•••• 6789" in page.text
+
+
+def _contact_data(token, emails, primary="0", phones=(), addresses=()):
+    data = {"csrf_token": token, "primary_email": primary}
+    for i, (address, state) in enumerate(emails):
+        data[f"emails-{i}-address"] = address
+        data[f"emails-{i}-state"] = state
+        data[f"emails-{i}-label"] = ""
+    for i, number in enumerate(phones):
+        data[f"phones-{i}-number"] = number
+    for i, (line1, city, country) in enumerate(addresses):
+        data.update({f"addresses-{i}-line1": line1, f"addresses-{i}-city": city,
+                     f"addresses-{i}-country": country})
+    return data
+
+
+def test_edit_contact_in_place(client, login_as, db):
+    staff = login_as("staff")
+    c = make_customer("Grace", "Hopper", owner=staff, emails=("grace@example.com",))
+    c.emails[0].suppressed = True
+    db.session.commit()
+    form = client.get(f"/customers/{c.id}/contact/edit", headers=HX)
+    assert form.status_code == 200
+    assert "<html" not in form.text and 'id="sec-contact"' in form.text
+    assert 'name="emails-1-address"' in form.text  # a blank row to add another
+    token = csrf_token(client, f"/customers/{c.id}")
+    bad = client.post(f"/customers/{c.id}/contact/edit", headers=HX, data=_contact_data(
+        token, [("grace@example.com", "ok"), ("not-an-email", "unverified")],
+        phones=("12",)))
+    assert bad.status_code == 422
+    assert "not a valid email address" in bad.text and "not-an-email" in bad.text
+    assert 'aria-invalid="true"' in bad.text
+    good = client.post(f"/customers/{c.id}/contact/edit", headers=HX, data=_contact_data(
+        token, [("grace@example.com", "ok"), ("G.Hopper@Navy.example", "unverified")],
+        primary="1", phones=("020 7946 0958", "+1 202 555 0143"),
+        addresses=[("1 Main St", "London", "gb")]))
+    assert good.status_code == 200, good.text[:2000]
+    assert 'id="file-head"' in good.text and 'hx-swap-oob="true"' in good.text
+    assert "timeline-changed" in good.headers["HX-Trigger"]
+    db.session.expire_all()
+    c = db.session.get(Customer, c.id)
+    assert [(e.address, e.is_primary, e.state) for e in c.emails] == [
+        ("g.hopper@navy.example", True, "unverified"), ("grace@example.com", False, "ok")]
+    assert next(e for e in c.emails if e.address == "grace@example.com").suppressed
+    assert [p.e164 for p in c.phones] == ["+442079460958", "+12025550143"]
+    assert c.addresses[0].country == "GB"
+    assert "g.hopper@navy.example" in c.search_text
+    entry = _audit(db, "customer.updated")[-1]
+    assert entry.subject_id == c.id and entry.details["section"] == "contact"
+    assert set(entry.details["changes"]) == {"emails", "phones", "addresses"}
+    # Cancel swaps the display back in.
+    cancel = client.get(f"/customers/{c.id}/section/contact", headers=HX)
+    assert cancel.status_code == 200 and "g.hopper@navy.example" in cancel.text
+    assert "data-testid=\"form-contact\"" not in cancel.text
+
+
+def test_edit_works_without_javascript(client, login_as, db):
+    login_as("admin")
+    c = make_customer("Grace", "Hopper")
+    page = client.get(f"/customers/{c.id}/identity/edit")
+    assert page.status_code == 200 and "<html" in page.text
+    assert 'name="first_name"' in page.text
+    token = csrf_token(client, f"/customers/{c.id}")
+    bad = client.post(f"/customers/{c.id}/identity/edit", data={
+        "csrf_token": token, "kind": "company", "company": ""})
+    assert bad.status_code == 422 and "<html" in bad.text
+    assert "A company needs its name." in bad.text
+    good = client.post(f"/customers/{c.id}/identity/edit", data={
+        "csrf_token": token, "kind": "company", "company": "Hopper Computing",
+        "born_or_founded": "1906-12-09", "size": "2-9"})
+    assert good.status_code == 303
+    assert good.headers["Location"].endswith(f"/customers/{c.id}#sec-identity")
+    db.session.expire_all()
+    c = db.session.get(Customer, c.id)
+    assert c.display_name == "Hopper Computing" and c.sort_name == "hopper computing"
+    changes = _audit(db, "customer.updated")[-1].details["changes"]
+    assert changes["company"] == ["", "Hopper Computing"]
+    assert changes["born_or_founded"] == "[changed, value not logged]"
+
+
+def test_identifiers_edit_is_encrypted_and_audit_redacted(client, login_as, db):
+    login_as("billing")
+    c = make_customer()
+    token = csrf_token(client, f"/customers/{c.id}")
+    response = client.post(f"/customers/{c.id}/ids/edit", headers=HX, data={
+        "csrf_token": token, "rows-0-kind": "vat", "rows-0-value": "DE 811 907 980"})
+    assert response.status_code == 200
+    assert "DE 811 907 980" in response.text
+    db.session.expire_all()
+    ident = db.session.get(Customer, c.id).identifiers[0]
+    assert ident.value == "DE 811 907 980" and ident.last4 == "7980"
+    entry = _audit(db, "customer.updated")[-1]
+    assert "811" not in str(entry.details) + entry.summary
+
+
+def test_consent_edit_and_one_click_withdrawal(client, login_as, db, make_user):
+    login_as("admin")
+    c = make_customer()
+    token = csrf_token(client, f"/customers/{c.id}")
+    response = client.post(f"/customers/{c.id}/consent/edit", headers=HX, data={
+        "csrf_token": token, "preferred_channel": "phone", "marketing_consent": "y",
+        "source": "signed form"})
+    assert response.status_code == 200
+    db.session.expire_all()
+    c = db.session.get(Customer, c.id)
+    assert c.marketing_consent and c.marketing_consent_source == "signed form"
+    assert c.marketing_consent_at is not None and not c.sharing_consent
+    withdraw = client.post(f"/customers/{c.id}/consent/marketing/withdraw", headers=HX,
+                           data={"csrf_token": token})
+    assert withdraw.status_code == 200 and "no consent" in withdraw.text
+    db.session.expire_all()
+    c = db.session.get(Customer, c.id)
+    assert not c.marketing_consent and "withdrawn" in c.marketing_consent_source
+    assert _audit(db, "customer.consent_withdrawn")[0].details == {"consent": "marketing"}
+    assert client.post(f"/customers/{c.id}/consent/other/withdraw",
+                       data={"csrf_token": token}).status_code == 404
+
+
+def test_assignment_edit_and_verify(client, login_as, db, make_user):
+    login_as("admin")
+    staff = make_user("staff", name="Sam")
+    c = make_customer(needs_review=True, needs_review_reason="bounced")
+    token = csrf_token(client, f"/customers/{c.id}")
+    response = client.post(f"/customers/{c.id}/assignment/edit", headers=HX, data={
+        "csrf_token": token, "owner_id": str(staff.id), "status": "inactive",
+        "tags": "vip, VIP, wholesale", "needs_review": "y", "needs_review_reason": "bounced"})
+    assert response.status_code == 200, response.text[:1500]
+    db.session.expire_all()
+    c = db.session.get(Customer, c.id)
+    assert c.owner_id == staff.id and c.status == "inactive"
+    assert [t.name for t in c.tags] == ["vip", "wholesale"]
+    changes = _audit(db, "customer.updated")[-1].details["changes"]
+    assert changes["owner"] == [None, staff.email]
+    verify = client.post(f"/customers/{c.id}/verify", headers=HX, data={"csrf_token": token})
+    assert verify.status_code == 200
+    db.session.expire_all()
+    c = db.session.get(Customer, c.id)
+    assert not c.needs_review and c.last_verified_on == date.today()
+
+
+# -- notes and timeline ----------------------------------------------------------------
+
+def test_add_note_inline_and_timeline(client, login_as, db):
+    staff = login_as("staff")
+    c = make_customer(owner=staff)
+    token = csrf_token(client, f"/customers/{c.id}")
+    empty = client.post(f"/customers/{c.id}/notes", headers=HX,
+                        data={"csrf_token": token, "kind": "call", "body": "  "})
+    assert empty.status_code == 422 and "Write something first." in empty.text
+    response = client.post(f"/customers/{c.id}/notes", headers=HX, data={
+        "csrf_token": token, "kind": "call", "body": "<script>alert(1)</script> rang back",
+        "invoice_id": "0"})
+    assert response.status_code == 200
+    assert "timeline-changed" in response.headers["HX-Trigger"]
+    note = db.session.scalars(db.select(Note)).one()
+    assert note.author_id == staff.id and note.kind == "call"
+    timeline = client.get(f"/customers/{c.id}/timeline", headers=HX)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; rang back" in timeline.text
+    assert "<script>alert" not in timeline.text
+
+
+def test_timeline_merges_sources_newest_first_and_pages(client, login_as, db):
+    from datetime import datetime, timezone
+
+    login_as("admin")
+    c = make_customer()
+    make_invoice(c, "250.00", issued=date(2024, 3, 1))
+    for i in range(30):
+        make_note(c, f"note {i:02d}", occurred_at=datetime(2024, 1, 1, 12, i, tzinfo=timezone.utc))
+    first = client.get(f"/customers/{c.id}/timeline", headers=HX)
+    text = first.text
+    assert text.index("Invoice C") < text.index("Payment for invoice") or \
+        "Payment for invoice" in text
+    assert text.index("note 29") < text.index("note 28")
+    assert 'hx-trigger="revealed"' in text
+    import re
+
+    older = re.search(r'hx-get="([^"]+before=[^"]+)"', text).group(1).replace("&amp;", "&")
+    second = client.get(older, headers=HX).text
+    shown = re.findall(r"note (\d\d)", text) + re.findall(r"note (\d\d)", second)
+    assert sorted(shown) == [f"{i:02d}" for i in range(30)]  # none lost, none repeated
+    # Opened without htmx, the timeline is a plain page with an "Older" link.
+    plain = client.get(f"/customers/{c.id}/timeline")
+    assert "<html" in plain.text and "Older" in plain.text

@@ -82,7 +82,7 @@ def _apply_contact(form: ContactForm, c: Customer, actor) -> dict:
     # Reconcile emails by address so suppression and bounce state survive an edit.
     existing = {e.address: e for e in c.emails}
     kept: list[CustomerEmail] = []
-    for i, row in enumerate(form.emails):
+    for i, row in enumerate(r.form for r in form.emails):
         address = (row.address.data or "").strip()
         if not address or row.remove.data:
             continue
@@ -95,7 +95,8 @@ def _apply_contact(form: ContactForm, c: Customer, actor) -> dict:
     c.emails = kept
     c.phones = [CustomerPhone(e164=r.number.e164, display=r.number.display,
                               label=r.label.data.strip())
-                for r in form.phones if getattr(r.number, "e164", "") and not r.remove.data]
+                for r in (row.form for row in form.phones)
+                if getattr(r.number, "e164", "") and not r.remove.data]
     c.addresses = [
         CustomerAddress(**{f: (getattr(r, f).data or "").strip() for f in (
             "label", "line1", "line2", "postal_code", "city", "region", "country")})
