@@ -56,6 +56,23 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     LOGIN_LIMIT_PER_IP = "30 per 15 minutes"
     LOG_FORMAT = "text"
+    OFFICE_NAME = "Clientele Demo Office"
+    MAIL_MAX_ATTEMPTS = 5
+    MAIL_RETRY_BACKOFF = (60, 120, 300, 900, 1800)
+    MAIL_SENDING_TIMEOUT = 300
+    MAIL_PICKUP_TIMEOUT = 60
+    MAIL_REUSE_CONNECTION = True
+    SENDGRID_WEBHOOK_PUBLIC_KEY: str | None = None
+    MAILGUN_WEBHOOK_SIGNING_KEY: str | None = None
+    POSTMARK_WEBHOOK_USERNAME: str | None = None
+    POSTMARK_WEBHOOK_PASSWORD: str | None = None
+    SES_TOPIC_ARN: str | None = None
+    BOUNCE_IMAP_HOST: str | None = None
+    BOUNCE_IMAP_PORT = 993
+    BOUNCE_IMAP_USERNAME: str | None = None
+    BOUNCE_IMAP_PASSWORD: str | None = None
+    BOUNCE_IMAP_FOLDER = "INBOX"
+    BOUNCE_POLL_SECONDS = 300
     PASSWORD_MIN_LENGTH = 10
     DEFAULT_PHONE_REGION = "GB"
 
@@ -93,13 +110,27 @@ class Config:
         settings["LOG_FORMAT"] = env.get("LOG_FORMAT", cls.LOG_FORMAT)
         settings["DEFAULT_PHONE_REGION"] = (
             env.get("DEFAULT_PHONE_REGION") or cls.DEFAULT_PHONE_REGION).upper()
+        for name in _OPTIONAL_STRINGS:
+            if env.get(name):
+                settings[name] = env[name]
+        for name in _OPTIONAL_INTS:
+            settings[name] = _int(env.get(name), getattr(cls, name))
         secure = settings["PUBLIC_BASE_URL"].startswith("https://")
         settings["SESSION_COOKIE_SECURE"] = secure
         settings["REMEMBER_COOKIE_SECURE"] = secure
         return settings
 
 
-def _database_url(url: str | None, instance: Path) -> str:
+_OPTIONAL_STRINGS = (
+    "OFFICE_NAME", "SENDGRID_WEBHOOK_PUBLIC_KEY", "MAILGUN_WEBHOOK_SIGNING_KEY",
+    "POSTMARK_WEBHOOK_USERNAME", "POSTMARK_WEBHOOK_PASSWORD", "SES_TOPIC_ARN",
+    "BOUNCE_IMAP_HOST", "BOUNCE_IMAP_USERNAME", "BOUNCE_IMAP_PASSWORD", "BOUNCE_IMAP_FOLDER",
+)
+_OPTIONAL_INTS = ("MAIL_MAX_ATTEMPTS", "MAIL_SENDING_TIMEOUT", "MAIL_PICKUP_TIMEOUT",
+                  "BOUNCE_IMAP_PORT", "BOUNCE_POLL_SECONDS")
+
+
+def _database_url(url: str | None, instance: Path = INSTANCE_DIR) -> str:
     if not url:
         return f"sqlite:///{instance / 'clientele.db'}"
     # Heroku-style URLs; SQLAlchemy wants the driver spelled out.

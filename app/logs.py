@@ -54,5 +54,6 @@ def configure_logging(app: Flask) -> None:
         handler._clientele = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(logging.INFO if not app.config.get("TESTING") else logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     app.logger.handlers.clear()
     app.logger.propagate = True

@@ -5,5 +5,7 @@ from app.blueprints.customers import bp as customers
 from app.blueprints.invoices import bp as invoices
 from app.blueprints.main import bp as main
 from app.blueprints.reports import bp as reports
+from app.blueprints.tracking import bp as tracking
+from app.blueprints.webhooks import bp as webhooks
 
-BLUEPRINTS = [auth, main, customers, invoices, reports, admin]
+BLUEPRINTS = [auth, main, customers, invoices, reports, admin, tracking, webhooks]

@@ -1,7 +1,8 @@
 """Flask CLI command groups, registered by `create_app`."""
 from app.cli.demo import demo
 from app.cli.devserver import devserver
+from app.cli.events import bounces, events
 from app.cli.users import users
 from app.cli.worker import worker
 
-COMMANDS = [users, demo, worker, devserver]
+COMMANDS = [users, demo, worker, devserver, events, bounces]

@@ -1,1 +1,3 @@
 """Import every module that defines jobs, so periodic ones register themselves."""
+import app.jobs.events  # noqa: F401
+import app.jobs.mail  # noqa: F401

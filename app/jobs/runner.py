@@ -40,9 +40,9 @@ class AppWorker(SimpleWorker):
 
     app: Flask
 
-    def perform_job(self, job, queue):
+    def perform_job(self, job, queue, *args, **kwargs):
         with self.app.app_context():
-            return super().perform_job(job, queue)
+            return super().perform_job(job, queue, *args, **kwargs)
 
 
 def enqueue_due_periodic(app: Flask) -> list[str]:

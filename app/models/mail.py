@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -33,6 +33,8 @@ class EmailMessage(db.Model):
         Index("ix_email_messages_customer_created", "customer_id", "created_at"),
         Index("ix_email_messages_created", "created_at"),
         Index("ix_email_messages_to", "to_address", "created_at"),
+        # One message per recipient per "Send": a double submit can't send twice.
+        UniqueConstraint("batch", "to_address", name="uq_email_messages_batch_to"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

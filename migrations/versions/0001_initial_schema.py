@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 13:38:53.588488
+Create Date: 2026-11-23 13:51:02.697458
 
 """
 from alembic import op
@@ -251,6 +251,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_email_messages_customer_id_customers'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_email_messages_invoice_id_invoices'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_email_messages')),
+    sa.UniqueConstraint('batch', 'to_address', name='uq_email_messages_batch_to'),
     sa.UniqueConstraint('message_id', name=op.f('uq_email_messages_message_id')),
     sa.UniqueConstraint('open_token', name=op.f('uq_email_messages_open_token')),
     sa.UniqueConstraint('verp_token', name=op.f('uq_email_messages_verp_token'))

@@ -23,3 +23,13 @@ def healthz():
     report = check_health()
     status = 200 if report["database"] and report["redis"] else 503
     return jsonify(report), status
+
+
+@bp.route("/help/statuses")
+@requires("dashboard.view")
+def statuses():
+    """How the Sent Status is decided, and how automated opens are told apart."""
+    from app.events.automation import RULE_DESCRIPTIONS
+    from app.events.status import STATUS_TABLE
+
+    return render("main/statuses.html", table=STATUS_TABLE, rules=RULE_DESCRIPTIONS)

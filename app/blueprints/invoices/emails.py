@@ -1,0 +1,121 @@
+"""Emailing an invoice: the send dialog, the Email History popup, live status."""
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from app import audit
+from app.blueprints.invoices import bp
+from app.blueprints.invoices.email_form import SendForm, default_texts, recipients_from
+from app.extensions import db
+from app.invoice_access import get_invoice_or_404
+from app.mail import history, outbox
+from app.permissions import requires
+from app.web import hx_trigger, is_htmx, no_store, render
+
+STOP_POLLING = 286  # htmx stops polling an element on this status
+
+
+def _history_context(invoice) -> dict:
+    messages = history.messages_for_invoice(invoice.id)
+    return {"invoice": invoice, "messages": messages,
+            "latest": history.latest_status(messages),
+            "pending": history.any_pending(messages), "status_view": history.status_view}
+
+
+@bp.route("/<int:invoice_id>/emails/history")
+@requires("invoices.view")
+def email_history(invoice_id: int):
+    """The Email History popup (and, opened directly, a page of its own)."""
+    invoice = get_invoice_or_404(invoice_id, current_user)
+    return no_store(render("invoices/email_history.html", "history",
+                           **_history_context(invoice)))
+
+
+@bp.route("/<int:invoice_id>/emails/icon")
+@requires("invoices.view")
+def email_icon(invoice_id: int):
+    """The email icon of a list row; polled while a send is still pending."""
+    invoice = get_invoice_or_404(invoice_id, current_user)
+    context = _history_context(invoice)
+    response = render("invoices/email_icon_page.html", "icon", **context)
+    if not context["pending"]:
+        response.status_code = STOP_POLLING if is_htmx() else 200
+    return no_store(response)
+
+
+@bp.route("/<int:invoice_id>/emails")
+@requires("invoices.view")
+def emails_section(invoice_id: int):
+    """The emails section of the invoice page; polled while something is pending."""
+    invoice = get_invoice_or_404(invoice_id, current_user)
+    context = _history_context(invoice)
+    response = render("invoices/email_history.html", "section", **context)
+    if not context["pending"] and is_htmx():
+        response.status_code = STOP_POLLING
+    return no_store(response)
+
+
+@bp.route("/<int:invoice_id>/email", methods=["GET", "POST"])
+@requires("invoices.send")
+def send_email(invoice_id: int):
+    invoice = get_invoice_or_404(invoice_id, current_user)
+    addresses = list(invoice.customer.emails)
+    form = SendForm()
+    if request.method == "GET":
+        subject, body = default_texts(invoice, current_app.config["OFFICE_NAME"])
+        form.subject.data, form.body.data = subject, body
+        form.nonce.data = secrets.token_urlsafe(16)
+    error = None
+    if form.validate_on_submit():
+        recipients, error = recipients_from(request.form, addresses, form.extra_to.data)
+        if invoice.status == "void":
+            error = "A void invoice can't be emailed."
+        if error is None:
+            sent = _queue(invoice, form, recipients)
+            if sent is None:
+                message = "This invoice was already sent from this dialog."
+            else:
+                message = f"Invoice {invoice.number} is on its way to {len(sent)} recipient(s)."
+            return _after_send(invoice, message)
+    status = 422 if (form.errors or error) else 200
+    return no_store(render("invoices/send_dialog.html", "dialog", invoice=invoice, form=form,
+                           addresses=addresses, error=error, status=status))
+
+
+def _queue(invoice, form: SendForm, recipients: list[outbox.Recipient]):
+    """Write the messages (and finalize a draft) in one transaction, then enqueue."""
+    from app.invoicing import finalize
+
+    if invoice.status == "draft":
+        finalize(invoice)
+    messages = outbox.add_messages(
+        recipients=recipients, subject=form.subject.data.strip(), body=form.body.data,
+        invoice=invoice, user=current_user, attach_pdf=form.attach_pdf.data,
+        include_link=form.include_link.data, batch=form.nonce.data,
+        overrides=frozenset(r.address for r in recipients if r.override))
+    audit.record("invoice.emailed", user=current_user, ip=request.remote_addr,
+                 subject_type="invoice", subject_id=invoice.id,
+                 details={"recipients": [r.address for r in recipients]})
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same dialog submitted twice at once: the batch is already queued.
+        db.session.rollback()
+        return None
+    outbox.enqueue([m.id for m in messages])
+    return messages
+
+
+def _after_send(invoice, text: str):
+    if not is_htmx():
+        flash(text, "success")
+        return redirect(url_for("invoices.view", invoice_id=invoice.id), code=303)
+    response = render("invoices/email_history.html", "section_with_dialog_closed",
+                      **_history_context(invoice))
+    response.headers["HX-Retarget"] = "#invoice-emails"
+    response.headers["HX-Reswap"] = "innerHTML"
+    return no_store(hx_trigger(response, "notify", {"text": text, "kind": "success"}))

@@ -1,0 +1,99 @@
+"""Mail provider webhooks, each authenticated the provider's own way."""
+from __future__ import annotations
+
+import logging
+import urllib.request
+
+from flask import abort, current_app, jsonify, request
+
+from app.blueprints.webhooks import bp
+from app.events.providers import mailgun, postmark, sendgrid, ses
+from app.events.webhooks import WebhookAuthError, WebhookPayloadError
+from app.extensions import csrf
+from app.mail import provider_events
+from app.permissions import public
+from app.queues import get_redis
+
+log = logging.getLogger(__name__)
+
+# Signed by the provider instead of a CSRF token.
+csrf.exempt(bp)
+
+
+def _setting(name: str) -> str:
+    value = current_app.config.get(name)
+    if not value:
+        abort(404)  # this provider is not configured here
+    return value
+
+
+def _accept(events) -> tuple:
+    counts = provider_events.apply(list(events))
+    return jsonify(counts), 200
+
+
+@bp.errorhandler(WebhookAuthError)
+def _auth_failed(error):
+    log.warning("webhook refused: %s", error)
+    return jsonify(error=str(error)), 401
+
+
+@bp.errorhandler(WebhookPayloadError)
+def _bad_payload(error):
+    return jsonify(error=str(error)), 400
+
+
+@bp.route("/sendgrid", methods=["POST"])
+@public
+def sendgrid_events():
+    key = _setting("SENDGRID_WEBHOOK_PUBLIC_KEY")
+    return _accept(sendgrid.parse_webhook(request.get_data(), request.headers, key))
+
+
+def _seen_mailgun_token(token: str) -> bool:
+    # Kept longer than the timestamp window, so a replay inside it is refused.
+    return not get_redis().set(f"clientele:mailgun-token:{token}", "1", nx=True, ex=1800)
+
+
+@bp.route("/mailgun", methods=["POST"])
+@public
+def mailgun_events():
+    key = _setting("MAILGUN_WEBHOOK_SIGNING_KEY")
+    return _accept(mailgun.parse_webhook(request.get_data(), signing_key=key,
+                                         seen_token=_seen_mailgun_token))
+
+
+@bp.route("/postmark", methods=["POST"])
+@public
+def postmark_events():
+    username = _setting("POSTMARK_WEBHOOK_USERNAME")
+    password = _setting("POSTMARK_WEBHOOK_PASSWORD")
+    return _accept(postmark.parse_webhook(request.get_data(), request.headers,
+                                          username=username, password=password))
+
+
+def fetch_sns_certificate(url: str) -> bytes:
+    """Fetch (and cache) an SNS signing certificate; ses.py has checked the URL."""
+    cache = current_app.extensions.setdefault("sns_certs", {})
+    if url not in cache:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - https only
+            cache[url] = response.read(64 * 1024)
+    return cache[url]
+
+
+def confirm_sns_subscription(url: str) -> None:
+    with urllib.request.urlopen(url, timeout=5):  # noqa: S310 - checked https SNS host
+        pass
+
+
+@bp.route("/ses", methods=["POST"])
+@public
+def ses_events():
+    topic = _setting("SES_TOPIC_ARN")
+    fetch = current_app.config.get("SNS_CERT_FETCHER") or fetch_sns_certificate
+    result = ses.parse_webhook(request.get_data(), topic_arn=topic, fetch_cert=fetch)
+    if result.subscribe_url:
+        confirm = current_app.config.get("SNS_SUBSCRIBE_CONFIRMER") or confirm_sns_subscription
+        confirm(result.subscribe_url)
+        return jsonify(subscribed=True), 200
+    return _accept(result.events)

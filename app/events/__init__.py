@@ -1,0 +1,1 @@
+"""Delivery events: parsing, status rules, tracking and webhooks (no Flask here)."""

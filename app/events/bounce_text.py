@@ -1,0 +1,209 @@
+"""Recipients of free-text bounces: where the report ends, who failed, and why."""
+
+from __future__ import annotations
+
+import logging
+import re
+from email.message import Message
+
+from flufl.bounce import all_failures
+
+from app.events import bounce_rules as rules
+from app.events.dsn import one_line
+from app.events.feedback import Found
+from app.events.mailparts import (
+    EMAIL_RE,
+    MailParts,
+    addresses_in,
+    header,
+    header_all,
+    normalise_address,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _drop_detector_tracebacks(record: logging.LogRecord) -> bool:
+    # flufl.bounce logs every detector crash at ERROR and re-raises; we catch and move on.
+    return not str(record.msg).startswith("Exception in detector")
+
+
+logging.getLogger("flufl.bounce").addFilter(_drop_detector_tracebacks)
+
+# flufl.bounce runs many regexes over the whole message; skip it for oversized mail.
+_FLUFL_MAX_BYTES = 512 * 1024
+_CONTEXT_LINES = 10
+_MAX_RECIPIENTS = 50
+MAX_SCAN = 100_000
+
+# Lines whose addresses are senders, message ids or relay hops, never failed recipients.
+_SKIP_LINE_RE = re.compile(
+    r"^\s*(?:from|sender|sender address|absender|exp[ée]diteur|remitente|mittente|remetente"
+    r"|afzender|reply-to|return-path|envelope-from|errors-to|message-id|references"
+    r"|in-reply-to|subject|betreff|objet|asunto|oggetto|assunto|onderwerp|x-[\w-]+"
+    r"|received|dkim-signature|list-[\w-]+)\s*:"
+    r"|mail from\s*:|message-id|\bfor <[^>]+>\s*;|\bid <|envelope-from",
+    re.IGNORECASE,
+)
+_OWN_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to", "x-envelope-to",
+                "return-path", "reply-to", "sender", "from")
+_ORIGINAL_SENDER_HEADERS = ("from", "sender", "return-path", "reply-to", "errors-to")
+_LABEL_ONLY_RE = re.compile(r"^[\W_]*[\w\s()'’-]{0,40}:\s*$")
+# Inlined headers of the returned original name our sender; so does "sent ... from <addr>".
+_INLINE_SENDER_RE = re.compile(
+    r"(?im)^[ \t>]*(?:from|sender|return-path|reply-to|envelope-from)[ \t]*:[ \t]*(.+)$"
+)
+_SENDER_BEFORE_RE = re.compile(
+    r"(?i)(?:\bfrom|\bsender|sent by|absender|\bvon|exp[ée]diteur|remitente|mittente)\s*[:=]?\s*<?$"
+)
+
+
+def is_service_address(address: str) -> bool:
+    """Our VERP bounce address or a mailer's own mailbox: never a failed recipient."""
+    local = address.split("@", 1)[0]
+    return (
+        local.startswith("bounces+")
+        or local in ("postmaster", "mailer-daemon", "mailer_daemon", "mail-daemon", "mdaemon")
+        or local.startswith(("mailer-daemon", "postmaster"))
+    )
+
+
+def own_addresses(msg: Message, parts: MailParts, envelope: str | None) -> set[str]:
+    """Addresses of the bounce's envelope and of our original's sender."""
+    own: set[str] = set()
+    for name in _OWN_HEADERS:
+        for value in header_all(msg, name):
+            own.update(addresses_in(value))
+    for original in parts.originals:
+        for name in _ORIGINAL_SENDER_HEADERS:
+            own.update(addresses_in(header(original, name)))
+    if envelope:
+        own.update(addresses_in(envelope))
+    for text in parts.texts:
+        for match in _INLINE_SENDER_RE.finditer(text[:MAX_SCAN]):
+            own.update(addresses_in(match.group(1)))
+    return own
+
+
+def report_text(parts: MailParts) -> str:
+    """The human-readable notice, cut where the returned original begins."""
+    kept = []
+    for text in parts.texts:
+        lines = text.split("\n")
+        for index, line in enumerate(lines):
+            if index > 0 and rules.ORIGINAL_START_RE.match(line):
+                lines = lines[:index]
+                break
+        kept.append("\n".join(lines))
+    return "\n".join(kept)[:MAX_SCAN]
+
+
+def _usable_lines(report: str) -> list[str]:
+    return ["" if _SKIP_LINE_RE.search(line) else line for line in report.split("\n")]
+
+
+def _line_addresses(line: str) -> list[str]:
+    found = []
+    for match in EMAIL_RE.finditer(line):
+        before = line[match.start() - 1] if match.start() else " "
+        if before in "=/":  # query strings and URL paths, not mailboxes
+            continue
+        if _SENDER_BEFORE_RE.search(line[max(0, match.start() - 40) : match.start()]):
+            continue
+        address = normalise_address(match.group(0))
+        if address:
+            found.append(address)
+    return found
+
+
+def _contexts(lines: list[str], wanted: list[str]) -> dict[str, str]:
+    """Text following each mention of each address, up to the next address's mention."""
+    contexts: dict[str, list[str]] = {a: [] for a in wanted}
+    per_line = [_line_addresses(line) for line in lines]
+    for index, addresses in enumerate(per_line):
+        for address in dict.fromkeys(addresses):
+            if address not in contexts:
+                continue
+            chunk = [lines[index]]
+            for follow in range(index + 1, min(len(lines), index + _CONTEXT_LINES)):
+                if any(a != address and a in contexts for a in per_line[follow]):
+                    break
+                chunk.append(lines[follow])
+            contexts[address].append("\n".join(chunk))
+    return {a: "\n".join(c) for a, c in contexts.items()}
+
+
+def _diagnostic(context: str, address: str) -> str | None:
+    lines = [line.strip() for line in context.split("\n") if line.strip()]
+    for line in lines:
+        if any(c and c[0] in "45" for c in rules.context_codes(line)):
+            return one_line(line)
+    for line in lines:
+        rest = line.lower().replace(address, "").strip(" <>:;,.\"'()[]-\t")
+        if len(rest) > 8 and not _LABEL_ONLY_RE.match(line):
+            return one_line(line)
+    return None
+
+
+def flufl_failures(msg: Message, size: int) -> tuple[list[str], list[str]]:
+    """(temporary, permanent) addresses that flufl.bounce's detectors find."""
+    if size > _FLUFL_MAX_BYTES:
+        return [], []
+    try:
+        temporary, permanent = all_failures(msg)
+    except Exception:  # its heuristics choke on some junk; they are only one opinion
+        log.debug("flufl.bounce failed", exc_info=True)
+        return [], []
+
+    def _clean(values: frozenset) -> list[str]:
+        decoded = (v.decode("latin-1") if isinstance(v, bytes) else str(v) for v in values)
+        return sorted({a for v in decoded if (a := normalise_address(v))})
+
+    return _clean(temporary), _clean(permanent)
+
+
+def text_recipients(msg: Message, parts: MailParts, own: set[str], size: int) -> list[Found]:
+    """Failed recipients of a free-text bounce, from our rules and flufl.bounce."""
+    report = report_text(parts)
+    lines = _usable_lines(report)
+    flufl_temp, flufl_perm = flufl_failures(msg, size)
+    candidates = [a for v in header_all(msg, "x-failed-recipients") for a in addresses_in(v)]
+    for line in lines:
+        candidates.extend(_line_addresses(line))
+    candidates.extend(flufl_perm + flufl_temp)
+    wanted = [a for a in dict.fromkeys(candidates) if a not in own and not is_service_address(a)]
+    wanted = wanted[:_MAX_RECIPIENTS]
+    if not wanted:
+        return []
+
+    contexts = _contexts(lines, wanted)
+    leaning = rules.document_leaning(msg, report)
+    whole = report if len(wanted) == 1 else ""
+    found = []
+    for address in wanted:
+        context = contexts.get(address, "")
+        if whole and rules.context_codes(context) == (None, None):
+            # One recipient: the reason may sit anywhere in the notice, even above the address.
+            context = f"{context}\n{whole}"
+        fallback = _fallback_status(msg, address, flufl_temp, flufl_perm)
+        status = rules.decide_status(context, leaning, fallback)
+        enhanced, _ = rules.context_codes(context)
+        found.append(Found(address, status, enhanced, _diagnostic(context, address)))
+    return found
+
+
+def _fallback_status(msg: Message, address: str, temp: list[str], perm: list[str]) -> str:
+    if address in perm:
+        return "rejected"
+    if address in temp or rules.subject_says_delay(msg):
+        return "delayed"
+    return "rejected"
+
+
+def original_recipients(parts: MailParts, own: set[str]) -> list[str]:
+    """To: of the returned original, when the notice itself names nobody."""
+    out: list[str] = []
+    for original in parts.originals:
+        for value in header_all(original, "to"):
+            out.extend(a for a in addresses_in(value) if a not in own and a not in out)
+    return [a for a in out if not is_service_address(a)]

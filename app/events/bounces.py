@@ -1,0 +1,237 @@
+"""Classify inbound mail to our bounce address: DSN, complaint, auto-reply or other.
+
+Pure functions: a worker, a CLI and the tests call `classify(raw)` directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from email.message import Message
+from typing import Any
+
+from app.events import bounce_rules as rules
+from app.events import feedback
+from app.events.autoreply import is_auto_generated, is_autoreply
+from app.events.bounce_text import (
+    flufl_failures,
+    is_service_address,
+    original_recipients,
+    own_addresses,
+    report_text,
+    text_recipients,
+)
+from app.events.dsn import find_status, one_line, original_message_id, parse_delivery_status
+from app.events.feedback import Found
+from app.events.mailparts import (
+    MailParts,
+    collect,
+    header,
+    header_all,
+    load,
+    message_ids_in,
+    report_type,
+    strip_angle,
+)
+
+log = logging.getLogger(__name__)
+
+_SEVERITY = {"spam": 3, "rejected": 2, "delayed": 1}
+_VERP_RE = re.compile(r"(?i)(?<![\w.+-])bounces\+([A-Za-z0-9_-]+)@")
+_VERP_HEADERS = ("delivered-to", "x-original-to", "to", "envelope-to", "x-envelope-to")
+_SKIPPED_ACTIONS = ("delivered", "relayed", "expanded")
+
+
+@dataclass(frozen=True)
+class RecipientResult:
+    address: str
+    status: str
+    code: str | None
+    diagnostic: str | None
+
+
+@dataclass(frozen=True)
+class Classification:
+    kind: str
+    recipients: list[RecipientResult]
+    verp_token: str | None
+    original_message_id: str | None
+
+    def as_json(self, file: str) -> dict[str, Any]:
+        return {
+            "file": file,
+            "kind": self.kind,
+            "recipients": [
+                {"address": r.address, "status": r.status, "code": r.code,
+                 "diagnostic": r.diagnostic}
+                for r in self.recipients
+            ],
+        }
+
+
+def classify(raw: bytes, *, envelope_recipient: str | None = None) -> Classification:
+    """What this inbound message tells us about our mail; never raises."""
+    try:
+        data = raw if isinstance(raw, bytes) else bytes(raw)
+        return _classify(data, envelope_recipient)
+    except Exception:  # a worker must survive any mail the internet sends
+        log.warning("could not classify inbound message", exc_info=True)
+        return Classification("unknown", [], None, None)
+
+
+def _classify(raw: bytes, envelope: str | None) -> Classification:
+    msg = load(raw)
+    parts = collect(msg)
+    own = own_addresses(msg, parts, envelope)
+    ses = feedback.ses_notification(parts.texts)
+    kind, found = _detect(msg, parts, own, len(raw), ses)
+    return Classification(
+        kind=kind,
+        recipients=_merge(found, own),
+        verp_token=_verp_token(msg, envelope),
+        original_message_id=_original_id(msg, parts, kind, ses),
+    )
+
+
+def _detect(
+    msg: Message, parts: MailParts, own: set[str], size: int, ses: dict[str, Any] | None
+) -> tuple[str, list[Found]]:
+    # Structure first: a DSN that also says Auto-Submitted is still a DSN.
+    if parts.feedback_texts or report_type(msg) == "feedback-report":
+        return "arf", feedback.parse_arf(parts)
+    if parts.dsn_texts:
+        return "dsn", _dsn_recipients(msg, parts, own, size)
+    if ses is not None:
+        kind = feedback.ses_kind(ses)
+        return kind, feedback.parse_ses(ses) if kind != "unknown" else []
+    if feedback.is_jmrp(msg, parts):
+        return "arf", feedback.parse_jmrp(parts)
+
+    signal = rules.bounce_signal(msg, report_text(parts))
+    if signal == 2:
+        return "dsn", _text_bounce(msg, parts, own, size)
+    if is_autoreply(msg):
+        return "autoreply", []
+    if signal == 1 and not _is_bulk(msg):
+        found = _text_bounce(msg, parts, own, size)
+        if found or rules.from_daemon(msg):
+            return "dsn", found
+    elif not header(msg, "in-reply-to") and any(flufl_failures(msg, size)):
+        # An unfamiliar bounce that flufl.bounce still recognises.
+        return "dsn", _text_bounce(msg, parts, own, size)
+    if is_auto_generated(msg):
+        return "autoreply", []
+    return "unknown", []
+
+
+def _is_bulk(msg: Message) -> bool:
+    """Newsletters and list mail: their 'delivery failed' subjects are bait, not bounces."""
+    precedence = header(msg, "precedence").lower()
+    return precedence in ("bulk", "list", "junk") or bool(header(msg, "list-unsubscribe"))
+
+
+def _dsn_recipients(msg: Message, parts: MailParts, own: set[str], size: int) -> list[Found]:
+    entries = [e for text in parts.dsn_texts for e in parse_delivery_status(text)]
+    if not entries:
+        # A report part we cannot read: the notice text usually says the same.
+        return _text_bounce(msg, parts, own, size)
+    report = report_text(parts)
+    text_found = {f.address: f for f in text_recipients(msg, parts, own, size)}
+    leaning = rules.document_leaning(msg, report)
+    found = []
+    for entry in entries:
+        action = entry.action or ""
+        if action.startswith(_SKIPPED_ACTIONS):
+            continue
+        from_text = text_found.get(entry.address)
+        code = entry.status or (from_text.code if from_text else None)
+        diagnostic = entry.diagnostic or (from_text.diagnostic if from_text else None)
+        status = _dsn_status(action, code, leaning, from_text, msg)
+        if status:
+            found.append(Found(entry.address, status, code, diagnostic))
+    return found
+
+
+def _dsn_status(
+    action: str, code: str | None, leaning: str | None, from_text: Found | None, msg: Message
+) -> str | None:
+    if action.startswith("failed"):
+        return "rejected"
+    if action.startswith("delayed"):
+        return "delayed"
+    # No usable Action: the Status class decides, then the notice's wording.
+    if code:
+        return {"5": "rejected", "4": "delayed"}.get(code[0])
+    if from_text:
+        return from_text.status
+    if leaning:
+        return leaning
+    return "delayed" if rules.subject_says_delay(msg) else "rejected"
+
+
+def _text_bounce(msg: Message, parts: MailParts, own: set[str], size: int) -> list[Found]:
+    found = text_recipients(msg, parts, own, size)
+    if found:
+        return found
+    report = report_text(parts)
+    leaning = rules.document_leaning(msg, report)
+    status = leaning or ("delayed" if rules.subject_says_delay(msg) else "rejected")
+    code = find_status(report)
+    if code and not leaning:
+        status = "delayed" if code.startswith("4") else "rejected"
+    return [Found(a, status, code, None) for a in original_recipients(parts, own)]
+
+
+def _merge(found: list[Found], own: set[str]) -> list[RecipientResult]:
+    """One result per address, the most severe kept, in order of first mention."""
+    best: dict[str, Found] = {}
+    for item in found:
+        address = item.address.strip().lower()
+        if not address or address in own or is_service_address(address):
+            continue
+        current = best.get(address)
+        if current is None or _SEVERITY[item.status] > _SEVERITY[current.status]:
+            best[address] = Found(address, item.status, item.code, item.diagnostic)
+        elif current.code is None and item.status == current.status:
+            best[address] = Found(address, current.status, item.code,
+                                  current.diagnostic or item.diagnostic)
+    return [
+        RecipientResult(a, f.status, f.code, one_line(f.diagnostic)) for a, f in best.items()
+    ]
+
+
+def _verp_token(msg: Message, envelope: str | None) -> str | None:
+    values = [envelope] if envelope else []
+    for name in _VERP_HEADERS:
+        values.extend(header_all(msg, name))
+    for value in values:
+        match = _VERP_RE.search(value or "")
+        if match:
+            return match.group(1)
+    return None
+
+
+def _original_id(
+    msg: Message, parts: MailParts, kind: str, ses: dict[str, Any] | None
+) -> str | None:
+    for original in parts.originals:
+        value = header(original, "message-id")
+        if value:
+            return strip_angle(value)
+    for text in parts.dsn_texts:
+        value = original_message_id(text)
+        if value:
+            return value
+    if ses is not None:
+        value = feedback.ses_message_id(ses)
+        if value:
+            return value
+    own_id = strip_angle(header(msg, "message-id"))
+    for text in parts.texts:
+        for value in message_ids_in(text):
+            if value != own_id:
+                return value
+    if kind == "autoreply":
+        return strip_angle(header(msg, "in-reply-to"))
+    return None

@@ -1,0 +1,162 @@
+"""Spam complaints (ARF, Microsoft JMRP) and Amazon SES notifications mailed to us."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from email.message import Message
+from typing import Any
+
+from app.events.dsn import clean_diagnostic, find_status
+from app.events.mailparts import MailParts, addresses_in, header, normalise_address, strip_angle
+
+
+@dataclass
+class Found:
+    """One recipient a detector is sure about, before de-duplication."""
+
+    address: str
+    status: str
+    code: str | None
+    diagnostic: str | None
+
+
+_FIELD_RE = re.compile(r"(?im)^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
+_COMPLAINT_SUBJECT_RE = re.compile(
+    r"(?i)^\s*(complaint about message from|abuse report|email feedback report|"
+    r"\[?spam report\]?|feedback loop report|fbl report)"
+)
+
+
+def _report_fields(text: str) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for match in _FIELD_RE.finditer(text):
+        fields.setdefault(match.group(1).lower(), []).append(match.group(2).strip())
+    return fields
+
+
+def _original_recipients(parts: MailParts) -> list[str]:
+    out: list[str] = []
+    for original in parts.originals:
+        for name in ("x-hmxmroriginalrecipient", "to", "delivered-to", "x-original-to"):
+            found = addresses_in(header(original, name))
+            if found:
+                out.extend(a for a in found if a not in out)
+                break
+    return out
+
+
+def parse_arf(parts: MailParts) -> list[Found]:
+    """Complained-about recipients of an RFC 5965 feedback report."""
+    fields: dict[str, list[str]] = {}
+    for text in parts.feedback_texts:
+        for name, values in _report_fields(text).items():
+            fields.setdefault(name, []).extend(values)
+    feedback_type = (fields.get("feedback-type") or [""])[0].lower() or None
+    recipients = [
+        a for v in fields.get("original-rcpt-to", []) + fields.get("removal-recipient", [])
+        if (a := normalise_address(v))
+    ]
+    if not recipients:
+        recipients = _original_recipients(parts)
+    return [Found(a, "spam", None, feedback_type) for a in dict.fromkeys(recipients)]
+
+
+def is_jmrp(msg: Message, parts: MailParts) -> bool:
+    """Microsoft-style complaint: the original attached as message/rfc822, no ARF part."""
+    if any(header(o, "x-hmxmroriginalrecipient") for o in parts.originals):
+        return True
+    subject = header(msg, "subject")
+    return bool(_COMPLAINT_SUBJECT_RE.match(subject)) and bool(parts.originals)
+
+
+def parse_jmrp(parts: MailParts) -> list[Found]:
+    return [Found(a, "spam", None, "abuse") for a in _original_recipients(parts)]
+
+
+# ---- Amazon SES -----------------------------------------------------------------------
+
+
+def ses_notification(texts: list[str]) -> dict[str, Any] | None:
+    """The SES notification object in a mailed body, unwrapping an SNS envelope."""
+    for text in texts:
+        if "notificationType" not in text and "eventType" not in text:
+            continue
+        data = _json_object(text)
+        if isinstance(data, dict) and isinstance(data.get("Message"), str):
+            data = _json_object(data["Message"])
+        if isinstance(data, dict) and (data.get("notificationType") or data.get("eventType")):
+            return data
+    return None
+
+
+def _json_object(text: str) -> Any:
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end <= start:
+        return None
+    candidate = text[start : end + 1]
+    # SNS e-mail endpoints may wrap long JSON lines; a newline is never inside a JSON string.
+    for attempt in (candidate, candidate.replace("\n", ""), candidate.replace("!\n ", "")):
+        try:
+            return json.loads(attempt)
+        except (ValueError, RecursionError):
+            continue
+    return None
+
+
+def ses_kind(data: dict[str, Any]) -> str:
+    kind = str(data.get("notificationType") or data.get("eventType") or "").lower()
+    return {"bounce": "dsn", "complaint": "arf"}.get(kind, "unknown")
+
+
+def parse_ses(data: dict[str, Any]) -> list[Found]:
+    kind = ses_kind(data)
+    if kind == "dsn":
+        return _ses_bounce(data.get("bounce") or {})
+    if kind == "arf":
+        complaint = data.get("complaint") or {}
+        feedback = complaint.get("complaintFeedbackType") if isinstance(complaint, dict) else None
+        entries = complaint.get("complainedRecipients", []) if isinstance(complaint, dict) else []
+        return [
+            Found(a, "spam", None, str(feedback) if feedback else None)
+            for e in entries if isinstance(e, dict)
+            if (a := normalise_address(str(e.get("emailAddress", ""))))
+        ]
+    return []
+
+
+def _ses_bounce(bounce: Any) -> list[Found]:
+    if not isinstance(bounce, dict):
+        return []
+    bounce_type = str(bounce.get("bounceType", "")).lower()
+    found = []
+    for entry in bounce.get("bouncedRecipients") or []:
+        if not isinstance(entry, dict):
+            continue
+        address = normalise_address(str(entry.get("emailAddress", "")))
+        if not address:
+            continue
+        diagnostic = clean_diagnostic(str(entry.get("diagnosticCode") or "")) or None
+        code = find_status(str(entry.get("status") or "")) or find_status(diagnostic)
+        if bounce_type == "permanent":
+            status = "rejected"
+        elif bounce_type == "transient":
+            status = "delayed"
+        else:
+            status = "delayed" if (code or "").startswith("4") else "rejected"
+        found.append(Found(address, status, code, diagnostic))
+    return found
+
+
+def ses_message_id(data: dict[str, Any]) -> str | None:
+    mail = data.get("mail")
+    if not isinstance(mail, dict):
+        return None
+    common = mail.get("commonHeaders")
+    if isinstance(common, dict) and common.get("messageId"):
+        return strip_angle(str(common["messageId"]))
+    for item in mail.get("headers") or []:
+        if isinstance(item, dict) and str(item.get("name", "")).lower() == "message-id":
+            return strip_angle(str(item.get("value", "")))
+    return None

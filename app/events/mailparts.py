@@ -1,0 +1,251 @@
+"""Tolerant reading of inbound mail: headers, readable text, report parts, originals."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email
+import html
+import quopri
+import re
+from dataclasses import dataclass, field
+from email.header import decode_header, make_header
+from email.message import Message
+from email.parser import HeaderParser
+
+# Real bounces are small; anything bigger is an attachment we do not need to read whole.
+MAX_BYTES = 4 * 1024 * 1024
+# Deeper nesting than this is a mail bomb, not a bounce.
+MAX_DEPTH = 10
+MAX_TEXT = 200_000
+
+DSN_TYPES = frozenset(
+    {"message/delivery-status", "message/global-delivery-status", "text/delivery-status"}
+)
+FEEDBACK_TYPES = frozenset({"message/feedback-report", "text/feedback-report"})
+ORIGINAL_MESSAGE_TYPES = frozenset({"message/rfc822", "message/global", "message/partial"})
+ORIGINAL_HEADER_TYPES = frozenset(
+    {"text/rfc822-headers", "message/rfc822-headers", "message/global-headers", "text/rfc822"}
+)
+
+# Latin letters only: CJK text runs straight into addresses with no space between.
+_LOCAL = r"[A-Za-z0-9\u00C0-\u024F.!#$%&'*+/=?^_`{|}~-]"
+_LABEL = r"[A-Za-z0-9\u00C0-\u024F-]"
+EMAIL_RE = re.compile(rf"{_LOCAL}+@{_LABEL}+(?:\.{_LABEL}+)+")
+_MSGID_LINE_RE = re.compile(r"(?im)^[ \t>]*Message-I[dD][ \t]*:[ \t]*<([^<>\s]{3,250})>")
+
+
+@dataclass
+class MailParts:
+    """What a bounce is made of, sorted by role."""
+
+    texts: list[str] = field(default_factory=list)
+    dsn_texts: list[str] = field(default_factory=list)
+    feedback_texts: list[str] = field(default_factory=list)
+    originals: list[Message] = field(default_factory=list)
+
+
+def load(raw: bytes) -> Message:
+    return email.message_from_bytes(raw[:MAX_BYTES])
+
+
+def _fix_surrogates(text: str) -> str:
+    # compat32 keeps undecodable header bytes as surrogates; most are UTF-8 in practice.
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeError:
+        return text.encode("utf-8", "replace").decode("utf-8", "replace")
+
+
+def _decode_header_value(value: object) -> str:
+    text = _fix_surrogates(str(value))
+    if "=?" in text:
+        try:
+            text = str(make_header(decode_header(text)))
+        except Exception:  # malformed encoded-words are common in junk
+            pass
+    return " ".join(text.split())
+
+
+def header(msg: Message, name: str) -> str:
+    """Decoded, unfolded value of the first `name` header, or ""."""
+    values = header_all(msg, name)
+    return values[0] if values else ""
+
+
+def header_all(msg: Message, name: str) -> list[str]:
+    wanted = name.lower()
+    # Read the raw list so a broken header can never make the policy raise.
+    raw_headers = getattr(msg, "_headers", [])
+    return [_decode_header_value(v) for k, v in raw_headers if str(k).lower() == wanted]
+
+
+def content_type(part: Message) -> str:
+    try:
+        return part.get_content_type().lower()
+    except Exception:
+        return "text/plain"
+
+
+def report_type(msg: Message) -> str:
+    try:
+        return str(msg.get_param("report-type", "") or "").lower().strip('"')
+    except Exception:
+        return ""
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    for candidate in (charset, "utf-8"):
+        if not candidate:
+            continue
+        try:
+            return data.decode(candidate)
+        except (LookupError, UnicodeError, ValueError):  # ValueError: NUL in a charset name
+            continue
+    return data.decode("cp1252", "replace")
+
+
+def part_text(part: Message) -> str:
+    """Body of a leaf part, transfer-decoded and charset-decoded."""
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if not isinstance(data, bytes):
+        payload = getattr(part, "_payload", "")
+        return _fix_surrogates(payload) if isinstance(payload, str) else ""
+    try:
+        charset = part.get_content_charset()
+    except Exception:
+        charset = None
+    return decode_bytes(data[:MAX_TEXT], charset)
+
+
+_BLOCK_TAGS = re.compile(r"(?i)<\s*(br|/p|/div|/tr|/li|/h\d|/table|p|div|tr|li)\b[^>]*>")
+_DROP_TAGS = re.compile(r"(?is)<(style|script|head)\b.*?</\1\s*>")
+
+
+def html_to_text(markup: str) -> str:
+    text = _DROP_TAGS.sub(" ", markup)
+    text = _BLOCK_TAGS.sub("\n", text)
+    text = re.sub(r"(?s)<[^>]*>", " ", text)
+    text = html.unescape(text)
+    return "\n".join(" ".join(line.split()) for line in text.splitlines())
+
+
+def _structured_text(part: Message) -> str:
+    """Field text of a report part, whichever way the parser split it into blocks."""
+    # The raw payload: get_payload() turns undecodable 8-bit into U+FFFD before we can.
+    payload = getattr(part, "_payload", "")
+    if isinstance(payload, str):
+        text = _fix_surrogates(payload)
+    else:
+        chunks = []
+        for block in payload if isinstance(payload, list) else []:
+            # Rebuild from the raw header list: as_string() may re-encode 8-bit values.
+            lines = [f"{k}: {v}" for k, v in getattr(block, "_headers", [])]
+            body = getattr(block, "_payload", "")
+            if isinstance(body, str) and body.strip():
+                lines.append(body)
+            chunks.append("\n".join(lines))
+        text = _fix_surrogates("\n\n".join(chunks))
+    cte = str(part.get("content-transfer-encoding", "")).lower().strip()
+    if cte == "base64":
+        try:
+            data = base64.b64decode(re.sub(r"[^A-Za-z0-9+/=]", "", text) + "==")
+            text = decode_bytes(data, "utf-8")
+        except (binascii.Error, ValueError):
+            pass
+    elif cte == "quoted-printable":
+        text = decode_bytes(quopri.decodestring(text.encode("utf-8", "replace")), "utf-8")
+    return text.replace("\r\n", "\n").replace("\r", "\n")[:MAX_TEXT]
+
+
+def _original_from_payload(part: Message) -> Message | None:
+    payload = part.get_payload()
+    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+        return payload[0]
+    if isinstance(payload, str) and ":" in payload:
+        return HeaderParser().parsestr(_fix_surrogates(payload))
+    return None
+
+
+def collect(msg: Message) -> MailParts:
+    parts = MailParts()
+    html_texts: list[str] = []
+    _visit(msg, parts, html_texts, 0)
+    if not any(t.strip() for t in parts.texts):
+        parts.texts = html_texts
+    return parts
+
+
+def _visit(part: Message, parts: MailParts, html_texts: list[str], depth: int) -> None:
+    if depth > MAX_DEPTH:
+        return
+    ctype = content_type(part)
+    if ctype in DSN_TYPES:
+        parts.dsn_texts.append(_structured_text(part))
+    elif ctype in FEEDBACK_TYPES:
+        parts.feedback_texts.append(_structured_text(part))
+    elif ctype in ORIGINAL_MESSAGE_TYPES:
+        original = _original_from_payload(part)
+        if original is not None:
+            parts.originals.append(original)
+    elif ctype in ORIGINAL_HEADER_TYPES:
+        # message/global-headers arrives pre-parsed as a message; text/* as plain text.
+        if isinstance(part.get_payload(), list):
+            original = _original_from_payload(part)
+        else:
+            original = HeaderParser().parsestr(part_text(part))
+        if original is not None:
+            parts.originals.append(original)
+    elif part.is_multipart():
+        payload = part.get_payload()
+        for child in payload if isinstance(payload, list) else []:
+            if isinstance(child, Message):
+                _visit(child, parts, html_texts, depth + 1)
+    elif ctype == "text/html":
+        html_texts.append(html_to_text(part_text(part)))
+    elif ctype.startswith("text/") or ctype in {"application/json", "message/external-body"}:
+        parts.texts.append(part_text(part).replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def addresses_in(text: str) -> list[str]:
+    """Normalised e-mail addresses in order of first appearance."""
+    seen: dict[str, None] = {}
+    for match in EMAIL_RE.finditer(text or ""):
+        address = normalise_address(match.group(0))
+        if address:
+            seen.setdefault(address, None)
+    return list(seen)
+
+
+def normalise_address(value: str) -> str | None:
+    """Lower-cased bare address from `rfc822; <A@B>`-like text, or None."""
+    text = value.strip()
+    if ";" in text:
+        text = text.split(";", 1)[1]
+    text = text.strip().strip("<>\"' \t()[]:,").rstrip(".")
+    match = EMAIL_RE.search(text)
+    if not match:
+        return None
+    address = match.group(0).strip(".").lower()
+    local, _, domain = address.rpartition("@")
+    if not local or "." not in domain or domain.startswith(("-", ".")):
+        return None
+    tld = domain.rsplit(".", 1)[-1]
+    if not tld.isalpha() and not tld.startswith("xn--"):
+        return None
+    return address
+
+
+def message_ids_in(text: str) -> list[str]:
+    return [m.group(1) for m in _MSGID_LINE_RE.finditer(text or "")]
+
+
+def strip_angle(value: str) -> str | None:
+    match = re.search(r"<([^<>\s]+)>", value or "")
+    if match:
+        return match.group(1)
+    value = (value or "").strip()
+    return value.split()[0] if value else None

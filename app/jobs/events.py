@@ -1,0 +1,27 @@
+"""Periodic event jobs: drain tracking hits, catch up on bounces, poll the mailbox."""
+from __future__ import annotations
+
+from flask import current_app
+
+from app.jobs.runner import periodic
+from app.mail import hits, inbound
+
+
+@periodic("drain-hits", every_seconds=5, queue="events")
+def drain_hits() -> int:
+    """Safety net: hits normally trigger their own drain job."""
+    return hits.drain()
+
+
+@periodic("inbound-sweep", every_seconds=60, queue="events")
+def sweep_inbound() -> int:
+    return inbound.sweep_new()
+
+
+@periodic("bounce-mailbox", every_seconds=300, queue="events")
+def poll_bounce_mailbox() -> int:
+    if not current_app.config.get("BOUNCE_IMAP_HOST"):
+        return 0
+    from app.mail.receiver import poll_imap
+
+    return poll_imap(current_app.config)

@@ -1,0 +1,1 @@
+"""Outgoing mail: the outbox, building messages, and talking SMTP."""

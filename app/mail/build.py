@@ -1,0 +1,77 @@
+"""Turn an EmailMessage row into the bytes that go over SMTP."""
+from __future__ import annotations
+
+import re
+from email.utils import formataddr
+
+from flask import current_app, render_template
+from flask_mail import Attachment, Message
+from markupsafe import Markup, escape
+
+from app.events.tokens import verp_address
+from app.extensions import db
+from app.mail.tracking import link_url, open_url, view_url
+from app.models import EmailLink, EmailMessage
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def envelope_sender(message: EmailMessage) -> str:
+    """VERP: bounces come back to an address that names this exact message."""
+    return verp_address(message.verp_token, current_app.config["BOUNCE_DOMAIN"])
+
+
+def _tracked_html(text: str, message: EmailMessage) -> Markup:
+    """Escape the body, turn each URL into a tracked link, keep paragraphs."""
+    parts: list[str] = []
+    last = 0
+    for match in _URL.finditer(text):
+        parts.append(str(escape(text[last:match.start()])))
+        url = match.group(0).rstrip(".,);")
+        link = _link_for(message, url)
+        parts.append(f'<a href="{escape(link_url(link))}">{escape(url)}</a>')
+        parts.append(str(escape(match.group(0)[len(url):])))
+        last = match.end()
+    parts.append(str(escape(text[last:])))
+    html = "".join(parts)
+    paragraphs = [p.replace("\n", "<br>\n") for p in html.split("\n\n")]
+    return Markup("".join(f"<p>{p}</p>\n" for p in paragraphs if p.strip()))
+
+
+def _link_for(message: EmailMessage, url: str) -> EmailLink:
+    for link in message.links:
+        if link.url == url:
+            return link
+    link = EmailLink(message=message, url=url)
+    db.session.add(link)
+    db.session.flush()
+    return link
+
+
+def build(message: EmailMessage) -> bytes:
+    """The full MIME message: text, HTML with tracking image, and the PDF if chosen."""
+    invoice = message.invoice
+    view = view_url(message) if (invoice is not None and message.include_link) else None
+    text = message.body_text
+    if view:
+        text = f"{text}\n\nView your invoice online: {view}\n"
+    html = render_template(
+        "emails/invoice.html", message=message, invoice=invoice,
+        body_html=_tracked_html(message.body_text, message), view_url=view,
+        pixel_url=open_url(message))
+    recipients = [formataddr((message.to_name, message.to_address))] \
+        if message.recipient_role != "bcc" else []
+    mail = Message(
+        subject=message.subject, recipients=recipients, body=text, html=html,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        cc=[a for a in message.cc_addresses.split(",") if a.strip()],
+        extra_headers={"X-Clientele-Message": str(message.id)},
+    )
+    mail.msgId = f"<{message.message_id}>"
+    if message.attach_pdf and invoice is not None:
+        from app.invoice_pdf import render_invoice_pdf
+
+        mail.attachments.append(Attachment(
+            filename=f"invoice-{invoice.number}.pdf", content_type="application/pdf",
+            data=render_invoice_pdf(invoice), disposition="attachment"))
+    return mail.as_bytes()

@@ -1,0 +1,148 @@
+"""Opens, clicks and views: pushed to Redis on the request path, drained in batches.
+
+The request path only checks the token and pushes; when Redis is unreachable the hit is
+written straight to the database instead, so nothing is lost.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+
+import redis
+from flask import current_app
+from sqlalchemy import select
+
+from app.events.automation import classify_hit
+from app.extensions import db
+from app.mail.events import NewEvent, store_events
+from app.models import EmailEvent, EmailMessage
+from app.queues import get_queue, get_redis
+
+log = logging.getLogger(__name__)
+
+EVENTS_KEY = "clientele:events:hits"
+_DRAIN_FLAG = "clientele:events:drain-scheduled"
+_DRAIN_LOCK = "clientele:events:drain-lock"
+_TYPES = {"open": "opened", "click": "clicked", "view": "viewed"}
+
+
+@dataclass
+class Hit:
+    kind: str  # open | click | view
+    message_id: int
+    at: float
+    user_agent: str = ""
+    ip: str = ""
+    url: str = ""
+    id: str = ""
+
+    @classmethod
+    def now(cls, kind: str, message_id: int, user_agent: str, ip: str, url: str = "") -> "Hit":
+        return cls(kind, message_id, time.time(), user_agent[:500], ip[:64], url[:4000],
+                   uuid.uuid4().hex)
+
+
+def record_hit(hit: Hit) -> str:
+    """Push a hit for the worker; fall back to the database. Returns where it went."""
+    try:
+        pipe = get_redis().pipeline(transaction=False)
+        pipe.rpush(EVENTS_KEY, json.dumps(asdict(hit), separators=(",", ":")))
+        pipe.set(_DRAIN_FLAG, "1", nx=True, ex=1)
+        _, schedule = pipe.execute()
+        if schedule:
+            get_queue("events").enqueue(drain_hits_job, job_id=f"drain-{int(hit.at)}",
+                                        result_ttl=60, failure_ttl=86400)
+        return "redis"
+    except redis.RedisError:
+        log.warning("Redis unreachable: storing a %s event directly", hit.kind)
+        store_hits([hit])
+        db.session.commit()
+        return "database"
+
+
+def drain_hits_job() -> int:
+    from app.mail.hits import drain
+
+    return drain()
+
+
+def drain(batch_size: int = 2000, max_batches: int = 1000) -> int:
+    """Move queued hits into the database, batch by batch; one drainer at a time."""
+    conn = get_redis()
+    lock = conn.lock(_DRAIN_LOCK, timeout=120, blocking_timeout=0)
+    if not lock.acquire(blocking=False):
+        return 0
+    total = 0
+    try:
+        for _ in range(max_batches):
+            raw = conn.lrange(EVENTS_KEY, 0, batch_size - 1)
+            if not raw:
+                break
+            hits = [h for h in (_parse(r) for r in raw) if h is not None]
+            store_hits(hits)
+            db.session.commit()
+            # Trim only after the commit: a crash in between re-reads the batch, and the
+            # dedupe key stores each hit once.
+            conn.ltrim(EVENTS_KEY, len(raw), -1)
+            total += len(hits)
+    finally:
+        try:
+            lock.release()
+        except redis.RedisError:
+            pass
+    return total
+
+
+def _parse(raw: bytes) -> Hit | None:
+    try:
+        data = json.loads(raw)
+        return Hit(**{k: data[k] for k in Hit.__dataclass_fields__})
+    except (ValueError, TypeError, KeyError):
+        log.warning("dropping a malformed hit from Redis: %r", raw[:200])
+        return None
+
+
+def store_hits(hits: list[Hit]) -> None:
+    """Classify hits as human or automated and store them as events."""
+    ids = {h.message_id for h in hits}
+    if not ids:
+        return
+    sent_at = dict(db.session.execute(
+        select(EmailMessage.id, EmailMessage.sent_at).where(EmailMessage.id.in_(ids))).all())
+    recent = _recent_clicks(ids, min(h.at for h in hits))
+    events = []
+    for hit in sorted(hits, key=lambda h: h.at):
+        if hit.message_id not in sent_at:
+            continue  # the message was deleted; a signed token for it is harmless
+        at = datetime.fromtimestamp(hit.at, timezone.utc)
+        clicks = recent.setdefault(hit.message_id, [])
+        automated, reason = classify_hit(
+            "click" if hit.kind == "click" else "open", hit.user_agent or None,
+            hit.ip or None, at, sent_at[hit.message_id], clicks, url=hit.url or None)
+        if hit.kind == "view":
+            automated, reason = False, None  # a person opened the invoice page
+        if hit.kind == "click":
+            clicks.append((at, hit.url))
+        events.append(NewEvent(
+            message_id=hit.message_id, type=_TYPES[hit.kind], occurred_at=at,
+            source={"open": "pixel", "click": "click", "view": "client-view"}[hit.kind],
+            dedupe_key=f"hit:{hit.id}", automated=automated, user_agent=hit.user_agent,
+            ip=hit.ip, url=hit.url, details={"automation_rule": reason} if reason else {}))
+    store_events(events)
+
+
+def _recent_clicks(ids: set[int], since: float) -> dict[int, list]:
+    start = datetime.fromtimestamp(since, timezone.utc) - timedelta(seconds=10)
+    rows = db.session.execute(select(EmailEvent.message_id, EmailEvent.occurred_at,
+                                     EmailEvent.url)
+                              .where(EmailEvent.message_id.in_(ids),
+                                     EmailEvent.type == "clicked",
+                                     EmailEvent.occurred_at >= start)).all()
+    found: dict[int, list] = {}
+    for row in rows:
+        found.setdefault(row.message_id, []).append((row.occurred_at, row.url))
+    return found

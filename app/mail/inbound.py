@@ -1,0 +1,136 @@
+"""Bounce, complaint and reply mail: stored raw first, then parsed and matched."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.events.bounces import Classification, RecipientResult, classify
+from app.extensions import db
+from app.mail.consequences import after_complaint, after_rejection
+from app.mail.events import NewEvent, store_events
+from app.models import EmailMessage, InboundMessage
+from app.models.base import utcnow
+from app.queues import get_queue
+
+log = logging.getLogger(__name__)
+
+MATCH_WINDOW = timedelta(days=30)
+_SOURCE = {"dsn": "dsn", "arf": "arf"}
+
+
+def store(raw: bytes, *, via: str, envelope_from: str = "", envelope_to: str = "") -> int:
+    """Write the raw message down (committed) and hand it to the worker."""
+    inbound = InboundMessage(raw=raw, via=via, envelope_from=envelope_from[:300],
+                             envelope_to=envelope_to[:300],
+                             sha256=hashlib.sha256(raw).hexdigest())
+    db.session.add(inbound)
+    db.session.commit()
+    try:
+        get_queue("events").enqueue(process_inbound_job, inbound.id,
+                                    job_id=f"inbound-{inbound.id}", failure_ttl=7 * 86400)
+    except Exception:  # noqa: BLE001 - Redis down: the sweep processes it later
+        log.warning("could not enqueue inbound message %s; the sweep will", inbound.id)
+    return inbound.id
+
+
+def process_inbound_job(inbound_id: int) -> str:
+    from app.mail.inbound import process
+
+    return process(inbound_id)
+
+
+def process(inbound_id: int) -> str:
+    """Parse, match and apply one stored message; safe to run twice. Returns its state."""
+    inbound = db.session.get(InboundMessage, inbound_id)
+    if inbound is None or inbound.state != "new":
+        return inbound.state if inbound else "missing"
+    result = classify(inbound.raw, envelope_recipient=inbound.envelope_to or None)
+    inbound.kind = result.kind
+    inbound.processed_at = utcnow()
+    if result.kind == "autoreply":
+        inbound.state, inbound.summary = "ignored", "auto-reply (not a bounce)"
+    elif result.kind == "unknown" or not result.recipients:
+        inbound.state = "unparsed"
+        inbound.summary = "could not read a delivery report in this message"
+    else:
+        matched = _apply(inbound, result)
+        inbound.state = "processed" if matched else "unmatched"
+    db.session.commit()
+    return inbound.state
+
+
+def _apply(inbound: InboundMessage, result: Classification) -> bool:
+    matched_any = False
+    notes = []
+    for recipient in result.recipients:
+        message = match(result, recipient)
+        if message is None:
+            notes.append(f"{recipient.address}: no matching message")
+            continue
+        matched_any = True
+        inbound.matched_message_id = message.id
+        event_type = {"rejected": "rejected", "delayed": "delayed", "spam": "spam"}[
+            recipient.status]
+        store_events([NewEvent(
+            message_id=message.id, type=event_type, occurred_at=inbound.received_at,
+            source=_SOURCE[result.kind],
+            dedupe_key=f"inbound:{inbound.sha256}:{recipient.address}:{event_type}",
+            code=recipient.code or "", diagnostic=recipient.diagnostic or "",
+            details={"inbound_id": inbound.id, "address": recipient.address})])
+        if event_type == "rejected":
+            after_rejection(message, hard=_is_hard(recipient),
+                            reason=recipient.diagnostic or recipient.code or "bounced")
+        elif event_type == "spam":
+            after_complaint(message)
+        notes.append(f"{recipient.address}: {event_type} ({recipient.code or 'no code'})")
+    inbound.summary = "; ".join(notes)[:2000]
+    return matched_any
+
+
+def _is_hard(recipient: RecipientResult) -> bool:
+    """A permanent failure about the address itself (5.1.x, 5.2.1), not capacity or policy.
+
+    A rejection without any code is treated as hard: the address is flagged for a person
+    to review, which costs less than mailing a dead address again.
+    """
+    code = recipient.code or ""
+    return code == "" or code.startswith("5.1.") or code in {"5.0.0", "5.2.1"}
+
+
+def match(result: Classification, recipient: RecipientResult) -> EmailMessage | None:
+    """By VERP token, else the Message-ID in the returned headers, else recipient+recency."""
+    if result.verp_token:
+        found = db.session.scalar(select(EmailMessage).where(
+            EmailMessage.verp_token == result.verp_token))
+        if found is not None:
+            return found
+    if result.original_message_id:
+        found = db.session.scalar(select(EmailMessage).where(
+            EmailMessage.message_id == result.original_message_id.strip("<>")))
+        if found is not None:
+            return found
+    return db.session.scalar(
+        select(EmailMessage)
+        .where(EmailMessage.to_address == recipient.address.lower(),
+               EmailMessage.created_at >= utcnow() - MATCH_WINDOW)
+        .order_by(EmailMessage.created_at.desc()).limit(1))
+
+
+def sweep_new(older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Process stored messages that never reached the worker (e.g. Redis was down)."""
+    ids = db.session.scalars(select(InboundMessage.id).where(
+        InboundMessage.state == "new",
+        InboundMessage.received_at < utcnow() - older_than).limit(500)).all()
+    for inbound_id in ids:
+        try:
+            process(inbound_id)
+        except Exception:  # noqa: BLE001 - one bad message must not stop the rest
+            db.session.rollback()
+            log.exception("inbound message %s could not be processed", inbound_id)
+            inbound = db.session.get(InboundMessage, inbound_id)
+            inbound.state, inbound.error = "unparsed", "processing failed; see the logs"
+            db.session.commit()
+    return len(ids)

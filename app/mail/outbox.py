@@ -1,0 +1,172 @@
+"""The outbox: messages are written first, enqueued after commit, claimed atomically.
+
+A message's delivery `state` moves queued → sending → sent | delayed | rejected. Only a
+worker that wins the claim (an UPDATE that matches queued/delayed rows) sends it, so two
+workers or two clicks never send the same message twice.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, or_, select, update
+
+from app.extensions import db
+from app.mail.events import NewEvent, dedupe_key, store_events
+from app.mail.smtp import Outcome
+from app.models import EmailMessage
+from app.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BACKOFF = (60, 120, 300, 900, 1800)  # seconds between attempts: ~an hour in all
+
+
+@dataclass(frozen=True)
+class Recipient:
+    address: str
+    name: str = ""
+    role: str = "to"  # to | cc | bcc
+
+
+def new_message_id() -> str:
+    domain = current_app.config["BOUNCE_DOMAIN"].split("@")[-1]
+    return f"{uuid.uuid4().hex}@{domain}"
+
+
+def add_messages(*, recipients: list[Recipient], subject: str, body: str,
+                 invoice=None, customer_id: int | None = None, user=None,
+                 kind: str = "invoice", attach_pdf: bool = True,
+                 include_link: bool = True, overrides: frozenset[str] = frozenset(),
+                 batch: str | None = None) -> list[EmailMessage]:
+    """Write one EmailMessage per recipient into the session (the caller commits)."""
+    batch = batch or uuid.uuid4().hex
+    visible_cc = ", ".join(r.address for r in recipients if r.role == "cc")
+    messages = []
+    for recipient in recipients:
+        message = EmailMessage(
+            invoice=invoice, customer_id=customer_id or getattr(invoice, "customer_id", None),
+            created_by_id=getattr(user, "id", None), kind=kind, batch=batch,
+            to_address=recipient.address.strip().lower(), to_name=recipient.name,
+            recipient_role=recipient.role,
+            cc_addresses=visible_cc if recipient.role != "cc" else "",
+            subject=subject, body_text=body, attach_pdf=attach_pdf,
+            include_link=include_link, message_id=new_message_id(),
+            override_suppression=recipient.address.lower() in overrides,
+        )
+        db.session.add(message)
+        messages.append(message)
+    db.session.flush()
+    return messages
+
+
+def enqueue(message_ids: list[int]) -> bool:
+    """Hand messages to the mail queue after commit. False when Redis is unreachable.
+
+    Nothing is lost when this fails: the rows stay `queued` and the sweep enqueues them.
+    """
+    if not message_ids:
+        return True
+    from app.jobs.mail import enqueue_send
+
+    try:
+        enqueue_send(sorted(message_ids))
+    except Exception:  # noqa: BLE001 - Redis down or slow: the sweep catches up
+        log.warning("could not enqueue %d messages; the outbox sweep will retry",
+                    len(message_ids), exc_info=True)
+        return False
+    db.session.execute(update(EmailMessage).where(EmailMessage.id.in_(message_ids))
+                       .values(enqueued_at=utcnow()))
+    db.session.commit()
+    return True
+
+
+def claim(message_id: int, now: datetime | None = None) -> bool:
+    """Atomically take a message for sending; True only for the one caller that wins."""
+    now = now or utcnow()
+    result = db.session.execute(
+        update(EmailMessage)
+        .where(EmailMessage.id == message_id,
+               EmailMessage.state.in_(("queued", "delayed")),
+               or_(EmailMessage.next_attempt_at.is_(None),
+                   EmailMessage.next_attempt_at <= now))
+        .values(state="sending", claimed_at=now, attempts=EmailMessage.attempts + 1,
+                last_attempt_at=now)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def max_attempts() -> int:
+    return int(current_app.config.get("MAIL_MAX_ATTEMPTS", 5))
+
+
+def backoff() -> tuple[int, ...]:
+    return tuple(current_app.config.get("MAIL_RETRY_BACKOFF", DEFAULT_BACKOFF))
+
+
+def record_outcome(message: EmailMessage, outcome: Outcome) -> None:
+    """Store what the server said, as message state and as an event; commits."""
+    now = utcnow()
+    message.smtp_code = outcome.code
+    message.smtp_response = outcome.reply
+    event_type = outcome.result
+    if outcome.result == "sent":
+        message.state, message.sent_at, message.next_attempt_at = "sent", now, None
+    elif outcome.result == "rejected":
+        message.state, message.next_attempt_at = "rejected", None
+    elif message.attempts >= max_attempts():
+        message.state, message.gave_up, message.next_attempt_at = "rejected", True, None
+        event_type = "rejected"
+        message.smtp_response = (f"gave up after {message.attempts} attempts; "
+                                 f"last answer: {outcome.reply}")[:2000]
+    else:
+        delays = backoff()
+        wait = delays[min(message.attempts - 1, len(delays) - 1)]
+        message.state, message.next_attempt_at = "delayed", now + timedelta(seconds=wait)
+    db.session.flush()
+    store_events([NewEvent(
+        message_id=message.id, type=event_type, occurred_at=now, source="smtp",
+        dedupe_key=dedupe_key("smtp", message.id, message.attempts, event_type),
+        code=str(outcome.code or ""), diagnostic=message.smtp_response,
+        details={"attempt": message.attempts, "gave_up": message.gave_up})])
+    if event_type == "rejected":
+        from app.mail.consequences import after_rejection
+
+        after_rejection(message, hard=not message.gave_up, reason=message.smtp_response)
+    db.session.commit()
+
+
+def sweep(now: datetime | None = None) -> dict[str, int]:
+    """Re-enqueue what was committed but never picked up, and rescue stuck sends."""
+    now = now or utcnow()
+    config = current_app.config
+    stuck_after = timedelta(seconds=int(config.get("MAIL_SENDING_TIMEOUT", 300)))
+    pickup_after = timedelta(seconds=int(config.get("MAIL_PICKUP_TIMEOUT", 60)))
+    stuck = db.session.scalars(select(EmailMessage.id).where(
+        EmailMessage.state == "sending", EmailMessage.claimed_at < now - stuck_after)).all()
+    if stuck:
+        # The worker died mid-send: the server may or may not have the message.
+        db.session.execute(update(EmailMessage).where(EmailMessage.id.in_(stuck))
+                           .values(state="queued", possible_duplicate=True,
+                                   attempts=EmailMessage.attempts - 1)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+    waiting = db.session.scalars(select(EmailMessage.id).where(or_(
+        and_(EmailMessage.state == "queued",
+             or_(EmailMessage.enqueued_at.is_(None),
+                 EmailMessage.enqueued_at < now - pickup_after)),
+        and_(EmailMessage.state == "delayed", EmailMessage.next_attempt_at <= now - pickup_after),
+    )).order_by(EmailMessage.id).limit(5000)).all()
+    for start in range(0, len(waiting), 100):
+        if not enqueue(list(waiting[start:start + 100])):
+            break
+    return {"stuck": len(stuck), "requeued": len(waiting)}
+
+
+def pending_ids(message_ids: list[int]) -> list[int]:
+    return list(db.session.scalars(select(EmailMessage.id).where(
+        EmailMessage.id.in_(message_ids), EmailMessage.state.in_(("queued", "delayed")))))

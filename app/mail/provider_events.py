@@ -1,0 +1,69 @@
+"""Mail provider webhook events, mapped onto our messages and stored once."""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.events.webhooks import ProviderEvent
+from app.extensions import db
+from app.mail.consequences import after_complaint, after_rejection
+from app.mail.events import NewEvent, store_events
+from app.models import EmailMessage, InboundMessage
+from app.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def _find(event: ProviderEvent) -> EmailMessage | None:
+    if event.message_id:
+        found = db.session.scalar(select(EmailMessage).where(
+            EmailMessage.message_id == event.message_id.strip("<> ")))
+        if found is not None:
+            return found
+    if event.recipient:
+        return db.session.scalar(
+            select(EmailMessage)
+            .where(EmailMessage.to_address == event.recipient.lower(),
+                   EmailMessage.created_at >= utcnow() - timedelta(days=30))
+            .order_by(EmailMessage.created_at.desc()).limit(1))
+    return None
+
+
+def apply(events: list[ProviderEvent]) -> dict[str, int]:
+    """Store each event once (by the provider's event id); unmatched ones go to review."""
+    new_events, consequences, unmatched = [], [], []
+    for event in events:
+        message = _find(event)
+        if message is None:
+            unmatched.append(event)
+            continue
+        new_events.append(NewEvent(
+            message_id=message.id, type=event.type, occurred_at=event.occurred_at,
+            source=f"webhook:{event.provider}",
+            dedupe_key=f"{event.provider}:{event.provider_event_id}"[:128],
+            delivered=event.delivered, code=event.code or "",
+            diagnostic=event.diagnostic or "", user_agent=event.user_agent or "",
+            ip=event.ip or "", url=event.url or "",
+            details={"recipient": event.recipient}))
+        consequences.append((event, message))
+    touched = store_events(new_events)
+    for event, message in consequences:
+        if message.id not in touched:
+            continue
+        if event.type == "rejected":
+            after_rejection(message, hard=True, reason=event.diagnostic or "bounced")
+        elif event.type == "spam":
+            after_complaint(message)
+    for event in unmatched:
+        raw = json.dumps(event.raw, sort_keys=True, default=str).encode()
+        db.session.add(InboundMessage(
+            via=f"webhook:{event.provider}", raw=raw, state="unmatched", kind=event.type,
+            sha256=event.provider_event_id[:64], processed_at=utcnow(),
+            envelope_to=(event.recipient or "")[:300],
+            summary=f"{event.provider} {event.type} for {event.recipient or 'unknown'}: "
+                    "no matching message"))
+    db.session.commit()
+    return {"stored": len(new_events), "unmatched": len(unmatched)}

@@ -1,0 +1,65 @@
+"""Receivers for bounce mail: an SMTP server for BOUNCE_DOMAIN and an IMAP poller."""
+from __future__ import annotations
+
+import imaplib
+import logging
+
+from aiosmtpd.controller import Controller
+from flask import Flask
+
+from app.mail import inbound
+
+log = logging.getLogger(__name__)
+
+
+class BounceHandler:
+    """Accepts mail for BOUNCE_DOMAIN only, and stores every message before parsing."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.domain = app.config["BOUNCE_DOMAIN"].lower()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if not address.lower().endswith("@" + self.domain):
+            return "550 5.1.1 not a bounce address here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        with self.app.app_context():
+            for rcpt in envelope.rcpt_tos:
+                inbound.store(envelope.original_content, via="smtp",
+                              envelope_from=envelope.mail_from or "", envelope_to=rcpt)
+        return "250 2.0.0 stored"
+
+
+def start_receiver(app: Flask, host: str, port: int) -> Controller:
+    controller = Controller(BounceHandler(app), hostname=host, port=port,
+                            data_size_limit=25 * 1024 * 1024)
+    controller.start()
+    return controller
+
+
+def poll_imap(config: dict) -> int:
+    """Fetch unseen messages from the bounce mailbox, store them, then mark them seen."""
+    client = imaplib.IMAP4_SSL(config["BOUNCE_IMAP_HOST"], config["BOUNCE_IMAP_PORT"],
+                               timeout=30)
+    stored = 0
+    try:
+        client.login(config["BOUNCE_IMAP_USERNAME"], config["BOUNCE_IMAP_PASSWORD"])
+        client.select(config.get("BOUNCE_IMAP_FOLDER") or "INBOX")
+        _, data = client.search(None, "UNSEEN")
+        for number in (data[0] or b"").split():
+            _, parts = client.fetch(number, "(RFC822)")
+            raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
+            if raw is None:
+                continue
+            inbound.store(raw, via="imap")
+            client.store(number, "+FLAGS", "\\Seen")  # only after it is safely stored
+            stored += 1
+    finally:
+        try:
+            client.logout()
+        except imaplib.IMAP4.error:
+            pass
+    return stored

@@ -1,0 +1,119 @@
+"""One SMTP session for a batch of messages, and what each answer means for the status."""
+from __future__ import annotations
+
+import smtplib
+import socket
+from dataclasses import dataclass
+
+from flask_mail import Connection
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the receiving server said about one message."""
+
+    result: str  # "sent" | "rejected" | "delayed"
+    code: int | None
+    reply: str
+
+    @property
+    def temporary(self) -> bool:
+        return self.result == "delayed"
+
+
+class SmtpSession(Connection):
+    """Flask-Mail's connection with a timeout, keeping the server's reply per message."""
+
+    def __init__(self, mail, timeout: float):
+        super().__init__(mail)
+        self.timeout = timeout
+
+    def configure_host(self):
+        state = self.mail
+        cls = smtplib.SMTP_SSL if state.use_ssl else smtplib.SMTP
+        host = cls(state.server, state.port, timeout=self.timeout)
+        if state.use_tls:
+            host.starttls()
+        if state.username and state.password:
+            host.login(state.username, state.password)
+        return host
+
+    def __enter__(self) -> "SmtpSession":
+        return self  # connect lazily, on the first message
+
+    def __exit__(self, exc_type, exc_value, tb) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.host is not None:
+            try:
+                self.host.quit()
+            except (smtplib.SMTPException, OSError):
+                self.host.close()
+            self.host = None
+
+    @property
+    def alive(self) -> bool:
+        return self.host is not None and self.host.sock is not None
+
+    def deliver(self, envelope_from: str, recipient: str, data: bytes) -> Outcome:
+        """Send one message to one recipient; never raises for an SMTP answer."""
+        try:
+            if not self.alive:
+                self.host = self.configure_host()
+            return self._transaction(envelope_from, recipient, data)
+        # SMTPException subclasses OSError: the server's answers must be caught first.
+        except smtplib.SMTPRecipientsRefused as exc:
+            self._reset()
+            code, reply = next(iter(exc.recipients.values()))
+            return outcome_for(code, _text(reply))
+        except smtplib.SMTPResponseException as exc:
+            self._reset()
+            return outcome_for(exc.smtp_code, _text(exc.smtp_error))
+        except (smtplib.SMTPServerDisconnected, socket.timeout, TimeoutError,
+                ConnectionError, OSError) as exc:
+            self._drop()
+            return Outcome("delayed", None, f"connection problem: {exc}".strip())
+
+    def _transaction(self, envelope_from: str, recipient: str, data: bytes) -> Outcome:
+        host = self.host
+        host.ehlo_or_helo_if_needed()
+        code, reply = host.mail(envelope_from)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, reply, envelope_from)
+        code, reply = host.rcpt(recipient)
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+        code, reply = host.data(data)
+        if code != 250:
+            raise smtplib.SMTPDataError(code, reply)
+        return Outcome("sent", code, _text(reply))
+
+    def _reset(self) -> None:
+        try:
+            self.host.rset()
+        except (smtplib.SMTPException, OSError, AttributeError):
+            self._drop()
+
+    def _drop(self) -> None:
+        if self.host is not None:
+            try:
+                self.host.close()
+            except OSError:
+                pass
+        self.host = None
+
+
+def outcome_for(code: int | None, reply: str) -> Outcome:
+    """5xx is final (Rejected); 4xx and anything unclear is temporary (Delayed)."""
+    if code is not None and 500 <= code < 600:
+        return Outcome("rejected", code, reply)
+    if code is not None and 200 <= code < 300:
+        return Outcome("sent", code, reply)
+    return Outcome("delayed", code, reply)
+
+
+def _text(reply) -> str:
+    if isinstance(reply, bytes):
+        reply = reply.decode("utf-8", "replace")
+    return " ".join(str(reply).split())[:2000]

@@ -1,0 +1,144 @@
+"""Provider webhooks through the real routes: authenticated, mapped, stored once."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from app.extensions import db
+from app.mail import outbox
+from app.models import CustomerEmail, EmailEvent, EmailMessage, InboundMessage
+from app.models.base import utcnow
+from tests.factories import make_customer, make_invoice
+
+
+@pytest.fixture
+def message(app):
+    invoice = make_invoice(make_customer(email="wh@example.org"))
+    (msg,) = outbox.add_messages(recipients=[outbox.Recipient("wh@example.org")],
+                                 subject="Invoice", body="Hi", invoice=invoice,
+                                 attach_pdf=False)
+    msg.state = msg.status = "sent"
+    msg.sent_at = utcnow()
+    db.session.commit()
+    return msg
+
+
+@pytest.fixture
+def sendgrid_key(app):
+    key = ec.generate_private_key(ec.SECP256R1())
+    der = key.public_key().public_bytes(serialization.Encoding.DER,
+                                        serialization.PublicFormat.SubjectPublicKeyInfo)
+    app.config["SENDGRID_WEBHOOK_PUBLIC_KEY"] = base64.b64encode(der).decode()
+    return key
+
+
+def _sendgrid_post(client, key, events, *, tamper=False, age=0):
+    body = json.dumps(events).encode()
+    ts = str(int(time.time()) - age)
+    signature = key.sign(ts.encode() + body, ec.ECDSA(hashes.SHA256()))
+    if tamper:
+        body = body.replace(b"wh@", b"xx@")
+    return client.post("/webhooks/sendgrid", data=body, content_type="application/json",
+                       headers={"X-Twilio-Email-Event-Webhook-Signature":
+                                base64.b64encode(signature).decode(),
+                                "X-Twilio-Email-Event-Webhook-Timestamp": ts})
+
+
+def _sg_event(message, event, event_id=None, **extra):
+    return {"email": message.to_address, "timestamp": int(time.time()), "event": event,
+            "sg_event_id": event_id or uuid.uuid4().hex,
+            "clientele_message_id": message.message_id, **extra}
+
+
+def test_sendgrid_bounce_rejects_and_marks_the_address(client, sendgrid_key, message):
+    response = _sendgrid_post(client, sendgrid_key, [
+        _sg_event(message, "bounce", type="bounce", status="5.1.1",
+                  reason="550 5.1.1 user unknown")])
+    assert response.status_code == 200 and response.get_json() == {"stored": 1, "unmatched": 0}
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "rejected"
+    assert db.session.scalars(db.select(CustomerEmail)).one().state == "invalid"
+
+
+def test_sendgrid_bad_signature_or_stale_timestamp_stores_nothing(client, sendgrid_key, message):
+    events = [_sg_event(message, "spamreport")]
+    assert _sendgrid_post(client, sendgrid_key, events, tamper=True).status_code == 401
+    assert _sendgrid_post(client, sendgrid_key, events, age=3600).status_code == 401
+    unsigned = client.post("/webhooks/sendgrid", data=b"[]", content_type="application/json")
+    assert unsigned.status_code == 401
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 0
+
+
+def test_unconfigured_provider_is_404(client):
+    assert client.post("/webhooks/postmark", data=b"{}").status_code == 404
+
+
+def test_mailgun_replayed_token_is_refused(app, client, message):
+    app.config["MAILGUN_WEBHOOK_SIGNING_KEY"] = "mg-test-key"
+    ts, token = str(int(time.time())), uuid.uuid4().hex
+    signature = hmac.new(b"mg-test-key", (ts + token).encode(), hashlib.sha256).hexdigest()
+    body = json.dumps({"signature": {"timestamp": ts, "token": token, "signature": signature},
+                       "event-data": {"event": "opened", "id": "mg-1", "timestamp": time.time(),
+                                      "recipient": message.to_address,
+                                      "message": {"headers": {"message-id": message.message_id}},
+                                      "client-info": {"user-agent": "Thunderbird"}}}).encode()
+    first = client.post("/webhooks/mailgun", data=body, content_type="application/json")
+    assert first.status_code == 200
+    assert client.post("/webhooks/mailgun", data=body,
+                       content_type="application/json").status_code == 401
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "opened"
+
+
+def test_postmark_basic_auth(app, client, message):
+    app.config.update(POSTMARK_WEBHOOK_USERNAME="pm", POSTMARK_WEBHOOK_PASSWORD="secret-pw")
+    body = json.dumps({"RecordType": "SpamComplaint", "ID": 42, "Type": "SpamComplaint",
+                       "Email": message.to_address, "BouncedAt": "2026-11-20T10:00:00Z",
+                       "Metadata": {"clientele_message_id": message.message_id}}).encode()
+    wrong = base64.b64encode(b"pm:nope").decode()
+    assert client.post("/webhooks/postmark", data=body, content_type="application/json",
+                       headers={"Authorization": f"Basic {wrong}"}).status_code == 401
+    right = base64.b64encode(b"pm:secret-pw").decode()
+    ok = client.post("/webhooks/postmark", data=body, content_type="application/json",
+                     headers={"Authorization": f"Basic {right}"})
+    assert ok.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "spam"
+    assert db.session.scalars(db.select(CustomerEmail)).one().suppressed
+
+
+def test_unmatched_provider_event_goes_to_review(client, sendgrid_key, message):
+    event = _sg_event(message, "bounce", type="bounce")
+    event["clientele_message_id"] = "nobody@example.net"
+    event["email"] = "stranger@example.net"
+    assert _sendgrid_post(client, sendgrid_key, [event]).get_json() == {
+        "stored": 0, "unmatched": 1}
+    assert db.session.scalars(db.select(InboundMessage)).one().state == "unmatched"
+
+
+@pytest.mark.slow
+def test_webhook_storm_stores_each_event_once(app, sendgrid_key, message):
+    """The same 1,000 events delivered 5 times each, concurrently: 1,000 stored."""
+    events = [_sg_event(message, "open", event_id=f"storm-{i}", useragent="Outlook")
+              for i in range(1000)]
+    batches = [events[i:i + 100] for i in range(0, 1000, 100)] * 5
+
+    def deliver(batch):
+        with app.test_client() as c:
+            return _sendgrid_post(c, sendgrid_key, batch).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(deliver, batches))
+    assert statuses == [200] * 50
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 1000
+    assert db.session.get(EmailMessage, message.id).human_opens == 1000

@@ -1,0 +1,220 @@
+"""Bounce classification against a corpus of real-world formats, plus robustness properties."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.events import bounces
+from app.events.bounces import Classification, RecipientResult, classify
+
+SAMPLES = Path(__file__).parent / "samples"
+EXPECTED: dict[str, dict] = json.loads((SAMPLES / "expected.json").read_text("utf-8"))
+SAMPLE_FILES = sorted(p.name for p in SAMPLES.glob("*.eml"))
+KINDS = {"dsn", "arf", "autoreply", "unknown"}
+STATUSES = {"rejected", "delayed", "spam"}
+
+
+def _load(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+def _assert_well_formed(result: Classification) -> None:
+    assert result.kind in KINDS
+    addresses = [r.address for r in result.recipients]
+    assert len(addresses) == len(set(addresses))
+    for recipient in result.recipients:
+        assert recipient.status in STATUSES
+        assert recipient.address == recipient.address.lower()
+        assert "@" in recipient.address and "<" not in recipient.address
+        assert not recipient.address.startswith("bounces+")
+        if recipient.diagnostic is not None:
+            assert len(recipient.diagnostic) <= 1000
+            assert "\n" not in recipient.diagnostic and "\r" not in recipient.diagnostic
+    if result.kind in ("autoreply", "unknown"):
+        assert result.recipients == []
+
+
+def test_every_sample_has_an_expectation() -> None:
+    assert len(SAMPLE_FILES) >= 40
+    assert sorted(EXPECTED) == SAMPLE_FILES
+
+
+@pytest.mark.parametrize("name", SAMPLE_FILES)
+def test_sample_is_classified_as_expected(name: str) -> None:
+    expected = EXPECTED[name]
+    result = classify(_load(name))
+    _assert_well_formed(result)
+    assert result.kind == expected["kind"]
+    got = [{"address": r.address, "status": r.status, "code": r.code} for r in result.recipients]
+    assert got == expected["recipients"]
+    if "verp_token" in expected:
+        assert result.verp_token == expected["verp_token"]
+    if "original_message_id" in expected:
+        assert result.original_message_id == expected["original_message_id"]
+
+
+def test_as_json_has_the_cli_shape() -> None:
+    result = classify(_load("dsn_multi_recipient_mixed.eml"))
+    assert result.as_json("x.eml") == {
+        "file": "x.eml",
+        "kind": "dsn",
+        "recipients": [
+            {"address": "gone@one.example", "status": "rejected", "code": "5.1.1",
+             "diagnostic": "550 5.1.1 <gone@one.example>... User unknown"},
+            {"address": "full@two.example", "status": "delayed", "code": "4.2.2",
+             "diagnostic": "452 4.2.2 Mailbox full"},
+        ],
+    }
+
+
+def test_dsn_diagnostic_is_unfolded_without_type_prefix() -> None:
+    result = classify(_load("postfix_dsn_user_unknown.eml"))
+    assert result.recipients == [
+        RecipientResult(
+            "j.doe@client-firm.example", "rejected", "5.1.1",
+            "550 5.1.1 <j.doe@client-firm.example>: Recipient address rejected: "
+            "User unknown in virtual mailbox table",
+        )
+    ]
+
+
+def test_envelope_recipient_wins_for_verp_token() -> None:
+    raw = _load("postfix_dsn_user_unknown.eml")
+    result = classify(raw, envelope_recipient="bounces+from-envelope_1@office.example")
+    assert result.verp_token == "from-envelope_1"
+
+
+def test_dsn_carrying_auto_replied_header_is_still_a_dsn() -> None:
+    raw = _load("o365_ndr_recipient_not_found.eml")
+    assert b"Auto-Submitted: auto-replied" in raw
+    assert classify(raw).kind == "dsn"
+
+
+def test_mailbox_full_is_delayed_as_4xx_and_rejected_as_5xx() -> None:
+    assert classify(_load("exim_delay_warning.eml")).recipients[0].status == "delayed"
+    assert classify(_load("italian_non_recapitabile.eml")).recipients[0].status == "rejected"
+
+
+def test_gave_up_after_retries_is_rejected_even_with_4xx() -> None:
+    recipient = classify(_load("exim_retry_timeout_permanent.eml")).recipients[0]
+    assert (recipient.status, recipient.code) == ("rejected", "4.2.2")
+
+
+def test_duplicate_recipient_keeps_most_severe_status() -> None:
+    raw = b"""From: MAILER-DAEMON@mx.example.net
+To: bounces+dup@office.example
+Subject: Delivery Status Notification
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="D"
+
+--D
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+
+Final-Recipient: rfc822; twice@client.example
+Action: delayed
+Status: 4.4.1
+
+Final-Recipient: rfc822; TWICE@client.example
+Action: failed
+Status: 5.4.7
+--D--
+"""
+    assert classify(raw).recipients == [
+        RecipientResult("twice@client.example", "rejected", "5.4.7", None)
+    ]
+
+
+def test_service_sender_and_received_addresses_are_never_reported() -> None:
+    raw = b"""From: Mail Delivery System <MAILER-DAEMON@mx.example.net>
+To: bounces+abc@office.example
+Subject: Mail delivery failed: returning message to sender
+Content-Type: text/plain
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  real.target@client.example
+    550 5.1.1 User unknown
+
+Contact postmaster@mx.example.net for help.
+
+------ This is a copy of the message, including all the headers. ------
+
+Received: from relay by mx.example.net for <relay-hop@internal.example>;
+From: billing@office.example
+To: real.target@client.example
+"""
+    result = classify(raw)
+    assert [r.address for r in result.recipients] == ["real.target@client.example"]
+
+
+def test_inlined_original_message_id_is_found() -> None:
+    result = classify(_load("yahoo_text_failed.eml"))
+    assert result.original_message_id == "invoice-31@office.example"
+
+
+def test_classification_is_deterministic_for_every_sample() -> None:
+    for name in SAMPLE_FILES:
+        raw = _load(name)
+        assert classify(raw) == classify(raw), name
+
+
+def test_huge_input_does_not_raise() -> None:
+    raw = _load("postfix_dsn_user_unknown.eml") + b"A" * 6_000_000
+    _assert_well_formed(bounces._classify(raw, None))
+
+
+def test_deeply_nested_multipart_does_not_raise() -> None:
+    head = b"".join(
+        b'Content-Type: multipart/mixed; boundary="b%d"\n\n--b%d\n' % (i, i) for i in range(400)
+    )
+    _assert_well_formed(bounces._classify(b"From: x@y.example\n" + head + b"text\n", None))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=4096))
+def test_arbitrary_bytes_never_raise(raw: bytes) -> None:
+    # The parser itself must cope; classify()'s catch-all is only the last line of defence.
+    result = bounces._classify(raw, None)
+    _assert_well_formed(result)
+    assert classify(raw) == result
+
+
+@st.composite
+def _mutated_sample(draw: st.DrawFn) -> bytes:
+    raw = bytearray(_load(draw(st.sampled_from(SAMPLE_FILES))))
+    for _ in range(draw(st.integers(min_value=1, max_value=8))):
+        if not raw:
+            break
+        where = draw(st.integers(min_value=0, max_value=len(raw) - 1))
+        action = draw(st.sampled_from(["flip", "cut", "insert", "truncate"]))
+        if action == "flip":
+            raw[where] = draw(st.integers(min_value=0, max_value=255))
+        elif action == "cut":
+            del raw[where : where + draw(st.integers(min_value=1, max_value=200))]
+        elif action == "insert":
+            raw[where:where] = draw(st.sampled_from([
+                b"\n", b"\r\n", b"\n\n", b"--", b"\xff\xfe", b"=?utf-8?q?=C3?=", b"\x00",
+                b"Content-Type: multipart/report; boundary=", b"Action: ", b"Final-Recipient:",
+                b"Content-Transfer-Encoding: base64\n", b"\xc3\xa9\xe6\x97\xa5",
+            ]))
+        else:
+            del raw[where:]
+    return bytes(raw)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_mutated_sample())
+def test_mutated_mime_never_raises_and_is_deterministic(raw: bytes) -> None:
+    result = bounces._classify(raw, None)
+    _assert_well_formed(result)
+    assert classify(raw) == result

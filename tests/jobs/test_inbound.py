@@ -1,0 +1,164 @@
+"""Bounce mail end to end: stored first, parsed, matched, applied to the customer file."""
+from __future__ import annotations
+
+import smtplib
+import time
+from pathlib import Path
+
+from app.extensions import db
+from app.mail import inbound, outbox
+from app.models import Customer, CustomerEmail, EmailMessage, InboundMessage
+from app.models.base import utcnow
+from tests.factories import make_customer, make_invoice
+
+SAMPLES = Path(__file__).parent.parent / "events" / "samples"
+
+
+def _sent(address: str):
+    customer = make_customer(email=address)
+    invoice = make_invoice(customer)
+    (message,) = outbox.add_messages(recipients=[outbox.Recipient(address)], subject="Invoice",
+                                     body="Hi", invoice=invoice, attach_pdf=False)
+    message.state = message.status = "sent"
+    message.sent_at = utcnow()
+    db.session.commit()
+    return customer, message
+
+
+def _dsn(message, action="failed", status="5.1.1") -> bytes:
+    return f"""From: MAILER-DAEMON@mx.example.org
+To: bounces+{message.verp_token}@bounces.clientele.localhost
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+Your message could not be delivered.
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.org
+
+Final-Recipient: rfc822; {message.to_address}
+Action: {action}
+Status: {status}
+Diagnostic-Code: smtp; 550 {status} <{message.to_address}>: user unknown
+
+--B
+Content-Type: text/rfc822-headers
+
+Message-ID: <{message.message_id}>
+Subject: Invoice
+
+--B--
+""".replace("\n", "\r\n").encode()
+
+
+def test_hard_bounce_by_verp_rejects_and_flags_the_customer(app):
+    customer, message = _sent("gone@example.org")
+    inbound_id = inbound.store(_dsn(message), via="pipe")
+    assert inbound.process(inbound_id) == "processed"
+    db.session.expire_all()
+    message = db.session.get(EmailMessage, message.id)
+    assert message.status == "rejected"
+    event = message.events[-1]
+    assert (event.type, event.source, event.code) == ("rejected", "dsn", "5.1.1")
+    assert "user unknown" in event.diagnostic
+    assert db.session.scalars(db.select(CustomerEmail)).one().state == "invalid"
+    assert db.session.get(Customer, customer.id).needs_review
+
+
+def test_processing_twice_stores_once(app):
+    _, message = _sent("twice@example.org")
+    raw = _dsn(message)
+    first, second = inbound.store(raw, via="pipe"), inbound.store(raw, via="pipe")
+    inbound.process(first)
+    inbound.process(first)
+    inbound.process(second)
+    db.session.expire_all()
+    assert len(db.session.get(EmailMessage, message.id).events) == 1
+
+
+def test_delayed_dsn_then_delivery_is_delayed_until_opened(app):
+    _, message = _sent("slow@example.org")
+    inbound.process(inbound.store(_dsn(message, "delayed", "4.4.1"), via="pipe"))
+    db.session.expire_all()
+    message = db.session.get(EmailMessage, message.id)
+    assert message.status == "delayed"
+    # Mailbox-level soft failures never mark the address invalid.
+    assert db.session.scalars(db.select(CustomerEmail)).one().state == "ok"
+
+
+def test_auto_reply_is_ignored_and_garbage_goes_to_review(app):
+    reply = (SAMPLES / "autoreply_english_ooo.eml").read_bytes() \
+        if (SAMPLES / "autoreply_english_ooo.eml").exists() \
+        else next(SAMPLES.glob("autoreply_*.eml")).read_bytes()
+    assert inbound.process(inbound.store(reply, via="pipe")) == "ignored"
+    garbage = inbound.store(b"\x00\xff not a mail at all", via="pipe")
+    assert inbound.process(garbage) == "unparsed"
+    assert db.session.get(InboundMessage, garbage).raw == b"\x00\xff not a mail at all"
+
+
+def test_match_by_message_id_when_verp_is_lost(app):
+    _, message = _sent("mid@example.org")
+    raw = _dsn(message).replace(f"bounces+{message.verp_token}".encode(), b"billing")
+    inbound.process(inbound.store(raw, via="pipe"))
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "rejected"
+
+
+def test_unmatched_bounce_lands_in_review(app):
+    _, message = _sent("known@example.org")
+    raw = _dsn(message).replace(f"bounces+{message.verp_token}".encode(), b"billing") \
+        .replace(message.message_id.encode(), b"someone-else@example.net") \
+        .replace(b"known@example.org", b"stranger@example.net")
+    assert inbound.process(inbound.store(raw, via="pipe")) == "unmatched"
+
+
+def test_smtp_receiver_stores_bounces_for_our_domain_only(app):
+    from app.dev.embedded_redis import free_port
+    from app.mail.receiver import start_receiver
+
+    _, message = _sent("rcv@example.org")
+    port = free_port()
+    controller = start_receiver(app, "127.0.0.1", port)
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=5) as smtp:
+            try:
+                smtp.sendmail("", ["someone@other.example"], b"Subject: x\r\n\r\nx")
+                refused = False
+            except smtplib.SMTPRecipientsRefused:
+                refused = True
+            smtp.sendmail("", [f"bounces+{message.verp_token}@bounces.clientele.localhost"],
+                          _dsn(message))
+    finally:
+        controller.stop()
+    assert refused
+    deadline = time.monotonic() + 5
+    while not db.session.scalar(db.select(db.func.count(InboundMessage.id))):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    stored = db.session.scalars(db.select(InboundMessage)).one()
+    assert stored.via == "smtp" and stored.envelope_to.startswith("bounces+")
+    assert inbound.process(stored.id) == "processed"
+
+
+def test_cli_ingest_and_classify(app, tmp_path):
+    _, message = _sent("cli@example.org")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["bounces", "ingest"], input=_dsn(message))
+    assert result.exit_code == 0 and "stored inbound message" in result.output
+    path = tmp_path / "b.eml"
+    path.write_bytes(_dsn(message))
+    out = runner.invoke(args=["events", "classify", str(path)])
+    import json
+
+    line = json.loads(out.output.strip())
+    assert line == {"file": str(path), "kind": "dsn", "recipients": [{
+        "address": "cli@example.org", "status": "rejected", "code": "5.1.1",
+        "diagnostic": line["recipients"][0]["diagnostic"]}]}
+    empty = runner.invoke(args=["bounces", "ingest"], input=b"")
+    assert empty.exit_code != 0 and "no message" in empty.output

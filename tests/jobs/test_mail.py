@@ -1,0 +1,148 @@
+"""The mail worker against a real SMTP server on loopback and a real Redis."""
+from __future__ import annotations
+
+from app.extensions import db
+from app.jobs.mail import send_messages
+from app.mail import outbox
+from app.models import Customer, CustomerEmail, EmailEvent, EmailMessage
+from tests.factories import make_customer, make_invoice
+
+
+def _queue(invoice, *addresses: str, **kw) -> list[int]:
+    recipients = [outbox.Recipient(a) for a in addresses]
+    messages = outbox.add_messages(recipients=recipients, subject=f"Invoice {invoice.number}",
+                                   body="Dear client,\n\nPlease find your invoice.\n"
+                                        "Our terms: https://office.example/terms",
+                                   invoice=invoice, attach_pdf=False, **kw)
+    db.session.commit()
+    ids = [m.id for m in messages]
+    assert outbox.enqueue(ids)
+    return ids
+
+
+def _messages(ids):
+    db.session.expire_all()
+    return [db.session.get(EmailMessage, i) for i in ids]
+
+
+def test_accepted_message_is_sent_with_verp_and_tracking(app, smtp, run_worker):
+    invoice = make_invoice(make_customer(email="ann@example.org"))
+    (mid,) = _queue(invoice, "ann@example.org")
+    run_worker()
+    (message,) = _messages([mid])
+    assert (message.state, message.status, message.attempts) == ("sent", "sent", 1)
+    assert message.smtp_code == 250 and "queued as" in message.smtp_response
+    (got,) = smtp.received
+    assert got.mail_from == f"bounces+{message.verp_token}@{app.config['BOUNCE_DOMAIN']}"
+    assert got.rcpt_tos == ["ann@example.org"]
+    parsed = got.message
+    assert parsed["Message-ID"] == f"<{message.message_id}>"
+    html = next(p for p in parsed.walk() if p.get_content_type() == "text/html")
+    body = html.get_payload(decode=True).decode()
+    assert "/t/o/" in body and ".gif" in body
+    assert "/t/c/" in body and "https://office.example/terms" in body
+    assert [e.type for e in message.events] == ["sent"]
+
+
+def test_permanent_refusal_is_rejected_and_flags_the_customer(app, smtp, run_worker):
+    customer = make_customer(email="gone@example.org")
+    invoice = make_invoice(customer)
+    smtp.set_mode("reject")
+    (mid,) = _queue(invoice, "gone@example.org")
+    run_worker()
+    (message,) = _messages([mid])
+    assert (message.state, message.status, message.gave_up) == ("rejected", "rejected", False)
+    assert message.smtp_code == 550 and "User unknown" in message.smtp_response
+    email = db.session.scalars(db.select(CustomerEmail)).one()
+    assert email.state == "invalid" and email.suppressed
+    assert db.session.get(Customer, customer.id).needs_review
+
+
+def test_temporary_failure_retries_then_delivers(app, smtp, run_worker):
+    invoice = make_invoice(make_customer())
+    smtp.set_mode("defer")
+    (mid,) = _queue(invoice, "grey@example.org")
+    from app.jobs.runner import AppWorker
+    from app.queues import get_queue, get_redis
+
+    worker = AppWorker([get_queue("mail")], connection=get_redis())
+    worker.app = app
+    worker.work(burst=True, logging_level="WARNING")
+    (message,) = _messages([mid])
+    assert (message.state, message.status) == ("delayed", "delayed")
+    assert message.smtp_code == 451 and message.next_attempt_at is not None
+    smtp.set_mode("accept")
+    run_worker()
+    (message,) = _messages([mid])
+    assert (message.state, message.status, message.attempts) == ("sent", "sent", 2)
+    assert [e.type for e in message.events] == ["delayed", "sent"]
+
+
+def test_gives_up_after_the_last_attempt(app, smtp, run_worker):
+    invoice = make_invoice(make_customer(email="grey@example.org"))
+    smtp.set_mode("defer")
+    (mid,) = _queue(invoice, "grey@example.org")
+    run_worker(timeout=30)
+    (message,) = _messages([mid])
+    assert (message.state, message.status, message.gave_up) == ("rejected", "rejected", True)
+    assert message.attempts == app.config["MAIL_MAX_ATTEMPTS"]
+    assert "gave up after 3 attempts" in message.smtp_response
+    # Giving up after temporary failures is not proof the address is bad.
+    assert db.session.scalars(db.select(CustomerEmail)).one().state == "ok"
+
+
+def test_dropped_connection_and_refused_connection_are_delayed(app, smtp):
+    invoice = make_invoice(make_customer())
+    smtp.set_mode("accept", **{"drop@example.org": "drop"})
+    ids = _queue(invoice, "drop@example.org", "fine@example.org")
+    try:
+        send_messages(ids)
+    except Exception as exc:  # DeliveryDeferred: RQ would retry
+        assert "deferred" in str(exc)
+    drop, fine = _messages(ids)
+    assert drop.state == "delayed" and "connection" in drop.smtp_response
+    assert fine.state == "sent"
+    smtp.stop()
+    (mid,) = _queue(invoice, "later@example.org")
+    try:
+        send_messages([mid])
+    except Exception:
+        pass
+    (later,) = _messages([mid])
+    assert later.state == "delayed" and later.smtp_code is None
+
+
+def test_running_the_same_job_twice_sends_once(app, smtp):
+    invoice = make_invoice(make_customer())
+    ids = _queue(invoice, "a@example.org", "b@example.org")
+    send_messages(ids)
+    send_messages(ids)
+    assert len(smtp.received) == 2
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 2
+
+
+def test_one_connection_is_reused_for_a_batch(app, smtp):
+    invoice = make_invoice(make_customer())
+    ids = _queue(invoice, *[f"r{i}@example.org" for i in range(10)])
+    send_messages(ids)
+    assert len(smtp.received) == 10 and smtp.connections == 1
+
+
+def test_redis_down_at_send_time_loses_nothing(app, smtp, run_worker):
+    invoice = make_invoice(make_customer())
+    messages = outbox.add_messages(recipients=[outbox.Recipient("x@example.org")],
+                                   subject="Invoice", body="Hello", invoice=invoice,
+                                   attach_pdf=False)
+    db.session.commit()
+    real_url = app.config["REDIS_URL"]
+    app.extensions.pop("redis", None)
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    assert outbox.enqueue([messages[0].id]) is False
+    app.extensions.pop("redis", None)
+    app.config["REDIS_URL"] = real_url
+    (message,) = _messages([messages[0].id])
+    assert message.state == "queued" and message.enqueued_at is None
+    assert outbox.sweep() == {"stuck": 0, "requeued": 1}
+    run_worker()
+    (message,) = _messages([message.id])
+    assert message.state == "sent" and len(smtp.received) == 1

@@ -1,0 +1,87 @@
+"""A real SMTP server on loopback (aiosmtpd) that can be told how to answer."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from email import message_from_bytes
+
+from aiosmtpd.controller import Controller
+
+from app.dev.embedded_redis import free_port
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    @property
+    def message(self):
+        return message_from_bytes(self.data)
+
+
+@dataclass
+class _Handler:
+    mode: str = "accept"  # accept | reject | defer | drop
+    per_recipient: dict[str, str] = field(default_factory=dict)
+    received: list[Received] = field(default_factory=list)
+    connections: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _mode_for(self, address: str) -> str:
+        return self.per_recipient.get(address.lower(), self.mode)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        with self.lock:
+            self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        mode = self._mode_for(address)
+        if mode == "reject":
+            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        if mode == "defer":
+            return "451 4.7.1 <%s>: Greylisted, please try again later" % address
+        if mode == "drop":
+            server.transport.close()
+            return "421 4.4.2 closing connection"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        with self.lock:
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
+                                          envelope.original_content))
+        return "250 2.0.0 Ok: queued as TEST%04d" % len(self.received)
+
+
+class ControlledSmtpServer:
+    def __init__(self):
+        self.handler = _Handler()
+        self.port = free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> "ControlledSmtpServer":
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller.server is not None:
+            self.controller.stop()
+
+    def set_mode(self, mode: str, **per_recipient: str) -> None:
+        self.handler.mode = mode
+        self.handler.per_recipient = {k.lower(): v for k, v in per_recipient.items()}
+
+    def answer(self, address: str, mode: str) -> None:
+        self.handler.per_recipient[address.lower()] = mode
+
+    @property
+    def received(self) -> list[Received]:
+        return self.handler.received
+
+    @property
+    def connections(self) -> int:
+        return self.handler.connections
