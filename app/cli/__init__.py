@@ -2,7 +2,8 @@
 from app.cli.demo import demo
 from app.cli.devserver import devserver
 from app.cli.events import bounces, events
+from app.cli.keys import keys
 from app.cli.users import users
 from app.cli.worker import worker
 
-COMMANDS = [users, demo, worker, devserver, events, bounces]
+COMMANDS = [users, demo, worker, devserver, events, bounces, keys]
