@@ -79,6 +79,7 @@ def erase_customer(customer: Customer) -> dict[str, int]:
     kept in the audit log's change records for this customer are scrubbed (the entries
     themselves stay, so the history of who did what remains).
     """
+    personal = [e.address for e in customer.emails] + [p.e164 for p in customer.phones]
     counts = {"emails": len(customer.emails), "phones": len(customer.phones),
               "addresses": len(customer.addresses), "identifiers": len(customer.identifiers)}
     customer.emails, customer.phones, customer.addresses, customer.identifiers = [], [], [], []
@@ -103,18 +104,25 @@ def erase_customer(customer: Customer) -> dict[str, int]:
             to_address=f"erased-{customer.id}@erased.invalid", to_name="", cc_addresses="",
             body_text="[erased]"))
     counts["email_messages"] = mails.rowcount or 0
-    counts["audit_entries_scrubbed"] = _scrub_audit(customer.id)
+    counts["audit_entries_scrubbed"] = _scrub_audit(customer.id, personal)
     return counts
 
 
-def _scrub_audit(customer_id: int) -> int:
+def _scrub_audit(customer_id: int, personal: list[str]) -> int:
+    """Blank personal values in this customer's audit entries; who/what/when stay."""
     entries = db.session.scalars(select(AuditLog).where(AuditLog.subject_type == "customer",
                                                         AuditLog.subject_id == customer_id))
     scrubbed = 0
     for entry in entries:
-        details = dict(entry.details or {})
+        details, summary = dict(entry.details or {}), entry.summary or ""
         if "changes" in details:
             details["changes"] = {k: "[erased]" for k in details["changes"]}
-            entry.details = details
+        for key in ("address", "email", "phone", "name"):
+            if key in details:
+                details[key] = "[erased]"
+        for value in personal:
+            summary = summary.replace(value, "[erased]")
+        if details != entry.details or summary != entry.summary:
+            entry.details, entry.summary = details, summary
             scrubbed += 1
     return scrubbed

@@ -17,7 +17,8 @@ from app.extensions import db
 from app.models import AuditLog, EmailEvent, EmailMessage, Invoice, Note, Payment
 
 CHANGE_ACTIONS = ("customer.created", "customer.updated", "customer.consent_withdrawn",
-                  "customer.contact_verified", "customer.imported", "customer.erased")
+                  "customer.contact_verified", "customer.imported", "customer.erased",
+                  "customer.email_bounced", "customer.spam_complaint")
 EMAIL_EVENT_TITLES = {"sent": "Email accepted by the receiving server",
                       "delayed": "Email delivery delayed", "rejected": "Email rejected",
                       "spam": "Email marked as spam", "opened": "Email opened",

@@ -377,3 +377,78 @@ def test_timeline_merges_sources_newest_first_and_pages(client, login_as, db):
     # Opened without htmx, the timeline is a plain page with an "Older" link.
     plain = client.get(f"/customers/{c.id}/timeline")
     assert "<html" in plain.text and "Older" in plain.text
+
+
+# -- audit, export, erasure ------------------------------------------------------------
+
+def test_audit_page_filters_by_customer(client, login_as, db):
+    login_as("admin")
+    a, b = make_customer("Alpha", "A"), make_customer("Beta", "B")
+    client.get(f"/customers/{a.id}")
+    client.get(f"/customers/{b.id}")
+    page = client.get(f"/admin/audit?subject=customer:{a.id}")
+    assert f"customer:{a.id}" in page.text and f"customer:{b.id}" not in page.text
+    assert f'href="/admin/audit?subject=customer:{a.id}"' in client.get(
+        f"/customers/{a.id}").text
+
+
+def test_json_export_holds_everything_and_is_audited(client, login_as, db):
+    import json
+
+    login_as("billing")
+    c = make_customer("Grace", "Hopper", emails=("grace@example.com",),
+                      phones=("+442079460958",), id_number="GB123456789", tags=("vip",))
+    make_note(c, "Prefers mornings")
+    make_invoice(c, "120.00", issued=date(2025, 1, 10))
+    response = client.get(f"/customers/{c.id}/export.json")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    doc = json.loads(response.get_data(as_text=True))
+    assert doc["customer"]["first_name"] == "Grace" and doc["customer"]["tags"] == ["vip"]
+    assert doc["emails"][0]["address"] == "grace@example.com"
+    assert doc["identifiers"][0]["value"] == "GB123456789"
+    assert doc["notes"][0]["body"] == "Prefers mornings"
+    assert doc["invoices"][0]["total"] == "120.00"
+    assert doc["invoices"][0]["payments"][0]["amount"] == "120.00"
+    entry = _audit(db, "customer.exported")[0]
+    assert entry.subject_id == c.id and entry.details["format"] == "json"
+
+
+def test_erasure_anonymises_keeps_invoices_and_is_audited(client, login_as, db):
+    login_as("admin")
+    c = make_customer("Grace", "Hopper", emails=("grace@example.com",),
+                      phones=("+442079460958",), id_number="GB123456789", tags=("vip",),
+                      company="Navy", marketing_consent=True)
+    make_note(c, "Lives at 1 Main St")
+    invoice = make_invoice(c, "120.00", issued=date(2025, 1, 10))
+    token = csrf_token(client, f"/customers/{c.id}")
+    client.post(f"/customers/{c.id}/identity/edit", data={
+        "csrf_token": token, "kind": "person", "first_name": "Grace", "last_name": "Hopper-X"})
+    page = client.get(f"/customers/{c.id}/erase")
+    assert page.status_code == 200 and "can&#39;t be undone" in page.text
+    wrong = client.post(f"/customers/{c.id}/erase", data={"csrf_token": token,
+                                                          "confirm": "erase"})
+    assert wrong.status_code == 422
+    done = client.post(f"/customers/{c.id}/erase", data={"csrf_token": token,
+                                                         "confirm": "ERASE"})
+    assert done.status_code == 303
+    db.session.expire_all()
+    c = db.session.get(Customer, c.id)
+    assert c.erased_at and c.first_name == "" and c.company == ""
+    assert c.display_name == f"Erased customer #{c.id}"
+    assert not (c.emails or c.phones or c.identifiers or c.tags) and not c.marketing_consent
+    assert db.session.scalars(db.select(Note)).all() == []
+    assert db.session.get(type(invoice), invoice.id).total == invoice.total
+    erased = _audit(db, "customer.erased")[0]
+    assert erased.subject_id == c.id and erased.details["emails"] == 1
+    update = _audit(db, "customer.updated")[0]
+    assert "Hopper" not in str(update.details)
+    page = client.get(f"/customers/{c.id}")
+    assert "Grace" not in page.text and "grace@example.com" not in page.text
+
+
+@pytest.mark.parametrize("role", ["billing", "staff", "viewer"])
+def test_only_admin_erases(client, login_as, role):
+    user = login_as(role)
+    c = make_customer(owner=user)
+    assert client.get(f"/customers/{c.id}/erase").status_code == 403
