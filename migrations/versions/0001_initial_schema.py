@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 13:51:02.697458
+Create Date: 2026-11-23 13:57:21.913502
 
 """
 from alembic import op
@@ -59,6 +59,22 @@ def upgrade():
         batch_op.create_index('ix_audit_log_at', ['at'], unique=False)
         batch_op.create_index('ix_audit_log_subject', ['subject_type', 'subject_id', 'at'], unique=False)
         batch_op.create_index('ix_audit_log_user_at', ['user_id', 'at'], unique=False)
+
+    op.create_table('customer_imports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('mapping', sa.JSON(), nullable=False),
+    sa.Column('mode', sa.String(length=8), nullable=False),
+    sa.Column('summary', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_customer_imports_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_imports'))
+    )
+    with op.batch_alter_table('customer_imports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customer_imports_user_id'), ['user_id'], unique=False)
 
     op.create_table('customers',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -448,6 +464,10 @@ def downgrade():
         batch_op.drop_index('ix_customers_owner_status')
 
     op.drop_table('customers')
+    with op.batch_alter_table('customer_imports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customer_imports_user_id'))
+
+    op.drop_table('customer_imports')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_user_at')
         batch_op.drop_index('ix_audit_log_subject')
