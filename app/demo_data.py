@@ -15,4 +15,6 @@ def seed_demo(demo_users) -> dict[str, int]:
         db.session.add(user)
         created += 1
     db.session.flush()
-    return {"users": created}
+    from app.demo_customers import seed_customers
+
+    return {"users": created, **seed_customers()}
