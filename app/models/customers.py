@@ -39,6 +39,8 @@ class Customer(db.Model):
         Index("ix_customers_owner_status", "owner_id", "status"),
         Index("ix_customers_sort_name", "sort_name"),
         Index("ix_customers_status_sort", "status", "sort_name"),
+        Index("ix_customers_updated", "updated_at"),
+        Index("ix_customers_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 13:57:21.913502
+Create Date: 2026-11-23 14:05:02.159015
 
 """
 from alembic import op
@@ -109,9 +109,11 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers'))
     )
     with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.create_index('ix_customers_created', ['created_at'], unique=False)
         batch_op.create_index('ix_customers_owner_status', ['owner_id', 'status'], unique=False)
         batch_op.create_index('ix_customers_sort_name', ['sort_name'], unique=False)
         batch_op.create_index('ix_customers_status_sort', ['status', 'sort_name'], unique=False)
+        batch_op.create_index('ix_customers_updated', ['updated_at'], unique=False)
 
     op.create_table('saved_filters',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -459,9 +461,11 @@ def downgrade():
     op.drop_table('customer_addresses')
     op.drop_table('saved_filters')
     with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.drop_index('ix_customers_updated')
         batch_op.drop_index('ix_customers_status_sort')
         batch_op.drop_index('ix_customers_sort_name')
         batch_op.drop_index('ix_customers_owner_status')
+        batch_op.drop_index('ix_customers_created')
 
     op.drop_table('customers')
     with op.batch_alter_table('customer_imports', schema=None) as batch_op:

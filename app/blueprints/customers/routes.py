@@ -24,18 +24,23 @@ from app.segments import SEGMENTS, segments_for
 from app.web import no_store, render
 
 PER_PAGE = 25
+# A search counts at most this many matches: "1,000 or more" is all anyone needs, and a
+# one-letter search then stops counting early.
+SEARCH_COUNT_CAP = 1000
 
 
 def _list_context(params: ListParams) -> dict:
     today = utcnow().date()
     query = build_query(params, current_user, today)
+    counter = count_query(query, SEARCH_COUNT_CAP if params.q else None)
     page = paginate(query.options(selectinload(Customer.emails), selectinload(Customer.phones),
                                   selectinload(Customer.tags), selectinload(Customer.owner)),
-                    per_page=PER_PAGE, count_query=count_query(query))
+                    per_page=PER_PAGE, count_query=counter)
     anyone = bool(page.items) or db.session.scalar(
         visible_customers().with_only_columns(Customer.id).limit(1)) is not None
     return dict(
         page=page, params=params, anyone=anyone,
+        capped=bool(params.q) and page.total >= SEARCH_COUNT_CAP,
         segments=segments_for([c.id for c in page.items], today),
         segment_choices=SEGMENTS, status_choices=STATUS_CHOICES,
         tag_names=all_tag_names(),
