@@ -91,8 +91,12 @@ def search_terms(q: str) -> list[str]:
     return q.split()[:MAX_TERMS]
 
 
-def build_query(params: ListParams, user, today: date) -> Select:
-    """SELECT Customer rows matching `params` that `user` may see, in list order."""
+def build_query(params: ListParams, user, today: date, *, broad: bool = False) -> Select:
+    """SELECT Customer rows matching `params` that `user` may see, in list order.
+
+    `broad=True` says a search matches a large share of the table (the caller counted),
+    so walking the name index finds a page of matches almost at once.
+    """
     query = select(Customer).where(visibility_clause(user))
     terms = search_terms(params.q)
     for term in terms:
@@ -115,10 +119,11 @@ def build_query(params: ListParams, user, today: date) -> Select:
     elif params.status != "all":
         query = query.where(Customer.status == params.status)
     columns = [*SORTS[params.sort](), Customer.id]
-    if terms and params.sort == "name":
-        # A search scans the table anyway (LIKE '%term%'); sorting the matches after the
-        # scan is steady, while walking the name index visits most of the table whenever
-        # the matches sort late ("walsh"). An expression keeps the planner off the index.
+    if terms and not broad and params.sort == "name":
+        # A narrower search scans the table anyway (LIKE '%term%'); sorting its matches
+        # after the scan is steady, while walking the name index would visit most of the
+        # table whenever the matches sort late ("walsh"). An expression keeps the
+        # planner off the index.
         columns[0] = Customer.sort_name.concat("")
     return query.order_by(*[c.asc() if params.dir == "asc" else c.desc() for c in columns])
 

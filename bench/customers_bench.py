@@ -38,14 +38,14 @@ LAST = ("Walsh", "Murphy", "Clarke", "Bennett", "Okafor", "Schneider", "Dubois",
 TAGS = ("vip", "wholesale", "newsletter", "late payer", "quarterly", "eu", "prospect")
 
 
-def _app(url: str):
+def _app(url: str, instance: str):
     from app import create_app
 
     return create_app({
         "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "ENCRYPTION_KEYS": [KEY],
         "REDIS_URL": "redis://127.0.0.1:1/0", "RATELIMIT_ENABLED": False,
         "ENV_NAME": "testing", "LOG_FORMAT": "text",
-        "INSTANCE_PATH": tempfile.mkdtemp(prefix="clientele-bench-"),
+        "INSTANCE_PATH": instance,
     })
 
 
@@ -80,7 +80,8 @@ def fill(db, rng: random.Random) -> int:
                                          *chosen]).lower(),
                 "owner_id": staff.id if n % 10 == 0 else admin.id,
                 "status": "active" if n % 20 else "inactive",
-                "created_at": now - timedelta(minutes=n), "updated_at": now,
+                "created_at": now - timedelta(minutes=n),
+                "updated_at": now - timedelta(minutes=rng.randrange(500_000)),
                 "preferred_channel": "email", "marketing_consent": False,
                 "sharing_consent": False, "needs_review": False,
             })
@@ -159,9 +160,14 @@ def measure(app, rng: random.Random) -> dict[str, tuple[float, float]]:
 
 
 def run(url: str, label: str) -> dict[str, tuple[float, float]]:
+    with tempfile.TemporaryDirectory(prefix="clientele-bench-") as instance:
+        return _run(url, label, instance)
+
+
+def _run(url: str, label: str, instance: str) -> dict[str, tuple[float, float]]:
     from app.extensions import db
 
-    app = _app(url)
+    app = _app(url, instance)
     rng = random.Random(7)
     with app.app_context():
         db.create_all()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 14:05:02.159015
+Create Date: 2026-11-23 14:06:36.463577
 
 """
 from alembic import op
@@ -109,11 +109,11 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers'))
     )
     with op.batch_alter_table('customers', schema=None) as batch_op:
-        batch_op.create_index('ix_customers_created', ['created_at'], unique=False)
+        batch_op.create_index('ix_customers_created', ['created_at', 'id'], unique=False)
         batch_op.create_index('ix_customers_owner_status', ['owner_id', 'status'], unique=False)
         batch_op.create_index('ix_customers_sort_name', ['sort_name'], unique=False)
         batch_op.create_index('ix_customers_status_sort', ['status', 'sort_name'], unique=False)
-        batch_op.create_index('ix_customers_updated', ['updated_at'], unique=False)
+        batch_op.create_index('ix_customers_updated', ['updated_at', 'id'], unique=False)
 
     op.create_table('saved_filters',
     sa.Column('id', sa.Integer(), nullable=False),
