@@ -47,8 +47,8 @@ def test_every_customer_route_for_every_role(app, client, db, login_as, make_use
         for target in (mine, theirs):
             if "customer_id" not in rule.arguments and target is theirs:
                 continue
-            url = _url(rule, target.id, saved.id, upload.id)
             for headers in ({}, HX):
+                url = _url(rule, target.id, saved.id, upload.id)
                 headers = {**headers, "X-CSRFToken": token} if method == "POST" else headers
                 response = client.open(url, method=method, headers=headers)
                 checked += 1
