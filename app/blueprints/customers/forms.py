@@ -29,24 +29,42 @@ def _region() -> str:
     return current_app.config.get("DEFAULT_PHONE_REGION", "GB")
 
 
-def _check_names(form) -> bool:
-    if form.kind.data == "company" and not form.company.data.strip():
-        form.company.errors.append("A company needs its name.")
-        return False
-    if form.kind.data == "person" and not (form.first_name.data.strip()
-                                           or form.last_name.data.strip()):
-        form.last_name.errors.append("Enter a first or last name.")
-        return False
-    return True
+def _email(field) -> str:
+    try:
+        return normalise_email(field.data)
+    except ContactError as exc:
+        raise ValidationError(str(exc)) from None
 
 
-class CustomerForm(FlaskForm):
-    """Adding a customer: who they are and the first way to reach them."""
+def _phone(field) -> tuple[str, str]:
+    try:
+        return normalise_phone(field.data, _region())
+    except ContactError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+class _NamedForm(FlaskForm):
+    """Who the customer is: a person needs a name, a company its company name."""
 
     kind = RadioField("Kind", choices=KIND_CHOICES, default="person")
     first_name = StringField("First name", filters=[_clean], validators=[Length(max=100)])
     last_name = StringField("Last name", filters=[_clean], validators=[Length(max=100)])
     company = StringField("Company", filters=[_clean], validators=[Length(max=200)])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.kind.data == "company" and not self.company.data:
+            self.company.errors.append("A company needs its name.")
+            return False
+        if self.kind.data == "person" and not (self.first_name.data or self.last_name.data):
+            self.last_name.errors.append("Enter a first or last name.")
+            return False
+        return ok
+
+
+class CustomerForm(_NamedForm):
+    """Adding a customer: who they are and the first way to reach them."""
+
     email = StringField("Email", filters=[_clean], validators=[Optional(), Length(max=254)])
     phone = StringField("Phone", filters=[_clean], validators=[Optional(), Length(max=40)])
     owner_id = SelectField("Responsible", coerce=int, validate_choice=True)
@@ -56,37 +74,19 @@ class CustomerForm(FlaskForm):
 
     def validate_email(self, field):
         if field.data:
-            try:
-                field.data = normalise_email(field.data)
-            except ContactError as exc:
-                raise ValidationError(str(exc)) from None
+            field.data = _email(field)
 
     def validate_phone(self, field):
         if field.data:
-            try:
-                field.e164, field.display = normalise_phone(field.data, _region())
-            except ContactError as exc:
-                raise ValidationError(str(exc)) from None
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        return _check_names(self) and ok
+            field.e164, field.display = _phone(field)
 
 
-class IdentityForm(FlaskForm):
-    kind = RadioField("Kind", choices=KIND_CHOICES)
-    first_name = StringField("First name", filters=[_clean], validators=[Length(max=100)])
-    last_name = StringField("Last name", filters=[_clean], validators=[Length(max=100)])
-    company = StringField("Company", filters=[_clean], validators=[Length(max=200)])
+class IdentityForm(_NamedForm):
     born_or_founded = DateField("Born / founded", validators=[Optional()])
     industry = StringField("Industry", filters=[_clean], validators=[Length(max=100)])
     size = SelectField("Size", choices=SIZE_CHOICES)
     source = StringField("How they found us", filters=[_clean], validators=[Length(max=100)])
     language = StringField("Language", filters=[_clean], validators=[Length(max=20)])
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        return _check_names(self) and ok
 
 
 class IdentifierRow(Form):
@@ -107,11 +107,8 @@ class EmailRow(Form):
     remove = BooleanField("Remove")
 
     def validate_address(self, field):
-        if field.data and field.data.strip() and not self.remove.data:
-            try:
-                field.data = normalise_email(field.data)
-            except ContactError as exc:
-                raise ValidationError(str(exc)) from None
+        if field.data and not self.remove.data:
+            field.data = _email(field)
 
 
 class PhoneRow(Form):
@@ -121,11 +118,8 @@ class PhoneRow(Form):
 
     def validate_number(self, field):
         field.e164 = field.display = ""
-        if field.data and field.data.strip() and not self.remove.data:
-            try:
-                field.e164, field.display = normalise_phone(field.data, _region())
-            except ContactError as exc:
-                raise ValidationError(str(exc)) from None
+        if field.data and not self.remove.data:
+            field.e164, field.display = _phone(field)
 
 
 class AddressRow(Form):
