@@ -15,33 +15,28 @@ from app.contacts import find_duplicates
 from app.customer_access import can_see_customer, sees_all_customers, visible_customers
 from app.customer_export import iter_csv
 from app.customer_records import all_tag_names, assignable_users, parse_tags, tags_named
-from app.customer_search import STATUS_CHOICES, ListParams, build_query, count_query
+from app.customer_search import (
+    SEARCH_COUNT_CAP, STATUS_CHOICES, ListParams, build_query, list_page,
+)
 from app.extensions import db
 from app.models import Customer, CustomerEmail, CustomerPhone, SavedFilter, utcnow
-from app.pagination import paginate
+from app.pagination import Page, page_number
 from app.permissions import requires
 from app.segments import SEGMENTS, segments_for
 from app.web import is_partial, no_store, render
 
 PER_PAGE = 25
-# A search counts at most this many matches: "10,000 or more" is all anyone needs, a
-# one-letter search stops counting early, and reaching the cap marks a broad search.
-SEARCH_COUNT_CAP = 10_000
 
 
 def _list_context(params: ListParams) -> dict:
     today = utcnow().date()
-    query = build_query(params, current_user, today)
-    counter = count_query(query, SEARCH_COUNT_CAP if params.q else None)
-    # Sort and page over ids only, then load the page's 25 customers: sorting narrow
-    # rows keeps a search that matches most of the table fast.
-    page = paginate(query.with_only_columns(Customer.id), per_page=PER_PAGE,
-                    count_query=counter)
+    # Sort and page over ids only, then load the page's customers with their contacts.
+    ids, total, number = list_page(params, current_user, today, page_number(), PER_PAGE)
     loaded = {c.id: c for c in db.session.scalars(
-        db.select(Customer).where(Customer.id.in_(page.items)).options(
+        db.select(Customer).where(Customer.id.in_(ids)).options(
             selectinload(Customer.emails), selectinload(Customer.phones),
             selectinload(Customer.tags), selectinload(Customer.owner)))}
-    page.items = [loaded[i] for i in page.items]
+    page = Page(items=[loaded[i] for i in ids], page=number, per_page=PER_PAGE, total=total)
     anyone = bool(page.items) or db.session.scalar(
         visible_customers().with_only_columns(Customer.id).limit(1)) is not None
     return dict(
