@@ -64,13 +64,14 @@ def _stamps(column, before, exact):
 
 
 def _notes(cid, before, exact, limit) -> list[Item]:
-    rows = db.session.scalars(
-        select(Note).options(joinedload(Note.author))
+    rows = db.session.execute(
+        select(Note, Invoice.number).options(joinedload(Note.author))
+        .outerjoin(Invoice, Invoice.id == Note.invoice_id)
         .where(Note.customer_id == cid, *_stamps(Note.occurred_at, before, exact))
         .order_by(Note.occurred_at.desc(), Note.id.desc()).limit(limit))
     return [Item(n.occurred_at, "note", ("note", n.id), f"{n.kind.capitalize()} note",
                  body=n.body, who=n.author.display_name if n.author else "",
-                 sub=f"about invoice {n.invoice_id}" if n.invoice_id else "") for n in rows]
+                 sub=f"about invoice {number}" if number else "") for n, number in rows]
 
 
 def _invoices(cid, before, exact, limit) -> list[Item]:

@@ -453,3 +453,19 @@ def test_only_admin_erases(client, login_as, role):
     user = login_as(role)
     c = make_customer(owner=user)
     assert client.get(f"/customers/{c.id}/erase").status_code == 403
+
+
+def test_note_linked_to_an_invoice_of_this_customer_only(client, login_as, db):
+    login_as("billing")
+    c, other = make_customer(), make_customer("Other", "One")
+    mine = make_invoice(c, "10.00", issued=date(2025, 2, 1))
+    theirs = make_invoice(other, "10.00", issued=date(2025, 2, 1))
+    token = csrf_token(client, f"/customers/{c.id}")
+    refused = client.post(f"/customers/{c.id}/notes", headers=HX, data={
+        "csrf_token": token, "kind": "email", "body": "x", "invoice_id": str(theirs.id)})
+    assert refused.status_code == 422
+    ok = client.post(f"/customers/{c.id}/notes", headers=HX, data={
+        "csrf_token": token, "kind": "email", "body": "Sent a copy", "invoice_id": str(mine.id)})
+    assert ok.status_code == 200
+    timeline = client.get(f"/customers/{c.id}/timeline", headers=HX).text
+    assert f"about invoice {mine.number}" in timeline
