@@ -66,7 +66,7 @@ def register_extensions(app: Flask) -> None:
     from app.auth import init_login
     from app.extensions import csrf, db, htmx, limiter, mail, migrate
     from app.queues import init_redis
-    from app.security import init_security_headers
+    from app.security import init_security_headers, trust_proxies
 
     init_redis(app)
     db.init_app(app)
@@ -76,9 +76,20 @@ def register_extensions(app: Flask) -> None:
     htmx.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+    _limit_decorated_views_only(app, limiter)
     init_login(app)
     init_security_headers(app)
+    trust_proxies(app)
     _configure_sqlite(app)
+
+
+def _limit_decorated_views_only(app: Flask, limiter) -> None:
+    """Drop Flask-Limiter's app-wide hook: no default limits are set, and decorated views
+    check their own limits in their wrapper. The hook would otherwise cost every request,
+    the tracking image included, about as much as the image itself."""
+    hooks = app.before_request_funcs.get(None, [])
+    app.before_request_funcs[None] = [h for h in hooks
+                                      if getattr(h, "__self__", None) is not limiter]
 
 
 def _configure_sqlite(app: Flask) -> None:

@@ -62,6 +62,7 @@ class Config:
     MAIL_SENDING_TIMEOUT = 300
     MAIL_PICKUP_TIMEOUT = 60
     MAIL_REUSE_CONNECTION = True
+    REMINDER_DAYS = ""
     SENDGRID_WEBHOOK_PUBLIC_KEY: str | None = None
     MAILGUN_WEBHOOK_SIGNING_KEY: str | None = None
     POSTMARK_WEBHOOK_USERNAME: str | None = None
@@ -74,6 +75,11 @@ class Config:
     BOUNCE_IMAP_FOLDER = "INBOX"
     BOUNCE_POLL_SECONDS = 300
     PASSWORD_MIN_LENGTH = 10
+    PROXY_COUNT = 0  # reverse proxies in front of gunicorn (X-Forwarded-* trusted)
+    BACKUP_DIR: str | None = None  # None: instance/backups
+    BACKUP_KEEP = 7
+    BACKUP_EVERY_SECONDS = 86400  # 0 turns the scheduled backup off
+    OFFICE_DETAILS = ""  # address, tax number...: printed under the name ("\n" = new line)
     DEFAULT_PHONE_REGION = "GB"
 
     @classmethod
@@ -108,6 +114,11 @@ class Config:
             k.strip() for k in env.get("ENCRYPTION_KEYS", "").split(",") if k.strip()
         ]
         settings["LOG_FORMAT"] = env.get("LOG_FORMAT", cls.LOG_FORMAT)
+        settings["PROXY_COUNT"] = max(0, _int(env.get("PROXY_COUNT"), cls.PROXY_COUNT))
+        settings["BACKUP_DIR"] = env.get("BACKUP_DIR") or None
+        settings["BACKUP_KEEP"] = max(1, _int(env.get("BACKUP_KEEP"), cls.BACKUP_KEEP))
+        settings["BACKUP_EVERY_SECONDS"] = max(
+            0, _int(env.get("BACKUP_EVERY_SECONDS"), cls.BACKUP_EVERY_SECONDS))
         settings["DEFAULT_PHONE_REGION"] = (
             env.get("DEFAULT_PHONE_REGION") or cls.DEFAULT_PHONE_REGION).upper()
         for name in _OPTIONAL_STRINGS:
@@ -115,6 +126,7 @@ class Config:
                 settings[name] = env[name]
         for name in _OPTIONAL_INTS:
             settings[name] = _int(env.get(name), getattr(cls, name))
+        settings["OFFICE_DETAILS"] = env.get("OFFICE_DETAILS", "").replace("\\n", "\n")
         secure = settings["PUBLIC_BASE_URL"].startswith("https://")
         settings["SESSION_COOKIE_SECURE"] = secure
         settings["REMEMBER_COOKIE_SECURE"] = secure
@@ -122,7 +134,7 @@ class Config:
 
 
 _OPTIONAL_STRINGS = (
-    "OFFICE_NAME", "SENDGRID_WEBHOOK_PUBLIC_KEY", "MAILGUN_WEBHOOK_SIGNING_KEY",
+    "OFFICE_NAME", "REMINDER_DAYS", "SENDGRID_WEBHOOK_PUBLIC_KEY", "MAILGUN_WEBHOOK_SIGNING_KEY",
     "POSTMARK_WEBHOOK_USERNAME", "POSTMARK_WEBHOOK_PASSWORD", "SES_TOPIC_ARN",
     "BOUNCE_IMAP_HOST", "BOUNCE_IMAP_USERNAME", "BOUNCE_IMAP_PASSWORD", "BOUNCE_IMAP_FOLDER",
 )

@@ -17,4 +17,12 @@ def seed_demo(demo_users) -> dict[str, int]:
     db.session.flush()
     from app.demo_customers import seed_customers
 
-    return {"users": created, **seed_customers()}
+    summary = {"users": created, **seed_customers()}
+    # Keep last: invoices are made for whatever customers the steps above created.
+    from app.demo_invoices import seed_demo_invoices
+
+    summary.update(seed_demo_invoices())
+    from app.demo_emails import seed_demo_emails
+
+    summary["invoice emails"] = seed_demo_emails()
+    return summary

@@ -1,4 +1,7 @@
-"""Health of the parts the app needs, without exposing any data."""
+"""Health of the parts the app needs, without exposing any data.
+
+The answer holds only booleans and a count: no names, hosts, versions or errors.
+"""
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -7,7 +10,7 @@ from app.extensions import db
 from app.queues import get_redis, redis_alive
 
 
-def check_health() -> dict[str, bool | int]:
+def check_health() -> dict[str, bool | int | str]:
     try:
         db.session.execute(text("SELECT 1"))
         database = True
@@ -17,10 +20,13 @@ def check_health() -> dict[str, bool | int]:
     redis_ok = redis_alive()
     workers = 0
     if redis_ok:
-        from rq import Worker
+        from app.jobs.overview import count_live_workers
 
         try:
-            workers = len(Worker.all(connection=get_redis()))
+            workers = count_live_workers(get_redis())
         except Exception:  # noqa: BLE001
             workers = 0
-    return {"database": database, "redis": redis_ok, "workers": workers}
+    # "down": this process can't serve pages. "degraded": pages work but queued work
+    # (sending, events) waits, for Redis or for a worker.
+    status = "down" if not database else "ok" if redis_ok and workers else "degraded"
+    return {"status": status, "database": database, "redis": redis_ok, "workers": workers}

@@ -30,3 +30,18 @@ def init_security_headers(app: Flask) -> None:
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT reverse proxies, take the client address and scheme from them.
+
+    Without it every request seems to come from the proxy: login throttling per IP and
+    the audit log would see one address. Never set it higher than the real number of
+    proxies, or clients could forge X-Forwarded-For.
+    """
+    count = int(app.config.get("PROXY_COUNT") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count,  # type: ignore
+                                x_host=count)

@@ -1,6 +1,7 @@
 """Every blueprint, in the order they are registered."""
 from app.blueprints.admin import bp as admin
 from app.blueprints.auth import bp as auth
+from app.blueprints.client import bp as client
 from app.blueprints.customers import bp as customers
 from app.blueprints.invoices import bp as invoices
 from app.blueprints.main import bp as main
@@ -8,4 +9,4 @@ from app.blueprints.reports import bp as reports
 from app.blueprints.tracking import bp as tracking
 from app.blueprints.webhooks import bp as webhooks
 
-BLUEPRINTS = [auth, main, customers, invoices, reports, admin, tracking, webhooks]
+BLUEPRINTS = [auth, main, customers, invoices, client, reports, admin, tracking, webhooks]

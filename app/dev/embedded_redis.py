@@ -60,6 +60,7 @@ class EmbeddedRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 10.0) -> "EmbeddedRedis":
+        Path(self._dir).mkdir(parents=True, exist_ok=True)
         args = [server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--dir", self._dir,
                 "--daemonize", "no", "--loglevel", "warning"]

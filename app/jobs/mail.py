@@ -7,6 +7,9 @@ from datetime import timedelta
 
 from flask import current_app
 from rq import Retry
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.jobs.runner import periodic
@@ -14,7 +17,6 @@ from app.mail import outbox
 from app.mail.build import build, envelope_sender
 from app.mail.smtp import Outcome, SmtpSession
 from app.models import EmailMessage
-from app.models.base import utcnow
 from app.queues import get_queue
 
 log = logging.getLogger(__name__)
@@ -48,21 +50,17 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
     config = current_app.config
     reuse = config.get("MAIL_REUSE_CONNECTION", True)
     counts = {"sent": 0, "rejected": 0, "delayed": 0, "skipped": 0}
+    suppressed = _suppressed_addresses(message_ids)
     with SmtpSession(current_app.extensions["mail"], timeout=config["MAIL_TIMEOUT"]) as session:
         for message_id in message_ids:
-            if not outbox.claim(message_id, now=utcnow() + _EARLY):
+            if not _once_more_on_db_error(lambda: outbox.claim(message_id, early=_EARLY)):
                 counts["skipped"] += 1
                 continue
-            message = db.session.get(EmailMessage, message_id)
-            try:
-                outcome = _deliver(session, message)
-            except Exception as exc:  # noqa: BLE001 - release the claim, retry later
-                db.session.rollback()
-                log.exception("sending message %s failed", message_id)
-                message = db.session.get(EmailMessage, message_id)
-                outcome = Outcome("delayed", None, f"internal error: {exc}")
-            outbox.record_outcome(message, outcome)
-            counts[message.state if message.state != "sending" else "delayed"] += 1
+            outcome = _attempt(session, message_id, suppressed)
+            # The server has answered: store that even if the database connection broke
+            # meanwhile (a restart), so the batch resumes instead of resending.
+            state = _once_more_on_db_error(lambda: _record(message_id, outcome))
+            counts[state if state in counts else "delayed"] += 1
             if not reuse:
                 session.close()
     log.info("mail batch done: %s", counts)
@@ -71,33 +69,64 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
     return counts
 
 
-def _deliver(session: SmtpSession, message: EmailMessage) -> Outcome:
-    if message.to_address and _suppressed(message):
-        return Outcome("rejected", None, "not sent: the address is suppressed "
-                                         "(earlier hard bounce or spam complaint)")
+def _load(message_id: int) -> EmailMessage:
+    return db.session.scalar(
+        select(EmailMessage).where(EmailMessage.id == message_id)
+        .options(selectinload(EmailMessage.links), joinedload(EmailMessage.invoice))
+        .execution_options(populate_existing=True))
+
+
+def _record(message_id: int, outcome: Outcome) -> str:
+    message = _load(message_id)
+    outbox.record_outcome(message, outcome)
+    return message.state
+
+
+def _once_more_on_db_error(action):
+    """Run `action`; after a lost database connection, roll back and try once more."""
     try:
-        data = build(message)
-        db.session.commit()  # tracked links created while building
+        return action()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        log.warning("database connection lost; retrying once: %s", exc.orig)
+        db.session.rollback()
+        return action()
+
+
+def _attempt(session: SmtpSession, message_id: int, suppressed: set[str]) -> Outcome:
+    """Build and send one claimed message; any failure becomes a temporary outcome."""
+    try:
+        message = _once_more_on_db_error(lambda: _load(message_id))
+        if message.to_address in suppressed and not message.override_suppression:
+            return Outcome("rejected", None, "not sent: the address is suppressed "
+                                             "(earlier hard bounce or spam complaint)")
+        data = _once_more_on_db_error(lambda: build(message))
     except Exception as exc:  # noqa: BLE001 - a broken message must not block the batch
         db.session.rollback()
-        log.exception("could not build message %s", message.id)
+        log.exception("could not build message %s", message_id)
         return Outcome("delayed", None, f"could not build the message: {exc}")
     return session.deliver(envelope_sender(message), message.to_address, data)
 
 
-def _suppressed(message: EmailMessage) -> bool:
-    if message.override_suppression:
-        return False
-    from sqlalchemy import select
-
+def _suppressed_addresses(message_ids: list[int]) -> set[str]:
+    """Addresses of this batch that a hard bounce or complaint suppressed (one query)."""
     from app.models import CustomerEmail
 
-    return bool(db.session.scalar(select(CustomerEmail.id).where(
-        CustomerEmail.address == message.to_address, CustomerEmail.suppressed.is_(True))
-        .limit(1)))
+    addresses = select(EmailMessage.to_address).where(EmailMessage.id.in_(message_ids))
+    return set(db.session.scalars(select(CustomerEmail.address).where(
+        CustomerEmail.address.in_(addresses), CustomerEmail.suppressed.is_(True))))
 
 
 @periodic("outbox-sweep", every_seconds=30, queue="mail")
 def sweep_outbox() -> dict[str, int]:
     """Re-enqueue committed-but-never-picked-up mail and rescue stuck sends."""
     return outbox.sweep()
+
+
+@periodic("overdue-reminders", every_seconds=3600, queue="mail")
+def send_overdue_reminders() -> int:
+    """Queue overdue reminders per REMINDER_DAYS (off when unset)."""
+    from app.mail.reminders import send_due_reminders
+
+    return send_due_reminders()

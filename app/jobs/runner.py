@@ -9,6 +9,7 @@ from typing import Callable
 from flask import Flask
 from rq import SimpleWorker
 
+from app.logs import job_log_context
 from app.queues import get_queue, get_redis
 
 log = logging.getLogger(__name__)
@@ -20,28 +21,38 @@ class PeriodicJob:
     every_seconds: int
     func: str  # dotted path, enqueued by name so the job is importable by any worker
     queue: str = "default"
+    timeout: int | None = None  # seconds; None: RQ's default (180)
 
 
 # Filled by the modules that own each job (outbox sweep, bounce polling, backups).
 PERIODIC: list[PeriodicJob] = []
 
 
-def periodic(name: str, every_seconds: int, queue: str = "default") -> Callable:
+def periodic(name: str, every_seconds: int, queue: str = "default",
+             timeout: int | None = None) -> Callable:
     """Register a function to run every `every_seconds`, once across all workers."""
     def decorate(func: Callable) -> Callable:
         PERIODIC.append(PeriodicJob(name, every_seconds,
-                                    f"{func.__module__}.{func.__qualname__}", queue))
+                                    f"{func.__module__}.{func.__qualname__}", queue, timeout))
         return func
     return decorate
 
 
 class AppWorker(SimpleWorker):
-    """Runs each job in a fresh app context (and so a fresh database session)."""
+    """Runs each job in a fresh app context (and so a fresh database session).
+
+    While a job runs, every log record carries its id and queue (see app.logs). RQ's own
+    lines name jobs by id only: a job's description repeats its arguments.
+    """
 
     app: Flask
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("log_job_description", False)
+        super().__init__(*args, **kwargs)
+
     def perform_job(self, job, queue, *args, **kwargs):
-        with self.app.app_context():
+        with self.app.app_context(), job_log_context(job.id, queue.name):
             return super().perform_job(job, queue, *args, **kwargs)
 
 
@@ -53,7 +64,8 @@ def enqueue_due_periodic(app: Flask) -> list[str]:
         # SET NX EX: whichever worker takes the key first enqueues; the others skip.
         if conn.set(f"clientele:periodic:{job.name}", "1", nx=True, ex=job.every_seconds):
             get_queue(job.queue, app).enqueue(job.func, job_id=f"periodic-{job.name}",
-                                              result_ttl=600, failure_ttl=86400)
+                                              result_ttl=600, failure_ttl=86400,
+                                              job_timeout=job.timeout)
             enqueued.append(job.name)
     return enqueued
 
@@ -67,7 +79,7 @@ def _periodic_loop(app: Flask, stop: threading.Event) -> None:
 
 
 def run_worker(app: Flask, queue_names: list[str], burst: bool = False) -> None:
-    import app.jobs.registry  # noqa: F401  (registers periodic jobs)
+    from app.jobs import registry  # noqa: F401  (registers periodic jobs)
 
     queues = [get_queue(name.strip(), app) for name in queue_names if name.strip()]
     worker = AppWorker(queues, connection=get_redis(app))

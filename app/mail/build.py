@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
-from email.utils import formataddr
+from email import policy
+from email.message import EmailMessage as MIMEMessage
+from email.utils import formataddr, formatdate
 
 from flask import current_app, render_template
-from flask_mail import Attachment, Message
 from markupsafe import Markup, escape
 
 from app.events.tokens import verp_address
@@ -42,10 +43,17 @@ def _link_for(message: EmailMessage, url: str) -> EmailLink:
     for link in message.links:
         if link.url == url:
             return link
+    # Links are normally made when the message is queued (see `prepare_links`).
     link = EmailLink(message=message, url=url)
     db.session.add(link)
     db.session.flush()
     return link
+
+
+def prepare_links(message: EmailMessage) -> None:
+    """Record the tracked links of a message's body; called when it is queued."""
+    for match in _URL.finditer(message.body_text):
+        _link_for(message, match.group(0).rstrip(".,);"))
 
 
 def build(message: EmailMessage) -> bytes:
@@ -59,19 +67,22 @@ def build(message: EmailMessage) -> bytes:
         "emails/invoice.html", message=message, invoice=invoice,
         body_html=_tracked_html(message.body_text, message), view_url=view,
         pixel_url=open_url(message))
-    recipients = [formataddr((message.to_name, message.to_address))] \
-        if message.recipient_role != "bcc" else []
-    mail = Message(
-        subject=message.subject, recipients=recipients, body=text, html=html,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        cc=[a for a in message.cc_addresses.split(",") if a.strip()],
-        extra_headers={"X-Clientele-Message": str(message.id)},
-    )
-    mail.msgId = f"<{message.message_id}>"
+    mail = MIMEMessage(policy=policy.SMTP)
+    mail["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    if message.recipient_role != "bcc":  # a Bcc copy names no recipient in its headers
+        mail["To"] = formataddr((message.to_name, message.to_address))
+    cc = [a.strip() for a in message.cc_addresses.split(",") if a.strip()]
+    if cc:
+        mail["Cc"] = ", ".join(cc)
+    mail["Subject"] = message.subject
+    mail["Date"] = formatdate(localtime=False)
+    mail["Message-ID"] = f"<{message.message_id}>"
+    mail["X-Clientele-Message"] = str(message.id)
+    mail.set_content(text)
+    mail.add_alternative(html, subtype="html")
     if message.attach_pdf and invoice is not None:
         from app.invoice_pdf import render_invoice_pdf
 
-        mail.attachments.append(Attachment(
-            filename=f"invoice-{invoice.number}.pdf", content_type="application/pdf",
-            data=render_invoice_pdf(invoice), disposition="attachment"))
+        mail.add_attachment(render_invoice_pdf(invoice), maintype="application",
+                            subtype="pdf", filename=f"invoice-{invoice.number}.pdf")
     return mail.as_bytes()

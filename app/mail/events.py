@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, update
 
 from app.events.status import EventFact, derive_status
 from app.extensions import db
@@ -50,10 +50,12 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> None:
     db.session.execute(stmt, rows)
 
 
-def store_events(events: Iterable[NewEvent]) -> set[int]:
+def store_events(events: Iterable[NewEvent],
+                 known: dict[int, EmailMessage] | None = None) -> set[int]:
     """Insert events (a repeated signal is stored once); refresh the touched messages.
 
-    Returns the ids of messages whose events changed. The caller commits.
+    `known` passes message objects the caller already holds, saving a query. Returns
+    the ids of messages whose events changed. The caller commits.
     """
     now = utcnow()
     rows = []
@@ -75,44 +77,73 @@ def store_events(events: Iterable[NewEvent]) -> set[int]:
         return set()
     _insert_ignoring_duplicates(rows)
     touched = {row["message_id"] for row in rows}
-    refresh_messages(touched)
+    refresh_messages(touched, known)
     return touched
 
 
-def refresh_messages(message_ids: Iterable[int]) -> None:
-    """Recompute status and counters of messages from all their events."""
+def refresh_messages(message_ids: Iterable[int],
+                     known: dict[int, EmailMessage] | None = None) -> None:
+    """Recompute status and counters of messages from all their events.
+
+    One grouped query per chunk: per message, event type and flags, the latest time and
+    the count. That is all the status rules need (`EventFact` per group, at its latest
+    time), so the cost does not grow with the number of opens a message collects.
+    Messages the caller holds (`known`) are updated in place; others in one bulk UPDATE.
+    """
     ids = sorted(set(message_ids))
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        events = db.session.execute(
-            select(EmailEvent.message_id, EmailEvent.type, EmailEvent.occurred_at,
-                   EmailEvent.automated, EmailEvent.delivered)
-            .where(EmailEvent.message_id.in_(chunk))).all()
+    known = known or {}
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        groups = db.session.execute(
+            select(EmailEvent.message_id, EmailEvent.type, EmailEvent.automated,
+                   EmailEvent.delivered, func.max(EmailEvent.occurred_at).label("latest"),
+                   func.count().label("n"))
+            .where(EmailEvent.message_id.in_(chunk))
+            .group_by(EmailEvent.message_id, EmailEvent.type, EmailEvent.automated,
+                      EmailEvent.delivered)).all()
         by_message: dict[int, list] = {i: [] for i in chunk}
-        for row in events:
+        for row in groups:
             by_message[row.message_id].append(row)
-        messages = db.session.scalars(
-            select(EmailMessage).where(EmailMessage.id.in_(chunk))).all()
-        for message in messages:
-            _apply(message, by_message[message.id])
+        current = {row.id: row for row in db.session.execute(
+            select(EmailMessage.id, EmailMessage.state, EmailMessage.status)
+            .where(EmailMessage.id.in_([i for i in chunk if i not in known])))}
+        updates = []
+        for message_id in chunk:
+            target = known.get(message_id) or current.get(message_id)
+            if target is None:
+                continue
+            values = _derived(target.state, target.status, by_message[message_id])
+            if message_id in known:
+                for key, value in values.items():
+                    setattr(known[message_id], key, value)
+            else:
+                updates.append({"id": message_id, **values})
+        if updates:
+            db.session.execute(update(EmailMessage), updates)
 
 
-def _apply(message: EmailMessage, rows: list) -> None:
-    facts = [EventFact(r.type, r.occurred_at, r.automated, r.delivered) for r in rows]
-    status = derive_status(facts).value if facts else _fallback_status(message)
-    if status == "queued" and message.state not in ("queued", "sending"):
-        status = _fallback_status(message)
-    if status != message.status:
-        message.status = status
-        message.status_at = utcnow()
-    opens = [r for r in rows if r.type == "opened"]
-    message.human_opens = sum(1 for r in opens if not r.automated)
-    message.automated_opens = sum(1 for r in opens if r.automated)
-    message.clicks = sum(1 for r in rows if r.type == "clicked" and not r.automated)
-    if rows:
-        last = max(rows, key=lambda r: r.occurred_at)
-        message.last_event_at, message.last_event_type = last.occurred_at, last.type
+def _derived(state: str, old_status: str, groups: list) -> dict:
+    facts = [EventFact(g.type, g.latest, g.automated, g.delivered) for g in groups]
+    status = derive_status(facts).value if facts else _fallback_status(state)
+    if status == "queued" and state not in ("queued", "sending"):
+        status = _fallback_status(state)
+    values = {
+        "status": status,
+        "human_opens": sum(g.n for g in groups if g.type == "opened" and not g.automated),
+        "automated_opens": sum(g.n for g in groups if g.type == "opened" and g.automated),
+        "clicks": sum(g.n for g in groups if g.type == "clicked" and not g.automated),
+    }
+    if status != old_status:
+        values["status_at"] = utcnow()
+    if groups:
+        last = max(groups, key=lambda g: (_aware(g.latest), g.type))
+        values["last_event_at"], values["last_event_type"] = last.latest, last.type
+    return values
 
 
-def _fallback_status(message: EmailMessage) -> str:
-    return {"sending": "queued", "queued": "queued"}.get(message.state, message.state)
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _fallback_status(state: str) -> str:
+    return {"sending": "queued", "queued": "queued"}.get(state, state)

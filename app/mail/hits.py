@@ -9,7 +9,7 @@ import json
 import logging
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import redis
@@ -25,7 +25,6 @@ from app.queues import get_queue, get_redis
 log = logging.getLogger(__name__)
 
 EVENTS_KEY = "clientele:events:hits"
-_DRAIN_FLAG = "clientele:events:drain-scheduled"
 _DRAIN_LOCK = "clientele:events:drain-lock"
 _TYPES = {"open": "opened", "click": "clicked", "view": "viewed"}
 
@@ -49,19 +48,23 @@ class Hit:
 def record_hit(hit: Hit) -> str:
     """Push a hit for the worker; fall back to the database. Returns where it went."""
     try:
-        pipe = get_redis().pipeline(transaction=False)
-        pipe.rpush(EVENTS_KEY, json.dumps(asdict(hit), separators=(",", ":")))
-        pipe.set(_DRAIN_FLAG, "1", nx=True, ex=1)
-        _, schedule = pipe.execute()
-        if schedule:
-            get_queue("events").enqueue(drain_hits_job, job_id=f"drain-{int(hit.at)}",
-                                        result_ttl=60, failure_ttl=86400)
-        return "redis"
+        length = get_redis().rpush(EVENTS_KEY, json.dumps(
+            [hit.kind, hit.message_id, hit.at, hit.user_agent, hit.ip, hit.url, hit.id],
+            separators=(",", ":")))
     except redis.RedisError:
         log.warning("Redis unreachable: storing a %s event directly", hit.kind)
         store_hits([hit])
         db.session.commit()
         return "database"
+    if length == 1:
+        # The list was empty, so no drain is running or due: ask for one. A busy list is
+        # drained in a loop until empty, and a periodic drain backs this up.
+        try:
+            get_queue("events").enqueue(drain_hits_job, job_id=f"drain-{int(hit.at)}",
+                                        result_ttl=60, failure_ttl=86400)
+        except redis.RedisError:
+            pass
+    return "redis"
 
 
 def drain_hits_job() -> int:
@@ -70,7 +73,7 @@ def drain_hits_job() -> int:
     return drain()
 
 
-def drain(batch_size: int = 2000, max_batches: int = 1000) -> int:
+def drain(batch_size: int = 5000, max_batches: int = 1000) -> int:
     """Move queued hits into the database, batch by batch; one drainer at a time."""
     conn = get_redis()
     lock = conn.lock(_DRAIN_LOCK, timeout=120, blocking_timeout=0)
@@ -99,9 +102,12 @@ def drain(batch_size: int = 2000, max_batches: int = 1000) -> int:
 
 def _parse(raw: bytes) -> Hit | None:
     try:
-        data = json.loads(raw)
-        return Hit(**{k: data[k] for k in Hit.__dataclass_fields__})
-    except (ValueError, TypeError, KeyError):
+        kind, message_id, at, user_agent, ip, url, hit_id = json.loads(raw)
+        if kind not in _TYPES:
+            raise ValueError(kind)
+        return Hit(kind, int(message_id), float(at), str(user_agent), str(ip), str(url),
+                   str(hit_id))
+    except (ValueError, TypeError):
         log.warning("dropping a malformed hit from Redis: %r", raw[:200])
         return None
 
@@ -114,18 +120,26 @@ def store_hits(hits: list[Hit]) -> None:
     sent_at = dict(db.session.execute(
         select(EmailMessage.id, EmailMessage.sent_at).where(EmailMessage.id.in_(ids))).all())
     recent = _recent_clicks(ids, min(h.at for h in hits))
+    # Open rules look only at the user agent and address: decide each pair once.
+    open_verdicts: dict[tuple[str, str], tuple[bool, str | None]] = {}
     events = []
     for hit in sorted(hits, key=lambda h: h.at):
         if hit.message_id not in sent_at:
             continue  # the message was deleted; a signed token for it is harmless
         at = datetime.fromtimestamp(hit.at, timezone.utc)
         clicks = recent.setdefault(hit.message_id, [])
-        automated, reason = classify_hit(
-            "click" if hit.kind == "click" else "open", hit.user_agent or None,
-            hit.ip or None, at, sent_at[hit.message_id], clicks, url=hit.url or None)
         if hit.kind == "view":
             automated, reason = False, None  # a person opened the invoice page
-        if hit.kind == "click":
+        elif hit.kind == "open":
+            key = (hit.user_agent, hit.ip)
+            if key not in open_verdicts:
+                open_verdicts[key] = classify_hit("open", hit.user_agent or None,
+                                                  hit.ip or None, at, sent_at[hit.message_id])
+            automated, reason = open_verdicts[key]
+        else:
+            automated, reason = classify_hit("click", hit.user_agent or None,
+                                             hit.ip or None, at, sent_at[hit.message_id],
+                                             clicks, url=hit.url or None)
             clicks.append((at, hit.url))
         events.append(NewEvent(
             message_id=hit.message_id, type=_TYPES[hit.kind], occurred_at=at,

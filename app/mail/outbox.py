@@ -60,6 +60,10 @@ def add_messages(*, recipients: list[Recipient], subject: str, body: str,
         db.session.add(message)
         messages.append(message)
     db.session.flush()
+    from app.mail.build import prepare_links
+
+    for message in messages:
+        prepare_links(message)
     return messages
 
 
@@ -84,15 +88,18 @@ def enqueue(message_ids: list[int]) -> bool:
     return True
 
 
-def claim(message_id: int, now: datetime | None = None) -> bool:
-    """Atomically take a message for sending; True only for the one caller that wins."""
-    now = now or utcnow()
+def claim(message_id: int, early: timedelta = timedelta(0)) -> bool:
+    """Atomically take a message for sending; True only for the one caller that wins.
+
+    `early` lets a retry that RQ runs a moment before `next_attempt_at` still claim it.
+    """
+    now = utcnow()
     result = db.session.execute(
         update(EmailMessage)
         .where(EmailMessage.id == message_id,
                EmailMessage.state.in_(("queued", "delayed")),
                or_(EmailMessage.next_attempt_at.is_(None),
-                   EmailMessage.next_attempt_at <= now))
+                   EmailMessage.next_attempt_at <= now + early))
         .values(state="sending", claimed_at=now, attempts=EmailMessage.attempts + 1,
                 last_attempt_at=now)
         .execution_options(synchronize_session=False))
@@ -132,7 +139,8 @@ def record_outcome(message: EmailMessage, outcome: Outcome) -> None:
         message_id=message.id, type=event_type, occurred_at=now, source="smtp",
         dedupe_key=dedupe_key("smtp", message.id, message.attempts, event_type),
         code=str(outcome.code or ""), diagnostic=message.smtp_response,
-        details={"attempt": message.attempts, "gave_up": message.gave_up})])
+        details={"attempt": message.attempts, "gave_up": message.gave_up})],
+        known={message.id: message})
     if event_type == "rejected":
         from app.mail.consequences import after_rejection
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 14:06:36.463577
+Create Date: 2026-11-23 14:28:43.193056
 
 """
 from alembic import op

@@ -24,6 +24,7 @@ class Received:
 @dataclass
 class _Handler:
     mode: str = "accept"  # accept | reject | defer | drop
+    delay: float = 0.0  # seconds to wait before answering DATA (a slow server)
     per_recipient: dict[str, str] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     connections: int = 0
@@ -51,6 +52,10 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
         with self.lock:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                           envelope.original_content))

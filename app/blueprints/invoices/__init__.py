@@ -1,5 +1,23 @@
+from datetime import date
+
 from flask import Blueprint
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 
-from app.blueprints.invoices import routes  # noqa: E402,F401
+
+@bp.record_once
+def _template_helpers(state) -> None:
+    # App-wide, so the client view and customer pages can show invoices too.
+    from app.blueprints.invoices.forms import METHOD_LABELS
+    from app.invoice_list import STATUS_FILTERS
+    from app.invoicing import STATUS_LABELS, display_status, line_amounts, plain_number
+
+    env = state.app.jinja_env
+    env.globals.update(STATUS_LABELS=STATUS_LABELS, STATUS_FILTERS=STATUS_FILTERS,
+                       METHOD_LABELS=METHOD_LABELS)
+    env.filters["invoice_status"] = lambda invoice: display_status(invoice, date.today())
+    env.filters["line_net"] = lambda line: line_amounts(line).net
+    env.filters["plain_number"] = plain_number
+
+
+from app.blueprints.invoices import editor, emails, routes  # noqa: E402,F401

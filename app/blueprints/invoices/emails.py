@@ -90,17 +90,17 @@ def _queue(invoice, form: SendForm, recipients: list[outbox.Recipient]):
     """Write the messages (and finalize a draft) in one transaction, then enqueue."""
     from app.invoicing import finalize
 
-    if invoice.status == "draft":
-        finalize(invoice)
-    messages = outbox.add_messages(
-        recipients=recipients, subject=form.subject.data.strip(), body=form.body.data,
-        invoice=invoice, user=current_user, attach_pdf=form.attach_pdf.data,
-        include_link=form.include_link.data, batch=form.nonce.data,
-        overrides=frozenset(r.address for r in recipients if r.override))
-    audit.record("invoice.emailed", user=current_user, ip=request.remote_addr,
-                 subject_type="invoice", subject_id=invoice.id,
-                 details={"recipients": [r.address for r in recipients]})
     try:
+        if invoice.status == "draft":
+            finalize(invoice)
+        messages = outbox.add_messages(
+            recipients=recipients, subject=form.subject.data.strip(), body=form.body.data,
+            invoice=invoice, user=current_user, attach_pdf=form.attach_pdf.data,
+            include_link=form.include_link.data, batch=form.nonce.data,
+            overrides=frozenset(r.address for r in recipients if r.override))
+        audit.record("invoice.emailed", user=current_user, ip=request.remote_addr,
+                     subject_type="invoice", subject_id=invoice.id,
+                     details={"recipients": [r.address for r in recipients]})
         db.session.commit()
     except IntegrityError:
         # The same dialog submitted twice at once: the batch is already queued.

@@ -1,9 +1,125 @@
+"""Invoices list and invoice page with its actions (finalize, void, payments, PDF)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_login import current_user
+
+from app import audit, invoicing
 from app.blueprints.invoices import bp
+from app.blueprints.invoices.forms import PaymentForm
+from app.extensions import db
+from app.invoice_access import get_invoice_or_404
+from app.invoice_list import InvoiceFilters, customers_with_invoices, invoice_list_query
+from app.invoice_pdf import pdf_response
+from app.invoicing import InvoiceError
+from app.models import Invoice
+from app.pagination import paginate
 from app.permissions import requires
-from app.web import no_store, render
+from app.mail.history import latest_statuses
+from app.web import hx_trigger, is_htmx, no_store, render
+
+PER_PAGE = 25
 
 
 @bp.route("/")
 @requires("invoices.view")
 def index():
-    return no_store(render("invoices/index.html"))
+    filters = InvoiceFilters.from_args(request.args)
+    today = date.today()
+    page = paginate(invoice_list_query(current_user, filters, today), per_page=PER_PAGE)
+    return no_store(render(
+        "invoices/index.html", "results", page=page, filters=filters, today=today,
+        customers=customers_with_invoices(current_user),
+        email_statuses=latest_statuses([invoice.id for invoice in page.items])))
+
+
+@bp.route("/<int:invoice_id>")
+@requires("invoices.view")
+def view(invoice_id: int):
+    invoice = get_invoice_or_404(invoice_id, current_user)
+    return _page(invoice, PaymentForm(formdata=None, amount=_default_amount(invoice)))
+
+
+@bp.route("/<int:invoice_id>/finalize", methods=["POST"])
+@requires("invoices.edit")
+def finalize(invoice_id: int):
+    invoice = get_invoice_or_404(invoice_id, current_user)
+    return _transition(invoice, invoicing.finalize, "invoice.finalized",
+                       "Invoice {} is final: it can now be sent and paid.")
+
+
+@bp.route("/<int:invoice_id>/void", methods=["POST"])
+@requires("invoices.edit")
+def void(invoice_id: int):
+    invoice = get_invoice_or_404(invoice_id, current_user)
+    return _transition(invoice, invoicing.void, "invoice.voided", "Invoice {} is void.")
+
+
+@bp.route("/<int:invoice_id>/payments", methods=["POST"])
+@requires("invoices.edit")
+def payment(invoice_id: int):
+    invoice = get_invoice_or_404(invoice_id, current_user)
+    form = PaymentForm()
+    if invoice.status not in invoicing.OPEN_STATES:  # stale page: say so, keep nothing
+        label = invoicing.STATUS_LABELS[invoice.status].lower()
+        return _page(invoice, form, status=409, error=f"A {label} invoice takes no payments.")
+    if form.validate_on_submit():
+        try:
+            paid = invoicing.record_payment(
+                invoice, amount=form.amount.data, paid_on=form.paid_on.data,
+                method=form.method.data, reference=form.reference.data or "",
+                allow_overpayment=form.allow_overpayment.data, created_by=current_user)
+        except InvoiceError as exc:
+            db.session.rollback()
+            form.amount.errors.append(str(exc))
+        else:
+            db.session.flush()
+            audit.record("invoice.payment_recorded", user=current_user, ip=request.remote_addr,
+                         subject_type="invoice", subject_id=invoice.id,
+                         details={"number": invoice.number, "amount": str(paid.amount),
+                                  "method": paid.method, "status": invoice.status})
+            db.session.commit()
+            message = f"Recorded {paid.amount} {invoice.currency} for {invoice.number}."
+            if not is_htmx():
+                flash(message, "success")
+                return redirect(url_for("invoices.view", invoice_id=invoice.id), code=303)
+            fresh = PaymentForm(formdata=None, amount=_default_amount(invoice))
+            return hx_trigger(_page(invoice, fresh), "notify",
+                              {"text": message, "kind": "success"})
+    return _page(invoice, form, status=422)
+
+
+@bp.route("/<int:invoice_id>/pdf")
+@requires("invoices.view")
+def pdf(invoice_id: int):
+    invoice = get_invoice_or_404(invoice_id, current_user)
+    return pdf_response(invoice)
+
+
+def _page(invoice: Invoice, payment_form: PaymentForm, status: int = 200, error: str = ""):
+    base = current_app.config["PUBLIC_BASE_URL"]
+    return no_store(render(
+        "invoices/show.html", "main", status=status, invoice=invoice, form=payment_form,
+        today=date.today(), error=error,
+        client_url=base + url_for("client.invoice", view_key=invoice.view_key)))
+
+
+def _default_amount(invoice: Invoice):
+    return invoice.balance if invoice.status in invoicing.OPEN_STATES else None
+
+
+def _transition(invoice: Invoice, change, action: str, message: str):
+    try:
+        change(invoice)
+    except InvoiceError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        audit.record(action, user=current_user, ip=request.remote_addr, subject_type="invoice",
+                     subject_id=invoice.id, details={"number": invoice.number,
+                                                     "total": str(invoice.total)})
+        db.session.commit()
+        flash(message.format(invoice.number), "success")
+    return redirect(url_for("invoices.view", invoice_id=invoice.id), code=303)

@@ -17,12 +17,19 @@ def index():
 @bp.route("/healthz")
 @public
 def healthz():
-    """Liveness for a load balancer: no data, only whether the parts answer."""
+    """Liveness for a load balancer: no data, only whether the parts answer.
+
+    503 only when this process can't serve pages (no database). Redis or the workers
+    being down is shared by every web process, so taking them all out of the load
+    balancer would turn a delay into an outage; it shows as "degraded" instead.
+    """
     from app.health import check_health
 
     report = check_health()
-    status = 200 if report["database"] and report["redis"] else 503
-    return jsonify(report), status
+    response = jsonify(report)
+    response.status_code = 503 if report["status"] == "down" else 200
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/help/statuses")

@@ -4,11 +4,14 @@ from __future__ import annotations
 from flask import Response, abort, redirect, request
 
 from app.blueprints.tracking import bp
-from app.extensions import db
+from app.extensions import db, limiter
 from app.mail.hits import Hit, record_hit
 from app.mail.tracking import CLICK, OPEN, read_token
 from app.models import EmailLink
 from app.permissions import public
+
+# Nothing to throttle here, and the image must cost as little as a static file.
+limiter.exempt(bp)
 
 # The smallest transparent GIF: 1×1, 43 bytes.
 PIXEL = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00"

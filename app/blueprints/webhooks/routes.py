@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 import urllib.request
 
+import redis
+
 from flask import abort, current_app, jsonify, request
 
 from app.blueprints.webhooks import bp
@@ -36,6 +38,13 @@ def _accept(events) -> tuple:
 def _auth_failed(error):
     log.warning("webhook refused: %s", error)
     return jsonify(error=str(error)), 401
+
+
+@bp.errorhandler(redis.RedisError)
+def _redis_down(error):
+    # Providers retry on 5xx: tell them to come back rather than lose the event.
+    log.warning("webhook deferred, Redis unreachable: %s", error)
+    return jsonify(error="temporarily unavailable, retry later"), 503, {"Retry-After": "60"}
 
 
 @bp.errorhandler(WebhookPayloadError)

@@ -1,0 +1,60 @@
+"""Bounce mail that could not be read or matched: a review list for admins."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from app import audit
+from app.blueprints.admin import bp
+from app.extensions import db
+from app.mail import inbound
+from app.models import InboundMessage
+from app.pagination import paginate
+from app.permissions import requires
+from app.web import no_store, render
+
+REVIEW_STATES = ("unmatched", "unparsed")
+_RAW_LIMIT = 200_000
+
+
+@bp.route("/bounces")
+@requires("admin.bounces")
+def bounces():
+    state = request.args.get("state", "")
+    states = (state,) if state in REVIEW_STATES + ("ignored", "processed") else REVIEW_STATES
+    query = (db.select(InboundMessage).where(InboundMessage.state.in_(states))
+             .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc()))
+    page = paginate(query, per_page=25)
+    return no_store(render("admin/bounces.html", "results", page=page, state=state))
+
+
+@bp.route("/bounces/<int:inbound_id>")
+@requires("admin.bounces")
+def bounce(inbound_id: int):
+    message = db.session.get(InboundMessage, inbound_id) or abort(404)
+    raw = message.raw[:_RAW_LIMIT].decode("utf-8", "replace")
+    return no_store(render("admin/bounce.html", message=message, raw=raw,
+                           truncated=len(message.raw) > _RAW_LIMIT))
+
+
+@bp.route("/bounces/<int:inbound_id>/resolve", methods=["POST"])
+@requires("admin.bounces")
+def bounce_resolve(inbound_id: int):
+    message = db.session.get(InboundMessage, inbound_id) or abort(404)
+    action = request.form.get("action")
+    if action == "reprocess" and message.via in ("smtp", "imap", "pipe"):
+        message.state = "new"
+        db.session.commit()
+        state = inbound.process(message.id)
+        flash(f"Processed again: {state}.", "info")
+    elif action == "ignore":
+        message.state = "ignored"
+        message.summary = (message.summary + " · dismissed by " + current_user.email)[:2000]
+        db.session.commit()
+        flash("Dismissed.", "success")
+    else:
+        abort(400, "Choose to process the message again or to dismiss it.")
+    audit.record(f"bounce.{action}", user=current_user, ip=request.remote_addr,
+                 subject_type="inbound", subject_id=message.id)
+    db.session.commit()
+    return redirect(url_for("admin.bounces"), code=303)

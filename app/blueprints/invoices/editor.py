@@ -1,0 +1,150 @@
+"""Create and edit draft invoices: lines added and removed in place, totals live.
+
+One POST handler serves every button of the form, so it all works without JavaScript:
+"Add line", "Remove" and "Update totals" re-render the form; "Save" validates and stores.
+With htmx the same responses swap the form (or only the totals) in place. The server
+does all arithmetic; the browser never computes a total.
+"""
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+
+from app import audit, invoicing
+from app.blueprints.invoices import bp
+from app.blueprints.invoices.forms import MAX_LINES, InvoiceForm
+from app.extensions import db
+from app.invoice_access import get_customer_or_404, get_invoice_or_404, visible_customers_clause
+from app.invoicing import InvoiceError
+from app.models import Customer, Invoice
+from app.permissions import requires
+from app.web import hx_redirect, is_htmx, no_store, render
+
+TEMPLATE = "invoices/form.html"
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("invoices.edit")
+def new():
+    form = InvoiceForm()
+    if request.method == "GET":
+        customer_id = request.args.get("customer", type=int)
+        if customer_id:
+            form.customer_id.data = get_customer_or_404(customer_id, current_user).id
+        form.lines.append_entry()
+    return _handle(form, None)
+
+
+@bp.route("/<int:invoice_id>/edit", methods=["GET", "POST"])
+@requires("invoices.edit")
+def edit(invoice_id: int):
+    invoice = get_invoice_or_404(invoice_id, current_user)
+    if invoice.status != "draft":
+        flash(f"Invoice {invoice.number} is no longer a draft, so it can't be edited.",
+              "warning")
+        url = url_for("invoices.view", invoice_id=invoice.id)
+        return hx_redirect(url) if is_htmx() else redirect(url, code=303)
+    if request.method == "GET":
+        form = InvoiceForm(data=_form_data(invoice))
+    else:
+        form = InvoiceForm()
+    return _handle(form, invoice)
+
+
+@bp.route("/totals", methods=["POST"])
+@requires("invoices.edit")
+def totals():
+    """Live totals while typing: the totals box plus each line's amount, out of band."""
+    form = InvoiceForm()
+    return no_store(render(TEMPLATE, "totals", **_context(form, None, oob=True)))
+
+
+def _handle(form: InvoiceForm, invoice: Invoice | None):
+    form.set_customers(_customer_choices(invoice))
+    action = request.form.get("action", "save") if request.method == "POST" else ""
+    focus = None
+    if action == "add_line":
+        if len(form.lines.entries) < MAX_LINES:
+            focus = form.lines.append_entry().id
+        else:
+            form.form_errors.append(f"An invoice has at most {MAX_LINES} lines.")
+    elif action.startswith("remove:"):
+        form.remove_line(action.removeprefix("remove:"))
+    elif action == "save":
+        form.drop_blank_lines()
+        if form.validate_on_submit():
+            try:
+                saved = _save(form, invoice)
+            except InvoiceError as exc:
+                db.session.rollback()
+                form.form_errors.append(str(exc))
+            else:
+                url = url_for("invoices.view", invoice_id=saved.id)
+                return hx_redirect(url) if is_htmx() else redirect(url, code=303)
+    status = 422 if form.errors or form.form_errors else 200
+    return no_store(render(TEMPLATE, "editor", status=status,
+                           **_context(form, invoice, focus=focus)))
+
+
+def _save(form: InvoiceForm, invoice: Invoice | None) -> Invoice:
+    customer = db.session.get(Customer, form.customer_id.data)
+    fields = dict(issue_date=form.issue_date.data, due_date=form.due_date.data,
+                  currency=form.currency.data, notes=(form.notes.data or "").strip(),
+                  lines=form.line_inputs())
+    if invoice is None:
+        invoice = invoicing.create_invoice(db.session, customer, created_by=current_user,
+                                           **fields)
+        action = "invoice.created"
+    else:
+        invoicing.update_draft(invoice, **fields)
+        invoicing.move_draft(db.session, invoice, customer)
+        action = "invoice.updated"
+    audit.record(action, user=current_user, ip=request.remote_addr, subject_type="invoice",
+                 subject_id=invoice.id, details={"number": invoice.number,
+                                                 "customer_id": customer.id,
+                                                 "total": str(invoice.total)})
+    db.session.commit()
+    flash(f"Saved draft invoice {invoice.number}.", "success")
+    return invoice
+
+
+def _customer_choices(invoice: Invoice | None) -> list[Customer]:
+    query = db.select(Customer).where(visible_customers_clause(current_user),
+                                      Customer.erased_at.is_(None))
+    if invoice is not None:  # the draft's customer stays choosable even when archived
+        query = query.where(db.or_(Customer.status != "archived",
+                                   Customer.id == invoice.customer_id))
+    else:
+        query = query.where(Customer.status != "archived")
+    return list(db.session.scalars(query.order_by(Customer.sort_name, Customer.id)))
+
+
+def _form_data(invoice: Invoice) -> dict:
+    return {
+        "customer_id": invoice.customer_id, "issue_date": invoice.issue_date,
+        "due_date": invoice.due_date, "currency": invoice.currency, "notes": invoice.notes,
+        "lines": [{"description": ln.description, "quantity": ln.quantity,
+                   "unit_price": ln.unit_price, "tax_rate": ln.tax_rate}
+                  for ln in invoice.lines] or [{}],
+    }
+
+
+def _context(form: InvoiceForm, invoice: Invoice | None, *, focus=None,
+             oob: bool = False) -> dict:
+    """Everything the form template needs; page, form fragment and totals share it."""
+    amounts, usable, incomplete = {}, [], False
+    for entry in form.lines.entries:
+        line, amounts[entry.id] = entry.form, None
+        if line.is_blank():
+            continue
+        if line.numbers_valid():
+            amounts[entry.id] = invoicing.line_amounts(line.to_input())
+            usable.append(line.to_input())
+        else:
+            incomplete = True
+    return {
+        "form": form, "invoice": invoice, "amounts": amounts, "focus": focus, "oob": oob,
+        "totals": invoicing.compute_totals(usable), "incomplete": incomplete,
+        "action_url": url_for("invoices.edit", invoice_id=invoice.id) if invoice
+        else url_for("invoices.new"),
+    }

@@ -1,0 +1,70 @@
+"""Overdue reminders: emailed and tracked like invoice emails, once per step."""
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.mail import outbox
+from app.models import EmailMessage, Invoice
+
+log = logging.getLogger(__name__)
+
+
+def reminder_days() -> list[int]:
+    """Days after the due date on which to remind, from REMINDER_DAYS ("7,14,30")."""
+    raw = current_app.config.get("REMINDER_DAYS") or ""
+    days = sorted({int(p) for p in str(raw).split(",") if p.strip().isdigit()})
+    return [d for d in days if d > 0]
+
+
+def reminder_text(invoice: Invoice, days_late: int) -> tuple[str, str]:
+    office = current_app.config["OFFICE_NAME"]
+    subject = f"Reminder: invoice {invoice.number} is {days_late} days overdue"
+    body = (f"Dear {invoice.customer.display_name},\n\n"
+            f"our records show that invoice {invoice.number} for "
+            f"{invoice.currency} {invoice.balance:,.2f} was due on "
+            f"{invoice.due_date.isoformat()} and is still open. If you have already paid, "
+            f"thank you, and please ignore this reminder.\n\nKind regards,\n{office}")
+    return subject, body
+
+
+def send_due_reminders(today: date | None = None) -> int:
+    """Queue the reminders due today; each (invoice, step) is sent at most once."""
+    today = today or date.today()
+    steps = reminder_days()
+    if not steps:
+        return 0
+    queued: list[int] = []
+    for days_late in steps:
+        due = today - timedelta(days=days_late)
+        invoices = db.session.scalars(select(Invoice).where(
+            Invoice.status.in_(("finalized", "partially_paid")),
+            Invoice.due_date <= due, Invoice.due_date > due - timedelta(days=7))).all()
+        for invoice in invoices:
+            queued += _remind(invoice, days_late)
+    outbox.enqueue(queued)
+    return len(queued)
+
+
+def _remind(invoice: Invoice, days_late: int) -> list[int]:
+    email = invoice.customer.primary_email
+    if email is None or email.suppressed:
+        return []
+    batch = f"reminder-{invoice.id}-{days_late}"
+    if db.session.scalar(select(EmailMessage.id).where(EmailMessage.batch == batch)):
+        return []
+    subject, body = reminder_text(invoice, days_late)
+    messages = outbox.add_messages(
+        recipients=[outbox.Recipient(email.address, invoice.customer.display_name)],
+        subject=subject, body=body, invoice=invoice, kind="reminder", batch=batch)
+    try:
+        db.session.commit()
+    except IntegrityError:  # another worker queued this reminder a moment ago
+        db.session.rollback()
+        return []
+    return [m.id for m in messages]

@@ -1,0 +1,91 @@
+"""Mail worker throughput against a local SMTP server: connection reuse vs one per message.
+
+Both modes run in the same process, one after the other, against the same server, so
+the ratio is meaningful on a noisy shared machine. Last line:
+`mail reuse_msgs_per_s=… single_msgs_per_s=… reuse_ratio=…`
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from bench.common import bench_app, machine, scratch_database
+
+
+def run(kind: str, count: int, batch: int) -> dict[str, float]:
+    import subprocess
+
+    from app.dev.embedded_redis import free_port
+    from app.extensions import db, mail
+    from app.jobs.mail import send_messages
+    from app.mail import outbox
+    from tests.factories import make_customer, make_invoice
+
+    # The SMTP server runs in its own process, as a real relay would.
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l",
+                               f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink"])
+    _wait_for_port(port)
+    results = {}
+    try:
+        with scratch_database(kind) as url:
+            app = bench_app(url, MAIL_SERVER="127.0.0.1", MAIL_PORT=port,
+                            REDIS_URL="redis://127.0.0.1:1/0")
+            with app.app_context():
+                mail.init_app(app)
+                invoice = make_invoice(make_customer())
+                for mode, reuse in (("reuse", True), ("single", False)):
+                    app.config["MAIL_REUSE_CONNECTION"] = reuse
+                    ids = []
+                    for start in range(0, count, batch):
+                        messages = outbox.add_messages(
+                            recipients=[outbox.Recipient(f"{mode}{i}@example.org")
+                                        for i in range(start, min(count, start + batch))],
+                            subject="Invoice", body="Dear client,\n\nhttps://example.org/x",
+                            invoice=invoice, attach_pdf=False)
+                        db.session.commit()
+                        ids.append([m.id for m in messages])
+                    began = time.perf_counter()
+                    for chunk in ids:
+                        send_messages(chunk)
+                    elapsed = time.perf_counter() - began
+                    results[mode] = count / elapsed
+                db.session.remove()
+    finally:
+        server.terminate()
+        server.wait()
+    return results
+
+
+def _wait_for_port(port: int, timeout: float = 10.0) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("SMTP server did not start")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", default="sqlite", choices=["sqlite", "postgresql"])
+    parser.add_argument("--count", type=int, default=600)
+    parser.add_argument("--batch", type=int, default=50)
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    print(f"database: {args.db}; {args.count} messages in batches of {args.batch}; no PDF")
+    results = run(args.db, args.count, args.batch)
+    for mode, rate in results.items():
+        print(f"  {mode:7} {rate:8.1f} messages/s")
+    print(f"mail reuse_msgs_per_s={results['reuse']:.1f} single_msgs_per_s={results['single']:.1f} "
+          f"reuse_ratio={results['reuse'] / results['single']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

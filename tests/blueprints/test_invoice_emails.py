@@ -1,0 +1,185 @@
+"""Emailing an invoice through the pages: the dialog, the outbox, the popup, polling."""
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from app.extensions import db
+from app.mail import outbox
+from app.mail.events import NewEvent, store_events
+from app.models import CustomerEmail, EmailMessage, Invoice
+from app.models.base import utcnow
+from app.queues import get_queue
+from tests.conftest import csrf_from, csrf_token
+from tests.factories import make_customer, make_invoice
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def invoice(app):
+    customer = make_customer(email="ann@example.org")
+    customer.emails.append(CustomerEmail(address="gone@example.org", state="invalid",
+                                         suppressed=True, suppressed_reason="hard bounce"))
+    db.session.commit()
+    return make_invoice(customer, status="draft")
+
+
+def _dialog(client, invoice) -> str:
+    response = client.get(f"/invoices/{invoice.id}/email", headers=HX)
+    assert response.status_code == 200
+    return response.text
+
+
+def _form(dialog: str, **extra) -> dict:
+    nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', dialog).group(1)
+    emails = {e.address: e.id for e in db.session.scalars(db.select(CustomerEmail))}
+    data = {"nonce": nonce, "csrf_token": csrf_from(dialog), "subject": "Invoice 1",
+            "body": "Hello,\n\nsee https://office.example/terms\n", "attach_pdf": "y",
+            "include_link": "y", f"role_{emails['ann@example.org']}": "to"}
+    data.update({k.format(**{a.split('@')[0]: i for a, i in emails.items()}): v
+                 for k, v in extra.items()})
+    return data
+
+
+def test_dialog_preselects_billing_address_and_warns_about_suppressed(client, login_as,
+                                                                      invoice):
+    login_as("billing")
+    dialog = _dialog(client, invoice)
+    assert "ann@example.org" in dialog and "gone@example.org" in dialog
+    assert "Suppressed: hard bounce" in dialog and "send anyway" in dialog
+    assert f"Invoice {invoice.number}" in dialog  # subject from the template
+
+
+def test_send_writes_outbox_finalizes_and_enqueues(app, client, login_as, invoice):
+    login_as("billing")
+    response = client.post(f"/invoices/{invoice.id}/email",
+                           data=_form(_dialog(client, invoice)), headers=HX)
+    assert response.status_code == 200
+    assert "notify" in response.headers["HX-Trigger"]
+    assert 'id="email-dialog" hx-swap-oob' in response.text
+    (message,) = db.session.scalars(db.select(EmailMessage)).all()
+    assert (message.to_address, message.state, message.attach_pdf) == (
+        "ann@example.org", "queued", True)
+    assert db.session.get(Invoice, invoice.id).status == "finalized"
+    assert get_queue("mail").count == 1 and message.enqueued_at is not None
+
+
+def test_suppressed_address_needs_an_explicit_override(client, login_as, invoice):
+    login_as("billing")
+    dialog = _dialog(client, invoice)
+    refused = client.post(f"/invoices/{invoice.id}/email", headers=HX,
+                          data=_form(dialog, **{"role_{gone}": "cc"}))
+    assert refused.status_code == 422 and "is suppressed" in refused.text
+    assert db.session.scalar(db.select(db.func.count(EmailMessage.id))) == 0
+    allowed = client.post(f"/invoices/{invoice.id}/email", headers=HX,
+                          data=_form(dialog, **{"role_{gone}": "cc", "override_{gone}": "1"}))
+    assert allowed.status_code == 200
+    gone = db.session.scalars(db.select(EmailMessage).filter_by(
+        to_address="gone@example.org")).one()
+    assert gone.override_suppression and gone.recipient_role == "cc"
+
+
+def test_bad_input_gets_messages_not_errors(client, login_as, invoice):
+    login_as("billing")
+    dialog = _dialog(client, invoice)
+    no_subject = client.post(f"/invoices/{invoice.id}/email", headers=HX,
+                             data={**_form(dialog), "subject": ""})
+    assert no_subject.status_code == 422 and "Write a subject" in no_subject.text
+    bad_extra = client.post(f"/invoices/{invoice.id}/email", headers=HX,
+                            data={**_form(dialog), "extra_to": "not an address"})
+    assert bad_extra.status_code == 422 and "The other address isn" in bad_extra.text
+
+
+def test_two_concurrent_sends_from_one_dialog_make_one_message(app, client, login_as,
+                                                               invoice):
+    login_as("billing")
+    data = _form(_dialog(client, invoice), **{"role_{gone}": "bcc", "override_{gone}": "1"})
+    cookie = client.get_cookie("session").value
+
+    def send(_):
+        with app.test_client() as other:
+            other.set_cookie("session", cookie)
+            return other.post(f"/invoices/{invoice.id}/email", data=data,
+                              headers=HX).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(send, range(4)))
+    assert statuses == [200] * 4
+    db.session.expire_all()
+    rows = db.session.scalars(db.select(EmailMessage)).all()
+    assert sorted(m.to_address for m in rows) == ["ann@example.org", "gone@example.org"]
+
+
+def test_redis_down_while_sending_then_mail_goes_out(app, client, login_as, invoice, smtp,
+                                                     run_worker):
+    login_as("billing")
+    dialog = _dialog(client, invoice)
+    real = app.config["REDIS_URL"]
+    app.extensions.pop("redis", None)
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    try:
+        response = client.post(f"/invoices/{invoice.id}/email", data=_form(dialog))
+    finally:
+        app.extensions.pop("redis", None)
+        app.config["REDIS_URL"] = real
+    assert response.status_code == 303  # the person's request succeeded
+    message = db.session.scalars(db.select(EmailMessage)).one()
+    assert message.state == "queued" and message.enqueued_at is None
+    outbox.sweep()
+    run_worker()
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).state == "sent"
+    (got,) = smtp.received
+    assert b"application/pdf" in got.data  # the PDF went along
+
+
+def _sent_message(invoice, **fields) -> EmailMessage:
+    (message,) = outbox.add_messages(recipients=[outbox.Recipient("ann@example.org")],
+                                     subject="Invoice", body="Hi", invoice=invoice)
+    for key, value in fields.items():
+        setattr(message, key, value)
+    db.session.commit()
+    return message
+
+
+def test_history_popup_lists_events_escaped_with_the_caveat(client, login_as, invoice):
+    message = _sent_message(invoice, state="sent", sent_at=utcnow())
+    store_events([NewEvent(message_id=message.id, type="rejected", occurred_at=utcnow(),
+                           source="dsn", dedupe_key="x1", code="5.1.1",
+                           diagnostic="550 <b>no such user</b>",
+                           user_agent="<script>alert(1)</script>")])
+    db.session.commit()
+    login_as("viewer")
+    popup = client.get(f"/invoices/{invoice.id}/emails/history", headers=HX)
+    assert popup.status_code == 200
+    assert "status-rejected" in popup.text and "5.1.1" in popup.text
+    assert "&lt;b&gt;no such user&lt;/b&gt;" in popup.text
+    assert "<script>alert(1)" not in popup.text
+    assert "its absence does not mean it was not" in popup.text
+    page = client.get(f"/invoices/{invoice.id}/emails/history")
+    assert page.status_code == 200 and "<html" in page.text  # a full page when opened
+
+
+def test_icon_polls_while_pending_and_stops_after(client, login_as, invoice):
+    message = _sent_message(invoice)
+    login_as("billing")
+    pending = client.get(f"/invoices/{invoice.id}/emails/icon", headers=HX)
+    assert pending.status_code == 200 and "every 5s" in pending.text
+    message.state = message.status = "sent"
+    db.session.commit()
+    done = client.get(f"/invoices/{invoice.id}/emails/icon", headers=HX)
+    assert done.status_code == 286 and "status-sent" in done.text
+    listing = client.get("/invoices/")
+    assert f'data-testid="email-icon-{invoice.id}"' in listing.text
+
+
+def test_staff_cannot_email_or_see_history_of_other_customers(client, login_as, invoice):
+    login_as("staff")
+    assert client.get(f"/invoices/{invoice.id}/email").status_code == 404
+    assert client.get(f"/invoices/{invoice.id}/emails/history", headers=HX).status_code == 404
+    token = csrf_token(client)
+    assert client.post(f"/invoices/{invoice.id}/email",
+                       data={"csrf_token": token}).status_code == 404

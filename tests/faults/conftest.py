@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_KEYS
+from tests.jobs.conftest import run_worker, smtp  # noqa: F401  (shared fixtures)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def worker_env(app, tmp_path):
+    """Environment for a real `flask worker` process using this test's database and Redis."""
+    def make(**extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "DATABASE"))}
+        env.update(
+            DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+            REDIS_URL=app.config["REDIS_URL"], SECRET_KEY=app.config["SECRET_KEY"],
+            ENCRYPTION_KEYS=",".join(TEST_KEYS), CLIENTELE_INSTANCE=str(tmp_path / "worker"),
+            MAIL_SERVER="127.0.0.1", MAIL_PORT=str(app.config["MAIL_PORT"]),
+            PUBLIC_BASE_URL=app.config["PUBLIC_BASE_URL"],
+            BOUNCE_DOMAIN=app.config["BOUNCE_DOMAIN"], PYTHONPATH=str(ROOT))
+        env.update(extra)
+        return env
+    return make
+
+
+def start_worker(env: dict[str, str], *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", *args],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)

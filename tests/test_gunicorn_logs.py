@@ -1,0 +1,47 @@
+"""A real gunicorn, started with the repository's gunicorn.conf.py, scrubs its access log."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_access_log_has_no_tracking_tokens(app_config, tmp_path):
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
+           "REDIS_URL": app_config["REDIS_URL"], "CLIENTELE_INSTANCE": str(tmp_path)}
+    log = tmp_path / "access.log"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+         "--access-logfile", str(log), "wsgi:app"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        urllib.request.urlopen(f"{url}/t/o/SeCrEtToKeN123.sig.gif", timeout=5).read()
+        time.sleep(0.3)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    text = log.read_text()
+    assert "/t/o/[redacted]" in text and "SeCrEtToKeN123" not in text
