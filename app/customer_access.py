@@ -15,6 +15,13 @@ from app.extensions import db
 from app.models import Customer
 from app.permissions import role_can
 
+MAX_ID = 2**31 - 1  # larger ids can't exist, and PostgreSQL would refuse the comparison
+
+
+def get_by_id(model, ident: int):
+    """`db.session.get` that answers None for ids no row can have (no database error)."""
+    return db.session.get(model, ident) if 0 < ident <= MAX_ID else None
+
 
 def sees_all_customers(user) -> bool:
     return role_can(getattr(user, "role", None), "customers.view_all")
@@ -48,7 +55,7 @@ def can_see_customer(customer: Customer | None, user=None) -> bool:
 
 def get_customer_or_404(customer_id: int, user=None) -> Customer:
     """The customer, if it exists and `user` (default: the current user) may see it."""
-    customer = db.session.get(Customer, customer_id)
+    customer = get_by_id(Customer, customer_id)
     if not can_see_customer(customer, user):
         abort(404)
     return customer

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import ImportUploadForm
+from app.customer_access import get_by_id
 from app.customer_import import (
     TARGETS, ImportFileError, apply, read_csv, suggest_mapping, validate,
 )
@@ -25,7 +26,7 @@ KEEP_FOR = timedelta(days=1)
 
 
 def _get_import(import_id: int) -> CustomerImport:
-    upload = db.session.get(CustomerImport, import_id)
+    upload = get_by_id(CustomerImport, import_id)
     if upload is None or upload.user_id != current_user.id or upload.state != "uploaded":
         abort(404)
     return upload

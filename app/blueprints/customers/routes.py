@@ -12,7 +12,9 @@ from app.auth import can
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import CustomerForm, SavedFilterForm
 from app.contacts import find_duplicates
-from app.customer_access import can_see_customer, sees_all_customers, visible_customers
+from app.customer_access import (
+    can_see_customer, get_by_id, sees_all_customers, visible_customers,
+)
 from app.customer_export import iter_csv
 from app.customer_records import all_tag_names, assignable_users, parse_tags, tags_named
 from app.customer_search import (
@@ -105,7 +107,7 @@ def filter_save():
 @bp.route("/filters/<int:filter_id>/delete", methods=["POST"])
 @requires("customers.view")
 def filter_delete(filter_id: int):
-    saved = db.session.get(SavedFilter, filter_id)
+    saved = get_by_id(SavedFilter, filter_id)
     if saved is None or saved.user_id != current_user.id:
         abort(404)
     db.session.delete(saved)
