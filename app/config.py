@@ -80,6 +80,7 @@ class Config:
     BACKUP_KEEP = 7
     BACKUP_EVERY_SECONDS = 86400  # 0 turns the scheduled backup off
     OFFICE_DETAILS = ""  # address, tax number...: printed under the name ("\n" = new line)
+    DEFAULT_PHONE_REGION = "GB"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> dict:
@@ -118,6 +119,8 @@ class Config:
         settings["BACKUP_KEEP"] = max(1, _int(env.get("BACKUP_KEEP"), cls.BACKUP_KEEP))
         settings["BACKUP_EVERY_SECONDS"] = max(
             0, _int(env.get("BACKUP_EVERY_SECONDS"), cls.BACKUP_EVERY_SECONDS))
+        settings["DEFAULT_PHONE_REGION"] = (
+            env.get("DEFAULT_PHONE_REGION") or cls.DEFAULT_PHONE_REGION).upper()
         for name in _OPTIONAL_STRINGS:
             if env.get(name):
                 settings[name] = env[name]

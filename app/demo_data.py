@@ -15,7 +15,9 @@ def seed_demo(demo_users) -> dict[str, int]:
         db.session.add(user)
         created += 1
     db.session.flush()
-    summary = {"users": created}
+    from app.demo_customers import seed_customers
+
+    summary = {"users": created, **seed_customers()}
     # Keep last: invoices are made for whatever customers the steps above created.
     from app.demo_invoices import seed_demo_invoices
 

@@ -15,6 +15,7 @@ PERMISSIONS: dict[str, str] = {
     "customers.create": "Add customers",
     "customers.edit": "Edit identity, consent, assignment and status",
     "customers.edit_contact": "Edit contact details",
+    "customers.edit_billing": "Edit billing details: tax and identification numbers",
     "customers.notes": "Add notes and interactions",
     "customers.view_ids": "See identification numbers unmasked",
     "customers.import": "Import customers from CSV",
@@ -41,7 +42,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
     "billing": frozenset(_READ | {
         "customers.view_all", "customers.create", "customers.edit_contact",
-        "customers.notes", "customers.view_ids", "customers.export",
+        "customers.edit_billing", "customers.notes", "customers.view_ids",
+        "customers.export",
         "invoices.edit", "invoices.send",
         "reports.accounting", "reports.customers", "reports.activity",
     }),

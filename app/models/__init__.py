@@ -2,8 +2,8 @@
 from app.models.base import UTCDateTime, utcnow
 from app.models.customers import (
     CHANNELS, CUSTOMER_KINDS, CUSTOMER_STATUSES, EMAIL_STATES, NOTE_KINDS, Customer,
-    CustomerAddress, CustomerEmail, CustomerIdentifier, CustomerPhone, Note, SavedFilter,
-    Tag, customer_tags,
+    CustomerAddress, CustomerEmail, CustomerIdentifier, CustomerImport, CustomerPhone, Note,
+    SavedFilter, Tag, customer_tags,
 )
 from app.models.invoices import INVOICE_STATES, PAYMENT_METHODS, Invoice, InvoiceLine, Payment
 from app.models.mail import (
@@ -16,7 +16,7 @@ __all__ = [
     "CHANNELS", "CUSTOMER_KINDS", "CUSTOMER_STATUSES", "DELIVERY_STATES", "EMAIL_STATES",
     "EVENT_TYPES", "INVOICE_STATES", "NOTE_KINDS", "PAYMENT_METHODS", "ROLES",
     "SENT_STATUSES", "AuditLog", "Customer", "CustomerAddress", "CustomerEmail",
-    "CustomerIdentifier", "CustomerPhone", "EmailEvent", "EmailLink", "EmailMessage",
-    "InboundMessage", "Invoice", "InvoiceLine", "Note", "Payment", "SavedFilter", "Tag",
-    "User", "UTCDateTime", "customer_tags", "utcnow",
+    "CustomerIdentifier", "CustomerImport", "CustomerPhone", "EmailEvent", "EmailLink",
+    "EmailMessage", "InboundMessage", "Invoice", "InvoiceLine", "Note", "Payment",
+    "SavedFilter", "Tag", "User", "UTCDateTime", "customer_tags", "utcnow",
 ]

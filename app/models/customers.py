@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.crypto import EncryptedString
@@ -39,7 +41,9 @@ class Customer(db.Model):
         Index("ix_customers_status_sort", "status", "sort_name"),
         # Reports: the "contact needs review" work list, by name.
         Index("ix_customers_needs_review", "needs_review", "sort_name"),
-        Index("ix_customers_updated", "updated_at"),
+        # With the id, so "newest first" reads the index in order on PostgreSQL too.
+        Index("ix_customers_updated", "updated_at", "id"),
+        Index("ix_customers_created", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -215,3 +219,23 @@ class SavedFilter(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(80))
     query: Mapped[str] = mapped_column(String(1000))
+
+
+class CustomerImport(db.Model):
+    """A CSV upload between its steps (map → review → confirm), kept server-side.
+
+    `data` holds the parsed header and rows; it is cleared once the import is applied or
+    abandoned, so personal data does not linger here.
+    """
+
+    __tablename__ = "customer_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(String(12), default="uploaded")  # uploaded | done
+    data: Mapped[dict] = mapped_column(JSON, default=dict)  # {"header": [...], "rows": [...]}
+    mapping: Mapped[list] = mapped_column(JSON, default=list)  # one target per column
+    mode: Mapped[str] = mapped_column(String(8), default="skip")  # skip | update
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)

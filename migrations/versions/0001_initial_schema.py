@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 14:37:58.333665
+Create Date: 2026-11-23 14:45:15.521482
 
 """
 from alembic import op
@@ -60,6 +60,22 @@ def upgrade():
         batch_op.create_index('ix_audit_log_subject', ['subject_type', 'subject_id', 'at'], unique=False)
         batch_op.create_index('ix_audit_log_user_at', ['user_id', 'at'], unique=False)
 
+    op.create_table('customer_imports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('mapping', sa.JSON(), nullable=False),
+    sa.Column('mode', sa.String(length=8), nullable=False),
+    sa.Column('summary', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_customer_imports_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_imports'))
+    )
+    with op.batch_alter_table('customer_imports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customer_imports_user_id'), ['user_id'], unique=False)
+
     op.create_table('customers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=10), nullable=False),
@@ -93,11 +109,12 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers'))
     )
     with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.create_index('ix_customers_created', ['created_at', 'id'], unique=False)
         batch_op.create_index('ix_customers_needs_review', ['needs_review', 'sort_name'], unique=False)
         batch_op.create_index('ix_customers_owner_status', ['owner_id', 'status'], unique=False)
         batch_op.create_index('ix_customers_sort_name', ['sort_name'], unique=False)
         batch_op.create_index('ix_customers_status_sort', ['status', 'sort_name'], unique=False)
-        batch_op.create_index('ix_customers_updated', ['updated_at'], unique=False)
+        batch_op.create_index('ix_customers_updated', ['updated_at', 'id'], unique=False)
 
     op.create_table('saved_filters',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -456,8 +473,13 @@ def downgrade():
         batch_op.drop_index('ix_customers_sort_name')
         batch_op.drop_index('ix_customers_owner_status')
         batch_op.drop_index('ix_customers_needs_review')
+        batch_op.drop_index('ix_customers_created')
 
     op.drop_table('customers')
+    with op.batch_alter_table('customer_imports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customer_imports_user_id'))
+
+    op.drop_table('customer_imports')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_user_at')
         batch_op.drop_index('ix_audit_log_subject')

@@ -2,4 +2,6 @@ from flask import Blueprint
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
-from app.blueprints.customers import routes  # noqa: E402,F401
+from app.blueprints.customers import (  # noqa: E402,F401
+    data_routes, file_routes, import_routes, note_routes, routes,
+)

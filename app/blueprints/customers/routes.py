@@ -1,9 +1,173 @@
+"""The customers list (search, filters, sorting), its CSV export, saved filters, adding."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from app import audit
+from app.auth import can
 from app.blueprints.customers import bp
+from app.blueprints.customers.forms import CustomerForm, SavedFilterForm
+from app.contacts import find_duplicates
+from app.customer_access import (
+    can_see_customer, get_by_id, sees_all_customers, visible_customers,
+)
+from app.customer_export import iter_csv
+from app.customer_records import all_tag_names, assignable_users, parse_tags, tags_named
+from app.customer_search import (
+    SEARCH_COUNT_CAP, STATUS_CHOICES, ListParams, build_query, list_page,
+)
+from app.extensions import db
+from app.models import Customer, CustomerEmail, CustomerPhone, SavedFilter, utcnow
+from app.pagination import Page, page_number
 from app.permissions import requires
-from app.web import no_store, render
+from app.segments import SEGMENTS, segments_for
+from app.web import is_partial, no_store, render
+
+PER_PAGE = 25
+
+
+def _list_context(params: ListParams) -> dict:
+    today = utcnow().date()
+    # Sort and page over ids only, then load the page's customers with their contacts.
+    ids, total, number = list_page(params, current_user, today, page_number(), PER_PAGE)
+    loaded = {c.id: c for c in db.session.scalars(
+        db.select(Customer).where(Customer.id.in_(ids)).options(
+            selectinload(Customer.emails), selectinload(Customer.phones),
+            selectinload(Customer.tags), selectinload(Customer.owner)))}
+    page = Page(items=[loaded[i] for i in ids], page=number, per_page=PER_PAGE, total=total)
+    anyone = bool(page.items) or db.session.scalar(
+        visible_customers().with_only_columns(Customer.id).limit(1)) is not None
+    return dict(
+        page=page, params=params, anyone=anyone,
+        capped=bool(params.q) and page.total >= SEARCH_COUNT_CAP,
+        segments=segments_for([c.id for c in page.items], today),
+        segment_choices=SEGMENTS, status_choices=STATUS_CHOICES,
+        # The filter form is outside the results fragment: only full pages need these.
+        tag_names=[] if is_partial() else all_tag_names(),
+        owners=assignable_users() if sees_all_customers(current_user) and not is_partial()
+        else [],
+        saved=db.session.scalars(db.select(SavedFilter).filter_by(user_id=current_user.id)
+                                 .order_by(SavedFilter.name)).all(),
+        saved_form=SavedFilterForm(query=urlencode(params.to_args())),
+        export_url=url_for("customers.export_csv", **params.to_args()),
+    )
 
 
 @bp.route("/")
 @requires("customers.view")
 def index():
-    return no_store(render("customers/index.html"))
+    params = ListParams.from_args(request.args)
+    return no_store(render("customers/index.html", "results", **_list_context(params)))
+
+
+@bp.route("/export.csv")
+@requires("customers.export")
+def export_csv():
+    params = ListParams.from_args(request.args)
+    query = build_query(params, current_user, utcnow().date())
+    ids = list(db.session.scalars(query.with_only_columns(Customer.id)))
+    show_ids = can("customers.view_ids")
+    audit.record("customers.exported", user=current_user, ip=request.remote_addr,
+                 details={"filters": params.to_args(), "rows": len(ids),
+                          "ids_unmasked": show_ids},
+                 summary=f"CSV export of {len(ids)} customers")
+    db.session.commit()
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    # Built in the request (batched loads, flat memory per batch): a streamed body would
+    # outlive the request's database session.
+    response = Response("".join(iter_csv(ids, show_ids)), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="customers-{stamp}.csv"'
+    return no_store(response)
+
+
+@bp.route("/filters", methods=["POST"])
+@requires("customers.view")
+def filter_save():
+    form = SavedFilterForm()
+    if not form.validate_on_submit():
+        flash(" ".join(form.name.errors) or "The filter could not be saved.", "error")
+        return redirect(url_for("customers.index"), code=303)
+    name = form.name.data.strip()
+    query = urlencode(ListParams.from_args(_parse_qs(form.query.data)).to_args())
+    saved = db.session.scalar(db.select(SavedFilter).filter_by(user_id=current_user.id,
+                                                               name=name))
+    if saved is None:
+        saved = SavedFilter(user_id=current_user.id, name=name, query=query)
+        db.session.add(saved)
+    saved.query = query
+    db.session.commit()
+    flash(f"Saved the filter “{name}”.", "success")
+    return redirect(url_for("customers.index") + ("?" + query if query else ""), code=303)
+
+
+@bp.route("/filters/<int:filter_id>/delete", methods=["POST"])
+@requires("customers.view")
+def filter_delete(filter_id: int):
+    saved = get_by_id(SavedFilter, filter_id)
+    if saved is None or saved.user_id != current_user.id:
+        abort(404)
+    db.session.delete(saved)
+    db.session.commit()
+    flash(f"Deleted the filter “{saved.name}”.", "success")
+    return redirect(url_for("customers.index"), code=303)
+
+
+def _parse_qs(text: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(text or "", keep_blank_values=False)[:20])
+
+
+def _owner_choices() -> list[tuple[int, str]]:
+    if not sees_all_customers(current_user):
+        return [(current_user.id, current_user.display_name)]
+    return [(0, "Nobody yet")] + [(u.id, u.display_name) for u in assignable_users()]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("customers.create")
+def create():
+    form = CustomerForm()
+    form.owner_id.choices = _owner_choices()
+    if request.method == "GET":
+        form.owner_id.data = current_user.id
+    duplicates: list[Customer] = []
+    if form.validate_on_submit():
+        phone_e164 = getattr(form.phone, "e164", "") if form.phone.data else ""
+        duplicates = find_duplicates([form.email.data] if form.email.data else [],
+                                     [phone_e164] if phone_e164 else [])
+        if not duplicates or form.confirm_duplicate.data == "1":
+            customer = _create_customer(form, phone_e164)
+            flash(f"Added {customer.display_name}.", "success")
+            return redirect(url_for("customers.show", customer_id=customer.id), code=303)
+        form.confirm_duplicate.data = "1"
+    status = 422 if form.errors else (409 if duplicates else 200)
+    return no_store(render(
+        "customers/new.html", form=form, status=status, tag_names=all_tag_names(),
+        duplicates=[d for d in duplicates if can_see_customer(d)],
+        hidden_duplicates=sum(1 for d in duplicates if not can_see_customer(d))))
+
+
+def _create_customer(form: CustomerForm, phone_e164: str) -> Customer:
+    customer = Customer(kind=form.kind.data, first_name=form.first_name.data.strip(),
+                        last_name=form.last_name.data.strip(),
+                        company=form.company.data.strip(), owner_id=form.owner_id.data or None)
+    if form.email.data:
+        customer.emails.append(CustomerEmail(address=form.email.data, is_primary=True))
+    if phone_e164:
+        customer.phones.append(CustomerPhone(e164=phone_e164, display=form.phone.display))
+    customer.tags = tags_named(parse_tags(form.tags.data))
+    customer.refresh_search_fields()
+    db.session.add(customer)
+    db.session.flush()
+    audit.record("customer.created", user=current_user, ip=request.remote_addr,
+                 subject_type="customer", subject_id=customer.id,
+                 details={"kind": customer.kind, "owner_id": customer.owner_id,
+                          "possible_duplicate": form.confirm_duplicate.data == "1"},
+                 summary=f"Added customer #{customer.id}")
+    db.session.commit()
+    return customer

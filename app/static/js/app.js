@@ -34,6 +34,21 @@
     showNotice(d.text || d.value || "", d.kind || "success");
   });
 
+  // GET forms marked data-drop-empty leave empty fields out of the URL they push
+  // (`?q=ada`, not `?q=ada&tag=&segment=...`).
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var form = evt.detail.elt.closest && evt.detail.elt.closest("form[data-drop-empty]");
+    if (!form || evt.detail.verb !== "get") { return; }
+    var params = evt.detail.parameters;
+    var names = params instanceof FormData ? Array.from(params.keys()) : Object.keys(params);
+    names.forEach(function (name) {
+      var value = params instanceof FormData ? params.get(name) : params[name];
+      if (value === "" || value === null) {
+        if (params instanceof FormData) { params.delete(name); } else { delete params[name]; }
+      }
+    });
+  });
+
   // Let htmx swap error fragments the server deliberately retargeted.
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var xhr = evt.detail.xhr;

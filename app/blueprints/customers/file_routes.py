@@ -1,0 +1,158 @@
+"""The customer file page and its sections, each editable in place (and without JS)."""
+from __future__ import annotations
+
+from flask import abort, make_response, redirect, request, url_for
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+
+from app import audit
+from app.auth import can
+from app.blueprints.customers import bp
+from app.blueprints.customers.forms import NoteForm
+from app.blueprints.customers.sections import SECTIONS, Section, record_consent
+from app.customer_access import get_customer_or_404
+from app.customer_records import IDENTIFIER_KINDS, all_tag_names, assignable_users
+from app.extensions import db
+from app.models import Invoice, utcnow
+from app.permissions import requires
+from app.segments import customer_figures, segments_for
+from app.web import hx_trigger, is_partial, no_store, render
+
+TEMPLATE = "customers/file.html"
+TIMELINE_EVENT = "timeline-changed"
+
+
+def file_context(customer, editing: str | None = None, form=None, note_form=None) -> dict:
+    """Everything the file page and each of its fragments need (one source for both)."""
+    today = utcnow().date()
+    invoices = db.session.execute(
+        db.select(Invoice.id, Invoice.number).where(Invoice.customer_id == customer.id)
+        .order_by(Invoice.issue_date.desc(), Invoice.id.desc()).limit(100)).all()
+    if note_form is None and can("customers.notes"):
+        note_form = NoteForm(formdata=None)
+    if note_form is not None:
+        note_form.invoice_id.choices = [(0, "—")] + [(i.id, i.number) for i in invoices]
+    return dict(
+        c=customer, editing=editing, form=form, note_form=note_form,
+        figures=customer_figures(customer.id, today),
+        segments=segments_for([customer.id], today).get(customer.id, []),
+        show_ids=can("customers.view_ids"), sections=SECTIONS, id_kinds=dict(IDENTIFIER_KINDS),
+    )
+
+
+def _prepare(section: Section, form) -> None:
+    """Choices that depend on the database or the user."""
+    if section.name == "assignment":
+        users = assignable_users()
+        form.owner_id.choices = [(0, "Nobody")] + [(u.id, u.display_name) for u in users]
+        form.tag_names = all_tag_names()
+
+
+@bp.route("/<int:customer_id>")
+@requires("customers.view")
+def show(customer_id: int):
+    customer = get_customer_or_404(customer_id)
+    audit.record("customer.viewed", user=current_user, ip=request.remote_addr,
+                 subject_type="customer", subject_id=customer.id)
+    db.session.commit()
+    return no_store(render(TEMPLATE, **file_context(customer)))
+
+
+@bp.route("/<int:customer_id>/section/<name>")
+@requires("customers.view")
+def section(customer_id: int, name: str):
+    """One section in display mode: what "Cancel" swaps back in."""
+    customer = get_customer_or_404(customer_id)
+    if name not in SECTIONS:
+        abort(404)
+    if not is_partial():
+        return redirect(url_for("customers.show", customer_id=customer.id) + f"#sec-{name}")
+    return no_store(render(TEMPLATE, name, **file_context(customer)))
+
+
+def _edit(customer_id: int, name: str):
+    customer = get_customer_or_404(customer_id)
+    spec = SECTIONS[name]
+    if request.method == "POST":
+        form = spec.form()
+    else:
+        form = spec.form(formdata=None, data=spec.fill(customer))
+    _prepare(spec, form)
+    if request.method == "POST" and form.validate():
+        changed = spec.apply(form, customer, current_user)
+        if changed:
+            audit.record("customer.updated", user=current_user, ip=request.remote_addr,
+                         subject_type="customer", subject_id=customer.id,
+                         details={"section": name, "changes": changed},
+                         summary=f"Changed {spec.title.lower()}: " + ", ".join(changed))
+        db.session.commit()
+        return _section_saved(customer, name)
+    status = 422 if form.errors else 200
+    return no_store(render(TEMPLATE, name, status=status,
+                           **file_context(customer, editing=name, form=form)))
+
+
+def _section_saved(customer, name: str):
+    """Display mode again: the section, the header out of band, and a timeline refresh."""
+    if not is_partial():
+        return redirect(url_for("customers.show", customer_id=customer.id) + f"#sec-{name}",
+                        code=303)
+    db.session.refresh(customer)
+    context = file_context(customer)
+    body = render_block(TEMPLATE, name, **context) + render_block(TEMPLATE, "head", oob=True,
+                                                                  **context)
+    response = make_response(body)
+    response.vary.add("HX-Request")
+    return hx_trigger(no_store(response), TIMELINE_EVENT)
+
+
+def _register_edit(name: str) -> None:
+    spec = SECTIONS[name]
+
+    def view(customer_id: int):
+        return _edit(customer_id, name)
+
+    view.__name__ = f"edit_{name}"
+    bp.add_url_rule(f"/<int:customer_id>/{name}/edit", view_func=requires(spec.permission)(view),
+                    methods=["GET", "POST"])
+
+
+for _name in SECTIONS:
+    _register_edit(_name)
+
+
+@bp.route("/<int:customer_id>/consent/<kind>/withdraw", methods=["POST"])
+@requires("customers.edit_contact")
+def withdraw_consent(customer_id: int, kind: str):
+    """One click records that the customer withdrew a consent (anyone editing contacts)."""
+    customer = get_customer_or_404(customer_id)
+    if kind not in ("marketing", "sharing"):
+        abort(404)
+    if getattr(customer, f"{kind}_consent"):
+        record_consent(customer, kind, False, f"withdrawn in the customer file, by "
+                                              f"{current_user.email}")
+        audit.record("customer.consent_withdrawn", user=current_user, ip=request.remote_addr,
+                     subject_type="customer", subject_id=customer.id,
+                     details={"consent": kind}, summary=f"{kind.capitalize()} consent withdrawn")
+        db.session.commit()
+    return _section_saved(customer, "consent")
+
+
+@bp.route("/<int:customer_id>/verify", methods=["POST"])
+@requires("customers.edit_contact")
+def verify_contact(customer_id: int):
+    """The contact details were checked with the customer today."""
+    customer = get_customer_or_404(customer_id)
+    before = {"last_verified_on": str(customer.last_verified_on or ""),
+              "needs_review": customer.needs_review}
+    customer.last_verified_on = utcnow().date()
+    customer.needs_review, customer.needs_review_reason = False, ""
+    audit.record("customer.contact_verified", user=current_user, ip=request.remote_addr,
+                 subject_type="customer", subject_id=customer.id,
+                 details={"changes": {"last_verified_on": [before["last_verified_on"],
+                                                           str(customer.last_verified_on)],
+                                      "needs_review": [before["needs_review"], False]}},
+                 summary="Contact details verified")
+    db.session.commit()
+    return _section_saved(customer, "contact")
+

@@ -1,0 +1,120 @@
+"""CSV import: upload, map columns with a preview, review every row, confirm (all or nothing).
+
+The upload lives in a `CustomerImport` row between the steps (never in the session
+cookie); it belongs to the user who uploaded it, and its rows are cleared when done.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+
+from app.blueprints.customers import bp
+from app.blueprints.customers.forms import ImportUploadForm
+from app.customer_access import get_by_id
+from app.customer_import import (
+    TARGETS, ImportFileError, apply, read_csv, suggest_mapping, validate,
+)
+from app.extensions import db
+from app.models import CustomerImport, utcnow
+from app.permissions import requires
+from app.web import no_store, render
+
+PREVIEW_ROWS = 5
+KEEP_FOR = timedelta(days=1)
+
+
+def _get_import(import_id: int) -> CustomerImport:
+    upload = get_by_id(CustomerImport, import_id)
+    if upload is None or upload.user_id != current_user.id or upload.state != "uploaded":
+        abort(404)
+    return upload
+
+
+def _forget_stale_uploads() -> None:
+    cutoff = utcnow() - KEEP_FOR
+    db.session.execute(db.delete(CustomerImport).where(CustomerImport.created_at < cutoff))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@requires("customers.import")
+def import_upload():
+    form = ImportUploadForm()
+    error = None
+    if form.validate_on_submit():
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            error = "Choose a CSV file to upload."
+        else:
+            raw = upload.stream.read(5 * 1024 * 1024 + 1)
+            try:
+                data = read_csv(raw, form.encoding.data)
+            except ImportFileError as exc:
+                error = str(exc)
+            else:
+                _forget_stale_uploads()
+                record = CustomerImport(user_id=current_user.id, data=data,
+                                        filename=upload.filename[-200:],
+                                        mapping=suggest_mapping(data["header"]))
+                db.session.add(record)
+                db.session.commit()
+                return redirect(url_for("customers.import_map", import_id=record.id), code=303)
+    elif request.method == "POST":
+        error = "The form expired; please choose the file again."
+    return no_store(render("customers/import_upload.html", form=form, error=error,
+                           status=422 if error else 200))
+
+
+@bp.route("/import/<int:import_id>", methods=["GET", "POST"])
+@requires("customers.import")
+def import_map(import_id: int):
+    """Map each column to a field, with a preview of the first rows."""
+    upload = _get_import(import_id)
+    header = upload.data["header"]
+    if request.method == "POST":
+        upload.mapping = [request.form.get(f"col-{i}", "") if request.form.get(f"col-{i}", "")
+                          in TARGETS else "" for i in range(len(header))]
+        upload.mode = "update" if request.form.get("mode") == "update" else "skip"
+        db.session.commit()
+        return redirect(url_for("customers.import_review", import_id=upload.id), code=303)
+    return no_store(render("customers/import_map.html", upload=upload, header=header,
+                           preview=upload.data["rows"][:PREVIEW_ROWS], targets=TARGETS,
+                           total=len(upload.data["rows"])))
+
+
+def _review(upload: CustomerImport):
+    return validate(upload.data, upload.mapping, upload.mode,
+                    current_app.config["DEFAULT_PHONE_REGION"])
+
+
+@bp.route("/import/<int:import_id>/review")
+@requires("customers.import")
+def import_review(import_id: int):
+    upload = _get_import(import_id)
+    return no_store(render("customers/import_review.html", upload=upload,
+                           review=_review(upload), targets=TARGETS))
+
+
+@bp.route("/import/<int:import_id>/confirm", methods=["POST"])
+@requires("customers.import")
+def import_confirm(import_id: int):
+    """Apply every row in one transaction, or none of them."""
+    upload = _get_import(import_id)
+    review = _review(upload)
+    if not review.ok:
+        return no_store(render("customers/import_review.html", upload=upload, review=review,
+                               targets=TARGETS, status=422))
+    try:
+        counts = apply(review, user=current_user, filename=upload.filename,
+                       ip=request.remote_addr)
+        upload.state, upload.summary, upload.data = "done", counts, {}
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("customer import %s failed", upload.id)
+        flash("The import failed and nothing was imported. Please try again.", "error")
+        return redirect(url_for("customers.import_review", import_id=upload.id), code=303)
+    flash(f"Imported {upload.filename}: {counts['created']} added, {counts['updated']} "
+          f"updated, {counts['skipped']} duplicates skipped.", "success")
+    return redirect(url_for("customers.index", sort="added"), code=303)

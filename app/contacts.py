@@ -1,0 +1,83 @@
+"""Email and phone normalisation, and finding customers who share them (no Flask)."""
+from __future__ import annotations
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, or_, select
+
+from app.extensions import db
+from app.models import Customer, CustomerEmail, CustomerPhone
+
+
+class ContactError(ValueError):
+    """A value that can't be used as an email address or phone number; str() says why."""
+
+
+def normalise_email(raw: str) -> str:
+    """A syntactically valid address, lower-cased (no DNS look-up)."""
+    raw = (raw or "").strip()
+    if not raw:
+        raise ContactError("Enter an email address.")
+    try:
+        result = validate_email(raw, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ContactError(f"{raw} is not a valid email address: {exc}") from None
+    return result.normalized.lower()
+
+
+def normalise_phone(raw: str, region: str) -> tuple[str, str]:
+    """(E.164, international display) for `raw`, read as a number in `region` if local."""
+    raw = (raw or "").strip()
+    if not raw:
+        raise ContactError("Enter a phone number.")
+    try:
+        number = phonenumbers.parse(raw, region.upper() or None)
+    except phonenumbers.NumberParseException:
+        raise ContactError(f"{raw} is not a phone number. Include the country code "
+                           f"(+44 …) for numbers outside {region.upper()}.") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ContactError(f"{raw} is not a valid phone number for "
+                           f"{phonenumbers.region_code_for_number(number) or region.upper()}.")
+    return (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+
+
+def find_duplicates(emails: list[str], phones: list[str],
+                    exclude_id: int | None = None) -> list[Customer]:
+    """Customers (not erased) holding any of `emails` or E.164 `phones`."""
+    clauses = []
+    if emails:
+        clauses.append(Customer.id.in_(select(CustomerEmail.customer_id).where(
+            CustomerEmail.address.in_([e.lower() for e in emails]))))
+    if phones:
+        clauses.append(Customer.id.in_(select(CustomerPhone.customer_id).where(
+            CustomerPhone.e164.in_(phones))))
+    if not clauses:
+        return []
+    query = select(Customer).where(or_(*clauses), Customer.erased_at.is_(None))
+    if exclude_id is not None:
+        query = query.where(Customer.id != exclude_id)
+    return list(db.session.scalars(query.order_by(Customer.id).limit(20)))
+
+
+def duplicate_index(emails: set[str], phones: set[str]) -> dict[str, int]:
+    """Map each given email / E.164 phone already on file to its customer's id."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(sorted(emails)):
+        rows = db.session.execute(
+            select(func.lower(CustomerEmail.address), CustomerEmail.customer_id)
+            .join(Customer, Customer.id == CustomerEmail.customer_id)
+            .where(CustomerEmail.address.in_(chunk), Customer.erased_at.is_(None)))
+        found.update({address: cid for address, cid in rows})
+    for chunk in _chunks(sorted(phones)):
+        rows = db.session.execute(
+            select(CustomerPhone.e164, CustomerPhone.customer_id)
+            .join(Customer, Customer.id == CustomerPhone.customer_id)
+            .where(CustomerPhone.e164.in_(chunk), Customer.erased_at.is_(None)))
+        found.update({e164: cid for e164, cid in rows})
+    return found
+
+
+def _chunks(items: list[str], size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

@@ -1,0 +1,61 @@
+"""Record-level access to customers: who may see which customer file.
+
+Staff see only the customers assigned to them; every other role with
+`customers.view_all` sees every customer. Other blueprints (invoices, reports) call
+these helpers so the rule lives in one place. A customer the user may not see answers
+404, exactly like one that does not exist, so ids reveal nothing.
+"""
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import ColumnElement, Select, true
+
+from app.extensions import db
+from app.models import Customer
+from app.permissions import role_can
+
+MAX_ID = 2**31 - 1  # larger ids can't exist, and PostgreSQL would refuse the comparison
+
+
+def get_by_id(model, ident: int):
+    """`db.session.get` that answers None for ids no row can have (no database error)."""
+    return db.session.get(model, ident) if 0 < ident <= MAX_ID else None
+
+
+def sees_all_customers(user) -> bool:
+    return role_can(getattr(user, "role", None), "customers.view_all")
+
+
+def visibility_clause(user, column=None) -> ColumnElement[bool]:
+    """A WHERE clause limiting customers (or `column`, a customer id column) to `user`."""
+    if sees_all_customers(user):
+        return true()
+    if not role_can(getattr(user, "role", None), "customers.view"):
+        return Customer.id.is_(None) if column is None else column.is_(None)
+    owned = Customer.owner_id == user.id
+    if column is None:
+        return owned
+    return column.in_(db.select(Customer.id).where(owned))
+
+
+def visible_customers(query: Select | None = None, user=None) -> Select:
+    """`query` (default: all customers) restricted to what `user` may see."""
+    user = current_user if user is None else user
+    query = db.select(Customer) if query is None else query
+    return query.where(visibility_clause(user))
+
+
+def can_see_customer(customer: Customer | None, user=None) -> bool:
+    user = current_user if user is None else user
+    if customer is None or not role_can(getattr(user, "role", None), "customers.view"):
+        return False
+    return sees_all_customers(user) or customer.owner_id == user.id
+
+
+def get_customer_or_404(customer_id: int, user=None) -> Customer:
+    """The customer, if it exists and `user` (default: the current user) may see it."""
+    customer = get_by_id(Customer, customer_id)
+    if not can_see_customer(customer, user):
+        abort(404)
+    return customer

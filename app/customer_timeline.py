@@ -1,0 +1,170 @@
+"""A customer's timeline: notes, invoices, payments, field changes and email events.
+
+Newest first, one page at a time. Each source is queried for at most `limit` rows older
+than the cursor, the results are merged, and every item sharing the last shown
+timestamp is included, so the next page (strictly older) never skips or repeats one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
+from app.models import AuditLog, EmailEvent, EmailMessage, Invoice, Note, Payment
+
+CHANGE_ACTIONS = ("customer.created", "customer.updated", "customer.consent_withdrawn",
+                  "customer.contact_verified", "customer.imported", "customer.erased",
+                  "customer.email_bounced", "customer.spam_complaint")
+EMAIL_EVENT_TITLES = {"sent": "Email accepted by the receiving server",
+                      "delayed": "Email delivery delayed", "rejected": "Email rejected",
+                      "spam": "Email marked as spam", "opened": "Email opened",
+                      "clicked": "Link in email clicked", "viewed": "Invoice viewed online"}
+
+
+@dataclass
+class Item:
+    at: datetime
+    kind: str  # note | invoice | payment | change | email
+    key: tuple
+    title: str
+    body: str = ""
+    who: str = ""
+    sub: str = ""
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TimelinePage:
+    items: list[Item]
+    next_before: datetime | None
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+
+
+def _dates(column, before: datetime | None, exact: datetime | None):
+    """Conditions for a DATE column: items are placed at midnight UTC of their day."""
+    if exact is not None:
+        return [column == exact.date()] if exact.time() == time.min else [column.is_(None)]
+    if before is None:
+        return []
+    last = before.date() if before.time() > time.min else before.date() - timedelta(days=1)
+    return [column <= last]
+
+
+def _stamps(column, before, exact):
+    if exact is not None:
+        return [column == exact]
+    return [] if before is None else [column < before]
+
+
+def _notes(cid, before, exact, limit) -> list[Item]:
+    rows = db.session.execute(
+        select(Note, Invoice.number).options(joinedload(Note.author))
+        .outerjoin(Invoice, Invoice.id == Note.invoice_id)
+        .where(Note.customer_id == cid, *_stamps(Note.occurred_at, before, exact))
+        .order_by(Note.occurred_at.desc(), Note.id.desc()).limit(limit))
+    return [Item(n.occurred_at, "note", ("note", n.id), f"{n.kind.capitalize()} note",
+                 body=n.body, who=n.author.display_name if n.author else "",
+                 sub=f"about invoice {number}" if number else "") for n, number in rows]
+
+
+def _invoices(cid, before, exact, limit) -> list[Item]:
+    rows = db.session.scalars(
+        select(Invoice).where(Invoice.customer_id == cid, Invoice.status != "draft",
+                              *_dates(Invoice.issue_date, before, exact))
+        .order_by(Invoice.issue_date.desc(), Invoice.id.desc()).limit(limit))
+    return [Item(_midnight(i.issue_date), "invoice", ("invoice", i.id),
+                 f"Invoice {i.number} issued", sub=f"{i.currency} {i.total:,.2f} · {i.status}")
+            for i in rows]
+
+
+def _payments(cid, before, exact, limit) -> list[Item]:
+    rows = db.session.execute(
+        select(Payment, Invoice.number, Invoice.currency)
+        .join(Invoice, Invoice.id == Payment.invoice_id)
+        .where(Invoice.customer_id == cid, *_dates(Payment.paid_on, before, exact))
+        .order_by(Payment.paid_on.desc(), Payment.id.desc()).limit(limit))
+    return [Item(_midnight(p.paid_on), "payment", ("payment", p.id),
+                 f"Payment for invoice {number}", sub=f"{currency} {p.amount:,.2f} · "
+                 f"{p.method.replace('_', ' ')}") for p, number, currency in rows]
+
+
+def _changes(cid, before, exact, limit) -> list[Item]:
+    rows = db.session.scalars(
+        select(AuditLog).where(AuditLog.subject_type == "customer", AuditLog.subject_id == cid,
+                               AuditLog.action.in_(CHANGE_ACTIONS),
+                               *_stamps(AuditLog.at, before, exact))
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit))
+    return [Item(e.at, "change", ("change", e.id), e.summary or e.action, who=e.actor,
+                 lines=_change_lines(e.details or {})) for e in rows]
+
+
+def _change_lines(details: dict) -> list[str]:
+    lines = []
+    for name, value in (details.get("changes") or {}).items():
+        label = name.replace("_", " ").capitalize()
+        if isinstance(value, list) and len(value) == 2:
+            lines.append(f"{label}: {_show(value[0])} → {_show(value[1])}")
+        else:
+            lines.append(f"{label}: {value}")
+    return lines
+
+
+def _show(value) -> str:
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def _emails(cid, before, exact, limit) -> list[Item]:
+    events = db.session.execute(
+        select(EmailEvent, EmailMessage.to_address, EmailMessage.subject)
+        .join(EmailMessage, EmailMessage.id == EmailEvent.message_id)
+        .where(EmailMessage.customer_id == cid, *_stamps(EmailEvent.occurred_at, before, exact))
+        .order_by(EmailEvent.occurred_at.desc(), EmailEvent.id.desc()).limit(limit))
+    items = [Item(e.occurred_at, "email", ("event", e.id),
+                  EMAIL_EVENT_TITLES.get(e.type, f"Email {e.type}"),
+                  sub=f"{subject} → {to}", body=e.diagnostic[:500])
+             for e, to, subject in events]
+    queued = db.session.scalars(
+        select(EmailMessage).where(EmailMessage.customer_id == cid,
+                                   *_stamps(EmailMessage.created_at, before, exact))
+        .order_by(EmailMessage.created_at.desc(), EmailMessage.id.desc()).limit(limit))
+    items += [Item(m.created_at, "email", ("message", m.id), "Email queued",
+                   sub=f"{m.subject} → {m.to_address}") for m in queued]
+    return items
+
+
+SOURCES: tuple[Callable, ...] = (_notes, _invoices, _payments, _changes, _emails)
+
+
+def timeline_page(customer_id: int, before: datetime | None = None,
+                  limit: int = 20) -> TimelinePage:
+    """Items older than `before` (newest first), and the cursor for the next page."""
+    fetched: list[Item] = []
+    full = False
+    for source in SOURCES:
+        rows = source(customer_id, before, None, limit)
+        full = full or len(rows) >= limit
+        fetched += rows
+    fetched.sort(key=lambda i: (i.at, i.key), reverse=True)
+    if len(fetched) <= limit and not full:
+        return TimelinePage(fetched, None)
+    cut = fetched[limit - 1].at if len(fetched) >= limit else fetched[-1].at
+    shown = [i for i in fetched if i.at > cut]
+    seen = set()
+    for source in SOURCES:  # every item at exactly the cut, however many there are
+        for item in source(customer_id, None, cut, 10_000):
+            if item.key not in seen:
+                seen.add(item.key)
+                shown.append(item)
+    shown.sort(key=lambda i: (i.at, i.key), reverse=True)
+    return TimelinePage(shown, cut)

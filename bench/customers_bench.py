@@ -1,0 +1,213 @@
+"""Customer list, search and file page with 50,000 customers: server-side p50/p95.
+
+    python bench/customers_bench.py                 # scratch SQLite file
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \
+        python bench/customers_bench.py             # also a scratch PostgreSQL database
+
+Fills a scratch database (created and dropped here) with CUSTOMERS customers, each with
+one or two emails, a phone, up to three tags and NOTES_PER notes, then times requests
+through the Flask test client (the whole request: routing, access checks, queries,
+templates; no network). The last line reads
+`customers list_p95_ms=… search_p95_ms=… file_p95_ms=…` (the slowest database's).
+"""
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sqlalchemy as sa  # noqa: E402
+
+CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", 50_000))
+NOTES_PER = 3
+RUNS = int(os.environ.get("BENCH_RUNS", 200))
+TARGET_MS = 50.0
+KEY = "x3nHgy1x0aKJ0Jg9m3u9xv3mJ8bq2H7X1vO9yQv5G0s="
+FIRST = ("Olivia", "Liam", "Amelia", "Noah", "Isla", "Oscar", "Sophie", "Jack", "Aoife",
+         "Cian", "Lena", "Felix", "Camille", "Hugo", "Sanne", "Daan", "Priya", "Tomasz")
+LAST = ("Walsh", "Murphy", "Clarke", "Bennett", "Okafor", "Schneider", "Dubois", "Kowalski",
+        "Nowak", "Fischer", "Moreau", "Byrne", "Patel", "Hughes", "Jansen", "Kelly", "Evans")
+TAGS = ("vip", "wholesale", "newsletter", "late payer", "quarterly", "eu", "prospect")
+
+
+def _app(url: str, instance: str):
+    from app import create_app
+
+    return create_app({
+        "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "ENCRYPTION_KEYS": [KEY],
+        "REDIS_URL": "redis://127.0.0.1:1/0", "RATELIMIT_ENABLED": False,
+        "ENV_NAME": "testing", "LOG_FORMAT": "text",
+        "INSTANCE_PATH": instance,
+    })
+
+
+def fill(db, rng: random.Random) -> int:
+    """Bulk-insert the customers with Core (minutes with the ORM, seconds like this)."""
+    from app.models import Customer, CustomerEmail, CustomerPhone, Note, Tag, User, \
+        customer_tags, utcnow
+
+    admin = User(email="admin@bench.example", name="Admin", role="admin")
+    staff = User(email="staff@bench.example", name="Staff", role="staff")
+    admin.set_password("bench-password")
+    staff.set_password("bench-password")
+    db.session.add_all([admin, staff])
+    db.session.add_all([Tag(name=t) for t in TAGS])
+    db.session.commit()
+    tag_ids = list(db.session.scalars(sa.select(Tag.id)))
+    now = utcnow()
+    batch = 5000
+    for start in range(0, CUSTOMERS, batch):
+        customers, emails, phones, tags, notes = [], [], [], [], []
+        for n in range(start + 1, min(start + batch, CUSTOMERS) + 1):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            company = f"{last} & Co {n}" if n % 4 == 0 else ""
+            email = f"{first}.{last}.{n}@example.com".lower()
+            phone = f"+4420794{n:05d}"
+            chosen = rng.sample(TAGS, rng.randrange(0, 4))
+            customers.append({
+                "id": n, "kind": "company" if company else "person", "first_name": first,
+                "last_name": f"{last}{n}", "company": company,
+                "sort_name": (company or f"{last}{n}, {first}").lower(),
+                "search_text": " ".join([first, f"{last}{n}", company, email, phone,
+                                         *chosen]).lower(),
+                "owner_id": staff.id if n % 10 == 0 else admin.id,
+                "status": "active" if n % 20 else "inactive",
+                "created_at": now - timedelta(minutes=n),
+                "updated_at": now - timedelta(minutes=rng.randrange(500_000)),
+                "preferred_channel": "email", "marketing_consent": False,
+                "sharing_consent": False, "needs_review": False,
+            })
+            emails.append({"customer_id": n, "address": email, "is_primary": True,
+                           "state": "ok", "suppressed": False})
+            if n % 3 == 0:
+                emails.append({"customer_id": n, "address": f"alt{n}@example.org",
+                               "is_primary": False, "state": "unverified",
+                               "suppressed": False})
+            phones.append({"customer_id": n, "e164": phone, "display": phone})
+            tags += [{"customer_id": n, "tag_id": tag_ids[TAGS.index(t)]} for t in chosen]
+            notes += [{"customer_id": n, "author_id": admin.id, "kind": "call",
+                       "body": f"Called about order {n}-{k}",
+                       "occurred_at": now - timedelta(days=k, minutes=n),
+                       "created_at": now} for k in range(NOTES_PER)]
+        db.session.execute(sa.insert(Customer), customers)
+        db.session.execute(sa.insert(CustomerEmail), emails)
+        db.session.execute(sa.insert(CustomerPhone), phones)
+        db.session.execute(sa.insert(customer_tags), tags)
+        db.session.execute(sa.insert(Note), notes)
+        db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("SELECT setval('customers_id_seq', :n)"), {"n": CUSTOMERS})
+        db.session.commit()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE"))
+    else:
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
+    return CUSTOMERS
+
+
+def _login(client, email: str) -> None:
+    import re
+
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page.text)
+    response = client.post("/login", data={"email": email, "password": "bench-password",
+                                           "csrf_token": token.group(1)})
+    assert response.status_code == 302, response.status_code
+
+
+def _time(client, urls, headers=None) -> list[float]:
+    timings = []
+    for url in urls:
+        started = time.perf_counter()
+        response = client.get(url, headers=headers or {})
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return timings
+
+
+def _p(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def measure(app, rng: random.Random) -> dict[str, tuple[float, float]]:
+    client = app.test_client()
+    with app.app_context():
+        _login(client, "admin@bench.example")
+        terms = ["walsh", "olivia", "example.com", "0794", "vip", "murphy12",
+                 "020 7940 1234", "co 1"]
+        pages = [f"/customers/?page={rng.randrange(1, 50)}" for _ in range(RUNS // 2)]
+        pages += [f"/customers/?sort={rng.choice(['name', 'updated', 'status'])}"
+                  for _ in range(RUNS // 2)]
+        searches = [f"/customers/?q={rng.choice(terms)}" for _ in range(RUNS)]
+        files = [f"/customers/{rng.randrange(1, CUSTOMERS + 1)}" for _ in range(RUNS)]
+        hx = {"HX-Request": "true"}
+        _time(client, pages[:10] + searches[:10] + files[:10])  # warm caches
+        results = {
+            "list": _time(client, pages),
+            "search": _time(client, searches, hx),
+            "file": _time(client, files),
+        }
+    return {k: (_p(v, 50), _p(v, 95)) for k, v in results.items()}
+
+
+def run(url: str, label: str) -> dict[str, tuple[float, float]]:
+    with tempfile.TemporaryDirectory(prefix="clientele-bench-") as instance:
+        return _run(url, label, instance)
+
+
+def _run(url: str, label: str, instance: str) -> dict[str, tuple[float, float]]:
+    from app.extensions import db
+
+    app = _app(url, instance)
+    rng = random.Random(7)
+    with app.app_context():
+        db.create_all()
+        started = time.perf_counter()
+        fill(db, rng)
+        print(f"[{label}] filled {CUSTOMERS:,} customers, {CUSTOMERS * NOTES_PER:,} notes "
+              f"in {time.perf_counter() - started:.1f}s", flush=True)
+    figures = measure(app, rng)
+    for name, (p50, p95) in figures.items():
+        flag = "ok" if p95 <= TARGET_MS else f"OVER {TARGET_MS:.0f} ms"
+        print(f"[{label}] {name:6} p50={p50:6.1f} ms  p95={p95:6.1f} ms  {flag}", flush=True)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    return figures
+
+
+def main() -> None:
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="customers-bench-") as tmp:
+        runs.append(run(f"sqlite:///{tmp}/bench.db", "sqlite"))
+    server = os.environ.get("BENCH_DATABASE_URL")
+    if server:
+        from app.config import _database_url
+
+        admin = sa.create_engine(_database_url(server), isolation_level="AUTOCOMMIT")
+        name = f"clientele_bench_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        try:
+            runs.append(run(admin.url.set(database=name).render_as_string(hide_password=False),
+                            "postgresql"))
+        finally:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    worst = {k: max(r[k][1] for r in runs) for k in ("list", "search", "file")}
+    print(f"customers list_p95_ms={worst['list']:.1f} search_p95_ms={worst['search']:.1f} "
+          f"file_p95_ms={worst['file']:.1f}")
+
+
+if __name__ == "__main__":
+    main()
