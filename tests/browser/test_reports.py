@@ -40,6 +40,9 @@ def test_switch_tabs_and_filter_the_invoice_email_report(page, make_user, app):
     page.wait_for_url("**/reports/accounting")
 
     # Filtering by status updates only the results and the URL.
+    # The tab's content must be swapped in and processed by htmx before filtering.
+    page.locator("[data-testid=email-filters]").wait_for()
+    page.wait_for_load_state("networkidle")
     page.select_option("[data-testid=email-filters] select[name=status]", "rejected")
     page.wait_for_url("**/reports/accounting?*status=rejected*")
     page.wait_for_function(
