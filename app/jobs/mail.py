@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 from rq import Retry
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -56,10 +56,10 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
             if not _once_more_on_db_error(lambda: outbox.claim(message_id, early=_EARLY)):
                 counts["skipped"] += 1
                 continue
-            outcome = _attempt(session, message_id, suppressed)
+            message, outcome = _attempt(session, message_id, suppressed)
             # The server has answered: store that even if the database connection broke
             # meanwhile (a restart), so the batch resumes instead of resending.
-            state = _once_more_on_db_error(lambda: _record(message_id, outcome))
+            state = _once_more_on_db_error(lambda: _record(message_id, outcome, message))
             counts[state if state in counts else "delayed"] += 1
             if not reuse:
                 session.close()
@@ -76,8 +76,9 @@ def _load(message_id: int) -> EmailMessage:
         .execution_options(populate_existing=True))
 
 
-def _record(message_id: int, outcome: Outcome) -> str:
-    message = _load(message_id)
+def _record(message_id: int, outcome: Outcome, loaded: EmailMessage | None) -> str:
+    # Reuse the loaded row unless a rollback (lost connection) has expired it.
+    message = loaded if loaded is not None and not inspect(loaded).expired else _load(message_id)
     outbox.record_outcome(message, outcome)
     return message.state
 
@@ -94,19 +95,21 @@ def _once_more_on_db_error(action):
         return action()
 
 
-def _attempt(session: SmtpSession, message_id: int, suppressed: set[str]) -> Outcome:
+def _attempt(session: SmtpSession, message_id: int,
+             suppressed: set[str]) -> tuple[EmailMessage | None, Outcome]:
     """Build and send one claimed message; any failure becomes a temporary outcome."""
+    message = None
     try:
         message = _once_more_on_db_error(lambda: _load(message_id))
         if message.to_address in suppressed and not message.override_suppression:
-            return Outcome("rejected", None, "not sent: the address is suppressed "
-                                             "(earlier hard bounce or spam complaint)")
+            return message, Outcome("rejected", None, "not sent: the address is suppressed "
+                                                      "(earlier hard bounce or spam complaint)")
         data = _once_more_on_db_error(lambda: build(message))
     except Exception as exc:  # noqa: BLE001 - a broken message must not block the batch
         db.session.rollback()
         log.exception("could not build message %s", message_id)
-        return Outcome("delayed", None, f"could not build the message: {exc}")
-    return session.deliver(envelope_sender(message), message.to_address, data)
+        return None, Outcome("delayed", None, f"could not build the message: {exc}")
+    return message, session.deliver(envelope_sender(message), message.to_address, data)
 
 
 def _suppressed_addresses(message_ids: list[int]) -> set[str]:
