@@ -66,7 +66,7 @@ def register_extensions(app: Flask) -> None:
     from app.auth import init_login
     from app.extensions import csrf, db, htmx, limiter, mail, migrate
     from app.queues import init_redis
-    from app.security import init_security_headers, trust_proxies
+    from app.security import init_security_headers, init_sessions, trust_proxies
 
     init_redis(app)
     db.init_app(app)
@@ -79,8 +79,16 @@ def register_extensions(app: Flask) -> None:
     _limit_decorated_views_only(app, limiter)
     init_login(app)
     init_security_headers(app)
-    trust_proxies(app)
+    init_sessions(app)
+    _serve_tracking_image(app)
+    trust_proxies(app)  # outermost, so the image layer sees the real client address
     _configure_sqlite(app)
+
+
+def _serve_tracking_image(app: Flask) -> None:
+    from app.blueprints.tracking.image import TrackingImage
+
+    app.wsgi_app = TrackingImage(app, app.wsgi_app)
 
 
 def _limit_decorated_views_only(app: Flask, limiter) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -17,19 +18,38 @@ CSP = "; ".join([
 ])
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+_HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
 def init_security_headers(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # One pass over the existing headers; a view may have set its own CSP etc.
+        present = {key.lower() for key in response.headers.keys()}
+        wanted = SECURITY_HEADERS + ((_HSTS,) if request.is_secure else ())
+        response.headers.extend([(k, v) for k, v in wanted if k.lower() not in present])
         return response
+
+
+class SessionlessTrackingInterface(SecureCookieSessionInterface):
+    """No session for the tracking image and links: they never read or set a cookie."""
+
+    def open_session(self, app, request):
+        if request.blueprint == "tracking":
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
+def init_sessions(app: Flask) -> None:
+    app.session_interface = SessionlessTrackingInterface()
 
 
 def trust_proxies(app: Flask) -> None:

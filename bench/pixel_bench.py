@@ -78,9 +78,16 @@ def pixel_figures(url_db: str, redis_url: str, rounds: int, seconds: int) -> dic
         for server in servers.values():
             server.terminate()
             server.wait()
+    with app.app_context():  # every counted request must have queued its hit
+        from app.mail.hits import EVENTS_KEY
+        from app.queues import get_redis
+
+        queued = get_redis().llen(EVENTS_KEY)
+        get_redis().delete(EVENTS_KEY)
     app_rps = statistics.median(r for r, _ in results["app"])
     bare_rps = statistics.median(r for r, _ in results["bare"])
     return {"app_rps": app_rps, "bare_rps": bare_rps, "ratio": app_rps / bare_rps,
+            "queued": queued,
             "p99_ms": statistics.median(p for _, p in results["app"]),
             "bare_p99_ms": statistics.median(p for _, p in results["bare"])}
 
@@ -143,6 +150,7 @@ def main() -> int:
     print(f"database: {args.db}; gunicorn {' '.join(GUNICORN[:6])}; wrk 32 connections, "
           f"{args.rounds}×{args.seconds}s alternating")
     print(f"  tracking image: {pixel['app_rps']:.0f} req/s, p99 {pixel['p99_ms']:.1f} ms")
+    print(f"  hits queued in Redis by the tracking image: {pixel['queued']}")
     print(f"  bare GIF route: {pixel['bare_rps']:.0f} req/s, p99 {pixel['bare_p99_ms']:.1f} ms")
     print(f"  drain: {args.hits} hits over 1000 messages at {drain:.0f} events/s")
     print(f"pixel pixel_ratio={pixel['ratio']:.2f} pixel_p99_ms={pixel['p99_ms']:.1f} "

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -45,12 +45,15 @@ class Hit:
     @classmethod
     def now(cls, kind: str, message_id: int, user_agent: str, ip: str, url: str = "") -> "Hit":
         return cls(kind, message_id, time.time(), user_agent[:500], ip[:64], url[:4000],
-                   uuid.uuid4().hex)
+                   os.urandom(12).hex())
 
 
 def record_hit(hit: Hit) -> None:
     """Queue a hit for this process's flusher (see `app.mail.hit_buffer`); returns at once."""
-    app = current_app._get_current_object()
+    record_hit_for(current_app._get_current_object(), hit)
+
+
+def record_hit_for(app, hit: Hit) -> None:
     buffer = app.extensions.get("hit_buffer")
     if buffer is None:
         buffer = app.extensions["hit_buffer"] = HitBuffer(partial(_push, app))

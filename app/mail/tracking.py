@@ -12,9 +12,9 @@ from app.models import EmailLink, EmailMessage
 OPEN, CLICK, VIEW = "o", "c", "v"
 
 
-def secret() -> bytes:
+def secret(app=None) -> bytes:
     """A key for tracking tokens, derived from SECRET_KEY (never the key itself)."""
-    key = current_app.config["SECRET_KEY"]
+    key = (app or current_app).config["SECRET_KEY"]
     key = key.encode() if isinstance(key, str) else key
     return hmac.new(key, b"clientele-tracking-v1", hashlib.sha256).digest()
 
@@ -23,9 +23,9 @@ def make_token(kind: str, ident: int, nonce: str) -> str:
     return tokens.sign(secret(), f"{kind}.{ident}.{nonce}")
 
 
-def read_token(kind: str, token: str) -> tuple[int, str] | None:
+def read_token(kind: str, token: str, key: bytes | None = None) -> tuple[int, str] | None:
     """The id and nonce a token carries, or None when it's tampered or of another kind."""
-    payload = tokens.verify(secret(), token)
+    payload = tokens.verify(key or secret(), token)
     if payload is None:
         return None
     parts = payload.split(".")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Response, abort, redirect, request
 
 from app.blueprints.tracking import bp
+from app.blueprints.tracking.image import NO_CACHE, PIXEL
 from app.extensions import db, limiter
 from app.mail.hits import Hit, record_hit
 from app.mail.tracking import CLICK, OPEN, read_token
@@ -13,12 +14,6 @@ from app.permissions import public
 # Nothing to throttle here, and the image must cost as little as a static file.
 limiter.exempt(bp)
 
-# The smallest transparent GIF: 1×1, 43 bytes.
-PIXEL = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00"
-         b"\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
-_NO_CACHE = {"Cache-Control": "no-store, no-cache, must-revalidate, private, max-age=0",
-             "Pragma": "no-cache", "Expires": "0"}
-
 
 def _client_ip() -> str:
     return request.remote_addr or ""
@@ -27,13 +22,16 @@ def _client_ip() -> str:
 @bp.route("/o/<token>.gif")
 @public
 def open_pixel(token: str):
-    """Always the same GIF, even for a bad token: never a broken image in an inbox."""
+    """Always the same GIF, even for a bad token: never a broken image in an inbox.
+
+    GET normally never gets here: `image.TrackingImage` answers it in front of Flask.
+    """
     if request.method == "GET":
         found = read_token(OPEN, token)
         if found is not None:
             record_hit(Hit.now("open", found[0], request.headers.get("User-Agent", ""),
                                _client_ip()))
-    return Response(PIXEL, mimetype="image/gif", headers=_NO_CACHE)
+    return Response(PIXEL, mimetype="image/gif", headers=NO_CACHE)
 
 
 @bp.route("/c/<token>")
@@ -50,5 +48,5 @@ def click(token: str):
         record_hit(Hit.now("click", link.message_id, request.headers.get("User-Agent", ""),
                            _client_ip(), link.url))
     response = redirect(link.url, code=302)
-    response.headers.update(_NO_CACHE)
+    response.headers.update(NO_CACHE)
     return response
