@@ -51,12 +51,17 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
     reuse = config.get("MAIL_REUSE_CONNECTION", True)
     counts = {"sent": 0, "rejected": 0, "delayed": 0, "skipped": 0}
     suppressed = _suppressed_addresses(message_ids)
+    # Content never changes once queued: load the batch (links, invoice) in one go.
+    loaded = {m.id: m for m in db.session.scalars(_loading(
+        select(EmailMessage).where(EmailMessage.id.in_(message_ids))))}
     with SmtpSession(current_app.extensions["mail"], timeout=config["MAIL_TIMEOUT"]) as session:
         for message_id in message_ids:
-            if not _once_more_on_db_error(lambda: outbox.claim(message_id, early=_EARLY)):
+            if not _once_more_on_db_error(lambda: outbox.claim(
+                    message_id, early=_EARLY, message=_usable(loaded.get(message_id)))):
                 counts["skipped"] += 1
                 continue
-            message, outcome = _attempt(session, message_id, suppressed)
+            message, outcome = _attempt(session, message_id, suppressed,
+                                        _usable(loaded.get(message_id)))
             # The server has answered: store that even if the database connection broke
             # meanwhile (a restart), so the batch resumes instead of resending.
             state = _once_more_on_db_error(lambda: _record(message_id, outcome, message))
@@ -69,16 +74,22 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
     return counts
 
 
+def _loading(query):
+    return query.options(selectinload(EmailMessage.links), joinedload(EmailMessage.invoice)) \
+        .execution_options(populate_existing=True)
+
+
 def _load(message_id: int) -> EmailMessage:
-    return db.session.scalar(
-        select(EmailMessage).where(EmailMessage.id == message_id)
-        .options(selectinload(EmailMessage.links), joinedload(EmailMessage.invoice))
-        .execution_options(populate_existing=True))
+    return db.session.scalar(_loading(select(EmailMessage).where(EmailMessage.id == message_id)))
+
+
+def _usable(message: EmailMessage | None) -> EmailMessage | None:
+    """The preloaded row, unless a rollback (lost connection) has expired it."""
+    return message if message is not None and not inspect(message).expired else None
 
 
 def _record(message_id: int, outcome: Outcome, loaded: EmailMessage | None) -> str:
-    # Reuse the loaded row unless a rollback (lost connection) has expired it.
-    message = loaded if loaded is not None and not inspect(loaded).expired else _load(message_id)
+    message = _usable(loaded) or _load(message_id)
     outbox.record_outcome(message, outcome)
     return message.state
 
@@ -95,12 +106,12 @@ def _once_more_on_db_error(action):
         return action()
 
 
-def _attempt(session: SmtpSession, message_id: int,
-             suppressed: set[str]) -> tuple[EmailMessage | None, Outcome]:
+def _attempt(session: SmtpSession, message_id: int, suppressed: set[str],
+             message: EmailMessage | None) -> tuple[EmailMessage | None, Outcome]:
     """Build and send one claimed message; any failure becomes a temporary outcome."""
-    message = None
     try:
-        message = _once_more_on_db_error(lambda: _load(message_id))
+        if message is None:
+            message = _once_more_on_db_error(lambda: _load(message_id))
         if message.to_address in suppressed and not message.override_suppression:
             return message, Outcome("rejected", None, "not sent: the address is suppressed "
                                                       "(earlier hard bounce or spam complaint)")

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.mail.events import NewEvent, dedupe_key, store_events
@@ -88,13 +89,15 @@ def enqueue(message_ids: list[int]) -> bool:
     return True
 
 
-def claim(message_id: int, early: timedelta = timedelta(0)) -> bool:
+def claim(message_id: int, early: timedelta = timedelta(0),
+          message: EmailMessage | None = None) -> bool:
     """Atomically take a message for sending; True only for the one caller that wins.
 
     `early` lets a retry that RQ runs a moment before `next_attempt_at` still claim it.
+    A `message` already loaded by the caller gets the claimed values without a re-read.
     """
     now = utcnow()
-    result = db.session.execute(
+    attempts = db.session.scalar(
         update(EmailMessage)
         .where(EmailMessage.id == message_id,
                EmailMessage.state.in_(("queued", "delayed")),
@@ -102,9 +105,16 @@ def claim(message_id: int, early: timedelta = timedelta(0)) -> bool:
                    EmailMessage.next_attempt_at <= now + early))
         .values(state="sending", claimed_at=now, attempts=EmailMessage.attempts + 1,
                 last_attempt_at=now)
+        .returning(EmailMessage.attempts)
         .execution_options(synchronize_session=False))
     db.session.commit()
-    return result.rowcount == 1
+    if attempts is None:
+        return False
+    if message is not None:
+        for key, value in (("state", "sending"), ("claimed_at", now), ("attempts", attempts),
+                           ("last_attempt_at", now)):
+            set_committed_value(message, key, value)
+    return True
 
 
 def max_attempts() -> int:
