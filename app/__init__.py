@@ -1,8 +1,6 @@
 """Clientele: customer files and tracked invoice emails for small offices."""
 from __future__ import annotations
 
-import logging
-import os
 import secrets
 from pathlib import Path
 

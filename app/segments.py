@@ -88,7 +88,7 @@ def _stats(today: date, customer_ids=None) -> Select:
         pay, pay.c.customer_id == inv.c.customer_id)
 
 
-def _conditions(row, today: date) -> dict[str, ColumnElement[bool]]:
+def segment_conditions(row, today: date) -> dict[str, ColumnElement[bool]]:
     def ago(days: int) -> date:
         return today - timedelta(days=days)
 
@@ -107,7 +107,7 @@ def _conditions(row, today: date) -> dict[str, ColumnElement[bool]]:
 def segment_members(key: str, today: date) -> Select:
     """SELECT of the ids of customers in segment `key` (for `Customer.id.in_(...)`)."""
     stats = _stats(today).subquery("stats")
-    return select(stats.c.customer_id).where(_conditions(stats.c, today)[key])
+    return select(stats.c.customer_id).where(segment_conditions(stats.c, today)[key])
 
 
 def segments_for(customer_ids: list[int], today: date) -> dict[int, list[Segment]]:
@@ -115,7 +115,7 @@ def segments_for(customer_ids: list[int], today: date) -> dict[int, list[Segment
     if not customer_ids:
         return {}
     stats = _stats(today, customer_ids).subquery("stats")
-    flags = _conditions(stats.c, today)
+    flags = segment_conditions(stats.c, today)
     query = select(stats.c.customer_id,
                    *[case((cond, 1), else_=0).label(key) for key, cond in flags.items()])
     result: dict[int, list[Segment]] = {}

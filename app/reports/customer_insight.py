@@ -1,9 +1,8 @@
 """Customer insight: segments, top customers, new vs returning, purchase trend, review list.
 
-Segments (recency / frequency / monetary) use the same keys, thresholds and SQL shape
-as `app/segments.py` on the `customers` branch, which is not on main yet. NOTE for the
-lead: when it lands, replace `_stats`/`_conditions` here with `segments._stats` and
-`segments._conditions` so the report and the customer list can never disagree.
+Segments (recency / frequency / monetary) come from `app/segments.py`: the same keys,
+thresholds and conditions as the customer list, so the two can never disagree. Only the
+per-customer statistics are built here, limited to the customers the user may see.
 
 Only billed invoices count as purchases: finalized, partially paid and paid.
 
@@ -21,30 +20,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import case, func, select
 
 from app.extensions import db
 from app.models import Customer, Invoice, Payment
 from app.pagination import Page
 from app.reports.sql import Window, customer_name, month_of, sees_everyone, visible_customers
-
-BILLED_STATES = ("finalized", "partially_paid", "paid")
-WINDOW_DAYS = 365
-HIGH_VALUE_PAID = Decimal("5000")
-LOYAL_MIN_INVOICES = 4
-LOYAL_RECENT_DAYS = 90
-AT_RISK_MIN_INVOICES = 2
-AT_RISK_AFTER_DAYS = 180
-NEW_DAYS = 90
-
-SEGMENTS = (
-    ("high_value", "High value", "Paid 5,000 or more in the last 12 months"),
-    ("loyal", "Loyal", "4+ invoices in 12 months, latest within 90 days"),
-    ("at_risk", "At risk", "Bought repeatedly, but not for 6–12 months"),
-    ("new", "New", "First invoice within the last 90 days"),
-    ("inactive", "Inactive", "No invoice for more than 12 months"),
-)
-
+from app.segments import BILLED_STATES, SEGMENTS, WINDOW_DAYS, segment_conditions
 
 def _money(value) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))
@@ -78,22 +60,6 @@ def _stats(today: date, user):
                   ).outerjoin(paid, paid.c.customer_id == invoices.c.customer_id)
 
 
-def _conditions(row, today: date) -> dict:
-    def ago(days: int) -> date:
-        return today - timedelta(days=days)
-
-    return {
-        "high_value": row.paid_window >= literal(HIGH_VALUE_PAID),
-        "loyal": and_(row.recent >= LOYAL_MIN_INVOICES,
-                      row.last_purchase >= ago(LOYAL_RECENT_DAYS)),
-        "at_risk": and_(row.invoices >= AT_RISK_MIN_INVOICES,
-                        row.last_purchase < ago(AT_RISK_AFTER_DAYS),
-                        row.last_purchase >= ago(WINDOW_DAYS)),
-        "new": row.first_purchase >= ago(NEW_DAYS),
-        "inactive": row.last_purchase < ago(WINDOW_DAYS),
-    }
-
-
 @dataclass(frozen=True)
 class SegmentFigures:
     key: str
@@ -107,7 +73,7 @@ class SegmentFigures:
 def segment_figures(user, today: date) -> list[SegmentFigures]:
     """Customers, payments in the last 12 months and lifetime value per segment (one query)."""
     stats = _stats(today, user).subquery("stats")
-    conditions = _conditions(stats.c, today)
+    conditions = segment_conditions(stats.c, today)
     columns = []
     for key, condition in conditions.items():
         columns += [func.sum(case((condition, 1), else_=0)).label(f"{key}_n"),
@@ -117,7 +83,7 @@ def segment_figures(user, today: date) -> list[SegmentFigures]:
     row = db.session.execute(select(*columns)).one()
     return [SegmentFigures(key, label, text, int(getattr(row, f"{key}_n") or 0),
                            _money(getattr(row, f"{key}_p")), _money(getattr(row, f"{key}_v")))
-            for key, label, text in SEGMENTS]
+            for key, label, text in ((x.key, x.label, x.description) for x in SEGMENTS)]
 
 
 @dataclass(frozen=True)
