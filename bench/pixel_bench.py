@@ -3,7 +3,7 @@ worker's drain rate from Redis into the database.
 
 Load comes from wrk (Debian package `wrk`) at 32 connections; the two servers are
 measured alternately and the medians compared. Last line:
-`pixel pixel_ratio=… pixel_p99_ms=… drain_events_per_s=…`
+`pixel_ratio=… pixel_p99_ms=… drain_events_per_s=…`
 """
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ def main() -> int:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk not found: apt-get install wrk")
-        print("pixel pixel_ratio=nan pixel_p99_ms=nan drain_events_per_s=nan")
+        print("pixel_ratio=nan pixel_p99_ms=nan drain_events_per_s=nan")
         return 1
     from app.dev.embedded_redis import EmbeddedRedis
 
@@ -153,7 +153,8 @@ def main() -> int:
     print(f"  hits queued in Redis by the tracking image: {pixel['queued']}")
     print(f"  bare GIF route: {pixel['bare_rps']:.0f} req/s, p99 {pixel['bare_p99_ms']:.1f} ms")
     print(f"  drain: {args.hits} hits over 1000 messages at {drain:.0f} events/s")
-    print(f"pixel pixel_ratio={pixel['ratio']:.2f} pixel_p99_ms={pixel['p99_ms']:.1f} "
+    # The exact last line the events issue asks for.
+    print(f"pixel_ratio={pixel['ratio']:.2f} pixel_p99_ms={pixel['p99_ms']:.1f} "
           f"drain_events_per_s={drain:.0f}")
     return 0
 

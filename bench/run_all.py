@@ -35,9 +35,14 @@ def discover(directory: Path) -> list[Path]:
     return sorted(directory.glob("*_bench.py"))
 
 
-def parse_figures(line: str) -> tuple[str, dict[str, str]] | None:
-    """`name key=value key=value` → (name, {key: value}); None if it isn't that shape."""
+def parse_figures(line: str, default_name: str = "") -> tuple[str, dict[str, str]] | None:
+    """`[name] key=value key=value` → (name, {key: value}); None if it isn't that shape.
+
+    Without a leading name (an issue may fix the exact line), the script's name is used.
+    """
     parts = line.split()
+    if parts and "=" in parts[0] and default_name:
+        parts = [default_name, *parts]
     if len(parts) < 2 or "=" in parts[0]:
         return None
     figures = {}
@@ -70,7 +75,7 @@ def run_script(script: Path, database: str, timeout: float) -> Result:
         reason = _last_line(proc.stderr) or _last_line(proc.stdout) or "no output"
         return Result(script.stem, database, False, seconds,
                       error=f"exit {proc.returncode}: {reason[:200]}")
-    parsed = parse_figures(_last_line(proc.stdout))
+    parsed = parse_figures(_last_line(proc.stdout), script.stem.removesuffix("_bench"))
     if parsed is None:
         return Result(script.stem, database, False, seconds,
                       error="last line is not `name key=value ...`")

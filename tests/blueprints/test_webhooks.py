@@ -142,3 +142,23 @@ def test_webhook_storm_stores_each_event_once(app, sendgrid_key, message):
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 1000
     assert db.session.get(EmailMessage, message.id).human_opens == 1000
+
+
+def test_the_same_event_fifty_times_is_stored_once(client, sendgrid_key, message):
+    event = _sg_event(message, "open", event_id="same-every-time", useragent="Outlook")
+    statuses = {_sendgrid_post(client, sendgrid_key, [event]).status_code for _ in range(50)}
+    assert statuses == {200}
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 1
+
+
+def test_webhooks_keep_answering_while_redis_is_down(app, client, sendgrid_key, message):
+    real = app.config["REDIS_URL"]
+    app.extensions.pop("redis", None)
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    try:
+        response = _sendgrid_post(client, sendgrid_key, [_sg_event(message, "delivered")])
+    finally:
+        app.extensions.pop("redis", None)
+        app.config["REDIS_URL"] = real
+    assert response.status_code == 200  # SendGrid's path needs only the database
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 1

@@ -1,0 +1,34 @@
+"""Overdue reminders: queued on schedule, once per step, tracked like invoice emails."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from app.extensions import db
+from app.mail.reminders import send_due_reminders
+from app.models import EmailMessage
+from tests.factories import make_customer, make_invoice
+
+
+def test_reminders_are_queued_once_per_step_and_sent(app, smtp, run_worker):
+    app.config["REMINDER_DAYS"] = "7,14"
+    today = date(2026, 11, 23)
+    late = make_invoice(make_customer(email="late@example.org"),
+                        due_date=today - timedelta(days=8))
+    make_invoice(make_customer(email="ontime@example.org"), due_date=today + timedelta(days=3))
+    paid = make_invoice(make_customer(email="paid@example.org"),
+                        due_date=today - timedelta(days=8), status="paid")
+    assert send_due_reminders(today) == 1
+    assert send_due_reminders(today) == 0  # the 7-day step is done for this invoice
+    run_worker()
+    (message,) = db.session.scalars(db.select(EmailMessage)).all()
+    assert (message.kind, message.invoice_id, message.state) == ("reminder", late.id, "sent")
+    assert "8 days overdue" not in message.subject and "7 days overdue" in message.subject
+    assert smtp.received[0].rcpt_tos == ["late@example.org"]
+    assert paid.id != message.invoice_id
+    # A week later the 14-day step comes due.
+    assert send_due_reminders(today + timedelta(days=7)) == 1
+
+
+def test_reminders_are_off_by_default(app):
+    make_invoice(make_customer(), due_date=date(2026, 1, 1))
+    assert send_due_reminders(date(2026, 11, 23)) == 0
