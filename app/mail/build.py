@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import re
-from email import policy
-from email.message import EmailMessage as MIMEMessage
-from email.utils import formataddr, formatdate
 
 from flask import current_app, render_template
 from markupsafe import Markup, escape
 
 from app.events.tokens import verp_address
 from app.extensions import db
+from app.mail import mime
 from app.mail.tracking import link_url, open_url, view_url
 from app.models import EmailLink, EmailMessage
 
@@ -67,22 +65,20 @@ def build(message: EmailMessage) -> bytes:
         "emails/invoice.html", message=message, invoice=invoice,
         body_html=_tracked_html(message.body_text, message), view_url=view,
         pixel_url=open_url(message))
-    mail = MIMEMessage(policy=policy.SMTP)
-    mail["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    headers = [("From", mime.header_text(current_app.config["MAIL_DEFAULT_SENDER"]))]
     if message.recipient_role != "bcc":  # a Bcc copy names no recipient in its headers
-        mail["To"] = formataddr((message.to_name, message.to_address))
+        headers.append(("To", mime.address(message.to_name, message.to_address)))
     cc = [a.strip() for a in message.cc_addresses.split(",") if a.strip()]
     if cc:
-        mail["Cc"] = ", ".join(cc)
-    mail["Subject"] = message.subject
-    mail["Date"] = formatdate(localtime=False)
-    mail["Message-ID"] = f"<{message.message_id}>"
-    mail["X-Clientele-Message"] = str(message.id)
-    mail.set_content(text)
-    mail.add_alternative(html, subtype="html")
+        headers.append(("Cc", mime.header_text(", ".join(cc))))
+    headers += [("Subject", mime.header_text(message.subject)),
+                ("Message-ID", f"<{message.message_id}>"),
+                ("X-Clientele-Message", str(message.id))]
+    attachments = []
     if message.attach_pdf and invoice is not None:
         from app.invoice_pdf import render_invoice_pdf
 
-        mail.add_attachment(render_invoice_pdf(invoice), maintype="application",
-                            subtype="pdf", filename=f"invoice-{invoice.number}.pdf")
-    return mail.as_bytes()
+        attachments.append(mime.attachment_part(render_invoice_pdf(invoice), "application/pdf",
+                                                f"invoice-{invoice.number}.pdf"))
+    return mime.message(headers, [mime.text_part(text, "plain"), mime.text_part(html, "html")],
+                        attachments)
