@@ -13,8 +13,16 @@ import click
 from app.dev.embedded_redis import EmbeddedRedis, _die_with_parent
 
 
+def _stop_requested(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def run_all(instance_path: str, host: str, port: int, env_file_redis: str | None,
             mail_server: str | None) -> None:
+    # Ctrl-C and `kill` both stop everything cleanly, even when SIGINT was inherited as
+    # ignored (a shell's background job).
+    signal.signal(signal.SIGINT, _stop_requested)
+    signal.signal(signal.SIGTERM, _stop_requested)
     env = dict(os.environ)
     started: list = []
     children: list[subprocess.Popen] = []
