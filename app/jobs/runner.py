@@ -4,10 +4,12 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from multiprocessing.context import ForkProcess
 from typing import Callable
 
 from flask import Flask
 from rq import SimpleWorker
+from rq.scheduler import RQScheduler
 
 from app.logs import job_log_context
 from app.queues import get_queue, get_redis
@@ -38,6 +40,26 @@ def periodic(name: str, every_seconds: int, queue: str = "default",
     return decorate
 
 
+def _run_scheduler(scheduler) -> None:
+    from rq.scheduler import run
+
+    from app.dev.embedded_redis import _die_with_parent
+
+    _die_with_parent()  # a kill -9 of the worker must not leave its scheduler running
+    run(scheduler)
+
+
+class ChildScheduler(RQScheduler):
+    """RQ's scheduler process, made to stop when its worker dies in any way."""
+
+    def start(self):
+        self._status = self.Status.STARTED
+        self._connection = None  # a Redis connection can't cross the fork
+        self._process = ForkProcess(target=_run_scheduler, args=(self,), name="Scheduler")
+        self._process.start()
+        return self._process
+
+
 class AppWorker(SimpleWorker):
     """Runs each job in a fresh app context (and so a fresh database session).
 
@@ -54,6 +76,26 @@ class AppWorker(SimpleWorker):
     def perform_job(self, job, queue, *args, **kwargs):
         with self.app.app_context(), job_log_context(job.id, queue.name):
             return super().perform_job(job, queue, *args, **kwargs)
+
+    def _start_scheduler(self, burst: bool = False, logging_level: str | None = "INFO",
+                         *args, **kwargs):
+        # As RQ's own, but with ChildScheduler (see there).
+        self.scheduler = ChildScheduler(
+            self.queues, connection=self.connection,
+            logging_level=logging_level if logging_level is not None else self.log.level,
+            serializer=self.serializer)
+        self.scheduler.acquire_locks()
+        if not self.scheduler.acquired_locks:
+            return
+        if burst:
+            try:
+                self.scheduler.register_birth()
+                self.scheduler.enqueue_scheduled_jobs()
+            finally:
+                self.scheduler.release_locks()
+                self.scheduler.register_death()
+        else:
+            self.scheduler.start()
 
 
 def enqueue_due_periodic(app: Flask) -> list[str]:

@@ -30,7 +30,32 @@ def worker_env(app, tmp_path):
     return make
 
 
+_STARTED: list[subprocess.Popen] = []
+
+
 def start_worker(env: dict[str, str], *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", *args],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", *args],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    _STARTED.append(process)
+    return process
+
+
+def stop_processes(processes: list[subprocess.Popen], grace: float = 15.0) -> None:
+    """SIGTERM, a grace period, then SIGKILL: a test never leaves a process behind."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(autouse=True)
+def _reap_workers():
+    yield
+    stop_processes(_STARTED)
+    _STARTED.clear()

@@ -22,7 +22,7 @@ from app.extensions import db
 from app.mail.tracking import open_url
 from app.models import EmailEvent, EmailMessage
 from tests.factories import make_customer, make_invoice
-from tests.faults.conftest import ROOT, start_worker
+from tests.faults.conftest import ROOT, start_worker, stop_processes
 
 pytestmark = pytest.mark.slow
 
@@ -146,7 +146,4 @@ def test_two_webs_two_workers_send_and_count_once(app, smtp, worker_env, make_us
         assert clicks == 12  # four deliveries of the same 12 webhook events
         assert {m.human_opens for m in db.session.scalars(db.select(EmailMessage))} == {3}
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(15)
+        stop_processes(processes)
