@@ -17,7 +17,7 @@ from bench.common import bench_app, machine, scratch_database
 def run(kind: str, count: int, batch: int) -> dict[str, float]:
     import subprocess
 
-    from app.dev.embedded_redis import free_port
+    from app.dev.net import free_port
     from app.extensions import db, mail
     from app.jobs.mail import send_messages
     from app.mail import outbox

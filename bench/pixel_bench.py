@@ -40,7 +40,7 @@ def _wrk(url: str, seconds: int, connections: int) -> tuple[float, float]:
 
 
 def pixel_figures(url_db: str, redis_url: str, rounds: int, seconds: int) -> dict:
-    from app.dev.embedded_redis import free_port
+    from app.dev.net import free_port
     from app.extensions import db
     from app.mail import outbox
     from app.mail.tracking import open_url

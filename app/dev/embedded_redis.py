@@ -16,7 +16,7 @@ from pathlib import Path
 
 import redis
 
-from app.dev.net import free_port  # noqa: F401  (re-exported for callers)
+from app.dev.net import free_port
 
 _PR_SET_PDEATHSIG = 1
 

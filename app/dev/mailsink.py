@@ -26,7 +26,7 @@ class _FileHandler:
 
 def start_sink(directory: str | Path, port: int = 0) -> Controller:
     """Start the sink on 127.0.0.1; `controller.port` tells where it listens."""
-    from app.dev.embedded_redis import free_port
+    from app.dev.net import free_port
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ from flask import current_app
 
 from app.jobs.runner import periodic
 from app.mail import hits, inbound
+from app.queues import get_redis
 
 
 @periodic("drain-hits", every_seconds=5, queue="events")
@@ -18,10 +19,15 @@ def sweep_inbound() -> int:
     return inbound.sweep_new()
 
 
-@periodic("bounce-mailbox", every_seconds=300, queue="events")
+@periodic("bounce-mailbox", every_seconds=60, queue="events")
 def poll_bounce_mailbox() -> int:
-    if not current_app.config.get("BOUNCE_IMAP_HOST"):
+    """Poll the IMAP bounce mailbox every BOUNCE_POLL_SECONDS, once across all workers."""
+    config = current_app.config
+    if not config.get("BOUNCE_IMAP_HOST"):
+        return 0
+    if not get_redis().set("clientele:bounce-mailbox-polled", "1", nx=True,
+                           ex=max(int(config["BOUNCE_POLL_SECONDS"]), 1)):
         return 0
     from app.mail.receiver import poll_imap
 
-    return poll_imap(current_app.config)
+    return poll_imap(config)

@@ -58,7 +58,3 @@ def latest_statuses(invoice_ids: list[int]) -> dict[int, StatusView]:
     for row in rows:
         grouped.setdefault(row.invoice_id, []).append(row)
     return {invoice_id: latest_status(batch) for invoice_id, batch in grouped.items()}
-
-
-def status_for_invoice(invoice_id: int) -> StatusView | None:
-    return latest_statuses([invoice_id]).get(invoice_id)

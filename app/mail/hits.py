@@ -141,7 +141,10 @@ def store_hits(hits: list[Hit]) -> None:
         return
     sent_at = dict(db.session.execute(
         select(EmailMessage.id, EmailMessage.sent_at).where(EmailMessage.id.in_(ids))).all())
-    recent = _recent_clicks(ids, min(h.at for h in hits))
+    clicks_in_batch = [h for h in hits if h.kind == "click"]
+    # Only clicks are judged against recent clicks; batches of opens skip the query.
+    recent = _recent_clicks({h.message_id for h in clicks_in_batch},
+                            min(h.at for h in clicks_in_batch)) if clicks_in_batch else {}
     # Open rules look only at the user agent and address: decide each pair once.
     open_verdicts: dict[tuple[str, str], tuple[bool, str | None]] = {}
     events = []

@@ -11,7 +11,7 @@ import urllib.request
 import psutil
 import pytest
 
-from app.dev.embedded_redis import free_port
+from app.dev.net import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.dev.embedded_redis import EmbeddedRedis, free_port
+from app.dev.embedded_redis import EmbeddedRedis
+from app.dev.net import free_port
 from app.extensions import db
 from app.mail import hits, outbox
 from app.mail.tracking import open_url

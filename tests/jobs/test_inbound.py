@@ -119,7 +119,7 @@ def test_unmatched_bounce_lands_in_review(app):
 
 
 def test_smtp_receiver_stores_bounces_for_our_domain_only(app):
-    from app.dev.embedded_redis import free_port
+    from app.dev.net import free_port
     from app.mail.receiver import start_receiver
 
     _, message = _sent("rcv@example.org")

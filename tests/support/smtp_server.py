@@ -7,7 +7,7 @@ from email import message_from_bytes
 
 from aiosmtpd.controller import Controller
 
-from app.dev.embedded_redis import free_port
+from app.dev.net import free_port
 
 
 @dataclass

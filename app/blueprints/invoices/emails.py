@@ -39,21 +39,21 @@ def email_history(invoice_id: int):
 @requires("invoices.view")
 def email_icon(invoice_id: int):
     """The email icon of a list row; polled while a send is still pending."""
-    invoice = get_invoice_or_404(invoice_id, current_user)
-    context = _history_context(invoice)
-    response = render("invoices/email_icon_page.html", "icon", **context)
-    if not context["pending"]:
-        response.status_code = STOP_POLLING if is_htmx() else 200
-    return no_store(response)
+    return _polled(invoice_id, "invoices/email_icon_page.html", "icon")
 
 
 @bp.route("/<int:invoice_id>/emails")
 @requires("invoices.view")
 def emails_section(invoice_id: int):
     """The emails section of the invoice page; polled while something is pending."""
+    return _polled(invoice_id, "invoices/email_history.html", "section")
+
+
+def _polled(invoice_id: int, template: str, block: str):
+    """A fragment that htmx polls: answers 286 (stop) once nothing is pending."""
     invoice = get_invoice_or_404(invoice_id, current_user)
     context = _history_context(invoice)
-    response = render("invoices/email_history.html", "section", **context)
+    response = render(template, block, **context)
     if not context["pending"] and is_htmx():
         response.status_code = STOP_POLLING
     return no_store(response)
