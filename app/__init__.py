@@ -63,13 +63,15 @@ def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table registered before migrations)
     from app.auth import init_login
     from app.extensions import csrf, db, htmx, limiter, mail, migrate
+    from app.models.search_index import is_search_index_object
     from app.queues import init_redis
     from app.security import init_security_headers, init_sessions, trust_proxies
 
     init_redis(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"),
-                     render_as_batch=True, compare_type=True)
+                     render_as_batch=True, compare_type=True,
+                     include_object=is_search_index_object)
     csrf.init_app(app)
     htmx.init_app(app)
     mail.init_app(app)

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from app.customer_records import masked
 from app.extensions import db
-from app.models import AuditLog, Customer, EmailMessage, Invoice, Note, utcnow
+from app.models import AuditLog, Customer, EmailMessage, Invoice, Note, search_index, utcnow
 
 EXPORT_VERSION = 1
 _CUSTOMER_FIELDS = ("id", "kind", "first_name", "last_name", "company", "born_or_founded",
@@ -105,6 +105,8 @@ def erase_customer(customer: Customer) -> dict[str, int]:
             body_text="[erased]"))
     counts["email_messages"] = mails.rowcount or 0
     counts["audit_entries_scrubbed"] = _scrub_audit(customer.id, personal)
+    db.session.flush()
+    search_index.purge(db.session.connection())
     return counts
 
 

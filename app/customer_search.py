@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, select
 
 from app.customer_access import visibility_clause
 from app.extensions import db
-from app.models import CUSTOMER_STATUSES, Customer, Tag, customer_tags
+from app.models import CUSTOMER_STATUSES, Customer, Tag, customer_tags, search_index
 from app.segments import SEGMENT_KEYS, segment_members
 
 # Each sort has an index (see the Customer model); ties are broken by name, then id.
@@ -28,7 +28,7 @@ DEFAULT_DIRECTION = {"name": "asc", "status": "asc", "added": "desc", "updated":
 STATUS_CHOICES = ("", *CUSTOMER_STATUSES, "all")  # "" = everything but archived
 MAX_TERMS = 8
 # A search matching at most this many customers is found in one scan and sorted here.
-NARROW_SEARCH = 2000
+NARROW_SEARCH = 5000
 # A wider search counts at most this many ("10,000 or more" is all anyone needs);
 # reaching the cap marks a broad search, which walks the name index instead.
 SEARCH_COUNT_CAP = 10_000
@@ -97,14 +97,18 @@ def search_terms(q: str) -> list[str]:
     return q.split()[:MAX_TERMS]
 
 
-def build_query(params: ListParams, user, today: date, *, broad: bool = False) -> Select:
+def build_query(params: ListParams, user, today: date, *, broad: bool = False,
+                prefilter=None) -> Select:
     """SELECT Customer rows matching `params` that `user` may see, in list order.
 
     `broad=True` says a search matches a large share of the table (the caller counted),
-    so walking the name index finds a page of matches almost at once.
+    so walking the name index finds a page of matches almost at once. `prefilter` is
+    an index lookup narrowing the rows the search terms are checked on.
     """
     query = select(Customer).where(visibility_clause(user))
     terms = search_terms(params.q)
+    if prefilter is not None:
+        query = query.where(prefilter)
     for term in terms:
         query = query.where(Customer.search_text.contains(term, autoescape=True))
     if params.tag:
@@ -147,22 +151,25 @@ def list_page(params: ListParams, user, today: date, number: int,
               per_page: int) -> tuple[list[int], int, int]:
     """(the ids on page `number`, how many match — capped for searches, the page number).
 
-    Searches take the cheapest of three paths: few matches are fetched in one scan
-    with their sort keys and sorted here; many are counted (up to the cap) and sorted
-    by the database after the scan; a broad search walks the name index.
+    Searches take the cheapest of three paths: few matches are fetched in one go
+    (through the trigram index, see app/models/search_index.py) with their sort keys
+    and sorted here; many are counted (up to the cap) and sorted by the database after
+    the scan; a broad search walks the name index.
     """
-    query = build_query(params, user, today)
+    terms = search_terms(params.q)
+    prefilter = (search_index.sqlite_prefilter(db.session, Customer.id, terms, NARROW_SEARCH)
+                 if terms else None)
+    query = build_query(params, user, today, prefilter=prefilter)
     if params.q:
-        keys = [*SORTS[params.sort](), Customer.id]
-        rows = db.session.execute(query.order_by(None).with_only_columns(*keys)
-                                  .limit(NARROW_SEARCH + 1)).all()
-        if len(rows) <= NARROW_SEARCH:
+        total = db.session.scalar(count_query(query, SEARCH_COUNT_CAP)) or 0
+        if total <= NARROW_SEARCH:
+            keys = [*SORTS[params.sort](), Customer.id]
+            rows = db.session.execute(query.order_by(None).with_only_columns(*keys)).all()
             # Code-point order of the lower-cased sort name, as SQLite sorts it.
             rows.sort(key=tuple, reverse=params.dir == "desc")
             number = _clamp(number, len(rows), per_page)
             start = (number - 1) * per_page
             return [r[-1] for r in rows[start:start + per_page]], len(rows), number
-        total = db.session.scalar(count_query(query, SEARCH_COUNT_CAP)) or 0
         query = build_query(params, user, today, broad=total >= SEARCH_COUNT_CAP)
     else:
         total = db.session.scalar(count_query(query)) or 0

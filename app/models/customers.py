@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.crypto import EncryptedString
 from app.extensions import db
+from app.models import search_index
 from app.models.base import UTCDateTime, utcnow
 from app.models.users import User
 
@@ -119,6 +120,9 @@ class Customer(db.Model):
         parts += [p.e164 for p in self.phones] + [p.display for p in self.phones]
         parts += [t.name for t in self.tags]
         self.search_text = " ".join(p for p in parts if p).lower()
+
+
+search_index.listen(Customer.__table__)
 
 
 class CustomerEmail(db.Model):
