@@ -157,8 +157,10 @@ def list_page(params: ListParams, user, today: date, number: int,
     the scan; a broad search walks the name index.
     """
     terms = search_terms(params.q)
-    prefilter = (search_index.sqlite_prefilter(db.session, Customer.id, terms, NARROW_SEARCH)
-                 if terms else None)
+    prefilter = None
+    if terms:
+        search_index.plan_for_the_pattern(db.session)
+        prefilter = search_index.sqlite_prefilter(db.session, Customer.id, terms, NARROW_SEARCH)
     query = build_query(params, user, today, prefilter=prefilter)
     if params.q:
         total = db.session.scalar(count_query(query, SEARCH_COUNT_CAP)) or 0

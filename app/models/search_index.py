@@ -120,6 +120,17 @@ def match_expression(terms: list[str]) -> str | None:
     return " AND ".join(phrases) or None
 
 
+def plan_for_the_pattern(session) -> None:
+    """PostgreSQL: plan this transaction's queries for the actual search pattern.
+
+    psycopg prepares a statement once it has run five times, and PostgreSQL may then
+    switch to a generic plan, which can't know that '%example.com%' matches every row:
+    it reads the trigram index for it (a seq scan that stops early is 3x quicker).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 def sqlite_prefilter(session, id_column, terms: list[str], limit: int):
     """A clause narrowing `id_column` to FTS matches, when at most `limit` rows match.
 
