@@ -35,6 +35,7 @@ class Item:
     who: str = ""
     sub: str = ""
     lines: list[str] = field(default_factory=list)
+    invoice_id: int | None = None  # linked from the item when set
 
 
 @dataclass
@@ -71,7 +72,8 @@ def _notes(cid, before, exact, limit) -> list[Item]:
         .order_by(Note.occurred_at.desc(), Note.id.desc()).limit(limit))
     return [Item(n.occurred_at, "note", ("note", n.id), f"{n.kind.capitalize()} note",
                  body=n.body, who=n.author.display_name if n.author else "",
-                 sub=f"about invoice {number}" if number else "") for n, number in rows]
+                 sub=f"about invoice {number}" if number else "", invoice_id=n.invoice_id)
+            for n, number in rows]
 
 
 def _invoices(cid, before, exact, limit) -> list[Item]:
@@ -80,7 +82,8 @@ def _invoices(cid, before, exact, limit) -> list[Item]:
                               *_dates(Invoice.issue_date, before, exact))
         .order_by(Invoice.issue_date.desc(), Invoice.id.desc()).limit(limit))
     return [Item(_midnight(i.issue_date), "invoice", ("invoice", i.id),
-                 f"Invoice {i.number} issued", sub=f"{i.currency} {i.total:,.2f} · {i.status}")
+                 f"Invoice {i.number} issued", sub=f"{i.currency} {i.total:,.2f} · {i.status}",
+                 invoice_id=i.id)
             for i in rows]
 
 
@@ -92,7 +95,8 @@ def _payments(cid, before, exact, limit) -> list[Item]:
         .order_by(Payment.paid_on.desc(), Payment.id.desc()).limit(limit))
     return [Item(_midnight(p.paid_on), "payment", ("payment", p.id),
                  f"Payment for invoice {number}", sub=f"{currency} {p.amount:,.2f} · "
-                 f"{p.method.replace('_', ' ')}") for p, number, currency in rows]
+                 f"{p.method.replace('_', ' ')}", invoice_id=p.invoice_id)
+            for p, number, currency in rows]
 
 
 def _changes(cid, before, exact, limit) -> list[Item]:

@@ -469,3 +469,6 @@ def test_note_linked_to_an_invoice_of_this_customer_only(client, login_as, db):
     assert ok.status_code == 200
     timeline = client.get(f"/customers/{c.id}/timeline", headers=HX).text
     assert f"about invoice {mine.number}" in timeline
+    # The note, the invoice and its payment link to it; nothing links to the other's.
+    assert timeline.count(f'href="/invoices/{mine.id}"') == 3
+    assert f'href="/invoices/{theirs.id}"' not in timeline
