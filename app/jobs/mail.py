@@ -46,7 +46,12 @@ def enqueue_send(message_ids: list[int]) -> None:
 
 
 def send_messages(message_ids: list[int]) -> dict[str, int]:
-    """Claim and send each message; safe to run twice (a claim succeeds only once)."""
+    """Claim and send each message; safe to run twice (a claim succeeds only once).
+
+    Message n's outcome and the claim of message n+1 share one transaction, so a worker
+    has at most one message "sending" at any moment (what a kill -9 can leave in doubt)
+    and each message costs one commit.
+    """
     config = current_app.config
     reuse = config.get("MAIL_REUSE_CONNECTION", True)
     counts = {"sent": 0, "rejected": 0, "delayed": 0, "skipped": 0}
@@ -54,17 +59,32 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
     # Content never changes once queued: load the batch (links, invoice) in one go.
     loaded = {m.id: m for m in db.session.scalars(_loading(
         select(EmailMessage).where(EmailMessage.id.in_(message_ids))))}
+    following = dict(zip(message_ids, [*message_ids[1:], None]))
+
+    def claim(message_id: int | None, commit: bool = True) -> bool:
+        return message_id is not None and outbox.claim(
+            message_id, early=_EARLY, message=_usable(loaded.get(message_id)), commit=commit)
+
     with SmtpSession(current_app.extensions["mail"], timeout=config["MAIL_TIMEOUT"]) as session:
+        claimed = _once_more_on_db_error(lambda: claim(message_ids[0] if message_ids else None))
         for message_id in message_ids:
-            if not _once_more_on_db_error(lambda: outbox.claim(
-                    message_id, early=_EARLY, message=_usable(loaded.get(message_id)))):
+            next_id = following[message_id]
+            if not claimed:
                 counts["skipped"] += 1
+                claimed = _once_more_on_db_error(lambda: claim(next_id))
                 continue
             message, outcome = _attempt(session, message_id, suppressed,
                                         _usable(loaded.get(message_id)))
+
             # The server has answered: store that even if the database connection broke
             # meanwhile (a restart), so the batch resumes instead of resending.
-            state = _once_more_on_db_error(lambda: _record(message_id, outcome, message))
+            def record_and_claim_next() -> tuple[str, bool]:
+                state = _record(message_id, outcome, message)
+                won = claim(next_id, commit=False)
+                db.session.commit()
+                return state, won
+
+            state, claimed = _once_more_on_db_error(record_and_claim_next)
             counts[state if state in counts else "delayed"] += 1
             if not reuse:
                 session.close()
@@ -89,8 +109,9 @@ def _usable(message: EmailMessage | None) -> EmailMessage | None:
 
 
 def _record(message_id: int, outcome: Outcome, loaded: EmailMessage | None) -> str:
+    """Store the outcome in the current transaction (the caller commits)."""
     message = _usable(loaded) or _load(message_id)
-    outbox.record_outcome(message, outcome)
+    outbox.record_outcome(message, outcome, commit=False)
     return message.state
 
 

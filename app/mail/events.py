@@ -104,9 +104,10 @@ def refresh_messages(message_ids: Iterable[int],
         by_message: dict[int, list] = {i: [] for i in chunk}
         for row in groups:
             by_message[row.message_id].append(row)
+        unknown = [i for i in chunk if i not in known]
         current = {row.id: row for row in db.session.execute(
             select(EmailMessage.id, EmailMessage.state, EmailMessage.status)
-            .where(EmailMessage.id.in_([i for i in chunk if i not in known])))}
+            .where(EmailMessage.id.in_(unknown)))} if unknown else {}
         updates = []
         for message_id in chunk:
             target = known.get(message_id) or current.get(message_id)

@@ -90,11 +90,12 @@ def enqueue(message_ids: list[int]) -> bool:
 
 
 def claim(message_id: int, early: timedelta = timedelta(0),
-          message: EmailMessage | None = None) -> bool:
+          message: EmailMessage | None = None, *, commit: bool = True) -> bool:
     """Atomically take a message for sending; True only for the one caller that wins.
 
     `early` lets a retry that RQ runs a moment before `next_attempt_at` still claim it.
     A `message` already loaded by the caller gets the claimed values without a re-read.
+    With `commit=False` the claim is part of the caller's transaction.
     """
     now = utcnow()
     attempts = db.session.scalar(
@@ -107,7 +108,8 @@ def claim(message_id: int, early: timedelta = timedelta(0),
                 last_attempt_at=now)
         .returning(EmailMessage.attempts)
         .execution_options(synchronize_session=False))
-    db.session.commit()
+    if commit:
+        db.session.commit()
     if attempts is None:
         return False
     if message is not None:
@@ -125,8 +127,19 @@ def backoff() -> tuple[int, ...]:
     return tuple(current_app.config.get("MAIL_RETRY_BACKOFF", DEFAULT_BACKOFF))
 
 
-def record_outcome(message: EmailMessage, outcome: Outcome) -> None:
-    """Store what the server said, as message state and as an event; commits."""
+def record_outcome(message: EmailMessage, outcome: Outcome, *, commit: bool = True) -> None:
+    """Store what the server said, as message state and as an event.
+
+    The message's new state and its derived status go out in one UPDATE (nothing is
+    flushed until the end). Commits unless `commit=False` (the caller commits).
+    """
+    with db.session.no_autoflush:
+        _apply_outcome(message, outcome)
+    if commit:
+        db.session.commit()
+
+
+def _apply_outcome(message: EmailMessage, outcome: Outcome) -> None:
     now = utcnow()
     message.smtp_code = outcome.code
     message.smtp_response = outcome.reply
@@ -144,7 +157,6 @@ def record_outcome(message: EmailMessage, outcome: Outcome) -> None:
         delays = backoff()
         wait = delays[min(message.attempts - 1, len(delays) - 1)]
         message.state, message.next_attempt_at = "delayed", now + timedelta(seconds=wait)
-    db.session.flush()
     store_events([NewEvent(
         message_id=message.id, type=event_type, occurred_at=now, source="smtp",
         dedupe_key=dedupe_key("smtp", message.id, message.attempts, event_type),
@@ -155,7 +167,6 @@ def record_outcome(message: EmailMessage, outcome: Outcome) -> None:
         from app.mail.consequences import after_rejection
 
         after_rejection(message, hard=not message.gave_up, reason=message.smtp_response)
-    db.session.commit()
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:

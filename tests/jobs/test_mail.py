@@ -121,6 +121,30 @@ def test_running_the_same_job_twice_sends_once(app, smtp):
     assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 2
 
 
+def test_a_worker_has_one_message_sending_at_a_time(app, smtp, monkeypatch):
+    """What a kill -9 can leave in doubt: only the message on the wire is "sending"."""
+    from app.mail.smtp import SmtpSession
+
+    invoice = make_invoice(make_customer())
+    ids = _queue(invoice, *[f"r{i}@example.org" for i in range(6)])
+    send_messages(ids[2:3])  # already sent: the batch skips it and claims the next
+    seen = []
+    deliver = SmtpSession.deliver
+
+    def watching(self, envelope_from, recipient, data):
+        with db.engine.connect() as other:  # what another process would see committed
+            seen.append((recipient, other.execute(
+                db.select(EmailMessage.to_address).where(EmailMessage.state == "sending")
+            ).scalars().all()))
+        return deliver(self, envelope_from, recipient, data)
+
+    monkeypatch.setattr(SmtpSession, "deliver", watching)
+    assert send_messages(ids) == {"sent": 5, "rejected": 0, "delayed": 0, "skipped": 1}
+    assert [to for to, _ in seen] == [f"r{i}@example.org" for i in (0, 1, 3, 4, 5)]
+    assert all(sending == [to] for to, sending in seen)
+    assert all(m.state == "sent" for m in _messages(ids))
+
+
 def test_one_connection_is_reused_for_a_batch(app, smtp):
     invoice = make_invoice(make_customer())
     ids = _queue(invoice, *[f"r{i}@example.org" for i in range(10)])
