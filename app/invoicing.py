@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Iterable, Protocol
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.models import Customer, Invoice, InvoiceLine, Payment
@@ -141,9 +141,17 @@ def next_seq(session, customer_id: int) -> int:
 
 
 def _lock_customer(session, customer_id: int) -> None:
-    # PostgreSQL: serialises numbering per customer (FOR NO KEY UPDATE still lets other
-    # rows reference the customer). SQLite has no row locks and ignores it; there the
-    # single writer lock plus the unique constraint and the retry below do the job.
+    """Serialise numbering per customer, inside the caller's transaction.
+
+    PostgreSQL: a row lock (FOR NO KEY UPDATE still lets other rows reference the
+    customer). SQLite has no row locks: a write that changes nothing takes its single
+    writer lock, and makes the driver open the transaction now (it begins one only
+    before a write, so the SAVEPOINT below would otherwise run outside it and its
+    RELEASE commit the invoice on its own).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE customers SET id = id WHERE id = :id"), {"id": customer_id})
+        return
     session.execute(select(Customer.id).where(Customer.id == customer_id)
                     .with_for_update(key_share=True))
 

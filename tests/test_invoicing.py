@@ -94,6 +94,18 @@ def test_number_clash_is_retried_with_the_next_number(db, make_customer, monkeyp
     assert second.total == D("10.00")
 
 
+def test_a_new_invoice_is_part_of_the_callers_transaction(db, make_customer):
+    """Nothing is committed behind the caller's back: a rollback leaves no invoice."""
+    from app.models import Invoice
+
+    customer_id = make_customer().id
+    db.session.expire_all()  # start the next transaction with reads only, like a request
+    customer = db.session.get(invoicing.Customer, customer_id)
+    _draft(db, customer)
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count(Invoice.id))) == 0
+
+
 def test_moving_a_draft_takes_the_new_customers_next_number(db, make_customer):
     a, b = make_customer(), make_customer()
     _draft(db, b)
