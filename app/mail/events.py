@@ -51,11 +51,14 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> None:
 
 
 def store_events(events: Iterable[NewEvent],
-                 known: dict[int, EmailMessage] | None = None) -> set[int]:
+                 known: dict[int, EmailMessage] | None = None, *,
+                 first_events: bool = False) -> set[int]:
     """Insert events (a repeated signal is stored once); refresh the touched messages.
 
-    `known` passes message objects the caller already holds, saving a query. Returns
-    the ids of messages whose events changed. The caller commits.
+    `known` passes message objects the caller already holds, saving a query.
+    `first_events` says those messages had no events before these (a first send
+    attempt), so their status is derived from these without reading events back.
+    Returns the ids of messages whose events changed. The caller commits.
     """
     now = utcnow()
     rows = []
@@ -77,8 +80,37 @@ def store_events(events: Iterable[NewEvent],
         return set()
     _insert_ignoring_duplicates(rows)
     touched = {row["message_id"] for row in rows}
-    refresh_messages(touched, known)
+    if first_events and known and touched <= known.keys():
+        for message_id in touched:
+            _apply(known[message_id], _derived(known[message_id].state, known[message_id].status,
+                                               _groups(r for r in rows
+                                                       if r["message_id"] == message_id)))
+    else:
+        refresh_messages(touched, known)
     return touched
+
+
+@dataclass(frozen=True)
+class _Group:
+    """What refresh_messages' grouped query gives per message, event type and flags."""
+    type: str
+    automated: bool
+    delivered: bool
+    latest: datetime
+    n: int
+
+
+def _groups(rows: Iterable[dict]) -> list[_Group]:
+    grouped: dict[tuple, list[datetime]] = {}
+    for row in rows:
+        grouped.setdefault((row["type"], row["automated"], row["delivered"]),
+                           []).append(row["occurred_at"])
+    return [_Group(*key, max(times), len(times)) for key, times in grouped.items()]
+
+
+def _apply(message: EmailMessage, values: dict) -> None:
+    for key, value in values.items():
+        setattr(message, key, value)
 
 
 def refresh_messages(message_ids: Iterable[int],
@@ -115,8 +147,7 @@ def refresh_messages(message_ids: Iterable[int],
                 continue
             values = _derived(target.state, target.status, by_message[message_id])
             if message_id in known:
-                for key, value in values.items():
-                    setattr(known[message_id], key, value)
+                _apply(known[message_id], values)
             else:
                 updates.append({"id": message_id, **values})
         if updates:
