@@ -51,14 +51,11 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> None:
 
 
 def store_events(events: Iterable[NewEvent],
-                 known: dict[int, EmailMessage] | None = None, *,
-                 first_events: bool = False) -> set[int]:
+                 known: dict[int, EmailMessage] | None = None) -> set[int]:
     """Insert events (a repeated signal is stored once); refresh the touched messages.
 
-    `known` passes message objects the caller already holds, saving a query.
-    `first_events` says those messages had no events before these (a first send
-    attempt), so their status is derived from these without reading events back.
-    Returns the ids of messages whose events changed. The caller commits.
+    `known` passes message objects the caller already holds, saving a query. Returns
+    the ids of messages whose events changed. The caller commits.
     """
     now = utcnow()
     rows = []
@@ -80,37 +77,8 @@ def store_events(events: Iterable[NewEvent],
         return set()
     _insert_ignoring_duplicates(rows)
     touched = {row["message_id"] for row in rows}
-    if first_events and known and touched <= known.keys():
-        for message_id in touched:
-            _apply(known[message_id], _derived(known[message_id].state, known[message_id].status,
-                                               _groups(r for r in rows
-                                                       if r["message_id"] == message_id)))
-    else:
-        refresh_messages(touched, known)
+    refresh_messages(touched, known)
     return touched
-
-
-@dataclass(frozen=True)
-class _Group:
-    """What refresh_messages' grouped query gives per message, event type and flags."""
-    type: str
-    automated: bool
-    delivered: bool
-    latest: datetime
-    n: int
-
-
-def _groups(rows: Iterable[dict]) -> list[_Group]:
-    grouped: dict[tuple, list[datetime]] = {}
-    for row in rows:
-        grouped.setdefault((row["type"], row["automated"], row["delivered"]),
-                           []).append(row["occurred_at"])
-    return [_Group(*key, max(times), len(times)) for key, times in grouped.items()]
-
-
-def _apply(message: EmailMessage, values: dict) -> None:
-    for key, value in values.items():
-        setattr(message, key, value)
 
 
 def refresh_messages(message_ids: Iterable[int],
@@ -147,7 +115,8 @@ def refresh_messages(message_ids: Iterable[int],
                 continue
             values = _derived(target.state, target.status, by_message[message_id])
             if message_id in known:
-                _apply(known[message_id], values)
+                for key, value in values.items():
+                    setattr(known[message_id], key, value)
             else:
                 updates.append({"id": message_id, **values})
         if updates:

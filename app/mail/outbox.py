@@ -140,9 +140,6 @@ def record_outcome(message: EmailMessage, outcome: Outcome, *, commit: bool = Tr
 
 
 def _apply_outcome(message: EmailMessage, outcome: Outcome) -> None:
-    # A first attempt has no events yet: no bounce, open or earlier outcome can exist
-    # for mail never sent (a send the sweep rescued is a possible duplicate, not first).
-    first_events = message.attempts == 1 and not message.possible_duplicate
     now = utcnow()
     message.smtp_code = outcome.code
     message.smtp_response = outcome.reply
@@ -165,7 +162,7 @@ def _apply_outcome(message: EmailMessage, outcome: Outcome) -> None:
         dedupe_key=dedupe_key("smtp", message.id, message.attempts, event_type),
         code=str(outcome.code or ""), diagnostic=message.smtp_response,
         details={"attempt": message.attempts, "gave_up": message.gave_up})],
-        known={message.id: message}, first_events=first_events)
+        known={message.id: message})
     if event_type == "rejected":
         from app.mail.consequences import after_rejection
 

@@ -145,23 +145,6 @@ def test_a_worker_has_one_message_sending_at_a_time(app, smtp, monkeypatch):
     assert all(m.state == "sent" for m in _messages(ids))
 
 
-def test_first_attempt_status_matches_a_full_refresh(app, smtp):
-    """A first attempt derives its status without reading events back: same result."""
-    from app.mail.events import refresh_messages
-
-    smtp.set_mode("accept", **{"bad@example.org": "reject"})
-    invoice = make_invoice(make_customer(email="bad@example.org"))
-    ids = _queue(invoice, "ok@example.org", "bad@example.org")
-    send_messages(ids)
-    columns = ("state", "status", "status_at", "last_event_at", "last_event_type",
-               "human_opens", "automated_opens", "clicks")
-    stored = [{c: getattr(m, c) for c in columns} for m in _messages(ids)]
-    assert [s["status"] for s in stored] == ["sent", "rejected"]
-    refresh_messages(ids)
-    db.session.commit()
-    assert [{c: getattr(m, c) for c in columns} for m in _messages(ids)] == stored
-
-
 def test_one_connection_is_reused_for_a_batch(app, smtp):
     invoice = make_invoice(make_customer())
     ids = _queue(invoice, *[f"r{i}@example.org" for i in range(10)])
