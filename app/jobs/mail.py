@@ -54,6 +54,7 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
     """
     config = current_app.config
     reuse = config.get("MAIL_REUSE_CONNECTION", True)
+    message_ids = list(dict.fromkeys(message_ids))  # each once: claims follow the order
     counts = {"sent": 0, "rejected": 0, "delayed": 0, "skipped": 0}
     suppressed = _suppressed_addresses(message_ids)
     # Content never changes once queued: load the batch (links, invoice) in one go.
@@ -80,7 +81,19 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
             # meanwhile (a restart), so the batch resumes instead of resending.
             def record_and_claim_next() -> tuple[str, bool]:
                 state = _record(message_id, outcome, message)
-                won = claim(next_id, commit=False)
+                try:
+                    won = claim(next_id, commit=False)
+                except DBAPIError as exc:
+                    if exc.connection_invalidated:
+                        raise
+                    # The claim lost a lock conflict (a deadlock with the sweep, say):
+                    # the outcome must not go with it. Store it alone, then claim apart.
+                    log.warning("claiming message %s failed; storing the outcome of %s "
+                                "first: %s", next_id, message_id, exc.orig)
+                    db.session.rollback()
+                    state = _record(message_id, outcome, message)
+                    db.session.commit()
+                    return state, claim(next_id)
                 db.session.commit()
                 return state, won
 

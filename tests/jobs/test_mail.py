@@ -145,6 +145,36 @@ def test_a_worker_has_one_message_sending_at_a_time(app, smtp, monkeypatch):
     assert all(m.state == "sent" for m in _messages(ids))
 
 
+def test_a_failed_claim_of_the_next_message_keeps_the_outcome(app, smtp, monkeypatch):
+    """The outcome of a delivered message survives a lock conflict on the next claim."""
+    from sqlalchemy.exc import OperationalError
+
+    invoice = make_invoice(make_customer())
+    ids = _queue(invoice, "a@example.org", "b@example.org")
+    real_claim = outbox.claim
+    failures = []
+
+    def conflicting(message_id, *args, commit=True, **kw):
+        if message_id == ids[1] and not commit and not failures:
+            failures.append(message_id)
+            raise OperationalError("UPDATE email_messages", {}, Exception("deadlock detected"))
+        return real_claim(message_id, *args, commit=commit, **kw)
+
+    monkeypatch.setattr(outbox, "claim", conflicting)
+    assert send_messages(ids) == {"sent": 2, "rejected": 0, "delayed": 0, "skipped": 0}
+    assert failures == [ids[1]]
+    assert len(smtp.received) == 2  # nothing sent twice
+    assert [m.state for m in _messages(ids)] == ["sent", "sent"]
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 2
+
+
+def test_repeated_ids_in_a_batch_are_sent_once(app, smtp):
+    invoice = make_invoice(make_customer())
+    a, b = _queue(invoice, "a@example.org", "b@example.org")
+    assert send_messages([a, a, b, a])["sent"] == 2
+    assert len(smtp.received) == 2 and [m.state for m in _messages([a, b])] == ["sent", "sent"]
+
+
 def test_one_connection_is_reused_for_a_batch(app, smtp):
     invoice = make_invoice(make_customer())
     ids = _queue(invoice, *[f"r{i}@example.org" for i in range(10)])
