@@ -230,3 +230,41 @@ def test_default_names_never_collide(tmp_path):
     assert second.name == "clientele-20240506T070809Z-1.tar.gz"
     second.write_bytes(b"x")
     assert backups.list_backups(tmp_path) == [first, second]
+
+
+def test_postgres_restore_as_a_role_that_does_not_own_pg_trgm(app, db, tmp_path):
+    """Where a DBA created the extension, the app's own role can still restore."""
+    import uuid
+
+    from tests.conftest import _migrate
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    suffix = uuid.uuid4().hex[:8]
+    role, name = f"clientele_app_{suffix}", f"clientele_role_{suffix}"
+    admin = sa.create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE ROLE "{role}" LOGIN'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" OWNER "{role}"'))
+    dba = sa.create_engine(db.engine.url.set(database=name), isolation_level="AUTOCOMMIT")
+    with dba.connect() as conn:
+        conn.execute(sa.text("CREATE EXTENSION pg_trgm"))  # owned by the superuser
+    dba.dispose()
+    app_url = db.engine.url.set(username=role, password=None, database=name)
+    engine = sa.create_engine(app_url)
+    try:
+        _migrate(app_url.render_as_string(hide_password=False))
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO tags (name) VALUES ('kept')"))
+        path, _ = backups.create_backup(engine, tmp_path / "b.tar.gz")
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO tags (name) VALUES ('after')"))
+        backups.restore_backup(engine, path)
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT name FROM tags")).scalars().all() == ["kept"]
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))
+        admin.dispose()

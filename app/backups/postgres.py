@@ -62,6 +62,11 @@ def dump(engine: Engine, out: Path) -> tuple[dict[str, int], str | None]:
     return counts, revision
 
 
+# Objects are restored as the connecting role. No comments: the dump carries the one on
+# the pg_trgm extension, which only the extension's owner (often a DBA) may set.
+_RESTORE_OPTIONS = ("--no-owner", "--no-privileges", "--no-comments")
+
+
 def scratch_counts(engine: Engine, dump: Path) -> tuple[dict[str, int], str | None]:
     if engine.dialect.name != "postgresql":
         raise BackupError("a PostgreSQL backup needs a PostgreSQL server to verify against "
@@ -74,7 +79,7 @@ def scratch_counts(engine: Engine, dump: Path) -> tuple[dict[str, int], str | No
     scratch_url = engine.url.set(database=name)
     try:
         uri, env = _libpq(scratch_url)
-        _run([pg_restore, "--no-owner", "--no-privileges", "--exit-on-error",
+        _run([pg_restore, *_RESTORE_OPTIONS, "--exit-on-error",
               f"--dbname={uri}", str(dump)], env, "pg_restore")
         scratch = sa.create_engine(scratch_url, poolclass=sa.pool.NullPool)
         try:
@@ -108,9 +113,8 @@ def restore(engine: Engine, dump: Path) -> None:
     # psql runs the prelude and the script as ONE transaction: a failure rolls back.
     script.write_text(_PG_PRELUDE)
     with script.open("a") as out:
-        result = subprocess.run([pg_restore, "--no-owner", "--no-privileges", "--file=-",
-                                 str(dump)], stdout=out, stderr=subprocess.PIPE, env=env,
-                                text=True)
+        result = subprocess.run([pg_restore, *_RESTORE_OPTIONS, "--file=-", str(dump)],
+                                stdout=out, stderr=subprocess.PIPE, env=env, text=True)
     if result.returncode != 0:
         raise BackupError(f"pg_restore failed, nothing was changed: "
                           f"{result.stderr.strip()[-2000:]}")
