@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -67,12 +67,15 @@ def _stamps(column, before, exact):
 def _notes(cid, before, exact, limit) -> list[Item]:
     rows = db.session.execute(
         select(Note, Invoice.number).options(joinedload(Note.author))
-        .outerjoin(Invoice, Invoice.id == Note.invoice_id)
+        # Only while the invoice is this customer's (a moved draft takes its number along).
+        .outerjoin(Invoice, and_(Invoice.id == Note.invoice_id,
+                                 Invoice.customer_id == Note.customer_id))
         .where(Note.customer_id == cid, *_stamps(Note.occurred_at, before, exact))
         .order_by(Note.occurred_at.desc(), Note.id.desc()).limit(limit))
     return [Item(n.occurred_at, "note", ("note", n.id), f"{n.kind.capitalize()} note",
                  body=n.body, who=n.author.display_name if n.author else "",
-                 sub=f"about invoice {number}" if number else "", invoice_id=n.invoice_id)
+                 sub=f"about invoice {number}" if number else "",
+                 invoice_id=n.invoice_id if number else None)
             for n, number in rows]
 
 

@@ -13,6 +13,10 @@ Neither can be said in model metadata, so `install` runs after the customers tab
 created (create_all, and migration 0002), and `is_search_index_object` keeps Alembic's
 schema comparison from reporting them. Terms shorter than three characters have no
 trigram: they are matched by LIKE alone.
+
+A later migration that rebuilds `customers` on SQLite (batch_alter_table copies the
+table and drops the old one, triggers included) must run `statements("sqlite")` again
+afterwards; tests/test_search_index.py checks the triggers exist at the head revision.
 """
 from __future__ import annotations
 
@@ -68,23 +72,27 @@ def sqlite_has_trigrams() -> bool:
         return False
 
 
-def install(connection: Connection) -> None:
-    """Create the index for this connection's database (idempotent)."""
-    dialect = connection.dialect.name
+def statements(dialect: str) -> tuple[str, ...]:
+    """The DDL creating the index on this database (idempotent); none where it can't be
+    made, and searches then scan."""
     if dialect == "postgresql":
-        statements = _POSTGRES_DDL
-    elif dialect == "sqlite" and sqlite_has_trigrams():
-        statements = _SQLITE_DDL
-    else:
-        return  # searches fall back to scanning
-    for statement in statements:
+        return _POSTGRES_DDL
+    if dialect == "sqlite" and sqlite_has_trigrams():
+        return _SQLITE_DDL
+    return ()
+
+
+def drop_statements(dialect: str) -> tuple[str, ...]:
+    return {"postgresql": _POSTGRES_DROP, "sqlite": _SQLITE_DROP}.get(dialect, ())
+
+
+def install(connection: Connection) -> None:
+    for statement in statements(connection.dialect.name):
         connection.execute(text(statement))
 
 
 def uninstall(connection: Connection) -> None:
-    dialect = connection.dialect.name
-    statements = {"postgresql": _POSTGRES_DROP, "sqlite": _SQLITE_DROP}.get(dialect, ())
-    for statement in statements:
+    for statement in drop_statements(connection.dialect.name):
         connection.execute(text(statement))
 
 

@@ -16,8 +16,11 @@ depends_on = None
 
 
 def upgrade():
-    search_index.install(op.get_bind())
+    # Through op.execute, so `flask db upgrade --sql` can print it too.
+    for statement in search_index.statements(op.get_context().dialect.name):
+        op.execute(statement)
 
 
 def downgrade():
-    search_index.uninstall(op.get_bind())
+    for statement in search_index.drop_statements(op.get_context().dialect.name):
+        op.execute(statement)
