@@ -36,17 +36,20 @@ def dedupe_key(*parts: object) -> str:
 
 
 def _insert_ignoring_duplicates(rows: list[dict]) -> None:
+    # Into the table, not the mapped class: the ORM's bulk-insert bookkeeping cost more
+    # than the INSERT itself, and nothing here needs the rows as objects.
+    table = EmailEvent.__table__
     dialect = db.engine.dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        stmt = pg_insert(EmailEvent).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        stmt = pg_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        stmt = sqlite_insert(EmailEvent).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
     else:  # pragma: no cover - other databases are not supported
-        stmt = insert(EmailEvent)
+        stmt = insert(table)
     db.session.execute(stmt, rows)
 
 

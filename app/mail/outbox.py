@@ -98,16 +98,14 @@ def claim(message_id: int, early: timedelta = timedelta(0),
     With `commit=False` the claim is part of the caller's transaction.
     """
     now = utcnow()
+    row = EmailMessage.__table__.c  # a plain UPDATE: the ORM's bookkeeping isn't needed
     attempts = db.session.scalar(
-        update(EmailMessage)
-        .where(EmailMessage.id == message_id,
-               EmailMessage.state.in_(("queued", "delayed")),
-               or_(EmailMessage.next_attempt_at.is_(None),
-                   EmailMessage.next_attempt_at <= now + early))
-        .values(state="sending", claimed_at=now, attempts=EmailMessage.attempts + 1,
+        update(EmailMessage.__table__)
+        .where(row.id == message_id, row.state.in_(("queued", "delayed")),
+               or_(row.next_attempt_at.is_(None), row.next_attempt_at <= now + early))
+        .values(state="sending", claimed_at=now, attempts=row.attempts + 1,
                 last_attempt_at=now)
-        .returning(EmailMessage.attempts)
-        .execution_options(synchronize_session=False))
+        .returning(row.attempts))
     if commit:
         db.session.commit()
     if attempts is None:
@@ -137,6 +135,8 @@ def record_outcome(message: EmailMessage, outcome: Outcome, *, commit: bool = Tr
         _apply_outcome(message, outcome)
     if commit:
         db.session.commit()
+    else:
+        db.session.flush()  # this row first: every worker locks rows in batch order
 
 
 def _apply_outcome(message: EmailMessage, outcome: Outcome) -> None:
