@@ -27,6 +27,9 @@ def test_lines_added_and_removed_with_live_totals(page, make_user, make_customer
     make_customer("Acme Ltd")
     browser_login(page, user.email)
     page.goto("/invoices/new")
+    # A starved settle timer (a loaded machine): swapped-in content must not wait for it
+    # before its triggers work, or typing straight into the new line updates nothing.
+    page.evaluate("htmx.config.defaultSettleDelay = 2000")
     page.select_option("select[name=customer_id]", label="Acme Ltd")
     page.fill("input[name=lines-0-description]", "Design")
     page.fill("input[name=lines-0-quantity]", "2")
