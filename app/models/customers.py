@@ -28,6 +28,15 @@ customer_tags = Table(
 )
 
 
+def customer_display_name(customer_id, kind: str, first_name: str | None,
+                          last_name: str | None, company: str | None) -> str:
+    """What a customer is called: the company for companies, else the person's name."""
+    person = f"{first_name or ''} {last_name or ''}".strip()
+    if kind == "company":
+        return company or person or f"Customer #{customer_id}"
+    return person or company or f"Customer #{customer_id}"
+
+
 class Tag(db.Model):
     __tablename__ = "tags"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,10 +105,8 @@ class Customer(db.Model):
 
     @property
     def display_name(self) -> str:
-        person = f"{self.first_name} {self.last_name}".strip()
-        if self.kind == "company":
-            return self.company or person or f"Customer #{self.id}"
-        return person or self.company or f"Customer #{self.id}"
+        return customer_display_name(self.id, self.kind, self.first_name, self.last_name,
+                                     self.company)
 
     @property
     def primary_email(self) -> CustomerEmail | None:

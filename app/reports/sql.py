@@ -13,6 +13,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
+from app.models.customers import customer_display_name
 from app.permissions import role_can
 
 
@@ -74,13 +75,11 @@ def visible_customers(user) -> ColumnElement[bool]:
 
 def customer_name(row) -> str:
     """A customer's name from a row with customer_id, kind, first_name, last_name, company
-    (the same rule as `Customer.display_name`, for rows that are not model objects)."""
+    (`Customer.display_name`'s rule, for rows that are not model objects)."""
     if row.customer_id is None:
         return ""
-    person = f"{row.first_name or ''} {row.last_name or ''}".strip()
-    if row.kind == "company":
-        return row.company or person or f"Customer #{row.customer_id}"
-    return person or row.company or f"Customer #{row.customer_id}"
+    return customer_display_name(row.customer_id, row.kind, row.first_name, row.last_name,
+                                 row.company)
 
 
 def sees_everyone(user) -> bool:
