@@ -13,9 +13,9 @@ from sqlalchemy import ColumnElement, Select, true
 
 from app.extensions import db
 from app.models import Customer
+from app.models.base import MAX_ID
 from app.permissions import role_can
 
-MAX_ID = 2**31 - 1  # larger ids can't exist, and PostgreSQL would refuse the comparison
 
 
 def get_by_id(model, ident: int):

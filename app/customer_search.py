@@ -15,6 +15,7 @@ from sqlalchemy import Select, func, select
 from app.customer_access import visibility_clause
 from app.extensions import db
 from app.models import CUSTOMER_STATUSES, Customer, Tag, customer_tags, search_index
+from app.models.base import parse_id
 from app.segments import SEGMENT_KEYS, segment_members
 
 # Each sort has an index (see the Customer model); ties are broken by name, then id.
@@ -52,7 +53,7 @@ class ListParams:
         direction = args.get("dir", "")
         direction = direction if direction in ("asc", "desc") else DEFAULT_DIRECTION[sort]
         owner = args.get("owner", "").strip()
-        if owner not in ("", "me", "none") and not owner.isdigit():
+        if owner not in ("", "me", "none") and parse_id(owner) is None:
             owner = ""
         segment = args.get("segment", "")
         status = args.get("status", "")

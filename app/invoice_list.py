@@ -15,6 +15,7 @@ from app.extensions import db
 from app.invoice_access import visible_customers_clause, visible_invoices
 from app.invoicing import OPEN_STATES, overdue_clause
 from app.models import INVOICE_STATES, Customer, Invoice
+from app.models.base import parse_id
 
 STATUS_FILTERS = ("overdue", "open") + INVOICE_STATES
 SORTS = {
@@ -56,7 +57,7 @@ class InvoiceFilters:
         return cls(
             q=args.get("q", "").replace("\x00", "").strip()[:100],
             status=status if status in STATUS_FILTERS else "",
-            customer=int(customer) if customer.isdigit() and len(customer) < 10 else None,
+            customer=parse_id(customer),
             date_from=_date(args.get("from")),
             date_to=_date(args.get("to")),
             sort=sort if sort in SORTS else DEFAULT_SORT[0],

@@ -38,9 +38,14 @@ class Page:
 
 
 def page_number() -> int:
+    return page_from(request.args.get("page"))
+
+
+def page_from(text: str | None) -> int:
+    """A page number from text; 1 for anything that isn't one."""
     try:
-        return max(1, min(int(request.args.get("page", 1)), 100_000))
-    except (TypeError, ValueError):
+        return max(1, min(int(text or 1), 100_000))
+    except ValueError:
         return 1
 
 

@@ -8,7 +8,7 @@ from flask import Response, make_response, render_template, request
 from jinja2_fragments.flask import render_block
 from werkzeug.routing import IntegerConverter, ValidationError
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL and SQLite alike
+from app.models.base import MAX_ID
 
 
 class DatabaseIdConverter(IntegerConverter):

@@ -6,6 +6,20 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime, TypeDecorator
 
 
+# Ids are 32-bit integers on PostgreSQL and SQLite alike; larger ones belong to no row
+# (and PostgreSQL refuses to compare an integer column with them).
+MAX_ID = 2**31 - 1
+
+
+def parse_id(text: str | None) -> int | None:
+    """An id typed into a URL or form, or None: ASCII digits naming a possible row only
+    ("²".isdigit() is true, and int() refuses it)."""
+    text = (text or "").strip()
+    if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID:
+        return int(text)
+    return None
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

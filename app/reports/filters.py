@@ -5,7 +5,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-_MAX_ID = 2**31 - 1
+from app.models.base import parse_id
+from app.pagination import page_from
+
 
 
 @dataclass
@@ -36,8 +38,9 @@ class ArgReader:
         raw = self.text(name)
         if not raw:
             return None
-        if raw.isdigit() and 0 < int(raw) <= _MAX_ID:
-            return int(raw)
+        ident = parse_id(raw)
+        if ident is not None:
+            return ident
         self.errors.append(f"{label}: “{raw[:20]}” is not a valid choice.")
         return None
 
@@ -51,8 +54,7 @@ class ArgReader:
         return default
 
     def page(self) -> int:
-        raw = self.text("page")
-        return max(1, min(int(raw), 100_000)) if raw.isdigit() else 1
+        return page_from(self.text("page"))
 
     def date_range(self) -> tuple[date | None, date | None]:
         first, last = self.day("from", "From"), self.day("to", "To")

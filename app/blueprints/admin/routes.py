@@ -8,6 +8,7 @@ from app.blueprints.admin import bp
 from app.blueprints.admin.forms import UserForm
 from app.extensions import db
 from app.models import AuditLog, User
+from app.models.base import parse_id
 from app.pagination import paginate
 from app.permissions import requires
 from app.web import no_store, render
@@ -95,7 +96,7 @@ def user_edit(user_id: int):
 @requires("admin.audit")
 def audit_log():
     query = db.select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
-    user_id = request.args.get("user", type=int)
+    user_id = parse_id(request.args.get("user"))
     action = request.args.get("action", "").strip()
     subject = request.args.get("subject", "").strip()
     if user_id:
@@ -104,9 +105,8 @@ def audit_log():
         query = query.where(AuditLog.action.like(f"{action}%"))
     if subject and ":" in subject:
         kind, _, ident = subject.partition(":")
-        if ident.isdigit():
-            query = query.where(AuditLog.subject_type == kind,
-                                AuditLog.subject_id == int(ident))
+        if (subject_id := parse_id(ident)) is not None:
+            query = query.where(AuditLog.subject_type == kind, AuditLog.subject_id == subject_id)
     page = paginate(query, per_page=50)
     staff = db.session.scalars(db.select(User).order_by(User.email)).all()
     return no_store(render("admin/audit.html", "results", page=page, staff=staff,

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from app.invoicing import InvoiceError, LineInput, plain_number, to_decimal
 from app.models import PAYMENT_METHODS
+from app.models.base import parse_id
 
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD", "SEK", "NOK", "DKK", "PLN", "CZK")
 MAX_LINES = 200
@@ -106,7 +107,7 @@ class LineForm(Form):
 
 
 def _customer_id(value):
-    return int(value) if value not in (None, "") and str(value).isdigit() else None
+    return value if isinstance(value, int) else parse_id(value)
 
 
 class InvoiceForm(FlaskForm):
