@@ -59,3 +59,12 @@ def get_customer_or_404(customer_id: int, user=None) -> Customer:
     if not can_see_customer(customer, user):
         abort(404)
     return customer
+
+
+def get_changeable_customer_or_404(customer_id: int, user=None) -> Customer:
+    """As `get_customer_or_404`, for changes: an erased customer's file stays closed."""
+    customer = get_customer_or_404(customer_id, user)
+    if customer.erased_at is not None:
+        abort(409, "This customer's personal data was erased; the file can no longer be "
+                   "changed.")
+    return customer

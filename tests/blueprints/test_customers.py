@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from app.customer_data import erase_customer
 from app.models import AuditLog, Customer, Note
 from tests.conftest import csrf_token
 from tests.customer_factories import make_customer, make_invoice, make_note
@@ -446,6 +447,32 @@ def test_erasure_anonymises_keeps_invoices_and_is_audited(client, login_as, db):
     assert "Hopper" not in str(update.details)
     page = client.get(f"/customers/{c.id}")
     assert "Grace" not in page.text and "grace@example.com" not in page.text
+
+
+def test_an_erased_file_can_no_longer_be_changed(client, login_as, db):
+    login_as("admin")
+    c = make_customer("Grace", "Hopper", emails=("grace@example.com",),
+                      marketing_consent=True)
+    erase_customer(c)
+    db.session.commit()
+    token = csrf_token(client, f"/customers/{c.id}")
+    assert 'name="body"' not in client.get(f"/customers/{c.id}").text  # no note form
+    attempts = [
+        (f"/customers/{c.id}/identity/edit", {"kind": "person", "first_name": "Grace",
+                                              "last_name": "Hopper", "size": ""}),
+        (f"/customers/{c.id}/contact/edit", {}),
+        (f"/customers/{c.id}/consent/marketing/withdraw", {}),
+        (f"/customers/{c.id}/verify", {}),
+        (f"/customers/{c.id}/notes", {"kind": "call", "body": "Grace called"}),
+    ]
+    for url, data in attempts:
+        response = client.post(url, data={"csrf_token": token, **data}, headers=HX)
+        assert response.status_code == 409, url
+        assert "erased" in response.text
+    db.session.expire_all()
+    c = db.session.get(Customer, c.id)
+    assert c.first_name == "" and not c.emails
+    assert db.session.scalars(db.select(Note)).all() == []
 
 
 @pytest.mark.parametrize("role", ["billing", "staff", "viewer"])

@@ -10,7 +10,7 @@ from app.auth import can
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import NoteForm
 from app.blueprints.customers.sections import SECTIONS, Section, record_consent
-from app.customer_access import get_customer_or_404
+from app.customer_access import get_changeable_customer_or_404, get_customer_or_404
 from app.customer_records import IDENTIFIER_KINDS, all_tag_names, assignable_users
 from app.extensions import db
 from app.models import Invoice, utcnow
@@ -28,7 +28,7 @@ def file_context(customer, editing: str | None = None, form=None, note_form=None
     invoices = db.session.execute(
         db.select(Invoice.id, Invoice.number).where(Invoice.customer_id == customer.id)
         .order_by(Invoice.issue_date.desc(), Invoice.id.desc()).limit(100)).all()
-    if note_form is None and can("customers.notes"):
+    if note_form is None and can("customers.notes") and customer.erased_at is None:
         note_form = NoteForm(formdata=None)
     if note_form is not None:
         note_form.invoice_id.choices = [(0, "—")] + [(i.id, i.number) for i in invoices]
@@ -71,7 +71,7 @@ def section(customer_id: int, name: str):
 
 
 def _edit(customer_id: int, name: str):
-    customer = get_customer_or_404(customer_id)
+    customer = get_changeable_customer_or_404(customer_id)
     spec = SECTIONS[name]
     if request.method == "POST":
         form = spec.form()
@@ -125,7 +125,7 @@ for _name in SECTIONS:
 @requires("customers.edit_contact")
 def withdraw_consent(customer_id: int, kind: str):
     """One click records that the customer withdrew a consent (anyone editing contacts)."""
-    customer = get_customer_or_404(customer_id)
+    customer = get_changeable_customer_or_404(customer_id)
     if kind not in ("marketing", "sharing"):
         abort(404)
     if getattr(customer, f"{kind}_consent"):
@@ -142,7 +142,7 @@ def withdraw_consent(customer_id: int, kind: str):
 @requires("customers.edit_contact")
 def verify_contact(customer_id: int):
     """The contact details were checked with the customer today."""
-    customer = get_customer_or_404(customer_id)
+    customer = get_changeable_customer_or_404(customer_id)
     before = {"last_verified_on": str(customer.last_verified_on or ""),
               "needs_review": customer.needs_review}
     customer.last_verified_on = utcnow().date()

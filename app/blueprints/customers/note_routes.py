@@ -10,7 +10,7 @@ from app import audit
 from app.blueprints.customers import bp
 from app.blueprints.customers.file_routes import TEMPLATE, TIMELINE_EVENT, file_context
 from app.blueprints.customers.forms import NoteForm
-from app.customer_access import get_customer_or_404
+from app.customer_access import get_changeable_customer_or_404, get_customer_or_404
 from app.customer_timeline import timeline_page
 from app.extensions import db
 from app.models import Note
@@ -21,7 +21,7 @@ from app.web import hx_trigger, is_partial, no_store, render
 @bp.route("/<int:customer_id>/notes", methods=["POST"])
 @requires("customers.notes")
 def note_add(customer_id: int):
-    customer = get_customer_or_404(customer_id)
+    customer = get_changeable_customer_or_404(customer_id)
     form = NoteForm()
     context = file_context(customer, note_form=form)  # sets the invoice choices
     if not form.validate():
