@@ -21,6 +21,11 @@ def test_review_list_shows_unparsed_mail_escaped_and_can_dismiss(app, client, lo
     bad = client.post(f"/admin/bounces/{inbound_id}/resolve",
                       data={"action": "explode", "csrf_token": csrf_token(client)})
     assert bad.status_code == 400
+    # From a stale page: a handled message is not processed again.
+    again = client.post(f"/admin/bounces/{inbound_id}/resolve",
+                        data={"action": "reprocess", "csrf_token": csrf_token(client)})
+    assert again.status_code == 303
+    assert db.session.get(InboundMessage, inbound_id).state == "ignored"
 
 
 def test_only_admins_review_bounces(client, login_as):

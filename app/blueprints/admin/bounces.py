@@ -42,18 +42,24 @@ def bounce(inbound_id: int):
 def bounce_resolve(inbound_id: int):
     message = db.session.get(InboundMessage, inbound_id) or abort(404)
     action = request.form.get("action")
-    if action == "reprocess" and message.via in ("smtp", "imap", "pipe"):
+    if action not in ("reprocess", "ignore") or \
+            (action == "reprocess" and message.via not in ("smtp", "imap", "pipe")):
+        abort(400, "Choose to process the message again or to dismiss it.")
+    if message.state not in REVIEW_STATES:
+        # A stale page or a second tab: processing again would redo its consequences.
+        flash(f"This message was already handled ({message.state}); nothing was changed.",
+              "info")
+        return redirect(url_for("admin.bounces"), code=303)
+    if action == "reprocess":
         message.state = "new"
         db.session.commit()
         state = inbound.process(message.id)
         flash(f"Processed again: {state}.", "info")
-    elif action == "ignore":
+    else:
         message.state = "ignored"
         message.summary = (message.summary + " · dismissed by " + current_user.email)[:2000]
         db.session.commit()
         flash("Dismissed.", "success")
-    else:
-        abort(400, "Choose to process the message again or to dismiss it.")
     audit.record(f"bounce.{action}", user=current_user, ip=request.remote_addr,
                  subject_type="inbound", subject_id=message.id)
     db.session.commit()
