@@ -5,7 +5,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app.web import is_htmx, render
+from app.web import hx_retarget, is_htmx, render
 
 _TITLES = {
     400: "That request could not be understood",
@@ -25,8 +25,7 @@ def _render_error(code: int, description: str):
                       status=code, code=code, title=title, description=description)
     if is_htmx():
         # Let the page show the message in its notice area instead of a table cell.
-        response.headers["HX-Retarget"] = "#notices"
-        response.headers["HX-Reswap"] = "innerHTML"
+        hx_retarget(response, "#notices", "innerHTML")
     return response
 
 

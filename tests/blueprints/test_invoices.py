@@ -224,6 +224,11 @@ def test_payment_on_a_void_invoice_is_refused(client, login_as, make_invoice):
     invoice = make_invoice(status="void")
     page = client.post(f"/invoices/{invoice.id}/payments", data=_payment(client, invoice))
     assert page.status_code == 409 and "A void invoice takes no payments." in page.text
+    # From htmx: an error status is swapped only where the server retargets it.
+    fragment = client.post(f"/invoices/{invoice.id}/payments", data=_payment(client, invoice),
+                           headers={"HX-Request": "true"})
+    assert fragment.status_code == 409 and "A void invoice takes no payments." in fragment.text
+    assert fragment.headers["HX-Retarget"] == "#invoice-main"
 
 
 # -- access ------------------------------------------------------------------------------

@@ -141,6 +141,10 @@ def test_redis_down_still_renders_with_a_clear_notice(app, db, client, admin):
     assert fragment.status_code == 200 and "Redis is unreachable" in fragment.text
     retry = client.post(f"/admin/jobs/failed/{job.id}/retry", data={"csrf_token": token})
     assert retry.status_code == 503
+    retry = client.post(f"/admin/jobs/failed/{job.id}/retry", data={"csrf_token": token},
+                        headers={"HX-Request": "true"})
+    assert retry.status_code == 503 and "nothing was retried" in retry.text
+    assert retry.headers["HX-Retarget"] == "#jobs-live"
 
 
 def test_other_roles_cannot_open_jobs(client, login_as):

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.jobs.overview import STUCK_AFTER, jobs_overview, retry_failed_job
 from app.permissions import requires
 from app.queues import get_redis
-from app.web import is_partial, no_store, render
+from app.web import hx_retarget, is_partial, no_store, render
 
 
 def _page(notice: str | None = None, status: int = 200):
@@ -35,7 +35,8 @@ def job_retry(job_id: str):
         job = retry_failed_job(get_redis(), job_id)
     except redis.RedisError:
         if is_partial():
-            return _page("Redis is unreachable: nothing was retried.", status=503)
+            return hx_retarget(_page("Redis is unreachable: nothing was retried.", status=503),
+                               "#jobs-live", "innerHTML")
         abort(503)
     if job is None:
         abort(404)

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.invoice_access import get_invoice_or_404
 from app.mail import history, outbox
 from app.permissions import requires
-from app.web import hx_trigger, is_htmx, no_store, render
+from app.web import hx_retarget, hx_trigger, is_htmx, no_store, render
 
 STOP_POLLING = 286  # htmx stops polling an element on this status
 
@@ -116,6 +116,5 @@ def _after_send(invoice, text: str):
         return redirect(url_for("invoices.view", invoice_id=invoice.id), code=303)
     response = render("invoices/email_history.html", "section_with_dialog_closed",
                       **_history_context(invoice))
-    response.headers["HX-Retarget"] = "#invoice-emails"
-    response.headers["HX-Reswap"] = "innerHTML"
+    hx_retarget(response, "#invoice-emails", "innerHTML")
     return no_store(hx_trigger(response, "notify", {"text": text, "kind": "success"}))

@@ -18,7 +18,7 @@ from app.models import Invoice
 from app.pagination import paginate
 from app.permissions import requires
 from app.mail.history import latest_statuses
-from app.web import hx_trigger, is_htmx, no_store, render
+from app.web import hx_retarget, hx_trigger, is_htmx, no_store, render
 
 PER_PAGE = 25
 
@@ -64,7 +64,9 @@ def payment(invoice_id: int):
     form = PaymentForm()
     if invoice.status not in invoicing.OPEN_STATES:  # stale page: say so, keep nothing
         label = invoicing.STATUS_LABELS[invoice.status].lower()
-        return _page(invoice, form, status=409, error=f"A {label} invoice takes no payments.")
+        # An error status: htmx swaps it only where the server says (see app.js).
+        return hx_retarget(_page(invoice, form, status=409,
+                                 error=f"A {label} invoice takes no payments."), "#invoice-main")
     if form.validate_on_submit():
         try:
             paid = invoicing.record_payment(
