@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.events.status import STATUS_CSS, STATUS_LABELS, Status, is_pending
 from app.extensions import db
@@ -23,8 +24,10 @@ def status_view(value: str) -> StatusView:
 
 
 def messages_for_invoice(invoice_id: int) -> list[EmailMessage]:
+    """An invoice's emails, newest first, with what their history shows (no N+1)."""
     return list(db.session.scalars(
         select(EmailMessage).where(EmailMessage.invoice_id == invoice_id)
+        .options(selectinload(EmailMessage.events), joinedload(EmailMessage.created_by))
         .order_by(EmailMessage.created_at.desc(), EmailMessage.id.desc())))
 
 

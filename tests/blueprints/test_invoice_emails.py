@@ -163,6 +163,35 @@ def test_history_popup_lists_events_escaped_with_the_caveat(client, login_as, in
     assert page.status_code == 200 and "<html" in page.text  # a full page when opened
 
 
+def test_history_queries_do_not_grow_with_the_messages(client, login_as, invoice):
+    from sqlalchemy import event
+
+    login_as("admin")
+
+    def queries_for_history() -> int:
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(f"/invoices/{invoice.id}/emails/history",
+                              headers=HX).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    def add_messages(n: int) -> None:
+        for _ in range(n):
+            message = _sent_message(invoice, state="sent", sent_at=utcnow())
+            store_events([NewEvent(message_id=message.id, type="sent", occurred_at=utcnow(),
+                                   source="smtp", dedupe_key=f"q{message.id}")])
+        db.session.commit()
+
+    add_messages(1)
+    one = queries_for_history()
+    add_messages(5)
+    assert queries_for_history() == one
+
+
 def test_icon_polls_while_pending_and_stops_after(client, login_as, invoice):
     message = _sent_message(invoice)
     login_as("billing")
