@@ -56,7 +56,7 @@ SEGMENT_KEYS = tuple(s.key for s in SEGMENTS)
 SEGMENT_LABELS = {s.key: s.label for s in SEGMENTS}
 
 
-def _stats(today: date, customer_ids=None) -> Select:
+def customer_stats(today: date, customer_ids=None) -> Select:
     """One row per customer with billed invoices: counts, dates and amounts."""
     window = today - timedelta(days=WINDOW_DAYS)
     invoices = (
@@ -106,7 +106,7 @@ def segment_conditions(row, today: date) -> dict[str, ColumnElement[bool]]:
 
 def segment_members(key: str, today: date) -> Select:
     """SELECT of the ids of customers in segment `key` (for `Customer.id.in_(...)`)."""
-    stats = _stats(today).subquery("stats")
+    stats = customer_stats(today).subquery("stats")
     return select(stats.c.customer_id).where(segment_conditions(stats.c, today)[key])
 
 
@@ -114,7 +114,7 @@ def segments_for(customer_ids: list[int], today: date) -> dict[int, list[Segment
     """The segments of each of `customer_ids` (a page of a list, or one file)."""
     if not customer_ids:
         return {}
-    stats = _stats(today, customer_ids).subquery("stats")
+    stats = customer_stats(today, customer_ids).subquery("stats")
     flags = segment_conditions(stats.c, today)
     query = select(stats.c.customer_id,
                    *[case((cond, 1), else_=0).label(key) for key, cond in flags.items()])
@@ -137,7 +137,7 @@ class Figures:
 
 def customer_figures(customer_id: int, today: date) -> Figures:
     """Lifetime value, outstanding balance, first and last purchase of one customer."""
-    stats = _stats(today, [customer_id]).subquery("stats")
+    stats = customer_stats(today, [customer_id]).subquery("stats")
     row = db.session.execute(select(stats)).mappings().first()
     currencies = db.session.scalars(
         select(Invoice.currency).where(Invoice.customer_id == customer_id,

@@ -17,16 +17,16 @@ A customer can be in several segments, or in none (no invoices).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
 
 from app.extensions import db
-from app.models import Customer, Invoice, Payment
+from app.models import Customer, Invoice
 from app.pagination import Page
 from app.reports.sql import Window, customer_name, month_of, sees_everyone, visible_customers
-from app.segments import BILLED_STATES, SEGMENTS, WINDOW_DAYS, segment_conditions
+from app.segments import BILLED_STATES, SEGMENTS, customer_stats, segment_conditions
 
 def _money(value) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))
@@ -39,25 +39,10 @@ def _visible(query, user, customer_column):
 
 
 def _stats(today: date, user):
-    """One row per customer with billed invoices: counts, dates and amounts."""
-    since = today - timedelta(days=WINDOW_DAYS)
-    invoices = _visible(select(
-        Invoice.customer_id.label("customer_id"),
-        func.count(Invoice.id).label("invoices"),
-        func.sum(case((Invoice.issue_date >= since, 1), else_=0)).label("recent"),
-        func.min(Invoice.issue_date).label("first_purchase"),
-        func.max(Invoice.issue_date).label("last_purchase"),
-        func.sum(Invoice.total).label("lifetime_value"),
-    ).where(Invoice.status.in_(BILLED_STATES)), user, Invoice.customer_id
-    ).group_by(Invoice.customer_id).subquery("inv")
-    paid = _visible(select(
-        Invoice.customer_id.label("customer_id"),
-        func.sum(Payment.amount).label("paid_window"),
-    ).join(Payment, Payment.invoice_id == Invoice.id).where(
-        Invoice.status.in_(BILLED_STATES), Payment.paid_on >= since), user, Invoice.customer_id
-    ).group_by(Invoice.customer_id).subquery("pay")
-    return select(invoices, func.coalesce(paid.c.paid_window, 0).label("paid_window")
-                  ).outerjoin(paid, paid.c.customer_id == invoices.c.customer_id)
+    """The segments' per-customer figures (one definition: the list filter and the report
+    can't disagree), limited to the customers `user` may see."""
+    return customer_stats(
+        today, None if sees_everyone(user) else select(Customer.id).where(visible_customers(user)))
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
+from app.customer_access import sees_all_customers
 from app.models.customers import customer_display_name
-from app.permissions import role_can
 
 
 class month_of(FunctionElement):
@@ -82,8 +82,8 @@ def customer_name(row) -> str:
                                  row.company)
 
 
-def sees_everyone(user) -> bool:
-    return role_can(getattr(user, "role", None), "customers.view_all")
+# Whether `user` sees every customer (the customer files' rule).
+sees_everyone = sees_all_customers
 
 
 @dataclass(frozen=True)
