@@ -8,11 +8,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import String, and_, case, cast, func, literal, literal_column, or_, select, update
 
 from app.customer_records import masked
 from app.extensions import db
-from app.models import AuditLog, Customer, EmailMessage, Invoice, Note, search_index, utcnow
+from app.models import (AuditLog, Customer, EmailEvent, EmailMessage, InboundMessage, Invoice,
+                        Note, search_index, utcnow)
 
 EXPORT_VERSION = 1
 _CUSTOMER_FIELDS = ("id", "kind", "first_name", "last_name", "company", "born_or_founded",
@@ -75,11 +76,19 @@ def erase_customer(customer: Customer) -> dict[str, int]:
     """Anonymise `customer`'s personal data; invoices and payments stay for accounting.
 
     Contacts, identification numbers, notes and tags are deleted; names and free-text
-    fields are blanked; the addresses on sent invoice emails are replaced; the values
-    kept in the audit log's change records for this customer are scrubbed (the entries
+    fields are blanked; the addresses, bodies and SMTP replies of sent invoice emails are
+    replaced; their delivery events lose the recipient, bounce text, IP address and user
+    agent; bounce mail matched to them keeps its row (state, kind, dates) but loses its
+    raw content, summary and recipient; the personal values kept in the audit log for
+    this customer and for the sending of their invoices are scrubbed (the entries
     themselves stay, so the history of who did what remains).
     """
-    personal = [e.address for e in customer.emails] + [p.e164 for p in customer.phones]
+    sent_to = db.session.scalars(select(EmailMessage.to_address).distinct()
+                                 .where(EmailMessage.customer_id == customer.id)).all()
+    personal = list(dict.fromkeys(
+        [e.address for e in customer.emails] + [p.e164 for p in customer.phones]
+        + [a for a in sent_to if a]))
+    addresses = sorted({a.lower() for a in personal if "@" in a})
     counts = {"emails": len(customer.emails), "phones": len(customer.phones),
               "addresses": len(customer.addresses), "identifiers": len(customer.identifiers)}
     customer.emails, customer.phones, customer.addresses, customer.identifiers = [], [], [], []
@@ -99,10 +108,14 @@ def erase_customer(customer: Customer) -> dict[str, int]:
     customer.search_text = ""
     notes = db.session.execute(db.delete(Note).where(Note.customer_id == customer.id))
     counts["notes"] = notes.rowcount or 0
+    messages = select(EmailMessage.id).where(EmailMessage.customer_id == customer.id)
+    counts["email_events_scrubbed"] = _scrub_events(messages, addresses)
+    counts["inbound_messages_scrubbed"] = _scrub_inbound(messages, addresses)
     mails = db.session.execute(
         update(EmailMessage).where(EmailMessage.customer_id == customer.id).values(
             to_address=f"erased-{customer.id}@erased.invalid", to_name="", cc_addresses="",
-            body_text="[erased]"))
+            body_text="[erased]",
+            smtp_response=_erased_unless_empty(EmailMessage.smtp_response)))
     counts["email_messages"] = mails.rowcount or 0
     counts["audit_entries_scrubbed"] = _scrub_audit(customer.id, personal)
     db.session.flush()
@@ -110,18 +123,82 @@ def erase_customer(customer: Customer) -> dict[str, int]:
     return counts
 
 
+def _erased_unless_empty(column):
+    return case((column == "", ""), else_="[erased]")
+
+
+def _erase_json_keys(column, keys: tuple[str, ...]):
+    """`column` (JSON) with the values of those of `keys` it holds set to "[erased]"."""
+    if db.engine.dialect.name == "postgresql":
+        expr = f"{column.table.name}.{column.name}::jsonb"
+        for key in keys:
+            expr = f"jsonb_set({expr}, '{{{key}}}', '\"[erased]\"', false)"
+        return literal_column(f"({expr})::json", column.type)
+    paths = [arg for key in keys for arg in (f"$.{key}", "[erased]")]
+    return func.json_replace(column, *paths, type_=column.type)
+
+
+def _scrub_events(messages, addresses: list[str]) -> int:
+    """Delivery events of these messages: recipient, bounce text, IP and user agent go.
+
+    The type, source, code, time and flags stay, so the message's status history and
+    the reports' counts are unchanged. Event keys that embed the address (bounce mail's)
+    are replaced by a key made from the row id; providers' own event ids are kept.
+    """
+    values = {"diagnostic": _erased_unless_empty(EmailEvent.diagnostic), "ip": "",
+              "user_agent": "",
+              "details": _erase_json_keys(EmailEvent.details, ("recipient", "address"))}
+    if addresses:
+        in_key = or_(*[func.lower(EmailEvent.dedupe_key).contains(a, autoescape=True)
+                       for a in addresses])
+        values["dedupe_key"] = case(
+            (in_key, literal("erased:") + cast(EmailEvent.id, String)),
+            else_=EmailEvent.dedupe_key)
+    result = db.session.execute(
+        update(EmailEvent).where(EmailEvent.message_id.in_(messages)).values(**values))
+    return result.rowcount or 0
+
+
+def _scrub_inbound(messages, addresses: list[str]) -> int:
+    """Bounce / complaint / reply mail about these messages or from/to these addresses.
+
+    The row stays (when it came, how, what kind, what became of it) for the bounce
+    history; the raw mail, its summary and the personal envelope addresses go.
+    """
+    personal_from = func.lower(InboundMessage.envelope_from).in_(addresses)
+    result = db.session.execute(
+        update(InboundMessage).where(or_(
+            InboundMessage.matched_message_id.in_(messages),
+            func.lower(InboundMessage.envelope_to).in_(addresses), personal_from)).values(
+            raw=b"[erased]", summary="[erased]", envelope_to="", error="",
+            envelope_from=case((personal_from, ""), else_=InboundMessage.envelope_from)))
+    return result.rowcount or 0
+
+
+# Keys of audit details that hold personal values, by the entry's subject.
+_PERSONAL_KEYS = {"customer": ("address", "email", "phone", "name"),
+                  "invoice": ("recipients",)}
+
+
 def _scrub_audit(customer_id: int, personal: list[str]) -> int:
-    """Blank personal values in this customer's audit entries; who/what/when stay."""
-    entries = db.session.scalars(select(AuditLog).where(AuditLog.subject_type == "customer",
-                                                        AuditLog.subject_id == customer_id))
+    """Blank personal values in the audit entries about this customer and their invoices.
+
+    Who/what/when stay, and so do an invoice entry's number, total and payment figures.
+    """
+    invoices = select(Invoice.id).where(Invoice.customer_id == customer_id)
+    entries = db.session.scalars(select(AuditLog).where(or_(
+        and_(AuditLog.subject_type == "customer", AuditLog.subject_id == customer_id),
+        and_(AuditLog.subject_type == "invoice", AuditLog.subject_id.in_(invoices)))))
     scrubbed = 0
     for entry in entries:
         details, summary = dict(entry.details or {}), entry.summary or ""
-        if "changes" in details:
+        if entry.subject_type == "customer" and "changes" in details:
             details["changes"] = {k: "[erased]" for k in details["changes"]}
-        for key in ("address", "email", "phone", "name"):
+        for key in _PERSONAL_KEYS[entry.subject_type]:
             if key in details:
-                details[key] = "[erased]"
+                value = details[key]
+                details[key] = (["[erased]"] * len(value) if isinstance(value, list)
+                                else "[erased]")
         for value in personal:
             summary = summary.replace(value, "[erased]")
         if details != entry.details or summary != entry.summary:
