@@ -41,7 +41,11 @@ def start_receiver(app: Flask, host: str, port: int) -> Controller:
 
 
 def poll_imap(config: dict) -> int:
-    """Fetch unseen messages from the bounce mailbox, store them, then mark them seen."""
+    """Fetch unseen messages from the bounce mailbox, store them, then mark them seen.
+
+    BODY.PEEK[] leaves the message unseen (a plain RFC822 fetch would mark it \\Seen at
+    once), so a message whose store fails is fetched again on the next poll.
+    """
     client = imaplib.IMAP4_SSL(config["BOUNCE_IMAP_HOST"], config["BOUNCE_IMAP_PORT"],
                                timeout=30)
     stored = 0
@@ -50,11 +54,11 @@ def poll_imap(config: dict) -> int:
         client.select(config.get("BOUNCE_IMAP_FOLDER") or "INBOX")
         _, data = client.search(None, "UNSEEN")
         for number in (data[0] or b"").split():
-            _, parts = client.fetch(number, "(RFC822)")
+            _, parts = client.fetch(number, "(BODY.PEEK[])")
             raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
             if raw is None:
                 continue
-            inbound.store(raw, via="imap")
+            inbound.store(raw, via="imap")  # commits; raises (message stays unseen) if not
             client.store(number, "+FLAGS", "\\Seen")  # only after it is safely stored
             stored += 1
     finally:
