@@ -26,10 +26,16 @@ class BounceHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        with self.app.app_context():
-            for rcpt in envelope.rcpt_tos:
-                inbound.store(envelope.original_content, via="smtp",
-                              envelope_from=envelope.mail_from or "", envelope_to=rcpt)
+        # aiosmtpd answers an uncaught exception with a permanent "500 Error: <exception>",
+        # so the sender would drop the bounce (and see our error text): ask it to retry.
+        try:
+            with self.app.app_context():
+                for rcpt in envelope.rcpt_tos:
+                    inbound.store(envelope.original_content, via="smtp",
+                                  envelope_from=envelope.mail_from or "", envelope_to=rcpt)
+        except Exception:  # noqa: BLE001 - any failure to store is temporary for the sender
+            log.exception("could not store a bounce from %r; answered 451", envelope.mail_from)
+            return "451 4.3.0 Temporary failure, try again later"
         return "250 2.0.0 stored"
 
 

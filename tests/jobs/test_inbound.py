@@ -148,6 +148,34 @@ def test_smtp_receiver_stores_bounces_for_our_domain_only(app):
     assert inbound.process(stored.id) == "processed"
 
 
+def test_smtp_receiver_answers_451_when_storing_fails(app, monkeypatch, caplog):
+    from sqlalchemy.exc import OperationalError
+
+    from app.dev.net import free_port
+    from app.mail.receiver import start_receiver
+
+    _, message = _sent("rcv451@example.org")
+
+    def failing_store(raw, **kwargs):
+        raise OperationalError("INSERT INTO inbound_messages", {}, Exception("db is gone"))
+
+    monkeypatch.setattr(inbound, "store", failing_store)
+    port = free_port()
+    controller = start_receiver(app, "127.0.0.1", port)
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=5) as smtp:
+            with pytest.raises(smtplib.SMTPDataError) as refused:
+                smtp.sendmail("", [f"bounces+{message.verp_token}@bounces.clientele.localhost"],
+                              _dsn(message))
+    finally:
+        controller.stop()
+    assert refused.value.smtp_code == 451  # temporary: the sender keeps the bounce and retries
+    assert b"db is gone" not in refused.value.smtp_error
+    assert b"OperationalError" not in refused.value.smtp_error
+    assert "could not store a bounce" in caplog.text
+    assert db.session.scalar(db.select(db.func.count(InboundMessage.id))) == 0
+
+
 def test_cli_ingest_and_classify(app, tmp_path):
     _, message = _sent("cli@example.org")
     runner = app.test_cli_runner()
