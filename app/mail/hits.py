@@ -29,6 +29,16 @@ log = logging.getLogger(__name__)
 
 EVENTS_KEY = "clientele:events:hits"
 _DRAIN_LOCK = "clientele:events:drain-lock"
+_DRAIN_LOCK_SECONDS = 120
+# LTRIM only while this drainer still holds the lock: once it has expired, another drainer
+# may be storing the same batch and trimming it, and a second trim would drop hits unread.
+_TRIM_IF_OWNER = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    redis.call('ltrim', KEYS[2], ARGV[2], -1)
+    return 1
+end
+return 0
+"""
 _TYPES = {"open": "opened", "click": "clicked", "view": "viewed"}
 
 
@@ -94,13 +104,19 @@ def drain_hits_job() -> int:
     return drain()
 
 
-def drain(batch_size: int = 5000, max_batches: int = 1000) -> int:
-    """Move queued hits into the database, batch by batch; one drainer at a time."""
+def drain(batch_size: int = 5000, max_batches: int = 1000, max_seconds: float = 60.0) -> int:
+    """Move queued hits into the database, batch by batch; one drainer at a time.
+
+    Stops after `max_seconds` (the periodic drain carries on with the rest) or as soon as
+    the lock is no longer this drainer's.
+    """
     flush_buffered_hits()  # hits this very process took (a single-process set-up, tests)
     conn = get_redis()
-    lock = conn.lock(_DRAIN_LOCK, timeout=120, blocking_timeout=0)
+    lock = conn.lock(_DRAIN_LOCK, timeout=_DRAIN_LOCK_SECONDS, blocking_timeout=0)
     if not lock.acquire(blocking=False):
         return 0
+    trim_if_owner = conn.register_script(_TRIM_IF_OWNER)
+    deadline = time.monotonic() + max_seconds
     total = 0
     try:
         for _ in range(max_batches):
@@ -110,10 +126,20 @@ def drain(batch_size: int = 5000, max_batches: int = 1000) -> int:
             hits = [h for h in (_parse(r) for r in raw) if h is not None]
             store_hits(hits)
             db.session.commit()
+            total += len(hits)
             # Trim only after the commit: a crash in between re-reads the batch, and the
             # dedupe key stores each hit once.
-            conn.ltrim(EVENTS_KEY, len(raw), -1)
-            total += len(hits)
+            if not trim_if_owner(keys=[_DRAIN_LOCK, EVENTS_KEY],
+                                 args=[lock.local.token, len(raw)]):
+                log.warning("hit drain lost its lock; leaving the batch to the next drainer")
+                break
+            if time.monotonic() >= deadline:
+                break
+            try:
+                lock.reacquire()  # a fresh lease for the next batch
+            except redis.exceptions.LockError:
+                log.warning("hit drain lost its lock; stopping")
+                break
     finally:
         try:
             lock.release()

@@ -26,10 +26,16 @@ class BounceHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        with self.app.app_context():
-            for rcpt in envelope.rcpt_tos:
-                inbound.store(envelope.original_content, via="smtp",
-                              envelope_from=envelope.mail_from or "", envelope_to=rcpt)
+        # aiosmtpd answers an uncaught exception with a permanent "500 Error: <exception>",
+        # so the sender would drop the bounce (and see our error text): ask it to retry.
+        try:
+            with self.app.app_context():
+                for rcpt in envelope.rcpt_tos:
+                    inbound.store(envelope.original_content, via="smtp",
+                                  envelope_from=envelope.mail_from or "", envelope_to=rcpt)
+        except Exception:  # noqa: BLE001 - any failure to store is temporary for the sender
+            log.exception("could not store a bounce from %r; answered 451", envelope.mail_from)
+            return "451 4.3.0 Temporary failure, try again later"
         return "250 2.0.0 stored"
 
 
@@ -41,7 +47,11 @@ def start_receiver(app: Flask, host: str, port: int) -> Controller:
 
 
 def poll_imap(config: dict) -> int:
-    """Fetch unseen messages from the bounce mailbox, store them, then mark them seen."""
+    """Fetch unseen messages from the bounce mailbox, store them, then mark them seen.
+
+    BODY.PEEK[] leaves the message unseen (a plain RFC822 fetch would mark it \\Seen at
+    once), so a message whose store fails is fetched again on the next poll.
+    """
     client = imaplib.IMAP4_SSL(config["BOUNCE_IMAP_HOST"], config["BOUNCE_IMAP_PORT"],
                                timeout=30)
     stored = 0
@@ -50,11 +60,11 @@ def poll_imap(config: dict) -> int:
         client.select(config.get("BOUNCE_IMAP_FOLDER") or "INBOX")
         _, data = client.search(None, "UNSEEN")
         for number in (data[0] or b"").split():
-            _, parts = client.fetch(number, "(RFC822)")
+            _, parts = client.fetch(number, "(BODY.PEEK[])")
             raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
             if raw is None:
                 continue
-            inbound.store(raw, via="imap")
+            inbound.store(raw, via="imap")  # commits; raises (message stays unseen) if not
             client.store(number, "+FLAGS", "\\Seen")  # only after it is safely stored
             stored += 1
     finally:

@@ -5,6 +5,8 @@ import smtplib
 import time
 from pathlib import Path
 
+import pytest
+
 from app.extensions import db
 from app.mail import inbound, outbox
 from app.models import Customer, CustomerEmail, EmailMessage, InboundMessage
@@ -146,6 +148,34 @@ def test_smtp_receiver_stores_bounces_for_our_domain_only(app):
     assert inbound.process(stored.id) == "processed"
 
 
+def test_smtp_receiver_answers_451_when_storing_fails(app, monkeypatch, caplog):
+    from sqlalchemy.exc import OperationalError
+
+    from app.dev.net import free_port
+    from app.mail.receiver import start_receiver
+
+    _, message = _sent("rcv451@example.org")
+
+    def failing_store(raw, **kwargs):
+        raise OperationalError("INSERT INTO inbound_messages", {}, Exception("db is gone"))
+
+    monkeypatch.setattr(inbound, "store", failing_store)
+    port = free_port()
+    controller = start_receiver(app, "127.0.0.1", port)
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=5) as smtp:
+            with pytest.raises(smtplib.SMTPDataError) as refused:
+                smtp.sendmail("", [f"bounces+{message.verp_token}@bounces.clientele.localhost"],
+                              _dsn(message))
+    finally:
+        controller.stop()
+    assert refused.value.smtp_code == 451  # temporary: the sender keeps the bounce and retries
+    assert b"db is gone" not in refused.value.smtp_error
+    assert b"OperationalError" not in refused.value.smtp_error
+    assert "could not store a bounce" in caplog.text
+    assert db.session.scalar(db.select(db.func.count(InboundMessage.id))) == 0
+
+
 def test_cli_ingest_and_classify(app, tmp_path):
     _, message = _sent("cli@example.org")
     runner = app.test_cli_runner()
@@ -162,3 +192,100 @@ def test_cli_ingest_and_classify(app, tmp_path):
         "diagnostic": line["recipients"][0]["diagnostic"]}]}
     empty = runner.invoke(args=["bounces", "ingest"], input=b"")
     assert empty.exit_code != 0 and "no message" in empty.output
+
+
+class _FakeImap:
+    """A stand-in for the provider's IMAP server (outside this machine) that keeps flags.
+
+    It follows RFC 3501: FETCH of BODY[] or RFC822 sets \\Seen, BODY.PEEK[] does not.
+    """
+
+    def __init__(self, messages: list[bytes]):
+        self.messages = {str(n).encode(): raw for n, raw in enumerate(messages, 1)}
+        self.seen: set[bytes] = set()
+        self.commands: list[tuple] = []
+
+    def __call__(self, host, port, timeout=None):
+        return self
+
+    def login(self, user, password):
+        self.commands.append(("login", user))
+
+    def select(self, folder):
+        self.commands.append(("select", folder))
+        return "OK", [str(len(self.messages)).encode()]
+
+    def search(self, charset, criterion):
+        self.commands.append(("search", criterion))
+        assert criterion == "UNSEEN"
+        return "OK", [b" ".join(n for n in self.messages if n not in self.seen)]
+
+    def fetch(self, number, parts):
+        self.commands.append(("fetch", number, parts))
+        if "PEEK" not in parts:
+            self.seen.add(number)
+        raw = self.messages[number]
+        return "OK", [(number + b" (BODY[] {%d}" % len(raw), raw), b")"]
+
+    def store(self, number, command, flags):
+        self.commands.append(("store", number, command, flags))
+        assert (command, flags) == ("+FLAGS", "\\Seen")
+        self.seen.add(number)
+        return "OK", [number + b" (FLAGS (\\Seen))"]
+
+    def logout(self):
+        self.commands.append(("logout",))
+
+
+def _imap_config(app) -> dict:
+    return {**app.config, "BOUNCE_IMAP_HOST": "imap.example.net", "BOUNCE_IMAP_PORT": 993,
+            "BOUNCE_IMAP_USERNAME": "bounces", "BOUNCE_IMAP_PASSWORD": "secret"}
+
+
+def test_imap_bounce_whose_store_fails_is_fetched_again(app, monkeypatch):
+    from app.mail import receiver
+
+    _, message = _sent("imap@example.org")
+    server = _FakeImap([_dsn(message)])
+    monkeypatch.setattr(receiver.imaplib, "IMAP4_SSL", server)
+    real_store = inbound.store
+
+    def failing_store(raw, **kwargs):
+        raise RuntimeError("database unavailable")
+
+    monkeypatch.setattr(inbound, "store", failing_store)
+    with pytest.raises(RuntimeError):
+        receiver.poll_imap(_imap_config(app))
+    assert server.seen == set()  # not marked seen: the next poll fetches it again
+    assert ("logout",) in server.commands
+
+    monkeypatch.setattr(inbound, "store", real_store)
+    assert receiver.poll_imap(_imap_config(app)) == 1
+    assert server.seen == {b"1"}
+    fetches = [c for c in server.commands if c[0] == "fetch"]
+    assert fetches and all(c[2] == "(BODY.PEEK[])" for c in fetches)
+    stored = db.session.scalars(db.select(InboundMessage)).one()
+    assert stored.via == "imap" and stored.raw == _dsn(message)
+    assert receiver.poll_imap(_imap_config(app)) == 0  # seen now: not stored twice
+
+
+def test_imap_marks_seen_only_after_the_store_committed(app, monkeypatch):
+    from app.mail import receiver
+
+    _, message = _sent("imap2@example.org")
+    server = _FakeImap([_dsn(message)])
+    monkeypatch.setattr(receiver.imaplib, "IMAP4_SSL", server)
+    real_store = inbound.store
+    order = []
+
+    def recording_store(raw, **kwargs):
+        inbound_id = real_store(raw, **kwargs)
+        order.append(("committed", inbound_id, server.seen.copy()))
+        return inbound_id
+
+    monkeypatch.setattr(inbound, "store", recording_store)
+    assert receiver.poll_imap(_imap_config(app)) == 1
+    (committed,) = order
+    assert committed[2] == set()  # still unseen when the row was committed
+    assert server.seen == {b"1"}
+    assert server.commands[-2] == ("store", b"1", "+FLAGS", "\\Seen")
