@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Mapping
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select, true
 
 from app.customer_access import visibility_clause
 from app.extensions import db
@@ -98,6 +98,12 @@ def search_terms(q: str) -> list[str]:
     return q.split()[:MAX_TERMS]
 
 
+def matches(q: str) -> ColumnElement[bool]:
+    """Customers whose search text holds every term of `q` (wildcards taken literally)."""
+    return and_(true(), *[Customer.search_text.contains(term, autoescape=True)
+                          for term in search_terms(q)])
+
+
 def build_query(params: ListParams, user, today: date, *, broad: bool = False,
                 prefilter=None) -> Select:
     """SELECT Customer rows matching `params` that `user` may see, in list order.
@@ -107,11 +113,10 @@ def build_query(params: ListParams, user, today: date, *, broad: bool = False,
     an index lookup narrowing the rows the search terms are checked on.
     """
     query = select(Customer).where(visibility_clause(user))
-    terms = search_terms(params.q)
     if prefilter is not None:
         query = query.where(prefilter)
-    for term in terms:
-        query = query.where(Customer.search_text.contains(term, autoescape=True))
+    if params.q:
+        query = query.where(matches(params.q))
     if params.tag:
         tagged = (select(customer_tags.c.customer_id)
                   .join(Tag, Tag.id == customer_tags.c.tag_id)
@@ -130,7 +135,7 @@ def build_query(params: ListParams, user, today: date, *, broad: bool = False,
     elif params.status != "all":
         query = query.where(Customer.status == params.status)
     columns = [*SORTS[params.sort](), Customer.id]
-    if terms and not broad and params.sort == "name":
+    if params.q and not broad and params.sort == "name":
         # A narrower search scans the table anyway (LIKE '%term%'); sorting its matches
         # after the scan is steady, while walking the name index would visit most of the
         # table whenever the matches sort late ("walsh"). An expression keeps the

@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager
 
+from app.customer_search import matches as customer_matches
 from app.extensions import db
 from app.invoice_access import visible_customers_clause, visible_invoices
 from app.invoicing import OPEN_STATES, overdue_clause
@@ -82,9 +83,9 @@ def invoice_list_query(user, filters: InvoiceFilters, today: date) -> Select:
     """`select(Invoice)` with customers loaded, narrowed to what `user` may see."""
     query = visible_invoices(select(Invoice), user).options(contains_eager(Invoice.customer))
     if filters.q:
-        like = f"%{filters.q.lower()}%"
-        query = query.where(or_(func.lower(Invoice.number).like(like),
-                                Customer.search_text.like(like)))
+        query = query.where(or_(func.lower(Invoice.number).contains(filters.q.lower(),
+                                                                    autoescape=True),
+                                customer_matches(filters.q)))
     if filters.status == "overdue":
         query = query.where(overdue_clause(today))
     elif filters.status == "open":

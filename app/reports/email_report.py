@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased, selectinload
 from app.events.status import STATUS_LABELS, Status
 from app.extensions import db
 from app.models import Customer, EmailMessage, Invoice, User
+from app.customer_search import matches as customer_matches
 from app.pagination import Page
 from app.reports.filters import ArgReader
 from app.reports.sql import (
@@ -88,16 +89,11 @@ def _filtered(query: Select, filters: EmailFilters, user) -> Select:
     if filters.customer_id:
         query = query.where(EmailMessage.customer_id == filters.customer_id)
     if filters.customer_text:
-        like = "%" + _escape_like(filters.customer_text.lower()) + "%"
         query = query.where(EmailMessage.customer_id.in_(
-            select(Customer.id).where(Customer.search_text.like(like, escape="\\"))))
+            select(Customer.id).where(customer_matches(filters.customer_text))))
     if filters.staff_id:
         query = query.where(EmailMessage.created_by_id == filters.staff_id)
     return query
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _joined(query: Select, user, *, need_all: bool) -> Select:

@@ -37,6 +37,8 @@ def test_list_search_filter_sort_and_fragment(client, login_as, make_customer, m
     page = client.get("/invoices/")
     assert numbers(page.text) == [a1.number, a2.number, z1.number]  # newest first
     assert numbers(client.get("/invoices/?q=zeta").text) == [z1.number]
+    assert numbers(client.get("/invoices/?q=gmbh zeta").text) == [z1.number]  # any order
+    assert numbers(client.get("/invoices/?q=%25").text) == []  # '%' is no wildcard
     assert numbers(client.get(f"/invoices/?q={a2.number}").text) == [a2.number]
     assert numbers(client.get("/invoices/?status=overdue").text) == [z1.number]
     assert numbers(client.get("/invoices/?status=paid").text) == [a2.number]

@@ -89,6 +89,8 @@ def test_filters(emails):
         {emails["auto"].id, emails["rejected"].id}
     assert {r.id for r in _rows(admin, customer_text="zimm")} == \
         {emails[k].id for k in ("auto", "rejected", "spam")}
+    assert {r.id for r in _rows(admin, customer_text="zimmer zed")} == \
+        {emails[k].id for k in ("auto", "rejected", "spam")}  # terms in any order
     assert _rows(admin, customer_text="100%_") == []  # LIKE wildcards are taken literally
     # The "to" day is included whole; "from" starts at midnight UTC.
     assert {r.id for r in _rows(admin, date_from=date(2026, 11, 2),
