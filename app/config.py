@@ -105,7 +105,9 @@ class Config:
         settings["MAIL_DEFAULT_SENDER"] = env.get(
             "MAIL_DEFAULT_SENDER", cls.MAIL_DEFAULT_SENDER
         )
-        settings["MAIL_SINK_DIR"] = env.get("MAIL_SINK_DIR") or None
+        # The development mailbox shows every email sent: never in production.
+        settings["MAIL_SINK_DIR"] = (None if settings["ENV_NAME"] == "production"
+                                     else env.get("MAIL_SINK_DIR") or None)
         settings["PUBLIC_BASE_URL"] = env.get(
             "PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL
         ).rstrip("/")

@@ -68,3 +68,11 @@ def test_healthz_reports_parts_without_data(client):
     body = response.get_json()
     assert set(body) == {"status", "database", "redis", "workers"}
     assert body["database"] is True and body["redis"] is True
+
+
+def test_the_development_mailbox_is_never_on_in_production():
+    from app.config import Config
+
+    assert Config.from_env({"MAIL_SINK_DIR": "/tmp/sink"})["MAIL_SINK_DIR"] == "/tmp/sink"
+    assert Config.from_env({"MAIL_SINK_DIR": "/tmp/sink",
+                            "CLIENTELE_ENV": "production"})["MAIL_SINK_DIR"] is None
