@@ -32,7 +32,10 @@ def machine() -> str:
 def scratch_database(kind: str = "sqlite"):
     """Yield a database URL: a temp SQLite file, or a fresh PostgreSQL database."""
     server = os.environ.get("BENCH_DATABASE_URL", "")
-    if kind == "sqlite" or not server:
+    if kind != "sqlite" and not server:
+        raise SystemExit(f"--db {kind} needs BENCH_DATABASE_URL (a server to make a scratch "
+                         "database on), e.g. postgresql://postgres@127.0.0.1:5432/postgres")
+    if kind == "sqlite":
         with tempfile.TemporaryDirectory(prefix="clientele-bench-") as tmp:
             yield f"sqlite:///{tmp}/bench.db"
         return

@@ -3,6 +3,7 @@
     python bench/customers_bench.py                 # scratch SQLite file
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \
         python bench/customers_bench.py             # also a scratch PostgreSQL database
+    python bench/customers_bench.py --db postgresql # one database (as `make bench` runs it)
 
 Fills a scratch database (created and dropped here) with CUSTOMERS customers, each with
 one or two emails, a phone, up to three tags and NOTES_PER notes, then times requests
@@ -18,7 +19,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -191,24 +191,21 @@ def _run(url: str, label: str, instance: str) -> dict[str, tuple[float, float]]:
 
 
 def main() -> None:
-    runs = []
-    with tempfile.TemporaryDirectory(prefix="customers-bench-") as tmp:
-        runs.append(run(f"sqlite:///{tmp}/bench.db", "sqlite"))
-    server = os.environ.get("BENCH_DATABASE_URL")
-    if server:
-        from app.config import _database_url
+    import argparse
 
-        admin = sa.create_engine(_database_url(server), isolation_level="AUTOCOMMIT")
-        name = f"clientele_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        try:
-            runs.append(run(admin.url.set(database=name).render_as_string(hide_password=False),
-                            "postgresql"))
-        finally:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+    from bench.common import scratch_database
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgresql"],
+                        help="one database (default: SQLite, then PostgreSQL when "
+                             "BENCH_DATABASE_URL is set)")
+    chosen = parser.parse_args().db
+    kinds = [chosen] if chosen else \
+        ["sqlite"] + (["postgresql"] if os.environ.get("BENCH_DATABASE_URL") else [])
+    runs = []
+    for kind in kinds:
+        with scratch_database(kind) as url:
+            runs.append(run(url, kind))
     worst = {k: max(r[k][1] for r in runs) for k in ("list", "search", "file")}
     print(f"customers list_p95_ms={worst['list']:.1f} search_p95_ms={worst['search']:.1f} "
           f"file_p95_ms={worst['file']:.1f}")
