@@ -24,10 +24,10 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 
 from app.extensions import db
+from app.invoicing import OPEN_STATES
 from app.models import Invoice, Payment
 
 BILLED_STATES = ("finalized", "partially_paid", "paid")
-OPEN_STATES = ("finalized", "partially_paid")
 
 WINDOW_DAYS = 365
 HIGH_VALUE_PAID = Decimal("5000")

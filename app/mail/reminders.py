@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.invoicing import OPEN_STATES
 from app.mail import outbox
 from app.models import EmailMessage, Invoice
 
@@ -43,7 +44,7 @@ def send_due_reminders(today: date | None = None) -> int:
     for days_late in steps:
         due = today - timedelta(days=days_late)
         invoices = db.session.scalars(select(Invoice).where(
-            Invoice.status.in_(("finalized", "partially_paid")),
+            Invoice.status.in_(OPEN_STATES),
             Invoice.due_date <= due, Invoice.due_date > due - timedelta(days=7))).all()
         for invoice in invoices:
             queued += _remind(invoice, days_late)

@@ -66,9 +66,6 @@ class Invoice(db.Model):
     def balance(self) -> Decimal:
         return (self.total or Decimal("0")) - (self.amount_paid or Decimal("0"))
 
-    def is_overdue(self, today: date) -> bool:
-        return self.status in ("finalized", "partially_paid") and self.due_date < today
-
 
 class InvoiceLine(db.Model):
     __tablename__ = "invoice_lines"

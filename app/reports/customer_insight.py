@@ -23,13 +23,14 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 
 from app.extensions import db
+from app.invoicing import cents
 from app.models import Customer, Invoice
 from app.pagination import Page
 from app.reports.sql import Window, customer_name, month_of, sees_everyone, visible_customers
 from app.segments import BILLED_STATES, SEGMENTS, customer_stats, segment_conditions
 
 def _money(value) -> Decimal:
-    return Decimal(value or 0).quantize(Decimal("0.01"))
+    return cents(value or 0)
 
 
 def _visible(query, user, customer_column):

@@ -13,13 +13,13 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 
 from app.extensions import db
+from app.invoicing import OPEN_STATES, cents
 from app.models import Customer, Invoice, Payment
 from app.pagination import Page
 from app.reports.sql import (
     Window, customer_name, month_of, sees_everyone, visible_customers,
 )
 
-OPEN_STATES = ("finalized", "partially_paid")
 BUCKETS = (("current", "Current"), ("d1_30", "1–30 days"), ("d31_60", "31–60 days"),
            ("d61_90", "61–90 days"), ("d90", "90+ days"))
 BUCKET_KEYS = tuple(k for k, _ in BUCKETS)
@@ -27,7 +27,7 @@ ZERO = Decimal("0")
 
 
 def _money(value) -> Decimal:
-    return Decimal(value or 0).quantize(Decimal("0.01"))
+    return cents(value or 0)
 
 
 def _open_invoices(user):
