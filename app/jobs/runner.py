@@ -43,9 +43,9 @@ def periodic(name: str, every_seconds: int, queue: str = "default",
 def _run_scheduler(scheduler) -> None:
     from rq.scheduler import run
 
-    from app.dev.embedded_redis import _die_with_parent
+    from app.processes import die_with_parent
 
-    _die_with_parent()  # a kill -9 of the worker must not leave its scheduler running
+    die_with_parent()  # a kill -9 of the worker must not leave its scheduler running
     run(scheduler)
 
 

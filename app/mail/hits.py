@@ -10,7 +10,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from functools import partial
 
@@ -18,7 +18,7 @@ import redis
 from flask import current_app
 from sqlalchemy import select
 
-from app.events.automation import classify_hit
+from app.events.automation import BURST_WINDOW, classify_hit
 from app.extensions import db
 from app.mail.hit_buffer import HitBuffer
 from app.mail.events import NewEvent, store_events
@@ -201,7 +201,8 @@ def store_hits(hits: list[Hit]) -> None:
 
 
 def _recent_clicks(ids: set[int], since: float) -> dict[int, list]:
-    start = datetime.fromtimestamp(since, timezone.utc) - timedelta(seconds=10)
+    # The click rule looks back one burst window from each hit.
+    start = datetime.fromtimestamp(since, timezone.utc) - BURST_WINDOW
     rows = db.session.execute(select(EmailEvent.message_id, EmailEvent.occurred_at,
                                      EmailEvent.url)
                               .where(EmailEvent.message_id.in_(ids),

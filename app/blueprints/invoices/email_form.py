@@ -60,7 +60,7 @@ def recipients_from(form, addresses, extra: str | None):
         except EmailNotValidError as exc:
             return [], f"The other address isn't valid: {exc}"
         chosen.append(Recipient(address.lower(), "", "to"))
-    if not any(r.role in ("to", "bcc") for r in chosen) and not chosen:
+    if not chosen:
         return [], "Choose at least one recipient."
     if not any(r.role == "to" for r in chosen):
         return [], "Choose at least one “To” recipient."

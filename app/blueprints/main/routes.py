@@ -28,8 +28,7 @@ def healthz():
     report = check_health()
     response = jsonify(report)
     response.status_code = 503 if report["status"] == "down" else 200
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return no_store(response)
 
 
 @bp.route("/help/statuses")
