@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
+from flask import has_request_context, request
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -24,12 +25,24 @@ T = TypeVar("T")
 TTL_SECONDS = 300
 MAX_ENTRIES = 256
 
+_VERSION_KEY = "clientele.report_data_version"
 _lock = threading.Lock()
 _entries: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
 
 
 def data_version() -> tuple:
-    """Changes whenever an invoice, payment or customer is added or updated."""
+    """Changes whenever an invoice, payment or customer is added or updated.
+
+    Read once per request: a report page asks for several cached figures.
+    """
+    if not has_request_context():
+        return _read_version()
+    if _VERSION_KEY not in request.environ:
+        request.environ[_VERSION_KEY] = _read_version()
+    return request.environ[_VERSION_KEY]
+
+
+def _read_version() -> tuple:
     row = db.session.execute(select(
         select(func.max(Invoice.id)).scalar_subquery(),
         select(func.max(Invoice.updated_at)).scalar_subquery(),
