@@ -76,9 +76,9 @@ def build(message: EmailMessage) -> bytes:
                 ("X-Clientele-Message", str(message.id))]
     attachments = []
     if message.attach_pdf and invoice is not None:
-        from app.invoice_pdf import render_invoice_pdf
+        from app.invoice_pdf import pdf_filename, render_invoice_pdf
 
         attachments.append(mime.attachment_part(render_invoice_pdf(invoice), "application/pdf",
-                                                f"invoice-{invoice.number}.pdf"))
+                                                pdf_filename(invoice)))
     return mime.message(headers, [mime.text_part(text, "plain"), mime.text_part(html, "html")],
                         attachments)
