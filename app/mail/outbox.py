@@ -163,10 +163,12 @@ def _apply_outcome(message: EmailMessage, outcome: Outcome) -> None:
         code=str(outcome.code or ""), diagnostic=message.smtp_response,
         details={"attempt": message.attempts, "gave_up": message.gave_up})],
         known={message.id: message})
-    if event_type == "rejected":
+    if outcome.result == "rejected" and outcome.about_address:
+        # Only a final refusal of the recipient (RCPT) is a hard bounce. Giving up after
+        # temporary failures, a refused message body or a local refusal prove nothing.
         from app.mail.consequences import after_rejection
 
-        after_rejection(message, hard=not message.gave_up, reason=message.smtp_response)
+        after_rejection(message, hard=True, reason=message.smtp_response)
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
