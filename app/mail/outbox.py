@@ -16,7 +16,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.mail.events import NewEvent, dedupe_key, store_events
+from app.mail.events import NewEvent, dedupe_key, refresh_messages, store_events
 from app.mail.smtp import Outcome
 from app.models import EmailMessage
 from app.models.base import utcnow
@@ -157,12 +157,14 @@ def _apply_outcome(message: EmailMessage, outcome: Outcome) -> None:
         delays = backoff()
         wait = delays[min(message.attempts - 1, len(delays) - 1)]
         message.state, message.next_attempt_at = "delayed", now + timedelta(seconds=wait)
-    store_events([NewEvent(
-        message_id=message.id, type=event_type, occurred_at=now, source="smtp",
-        dedupe_key=dedupe_key("smtp", message.id, message.attempts, event_type),
-        code=str(outcome.code or ""), diagnostic=message.smtp_response,
-        details={"attempt": message.attempts, "gave_up": message.gave_up})],
-        known={message.id: message})
+    known = {message.id: message}
+    if not store_events([NewEvent(
+            message_id=message.id, type=event_type, occurred_at=now, source="smtp",
+            dedupe_key=dedupe_key("smtp", message.id, message.attempts, event_type),
+            code=str(outcome.code or ""), diagnostic=message.smtp_response,
+            details={"attempt": message.attempts, "gave_up": message.gave_up})],
+            known=known):
+        refresh_messages([message.id], known)  # the state changed even if the event didn't
     if outcome.result == "rejected" and outcome.about_address:
         # Only a final refusal of the recipient (RCPT) is a hard bounce. Giving up after
         # temporary failures, a refused message body or a local refusal prove nothing.

@@ -162,3 +162,42 @@ def test_webhooks_keep_answering_while_redis_is_down(app, client, sendgrid_key, 
         app.config["REDIS_URL"] = real
     assert response.status_code == 200  # SendGrid's path needs only the database
     assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 1
+
+
+def _complaints():
+    from app.models import AuditLog
+
+    return db.session.scalars(db.select(AuditLog).filter_by(
+        action="customer.spam_complaint")).all()
+
+
+def test_the_same_spam_report_three_times_records_one_complaint(client, sendgrid_key, message):
+    event = _sg_event(message, "spamreport", event_id="spam-once")
+    for _ in range(3):
+        assert _sendgrid_post(client, sendgrid_key, [event]).status_code == 200
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 1
+    assert len(_complaints()) == 1
+
+
+def test_a_second_spam_report_for_a_suppressed_address_changes_nothing(
+        client, sendgrid_key, message):
+    for event_id in ("spam-1", "spam-2"):
+        event = _sg_event(message, "spamreport", event_id=event_id)
+        assert _sendgrid_post(client, sendgrid_key, [event]).status_code == 200
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 2
+    assert len(_complaints()) == 1
+    assert db.session.scalars(db.select(CustomerEmail)).one().suppressed
+
+
+def test_store_events_returns_only_messages_with_new_events(app, message):
+    from app.mail.events import NewEvent, store_events
+
+    def event(key):
+        return NewEvent(message_id=message.id, type="opened", occurred_at=utcnow(),
+                        source="pixel", dedupe_key=key)
+
+    assert store_events([event("a")]) == {message.id}
+    assert store_events([event("a")]) == set()
+    assert store_events([event("a"), event("b")]) == {message.id}
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 2
