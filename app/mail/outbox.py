@@ -179,15 +179,16 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     config = current_app.config
     stuck_after = timedelta(seconds=int(config.get("MAIL_SENDING_TIMEOUT", 300)))
     pickup_after = timedelta(seconds=int(config.get("MAIL_PICKUP_TIMEOUT", 60)))
-    stuck = db.session.scalars(select(EmailMessage.id).where(
-        EmailMessage.state == "sending", EmailMessage.claimed_at < now - stuck_after)).all()
-    if stuck:
-        # The worker died mid-send: the server may or may not have the message.
-        db.session.execute(update(EmailMessage).where(EmailMessage.id.in_(stuck))
-                           .values(state="queued", possible_duplicate=True,
-                                   attempts=EmailMessage.attempts - 1)
-                           .execution_options(synchronize_session=False))
-        db.session.commit()
+    # The worker died mid-send: the server may or may not have the message. One UPDATE
+    # that checks the state itself, so a row a worker has just recorded as sent (after a
+    # separate SELECT would have seen it "sending") is not reset and sent again.
+    stuck = db.session.scalars(
+        update(EmailMessage)
+        .where(EmailMessage.state == "sending", EmailMessage.claimed_at < now - stuck_after)
+        .values(state="queued", possible_duplicate=True, attempts=EmailMessage.attempts - 1)
+        .returning(EmailMessage.id)
+        .execution_options(synchronize_session=False)).all()
+    db.session.commit()
     waiting = db.session.scalars(select(EmailMessage.id).where(or_(
         and_(EmailMessage.state == "queued",
              or_(EmailMessage.enqueued_at.is_(None),

@@ -277,3 +277,37 @@ def test_a_suppressed_address_is_not_sent_and_keeps_its_state(app, smtp):
         "ok", True, "spam complaint")
     assert not db.session.scalars(db.select(AuditLog).filter_by(
         action="customer.email_bounced")).all()
+
+
+def test_the_sweep_leaves_a_message_that_was_sent_meanwhile(app, smtp):
+    """A worker records 'sent' just before the sweep's UPDATE: that row stays sent."""
+    from datetime import timedelta
+
+    from sqlalchemy import event
+
+    from app.models.base import utcnow
+
+    invoice = make_invoice(make_customer())
+    (message,) = outbox.add_messages(recipients=[outbox.Recipient("slow@example.org")],
+                                     subject="Invoice", body="Hello", invoice=invoice,
+                                     attach_pdf=False)
+    db.session.commit()
+    mid = message.id
+    assert outbox.claim(mid)
+    db.session.execute(db.update(EmailMessage).where(EmailMessage.id == mid)
+                       .values(claimed_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+
+    def worker_records_sent(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE") and "possible_duplicate" in statement:
+            cursor.execute(f"UPDATE email_messages SET state = 'sent' WHERE id = {int(mid)}")
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", worker_records_sent)
+    try:
+        result = outbox.sweep()
+    finally:
+        event.remove(engine, "before_cursor_execute", worker_records_sent)
+    (message,) = _messages([mid])
+    assert (message.state, message.possible_duplicate, message.attempts) == ("sent", False, 1)
+    assert result["stuck"] == 0
