@@ -99,6 +99,37 @@ def test_mailgun_replayed_token_is_refused(app, client, message):
     assert db.session.get(EmailMessage, message.id).status == "opened"
 
 
+def test_mailgun_retry_after_a_failure_to_store_is_accepted(app, client, message,
+                                                            monkeypatch):
+    """A 500 makes Mailgun retry with the same token: the retry must not be a replay."""
+    from app.mail import provider_events
+
+    app.config.update(MAILGUN_WEBHOOK_SIGNING_KEY="mg-test-key", PROPAGATE_EXCEPTIONS=False)
+    ts, token = str(int(time.time())), uuid.uuid4().hex
+    signature = hmac.new(b"mg-test-key", (ts + token).encode(), hashlib.sha256).hexdigest()
+    body = json.dumps({"signature": {"timestamp": ts, "token": token, "signature": signature},
+                       "event-data": {"event": "opened", "id": "mg-2", "timestamp": time.time(),
+                                      "recipient": message.to_address,
+                                      "message": {"headers": {"message-id": message.message_id}},
+                                      "client-info": {"user-agent": "Thunderbird"}}}).encode()
+    real_apply = provider_events.apply
+
+    def database_down(events):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(provider_events, "apply", database_down)
+    assert client.post("/webhooks/mailgun", data=body,
+                       content_type="application/json").status_code == 500
+    monkeypatch.setattr(provider_events, "apply", real_apply)
+    assert client.post("/webhooks/mailgun", data=body,
+                       content_type="application/json").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "opened"
+    # Once stored, the same token is a replay again.
+    assert client.post("/webhooks/mailgun", data=body,
+                       content_type="application/json").status_code == 401
+
+
 def test_postmark_basic_auth(app, client, message):
     app.config.update(POSTMARK_WEBHOOK_USERNAME="pm", POSTMARK_WEBHOOK_PASSWORD="secret-pw")
     body = json.dumps({"RecordType": "SpamComplaint", "ID": 42, "Type": "SpamComplaint",
