@@ -39,6 +39,8 @@ def after_complaint(message: EmailMessage) -> None:
     """A spam complaint withdraws marketing consent and suppresses the address."""
     now = utcnow()
     for email in _addresses(message):
+        if email.suppressed and email.suppressed_reason == "spam complaint":
+            continue  # already done for an earlier complaint
         email.suppressed, email.suppressed_at = True, now
         email.suppressed_reason = "spam complaint"
         customer = db.session.get(Customer, email.customer_id)

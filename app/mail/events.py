@@ -35,7 +35,8 @@ def dedupe_key(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
 
 
-def _insert_ignoring_duplicates(rows: list[dict]) -> None:
+def _insert_ignoring_duplicates(rows: list[dict]) -> set[int]:
+    """Insert the rows a dedupe key has not seen; the message ids of those inserted."""
     # Into the table, not the mapped class: the ORM's bulk-insert bookkeeping cost more
     # than the INSERT itself, and nothing here needs the rows as objects.
     table = EmailEvent.__table__
@@ -50,7 +51,9 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> None:
         stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
     else:  # pragma: no cover - other databases are not supported
         stmt = insert(table)
-    db.session.execute(stmt, rows)
+    # RETURNING yields only the rows actually inserted, not those ON CONFLICT ignored
+    # (executemany with RETURNING: SQLAlchemy's insertmanyvalues, SQLite and PostgreSQL).
+    return set(db.session.scalars(stmt.returning(table.c.message_id), rows))
 
 
 def store_events(events: Iterable[NewEvent],
@@ -58,7 +61,8 @@ def store_events(events: Iterable[NewEvent],
     """Insert events (a repeated signal is stored once); refresh the touched messages.
 
     `known` passes message objects the caller already holds, saving a query. Returns
-    the ids of messages whose events changed. The caller commits.
+    the ids of messages that got a new event (a duplicate changes nothing, so its
+    consequences must not run again); only those are refreshed. The caller commits.
     """
     now = utcnow()
     rows = []
@@ -78,9 +82,9 @@ def store_events(events: Iterable[NewEvent],
         })
     if not rows:
         return set()
-    _insert_ignoring_duplicates(rows)
-    touched = {row["message_id"] for row in rows}
-    refresh_messages(touched, known)
+    touched = _insert_ignoring_duplicates(rows)
+    if touched:
+        refresh_messages(touched, known)
     return touched
 
 
@@ -97,6 +101,15 @@ def refresh_messages(message_ids: Iterable[int],
     known = known or {}
     for start in range(0, len(ids), 1000):
         chunk = ids[start:start + 1000]
+        if db.engine.dialect.name == "postgresql":
+            # Lock the messages (in id order) before counting: a concurrent writer of
+            # events for them then counts after this commit, seeing these events too.
+            # Without it, two writers each count without the other's rows, and the last
+            # UPDATE loses events. FOR NO KEY UPDATE, as the UPDATE itself takes: a
+            # stronger lock would deadlock with the key-share locks of the events' foreign
+            # keys. (SQLite has one writer at a time: nothing to lock.)
+            db.session.execute(select(EmailMessage.id).where(EmailMessage.id.in_(chunk))
+                               .order_by(EmailMessage.id).with_for_update(key_share=True))
         groups = db.session.execute(
             select(EmailEvent.message_id, EmailEvent.type, EmailEvent.automated,
                    EmailEvent.delivered, func.max(EmailEvent.occurred_at).label("latest"),

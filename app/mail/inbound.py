@@ -74,16 +74,17 @@ def _apply(inbound: InboundMessage, result: Classification) -> bool:
         inbound.matched_message_id = message.id
         event_type = {"rejected": "rejected", "delayed": "delayed", "spam": "spam"}[
             recipient.status]
-        store_events([NewEvent(
+        # A report seen before (the same message processed again) changes nothing.
+        new = message.id in store_events([NewEvent(
             message_id=message.id, type=event_type, occurred_at=inbound.received_at,
             source=_SOURCE[result.kind],
             dedupe_key=f"inbound:{inbound.sha256}:{recipient.address}:{event_type}",
             code=recipient.code or "", diagnostic=recipient.diagnostic or "",
             details={"inbound_id": inbound.id, "address": recipient.address})])
-        if event_type == "rejected":
+        if new and event_type == "rejected":
             after_rejection(message, hard=_is_hard(recipient),
                             reason=recipient.diagnostic or recipient.code or "bounced")
-        elif event_type == "spam":
+        elif new and event_type == "spam":
             after_complaint(message)
         notes.append(f"{recipient.address}: {event_type} ({recipient.code or 'no code'})")
     inbound.summary = "; ".join(notes)[:2000]

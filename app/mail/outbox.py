@@ -16,7 +16,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.mail.events import NewEvent, dedupe_key, store_events
+from app.mail.events import NewEvent, dedupe_key, refresh_messages, store_events
 from app.mail.smtp import Outcome
 from app.models import EmailMessage
 from app.models.base import utcnow
@@ -157,16 +157,20 @@ def _apply_outcome(message: EmailMessage, outcome: Outcome) -> None:
         delays = backoff()
         wait = delays[min(message.attempts - 1, len(delays) - 1)]
         message.state, message.next_attempt_at = "delayed", now + timedelta(seconds=wait)
-    store_events([NewEvent(
-        message_id=message.id, type=event_type, occurred_at=now, source="smtp",
-        dedupe_key=dedupe_key("smtp", message.id, message.attempts, event_type),
-        code=str(outcome.code or ""), diagnostic=message.smtp_response,
-        details={"attempt": message.attempts, "gave_up": message.gave_up})],
-        known={message.id: message})
-    if event_type == "rejected":
+    known = {message.id: message}
+    if not store_events([NewEvent(
+            message_id=message.id, type=event_type, occurred_at=now, source="smtp",
+            dedupe_key=dedupe_key("smtp", message.id, message.attempts, event_type),
+            code=str(outcome.code or ""), diagnostic=message.smtp_response,
+            details={"attempt": message.attempts, "gave_up": message.gave_up})],
+            known=known):
+        refresh_messages([message.id], known)  # the state changed even if the event didn't
+    if outcome.result == "rejected" and outcome.about_address:
+        # Only a final refusal of the recipient (RCPT) is a hard bounce. Giving up after
+        # temporary failures, a refused message body or a local refusal prove nothing.
         from app.mail.consequences import after_rejection
 
-        after_rejection(message, hard=not message.gave_up, reason=message.smtp_response)
+        after_rejection(message, hard=True, reason=message.smtp_response)
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
@@ -175,15 +179,16 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     config = current_app.config
     stuck_after = timedelta(seconds=int(config.get("MAIL_SENDING_TIMEOUT", 300)))
     pickup_after = timedelta(seconds=int(config.get("MAIL_PICKUP_TIMEOUT", 60)))
-    stuck = db.session.scalars(select(EmailMessage.id).where(
-        EmailMessage.state == "sending", EmailMessage.claimed_at < now - stuck_after)).all()
-    if stuck:
-        # The worker died mid-send: the server may or may not have the message.
-        db.session.execute(update(EmailMessage).where(EmailMessage.id.in_(stuck))
-                           .values(state="queued", possible_duplicate=True,
-                                   attempts=EmailMessage.attempts - 1)
-                           .execution_options(synchronize_session=False))
-        db.session.commit()
+    # The worker died mid-send: the server may or may not have the message. One UPDATE
+    # that checks the state itself, so a row a worker has just recorded as sent (after a
+    # separate SELECT would have seen it "sending") is not reset and sent again.
+    stuck = db.session.scalars(
+        update(EmailMessage)
+        .where(EmailMessage.state == "sending", EmailMessage.claimed_at < now - stuck_after)
+        .values(state="queued", possible_duplicate=True, attempts=EmailMessage.attempts - 1)
+        .returning(EmailMessage.id)
+        .execution_options(synchronize_session=False)).all()
+    db.session.commit()
     waiting = db.session.scalars(select(EmailMessage.id).where(or_(
         and_(EmailMessage.state == "queued",
              or_(EmailMessage.enqueued_at.is_(None),

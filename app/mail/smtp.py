@@ -15,10 +15,9 @@ class Outcome:
     result: str  # "sent" | "rejected" | "delayed"
     code: int | None
     reply: str
-
-    @property
-    def temporary(self) -> bool:
-        return self.result == "delayed"
+    # The refusal is about the recipient's address (RCPT stage), so a hard one may mark
+    # the address invalid. A refused login, sender or message content says nothing of it.
+    about_address: bool = False
 
 
 class SmtpSession(Connection):
@@ -60,16 +59,28 @@ class SmtpSession(Connection):
         """Send one message to one recipient; never raises for an SMTP answer."""
         try:
             if not self.alive:
-                self.host = self.configure_host()
+                try:
+                    self.host = self.configure_host()
+                except smtplib.SMTPResponseException as exc:
+                    # Greeting, STARTTLS or login refused (a wrong password, say): our
+                    # setup or the server's, not this message's. Retry later.
+                    self._drop()
+                    return Outcome("delayed", exc.smtp_code, _text(exc.smtp_error))
             return self._transaction(envelope_from, recipient, data)
         # SMTPException subclasses OSError: the server's answers must be caught first.
         except smtplib.SMTPRecipientsRefused as exc:
             self._reset()
             code, reply = next(iter(exc.recipients.values()))
-            return outcome_for(code, _text(reply))
-        except smtplib.SMTPResponseException as exc:
+            return outcome_for(code, _text(reply), about_address=True)
+        except smtplib.SMTPDataError as exc:
+            # The content was refused: final for this message, but no verdict on the address.
             self._reset()
             return outcome_for(exc.smtp_code, _text(exc.smtp_error))
+        except smtplib.SMTPResponseException as exc:
+            # HELO or MAIL FROM refused: the envelope sender or the session, not the
+            # recipient. Temporary, whatever the code, so that fixing the setup resends.
+            self._reset()
+            return Outcome("delayed", exc.smtp_code, _text(exc.smtp_error))
         except (smtplib.SMTPServerDisconnected, socket.timeout, TimeoutError,
                 ConnectionError, OSError) as exc:
             self._drop()
@@ -104,10 +115,13 @@ class SmtpSession(Connection):
         self.host = None
 
 
-def outcome_for(code: int | None, reply: str) -> Outcome:
-    """5xx is final (Rejected); 4xx and anything unclear is temporary (Delayed)."""
+def outcome_for(code: int | None, reply: str, *, about_address: bool = False) -> Outcome:
+    """5xx is final (Rejected); 4xx and anything unclear is temporary (Delayed).
+
+    `about_address` marks a final answer to RCPT TO, the only one that judges the address.
+    """
     if code is not None and 500 <= code < 600:
-        return Outcome("rejected", code, reply)
+        return Outcome("rejected", code, reply, about_address=about_address)
     if code is not None and 200 <= code < 300:
         return Outcome("sent", code, reply)
     return Outcome("delayed", code, reply)

@@ -99,6 +99,37 @@ def test_mailgun_replayed_token_is_refused(app, client, message):
     assert db.session.get(EmailMessage, message.id).status == "opened"
 
 
+def test_mailgun_retry_after_a_failure_to_store_is_accepted(app, client, message,
+                                                            monkeypatch):
+    """A 500 makes Mailgun retry with the same token: the retry must not be a replay."""
+    from app.mail import provider_events
+
+    app.config.update(MAILGUN_WEBHOOK_SIGNING_KEY="mg-test-key", PROPAGATE_EXCEPTIONS=False)
+    ts, token = str(int(time.time())), uuid.uuid4().hex
+    signature = hmac.new(b"mg-test-key", (ts + token).encode(), hashlib.sha256).hexdigest()
+    body = json.dumps({"signature": {"timestamp": ts, "token": token, "signature": signature},
+                       "event-data": {"event": "opened", "id": "mg-2", "timestamp": time.time(),
+                                      "recipient": message.to_address,
+                                      "message": {"headers": {"message-id": message.message_id}},
+                                      "client-info": {"user-agent": "Thunderbird"}}}).encode()
+    real_apply = provider_events.apply
+
+    def database_down(events):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(provider_events, "apply", database_down)
+    assert client.post("/webhooks/mailgun", data=body,
+                       content_type="application/json").status_code == 500
+    monkeypatch.setattr(provider_events, "apply", real_apply)
+    assert client.post("/webhooks/mailgun", data=body,
+                       content_type="application/json").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "opened"
+    # Once stored, the same token is a replay again.
+    assert client.post("/webhooks/mailgun", data=body,
+                       content_type="application/json").status_code == 401
+
+
 def test_postmark_basic_auth(app, client, message):
     app.config.update(POSTMARK_WEBHOOK_USERNAME="pm", POSTMARK_WEBHOOK_PASSWORD="secret-pw")
     body = json.dumps({"RecordType": "SpamComplaint", "ID": 42, "Type": "SpamComplaint",
@@ -162,3 +193,42 @@ def test_webhooks_keep_answering_while_redis_is_down(app, client, sendgrid_key, 
         app.config["REDIS_URL"] = real
     assert response.status_code == 200  # SendGrid's path needs only the database
     assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 1
+
+
+def _complaints():
+    from app.models import AuditLog
+
+    return db.session.scalars(db.select(AuditLog).filter_by(
+        action="customer.spam_complaint")).all()
+
+
+def test_the_same_spam_report_three_times_records_one_complaint(client, sendgrid_key, message):
+    event = _sg_event(message, "spamreport", event_id="spam-once")
+    for _ in range(3):
+        assert _sendgrid_post(client, sendgrid_key, [event]).status_code == 200
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 1
+    assert len(_complaints()) == 1
+
+
+def test_a_second_spam_report_for_a_suppressed_address_changes_nothing(
+        client, sendgrid_key, message):
+    for event_id in ("spam-1", "spam-2"):
+        event = _sg_event(message, "spamreport", event_id=event_id)
+        assert _sendgrid_post(client, sendgrid_key, [event]).status_code == 200
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 2
+    assert len(_complaints()) == 1
+    assert db.session.scalars(db.select(CustomerEmail)).one().suppressed
+
+
+def test_store_events_returns_only_messages_with_new_events(app, message):
+    from app.mail.events import NewEvent, store_events
+
+    def event(key):
+        return NewEvent(message_id=message.id, type="opened", occurred_at=utcnow(),
+                        source="pixel", dedupe_key=key)
+
+    assert store_events([event("a")]) == {message.id}
+    assert store_events([event("a")]) == set()
+    assert store_events([event("a"), event("b")]) == {message.id}
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 2

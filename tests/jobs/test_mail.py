@@ -200,3 +200,114 @@ def test_redis_down_at_send_time_loses_nothing(app, smtp, run_worker):
     run_worker()
     (message,) = _messages([message.id])
     assert message.state == "sent" and len(smtp.received) == 1
+
+
+def _send_deferring(ids) -> None:
+    from app.jobs.mail import DeliveryDeferred
+
+    try:
+        send_messages(ids)
+    except DeliveryDeferred:
+        pass  # RQ would retry
+
+
+def _address_untouched(customer) -> None:
+    from app.models import AuditLog
+
+    email = db.session.scalars(db.select(CustomerEmail)).one()
+    assert (email.state, email.suppressed) == ("ok", False)
+    assert not db.session.get(Customer, customer.id).needs_review
+    assert not db.session.scalars(db.select(AuditLog).filter_by(
+        action="customer.email_bounced")).all()
+
+
+def test_a_refused_login_is_retried_and_leaves_the_address_alone(app, smtp):
+    """One wrong SMTP password must not mark every recipient's address invalid."""
+    from app.extensions import mail
+
+    app.config.update(MAIL_USERNAME="app", MAIL_PASSWORD="wrong")
+    mail.init_app(app)
+    smtp.handler.refuse_login = True
+    customer = make_customer(email="ann@example.org")
+    (mid,) = _queue(make_invoice(customer), "ann@example.org")
+    _send_deferring([mid])
+    (message,) = _messages([mid])
+    assert (message.state, message.status, message.smtp_code) == ("delayed", "delayed", 535)
+    assert message.next_attempt_at is not None
+    _address_untouched(customer)
+
+
+def test_a_refused_sender_is_retried_and_leaves_the_address_alone(app, smtp):
+    smtp.set_mode("refuse-sender")
+    customer = make_customer(email="ann@example.org")
+    (mid,) = _queue(make_invoice(customer), "ann@example.org")
+    _send_deferring([mid])
+    (message,) = _messages([mid])
+    assert (message.state, message.smtp_code) == ("delayed", 553)
+    assert "Sender address rejected" in message.smtp_response
+    _address_untouched(customer)
+
+
+def test_a_refusal_at_data_rejects_the_message_but_not_the_address(app, smtp):
+    smtp.set_mode("refuse-data")
+    customer = make_customer(email="ann@example.org")
+    (mid,) = _queue(make_invoice(customer), "ann@example.org")
+    send_messages([mid])
+    (message,) = _messages([mid])
+    assert (message.state, message.status, message.smtp_code) == ("rejected", "rejected", 554)
+    assert not smtp.received
+    _address_untouched(customer)
+
+
+def test_a_suppressed_address_is_not_sent_and_keeps_its_state(app, smtp):
+    """The local refusal is not a bounce: a complaint-suppressed address stays 'ok'."""
+    from app.models import AuditLog
+
+    customer = make_customer(email="ann@example.org")
+    email = customer.emails[0]
+    email.suppressed, email.suppressed_reason = True, "spam complaint"
+    db.session.commit()
+    (mid,) = _queue(make_invoice(customer), "ann@example.org")
+    send_messages([mid])
+    (message,) = _messages([mid])
+    assert message.state == "rejected" and "suppressed" in message.smtp_response
+    assert not smtp.received
+    email = db.session.scalars(db.select(CustomerEmail)).one()
+    assert (email.state, email.suppressed, email.suppressed_reason) == (
+        "ok", True, "spam complaint")
+    assert not db.session.scalars(db.select(AuditLog).filter_by(
+        action="customer.email_bounced")).all()
+
+
+def test_the_sweep_leaves_a_message_that_was_sent_meanwhile(app, smtp):
+    """A worker records 'sent' just before the sweep's UPDATE: that row stays sent."""
+    from datetime import timedelta
+
+    from sqlalchemy import event
+
+    from app.models.base import utcnow
+
+    invoice = make_invoice(make_customer())
+    (message,) = outbox.add_messages(recipients=[outbox.Recipient("slow@example.org")],
+                                     subject="Invoice", body="Hello", invoice=invoice,
+                                     attach_pdf=False)
+    db.session.commit()
+    mid = message.id
+    assert outbox.claim(mid)
+    db.session.execute(db.update(EmailMessage).where(EmailMessage.id == mid)
+                       .values(claimed_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+
+    def worker_records_sent(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE") and "possible_duplicate" in statement:
+            cursor.execute(f"UPDATE email_messages SET state = 'sent' WHERE id = {int(mid)}")
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", worker_records_sent)
+    try:
+        result = outbox.sweep()
+    finally:
+        event.remove(engine, "before_cursor_execute", worker_records_sent)
+    (message,) = _messages([mid])
+    assert (message.state, message.possible_duplicate, message.attempts) == ("sent", False, 1)
+    assert result["stuck"] == 0

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from app.dev.net import free_port
 
@@ -23,7 +24,8 @@ class Received:
 
 @dataclass
 class _Handler:
-    mode: str = "accept"  # accept | reject | defer | drop
+    mode: str = "accept"  # accept | reject | defer | drop | refuse-sender | refuse-data
+    refuse_login: bool = False  # answer 535 to AUTH (a wrong password)
     delay: float = 0.0  # seconds to wait before answering DATA (a slow server)
     per_recipient: dict[str, str] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
@@ -39,6 +41,16 @@ class _Handler:
         session.host_name = hostname
         return responses
 
+    def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        return AuthResult(success=not self.refuse_login, handled=False)
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
+        if self.mode == "refuse-sender":
+            return "553 5.7.1 <%s>: Sender address rejected: not owned by user" % address
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         mode = self._mode_for(address)
         if mode == "reject":
@@ -52,6 +64,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if any(self._mode_for(a) == "refuse-data" for a in envelope.rcpt_tos):
+            return "554 5.7.1 Message rejected: content looks like spam"
         if self.delay:
             import asyncio
 
@@ -66,7 +80,9 @@ class ControlledSmtpServer:
     def __init__(self):
         self.handler = _Handler()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
+                                     authenticator=self.handler.authenticate,
+                                     auth_require_tls=False)
 
     def start(self) -> "ControlledSmtpServer":
         self.controller.start()

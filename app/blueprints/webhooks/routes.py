@@ -59,17 +59,35 @@ def sendgrid_events():
     return _accept(sendgrid.parse_webhook(request.get_data(), request.headers, key))
 
 
-def _seen_mailgun_token(token: str) -> bool:
-    # Kept longer than the timestamp window, so a replay inside it is refused.
-    return not get_redis().set(f"clientele:mailgun-token:{token}", "1", nx=True, ex=1800)
+def _mailgun_token_key(token: str) -> str:
+    return f"clientele:mailgun-token:{token}"
 
 
 @bp.route("/mailgun", methods=["POST"])
 @public
 def mailgun_events():
     key = _setting("MAILGUN_WEBHOOK_SIGNING_KEY")
-    return _accept(mailgun.parse_webhook(request.get_data(), signing_key=key,
-                                         seen_token=_seen_mailgun_token))
+    marked: list[str] = []
+
+    def seen_token(token: str) -> bool:
+        # Kept longer than the timestamp window, so a replay inside it is refused.
+        if not get_redis().set(_mailgun_token_key(token), "1", nx=True, ex=1800):
+            return True
+        marked.append(token)
+        return False
+
+    try:
+        return _accept(mailgun.parse_webhook(request.get_data(), signing_key=key,
+                                             seen_token=seen_token))
+    except Exception:
+        # Not handled (a 4xx/5xx): Mailgun retries with the same token, and that retry
+        # must not be refused as a replay, or the event is lost.
+        for token in marked:
+            try:
+                get_redis().delete(_mailgun_token_key(token))
+            except redis.RedisError:
+                log.warning("could not release Mailgun token %s", token, exc_info=True)
+        raise
 
 
 @bp.route("/postmark", methods=["POST"])
