@@ -102,20 +102,29 @@ def _is_hard(recipient: RecipientResult) -> bool:
 
 
 def match(result: Classification, recipient: RecipientResult) -> EmailMessage | None:
-    """By VERP token, else the Message-ID in the returned headers, else recipient+recency."""
-    if result.verp_token:
+    return find_message(verp_token=result.verp_token, message_id=result.original_message_id,
+                        recipient=recipient.address)
+
+
+def find_message(*, verp_token: str | None = None, message_id: str | None = None,
+                 recipient: str | None = None) -> EmailMessage | None:
+    """The email a bounce, complaint or provider event is about: by VERP token, else by
+    Message-ID, else the newest email to the recipient within MATCH_WINDOW."""
+    if verp_token:
         found = db.session.scalar(select(EmailMessage).where(
-            EmailMessage.verp_token == result.verp_token))
+            EmailMessage.verp_token == verp_token))
         if found is not None:
             return found
-    if result.original_message_id:
+    if message_id:
         found = db.session.scalar(select(EmailMessage).where(
-            EmailMessage.message_id == result.original_message_id.strip("<>")))
+            EmailMessage.message_id == message_id.strip("<> ")))
         if found is not None:
             return found
+    if not recipient:
+        return None
     return db.session.scalar(
         select(EmailMessage)
-        .where(EmailMessage.to_address == recipient.address.lower(),
+        .where(EmailMessage.to_address == recipient.lower(),
                EmailMessage.created_at >= utcnow() - MATCH_WINDOW)
         .order_by(EmailMessage.created_at.desc()).limit(1))
 

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
 
-from sqlalchemy import select
 
 from app.events.webhooks import ProviderEvent
 from app.extensions import db
 from app.mail.consequences import after_complaint, after_rejection
 from app.mail.events import NewEvent, store_events
+from app.mail.inbound import find_message
 from app.models import EmailMessage, InboundMessage
 from app.models.base import utcnow
 
@@ -18,18 +17,7 @@ log = logging.getLogger(__name__)
 
 
 def _find(event: ProviderEvent) -> EmailMessage | None:
-    if event.message_id:
-        found = db.session.scalar(select(EmailMessage).where(
-            EmailMessage.message_id == event.message_id.strip("<> ")))
-        if found is not None:
-            return found
-    if event.recipient:
-        return db.session.scalar(
-            select(EmailMessage)
-            .where(EmailMessage.to_address == event.recipient.lower(),
-                   EmailMessage.created_at >= utcnow() - timedelta(days=30))
-            .order_by(EmailMessage.created_at.desc()).limit(1))
-    return None
+    return find_message(message_id=event.message_id, recipient=event.recipient)
 
 
 def apply(events: list[ProviderEvent]) -> dict[str, int]:
