@@ -65,7 +65,7 @@ def register_extensions(app: Flask) -> None:
     from app.extensions import csrf, db, htmx, limiter, mail, migrate
     from app.models.search_index import is_search_index_object
     from app.queues import init_redis
-    from app.security import init_security_headers, init_sessions, trust_proxies
+    from app.security import init_requests, init_security_headers, init_sessions, trust_proxies
 
     init_redis(app)
     db.init_app(app)
@@ -78,6 +78,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     _limit_decorated_views_only(app, limiter)
     init_login(app)
+    init_requests(app)
     init_security_headers(app)
     init_sessions(app)
     _serve_tracking_image(app)

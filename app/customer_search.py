@@ -58,7 +58,7 @@ class ListParams:
         segment = args.get("segment", "")
         status = args.get("status", "")
         return cls(
-            q=" ".join(args.get("q", "").replace("\x00", "").split())[:200],
+            q=" ".join(args.get("q", "").split())[:200],
             tag=args.get("tag", "").strip()[:60],
             segment=segment if segment in SEGMENT_KEYS else "",
             owner=owner,

@@ -56,7 +56,7 @@ class InvoiceFilters:
         direction = args.get("dir", "")
         customer = args.get("customer", "")
         return cls(
-            q=args.get("q", "").replace("\x00", "").strip()[:100],
+            q=args.get("q", "").strip()[:100],
             status=status if status in STATUS_FILTERS else "",
             customer=parse_id(customer),
             date_from=_date(args.get("from")),

@@ -1,8 +1,11 @@
 """Response headers every page gets: CSP without inline code, and friends."""
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from collections.abc import Mapping
+
+from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.datastructures import ImmutableMultiDict
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -27,6 +30,28 @@ SECURITY_HEADERS = (
     ("Cross-Origin-Opener-Policy", "same-origin"),
 )
 _HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
+class _WithoutNul(ImmutableMultiDict):
+    """Query and form values with NUL characters dropped: they mean nothing to anyone
+    typing, and PostgreSQL can neither store nor compare text holding them (a 500)."""
+
+    def __init__(self, mapping=None):
+        if mapping is not None and not isinstance(mapping, Mapping):  # the parsers' pairs
+            mapping = [(_clean(key), _clean(value)) for key, value in mapping]
+        super().__init__(mapping)
+
+
+def _clean(value):
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class CleanRequest(Request):
+    parameter_storage_class = _WithoutNul
+
+
+def init_requests(app: Flask) -> None:
+    app.request_class = CleanRequest
 
 
 def init_security_headers(app: Flask) -> None:
