@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import timedelta
+import time
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
 
 from flask import current_app
 from rq import Retry
@@ -17,6 +21,7 @@ from app.mail import outbox
 from app.mail.build import build, envelope_sender
 from app.mail.smtp import Outcome, SmtpSession
 from app.models import EmailMessage
+from app.models.base import utcnow
 from app.queues import get_queue
 
 log = logging.getLogger(__name__)
@@ -48,63 +53,90 @@ def enqueue_send(message_ids: list[int]) -> None:
 def send_messages(message_ids: list[int]) -> dict[str, int]:
     """Claim and send each message; safe to run twice (a claim succeeds only once).
 
-    Message n's outcome and the claim of message n+1 share one transaction, so a worker
-    has at most one message "sending" at any moment (what a kill -9 can leave in doubt)
-    and each message costs one commit.
+    Messages are claimed in groups of MAIL_IN_FLIGHT; the outcomes of one group and the
+    claim of the next share one transaction. A group is all a kill -9 can leave in doubt
+    (still "sending", later flagged "possible duplicate"), and it costs one commit.
+    A group that takes long is cut short: the unsent rest keeps its claim, renewed, so the
+    sweep never takes back a message this worker is still going to send.
     """
     config = current_app.config
     reuse = config.get("MAIL_REUSE_CONNECTION", True)
+    group_size = max(1, int(config.get("MAIL_IN_FLIGHT", 10)))
+    budget = int(config.get("MAIL_SENDING_TIMEOUT", 300)) / 4
     message_ids = list(dict.fromkeys(message_ids))  # each once: claims follow the order
+    waiting = deque(message_ids)
     counts = {"sent": 0, "rejected": 0, "delayed": 0, "skipped": 0}
     suppressed = _suppressed_addresses(message_ids)
     # Content never changes once queued: load the batch (links, invoice) in one go.
     loaded = {m.id: m for m in db.session.scalars(_loading(
         select(EmailMessage).where(EmailMessage.id.in_(message_ids))))}
-    following = dict(zip(message_ids, [*message_ids[1:], None]))
 
-    def claim(message_id: int | None, commit: bool = True) -> bool:
-        return message_id is not None and outbox.claim(
-            message_id, early=_EARLY, message=_usable(loaded.get(message_id)), commit=commit)
+    def claim(ids: list[int], lease: datetime | None,
+              commit: bool = True) -> tuple[list[int], datetime]:
+        """The unsent rest of a group held since `lease` (renewed), or a new group.
+
+        The ids now held, and the claim's time: the lease to renew them by.
+        """
+        at = utcnow()
+        if lease is not None:
+            return outbox.renew_claim(ids, lease, at, loaded=loaded, commit=commit), at
+        return outbox.claim_many(ids, _EARLY, loaded, at=at, commit=commit), at
+
+    def next_group() -> list[int]:
+        return [waiting.popleft() for _ in range(min(group_size, len(waiting)))]
 
     with SmtpSession(current_app.extensions["mail"], timeout=config["MAIL_TIMEOUT"]) as session:
-        claimed = _once_more_on_db_error(lambda: claim(message_ids[0] if message_ids else None))
-        for message_id in message_ids:
-            next_id = following[message_id]
-            if not claimed:
-                counts["skipped"] += 1
-                claimed = _once_more_on_db_error(lambda: claim(next_id))
-                continue
-            message, outcome = _attempt(session, message_id, suppressed,
-                                        _usable(loaded.get(message_id)))
+        ids = next_group()
+        held, lease = _once_more_on_db_error(lambda: claim(ids, None))
+        while ids:
+            counts["skipped"] += len(ids) - len(held)
+            started = time.monotonic()
+            results = []
+            for message_id in held:
+                if results and time.monotonic() - started > budget:
+                    break
+                results.append((message_id, *_attempt(session, message_id, suppressed,
+                                                      _usable(loaded.get(message_id)))))
+                if not reuse:
+                    session.close()
+            unsent = held[len(results):]
+            ids = unsent or next_group()
+            renewing = lease if unsent else None
 
             # The server has answered: store that even if the database connection broke
             # meanwhile (a restart), so the batch resumes instead of resending.
-            def record_and_claim_next() -> tuple[str, bool]:
-                state = _record(message_id, outcome, message)
-                try:
-                    won = claim(next_id, commit=False)
-                except DBAPIError as exc:
-                    if exc.connection_invalidated:
-                        raise
-                    # The claim lost a lock conflict (a deadlock with the sweep, say):
-                    # the outcome must not go with it. Store it alone, then claim apart.
-                    log.warning("claiming message %s failed; storing the outcome of %s "
-                                "first: %s", next_id, message_id, exc.orig)
-                    db.session.rollback()
-                    state = _record(message_id, outcome, message)
-                    db.session.commit()
-                    return state, claim(next_id)
-                db.session.commit()
-                return state, won
-
-            state, claimed = _once_more_on_db_error(record_and_claim_next)
-            counts[state if state in counts else "delayed"] += 1
-            if not reuse:
-                session.close()
+            states, (held, lease) = _once_more_on_db_error(partial(
+                _record_and_claim, results, loaded, partial(claim, ids, renewing)))
+            for state in states:
+                counts[state if state in counts else "delayed"] += 1
     log.info("mail batch done: %s", counts)
     if outbox.pending_ids(message_ids) and counts["delayed"]:
         raise DeliveryDeferred(f"{counts['delayed']} message(s) deferred; will retry")
     return counts
+
+
+def _record_and_claim(results: list[tuple[int, EmailMessage | None, Outcome]],
+                      loaded: dict[int, EmailMessage], claim_next: Callable):
+    """Store a group's outcomes and claim the next group in one transaction.
+
+    Returns the outcomes' states and what `claim_next` returned.
+    """
+    states = _record(results, loaded)
+    try:
+        held = claim_next(commit=False)
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise
+        # The claim lost a lock conflict (a deadlock with the sweep, say): the outcomes
+        # must not go with it. Store them alone, then claim apart.
+        log.warning("claiming the next messages failed; storing the outcomes first: %s",
+                    exc.orig)
+        db.session.rollback()
+        states = _record(results, loaded)
+        db.session.commit()
+        return states, claim_next()
+    db.session.commit()
+    return states, held
 
 
 def _loading(query):
@@ -121,11 +153,13 @@ def _usable(message: EmailMessage | None) -> EmailMessage | None:
     return message if message is not None and not inspect(message).expired else None
 
 
-def _record(message_id: int, outcome: Outcome, loaded: EmailMessage | None) -> str:
-    """Store the outcome in the current transaction (the caller commits)."""
-    message = _usable(loaded) or _load(message_id)
-    outbox.record_outcome(message, outcome, commit=False)
-    return message.state
+def _record(results: list[tuple[int, EmailMessage | None, Outcome]],
+            loaded: dict[int, EmailMessage]) -> list[str]:
+    """Store the outcomes in the current transaction (the caller commits); their states."""
+    messages = [(_usable(message) or _usable(loaded.get(message_id)) or _load(message_id),
+                 outcome) for message_id, message, outcome in results]
+    outbox.record_outcomes(messages, commit=False)
+    return [message.state for message, _ in messages]
 
 
 def _once_more_on_db_error(action):

@@ -91,30 +91,67 @@ def enqueue(message_ids: list[int]) -> bool:
 
 def claim(message_id: int, early: timedelta = timedelta(0),
           message: EmailMessage | None = None, *, commit: bool = True) -> bool:
-    """Atomically take a message for sending; True only for the one caller that wins.
+    """Atomically take one message for sending; True only for the one caller that wins."""
+    loaded = {message_id: message} if message is not None else None
+    return bool(claim_many([message_id], early, loaded, commit=commit))
+
+
+def claim_many(message_ids: list[int], early: timedelta = timedelta(0),
+               loaded: dict[int, EmailMessage] | None = None, *,
+               at: datetime | None = None, commit: bool = True) -> list[int]:
+    """Atomically take messages for sending; the ids this caller won, in the given order.
 
     `early` lets a retry that RQ runs a moment before `next_attempt_at` still claim it.
-    A `message` already loaded by the caller gets the claimed values without a re-read.
+    `at` is the claim's time, stored as `claimed_at`: the caller's lease (`renew_claim`).
+    Messages already `loaded` by the caller get the claimed values without a re-read.
     With `commit=False` the claim is part of the caller's transaction.
     """
-    now = utcnow()
+    if not message_ids:
+        return []
+    now = at or utcnow()
     row = EmailMessage.__table__.c  # a plain UPDATE: the ORM's bookkeeping isn't needed
-    attempts = db.session.scalar(
+    won = dict(db.session.execute(
         update(EmailMessage.__table__)
-        .where(row.id == message_id, row.state.in_(("queued", "delayed")),
+        .where(row.id.in_(message_ids), row.state.in_(("queued", "delayed")),
                or_(row.next_attempt_at.is_(None), row.next_attempt_at <= now + early))
         .values(state="sending", claimed_at=now, attempts=row.attempts + 1,
                 last_attempt_at=now)
-        .returning(row.attempts))
+        .returning(row.id, row.attempts)).all())
     if commit:
         db.session.commit()
-    if attempts is None:
-        return False
+    for message_id, attempts in won.items():
+        _set_committed((loaded or {}).get(message_id), state="sending", claimed_at=now,
+                       attempts=attempts, last_attempt_at=now)
+    return [i for i in message_ids if i in won]
+
+
+def renew_claim(message_ids: list[int], lease: datetime, at: datetime, *,
+                loaded: dict[int, EmailMessage] | None = None,
+                commit: bool = True) -> list[int]:
+    """Restart the sending clock of claimed messages not sent yet; the ids still held.
+
+    Only rows still "sending" under the caller's claim (`claimed_at` = `lease`) are
+    renewed: one the sweep has meanwhile handed to another worker is not ours any more.
+    """
+    if not message_ids:
+        return []
+    row = EmailMessage.__table__.c
+    held = set(db.session.scalars(
+        update(EmailMessage.__table__)
+        .where(row.id.in_(message_ids), row.state == "sending", row.claimed_at == lease)
+        .values(claimed_at=at).returning(row.id)))
+    if commit:
+        db.session.commit()
+    for message_id in held:
+        _set_committed((loaded or {}).get(message_id), claimed_at=at)
+    return [i for i in message_ids if i in held]
+
+
+def _set_committed(message: EmailMessage | None, **values) -> None:
+    """Give a loaded object the values a plain UPDATE wrote, without marking it dirty."""
     if message is not None:
-        for key, value in (("state", "sending"), ("claimed_at", now), ("attempts", attempts),
-                           ("last_attempt_at", now)):
+        for key, value in values.items():
             set_committed_value(message, key, value)
-    return True
 
 
 def max_attempts() -> int:
@@ -126,20 +163,40 @@ def backoff() -> tuple[int, ...]:
 
 
 def record_outcome(message: EmailMessage, outcome: Outcome, *, commit: bool = True) -> None:
-    """Store what the server said, as message state and as an event.
+    """Store what the server said about one message (see `record_outcomes`)."""
+    record_outcomes([(message, outcome)], commit=commit)
 
-    The message's new state and its derived status go out in one UPDATE (nothing is
+
+def record_outcomes(results: list[tuple[EmailMessage, Outcome]], *,
+                    commit: bool = True) -> None:
+    """Store what the server said, as message states and as events.
+
+    Each message's new state and its derived status go out in one UPDATE (nothing is
     flushed until the end). Commits unless `commit=False` (the caller commits).
     """
+    if not results:
+        return
     with db.session.no_autoflush:
-        _apply_outcome(message, outcome)
+        events = [_apply_outcome(message, outcome) for message, outcome in results]
+        known = {message.id: message for message, _ in results}
+        touched = store_events(events, known=known)
+        if unchanged := [i for i in known if i not in touched]:
+            refresh_messages(unchanged, known)  # the state changed even if no event did
+        for message, outcome in results:
+            if outcome.result == "rejected" and outcome.about_address:
+                # Only a final refusal of the recipient (RCPT) is a hard bounce. Giving up
+                # after temporary failures, a refused body or a local refusal prove nothing.
+                from app.mail.consequences import after_rejection
+
+                after_rejection(message, hard=True, reason=message.smtp_response)
     if commit:
         db.session.commit()
     else:
-        db.session.flush()  # this row first: every worker locks rows in batch order
+        db.session.flush()  # these rows first: every worker locks rows in batch order
 
 
-def _apply_outcome(message: EmailMessage, outcome: Outcome) -> None:
+def _apply_outcome(message: EmailMessage, outcome: Outcome) -> NewEvent:
+    """Set the message's new delivery state; the event that records the attempt."""
     now = utcnow()
     message.smtp_code = outcome.code
     message.smtp_response = outcome.reply
@@ -157,20 +214,11 @@ def _apply_outcome(message: EmailMessage, outcome: Outcome) -> None:
         delays = backoff()
         wait = delays[min(message.attempts - 1, len(delays) - 1)]
         message.state, message.next_attempt_at = "delayed", now + timedelta(seconds=wait)
-    known = {message.id: message}
-    if not store_events([NewEvent(
-            message_id=message.id, type=event_type, occurred_at=now, source="smtp",
-            dedupe_key=dedupe_key("smtp", message.id, message.attempts, event_type),
-            code=str(outcome.code or ""), diagnostic=message.smtp_response,
-            details={"attempt": message.attempts, "gave_up": message.gave_up})],
-            known=known):
-        refresh_messages([message.id], known)  # the state changed even if the event didn't
-    if outcome.result == "rejected" and outcome.about_address:
-        # Only a final refusal of the recipient (RCPT) is a hard bounce. Giving up after
-        # temporary failures, a refused message body or a local refusal prove nothing.
-        from app.mail.consequences import after_rejection
-
-        after_rejection(message, hard=True, reason=message.smtp_response)
+    return NewEvent(
+        message_id=message.id, type=event_type, occurred_at=now, source="smtp",
+        dedupe_key=dedupe_key("smtp", message.id, message.attempts, event_type),
+        code=str(outcome.code or ""), diagnostic=message.smtp_response,
+        details={"attempt": message.attempts, "gave_up": message.gave_up})
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:

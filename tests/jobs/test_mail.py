@@ -121,51 +121,120 @@ def test_running_the_same_job_twice_sends_once(app, smtp):
     assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 2
 
 
-def test_a_worker_has_one_message_sending_at_a_time(app, smtp, monkeypatch):
-    """What a kill -9 can leave in doubt: only the message on the wire is "sending"."""
+def _sending_at_each_delivery(monkeypatch) -> list[tuple[str, list[str]]]:
+    """(recipient, addresses "sending") at each delivery, as another process sees them."""
     from app.mail.smtp import SmtpSession
 
-    invoice = make_invoice(make_customer())
-    ids = _queue(invoice, *[f"r{i}@example.org" for i in range(6)])
-    send_messages(ids[2:3])  # already sent: the batch skips it and claims the next
     seen = []
     deliver = SmtpSession.deliver
 
     def watching(self, envelope_from, recipient, data):
         with db.engine.connect() as other:  # what another process would see committed
-            seen.append((recipient, other.execute(
+            seen.append((recipient, sorted(other.execute(
                 db.select(EmailMessage.to_address).where(EmailMessage.state == "sending")
-            ).scalars().all()))
+            ).scalars().all())))
         return deliver(self, envelope_from, recipient, data)
 
     monkeypatch.setattr(SmtpSession, "deliver", watching)
+    return seen
+
+
+def test_one_in_flight_leaves_only_the_message_on_the_wire_sending(app, smtp, monkeypatch):
+    """MAIL_IN_FLIGHT=1: all a kill -9 can leave in doubt is the message on the wire."""
+    app.config["MAIL_IN_FLIGHT"] = 1
+    invoice = make_invoice(make_customer())
+    ids = _queue(invoice, *[f"r{i}@example.org" for i in range(6)])
+    send_messages(ids[2:3])  # already sent: the batch skips it and claims the next
+    seen = _sending_at_each_delivery(monkeypatch)
     assert send_messages(ids) == {"sent": 5, "rejected": 0, "delayed": 0, "skipped": 1}
     assert [to for to, _ in seen] == [f"r{i}@example.org" for i in (0, 1, 3, 4, 5)]
     assert all(sending == [to] for to, sending in seen)
     assert all(m.state == "sent" for m in _messages(ids))
 
 
-def test_a_failed_claim_of_the_next_message_keeps_the_outcome(app, smtp, monkeypatch):
-    """The outcome of a delivered message survives a lock conflict on the next claim."""
-    from sqlalchemy.exc import OperationalError
+def test_only_the_group_in_flight_is_sending(app, smtp, monkeypatch):
+    """Messages are claimed MAIL_IN_FLIGHT at a time: only that group is ever in doubt."""
+    app.config["MAIL_IN_FLIGHT"] = 2
+    invoice = make_invoice(make_customer())
+    ids = _queue(invoice, *[f"r{i}@example.org" for i in range(6)])
+    send_messages(ids[2:3])  # already sent: its group holds only the other one
+    seen = _sending_at_each_delivery(monkeypatch)
+    assert send_messages(ids) == {"sent": 5, "rejected": 0, "delayed": 0, "skipped": 1}
+    group = {f"r{i}@example.org": [f"r{j}@example.org" for j in js]
+             for js in ((0, 1), (3,), (4, 5)) for i in js}
+    assert seen == [(to, group[to]) for to in group]
+    assert all(m.state == "sent" for m in _messages(ids))
+
+
+def test_a_slow_group_keeps_its_unsent_messages_claimed(app, smtp, monkeypatch):
+    """Past a quarter of the sending timeout the group's outcomes are stored and the
+    claim of its unsent rest renewed, so the sweep does not take them back."""
+    import time
+
+    from app.mail.smtp import SmtpSession
+
+    app.config.update(MAIL_IN_FLIGHT=3, MAIL_SENDING_TIMEOUT=2)
+    invoice = make_invoice(make_customer())
+    ids = _queue(invoice, "a@example.org", "b@example.org", "c@example.org")
+    claims = []
+    deliver = SmtpSession.deliver
+
+    def slow(self, envelope_from, recipient, data):
+        with db.engine.connect() as other:
+            claims.append(other.execute(db.select(EmailMessage.state, EmailMessage.claimed_at)
+                                        .where(EmailMessage.to_address == recipient)).one())
+        time.sleep(0.6)  # past the 0.5 s budget after every message
+        return deliver(self, envelope_from, recipient, data)
+
+    monkeypatch.setattr(SmtpSession, "deliver", slow)
+    assert send_messages(ids)["sent"] == 3
+    assert [state for state, _ in claims] == ["sending"] * 3
+    # Each later message was claimed again (renewed) after the one before it was stored.
+    assert claims[0].claimed_at < claims[1].claimed_at < claims[2].claimed_at
+    assert [m.state for m in _messages(ids)] == ["sent"] * 3
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 3
+
+
+def test_a_renewal_skips_a_message_the_sweep_took_back(app, smtp):
+    """A claim is renewed only under the lease it was taken with."""
+    from datetime import timedelta
+
+    from app.models.base import utcnow
 
     invoice = make_invoice(make_customer())
     ids = _queue(invoice, "a@example.org", "b@example.org")
-    real_claim = outbox.claim
+    lease = utcnow() - timedelta(minutes=10)
+    assert outbox.claim_many(ids, at=lease) == ids
+    # The sweep resets b and another worker claims it: b is no longer under our lease.
+    db.session.execute(db.update(EmailMessage).where(EmailMessage.id == ids[1])
+                       .values(claimed_at=utcnow()))
+    db.session.commit()
+    assert outbox.renew_claim(ids, lease, utcnow()) == ids[:1]
+    assert outbox.renew_claim(ids, lease, utcnow()) == []  # a's lease has moved on
+
+
+def test_a_failed_claim_of_the_next_group_keeps_the_outcomes(app, smtp, monkeypatch):
+    """The outcomes of a delivered group survive a lock conflict on the next claim."""
+    from sqlalchemy.exc import OperationalError
+
+    app.config["MAIL_IN_FLIGHT"] = 2
+    invoice = make_invoice(make_customer())
+    ids = _queue(invoice, "a@example.org", "b@example.org", "c@example.org")
+    real_claim = outbox.claim_many
     failures = []
 
-    def conflicting(message_id, *args, commit=True, **kw):
-        if message_id == ids[1] and not commit and not failures:
-            failures.append(message_id)
+    def conflicting(message_ids, *args, commit=True, **kw):
+        if message_ids == ids[2:] and not commit and not failures:
+            failures.append(message_ids)
             raise OperationalError("UPDATE email_messages", {}, Exception("deadlock detected"))
-        return real_claim(message_id, *args, commit=commit, **kw)
+        return real_claim(message_ids, *args, commit=commit, **kw)
 
-    monkeypatch.setattr(outbox, "claim", conflicting)
-    assert send_messages(ids) == {"sent": 2, "rejected": 0, "delayed": 0, "skipped": 0}
-    assert failures == [ids[1]]
-    assert len(smtp.received) == 2  # nothing sent twice
-    assert [m.state for m in _messages(ids)] == ["sent", "sent"]
-    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 2
+    monkeypatch.setattr(outbox, "claim_many", conflicting)
+    assert send_messages(ids) == {"sent": 3, "rejected": 0, "delayed": 0, "skipped": 0}
+    assert failures == [ids[2:]]
+    assert len(smtp.received) == 3  # nothing sent twice
+    assert [m.state for m in _messages(ids)] == ["sent"] * 3
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 3
 
 
 def test_repeated_ids_in_a_batch_are_sent_once(app, smtp):
