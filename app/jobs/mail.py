@@ -61,7 +61,7 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
     """
     config = current_app.config
     reuse = config.get("MAIL_REUSE_CONNECTION", True)
-    group_size = max(1, int(config.get("MAIL_IN_FLIGHT", 10)))
+    group_size = max(1, int(config["MAIL_IN_FLIGHT"]))
     budget = int(config.get("MAIL_SENDING_TIMEOUT", 300)) / 4
     message_ids = list(dict.fromkeys(message_ids))  # each once: claims follow the order
     waiting = deque(message_ids)
