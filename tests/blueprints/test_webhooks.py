@@ -232,3 +232,48 @@ def test_store_events_returns_only_messages_with_new_events(app, message):
     assert store_events([event("a"), event("b")]) == {message.id}
     db.session.commit()
     assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 2
+
+
+SNS_TOPIC = "arn:aws:sns:us-west-2:123456789012:ses-events"
+
+
+def _sns_post(client):
+    """An SES notification as SNS posts it; it reaches the certificate fetch."""
+    envelope = {
+        "Type": "Notification", "MessageId": str(uuid.uuid4()), "TopicArn": SNS_TOPIC,
+        "Message": json.dumps({"notificationType": "Delivery", "mail": {}}),
+        "Timestamp": "2024-05-01T12:00:00.000Z", "SignatureVersion": "1",
+        "Signature": base64.b64encode(b"\0" * 256).decode(),
+        "SigningCertURL": "https://sns.us-west-2.amazonaws.com/"
+                          "SimpleNotificationService-f3ecfb7224c7233fe7bb5f59f96de52f.pem",
+    }
+    return client.post("/webhooks/ses", data=json.dumps(envelope),
+                       headers={"Content-Type": "text/plain; charset=UTF-8"})
+
+
+@pytest.mark.parametrize("failure, status, says", [
+    # No answer: SNS retries later, nothing is lost.
+    ("unreachable", 503, "temporarily unavailable, retry later"),
+    # Amazon has no such certificate: the message can't be verified.
+    ("refused", 401, "the SNS signing certificate could not be fetched (HTTP 404)"),
+])
+def test_sns_certificate_fetch_failures_are_not_500(app, client, monkeypatch, failure, status,
+                                                    says):
+    import urllib.error
+
+    from app.blueprints.webhooks import routes
+
+    def urlopen(url, timeout):
+        # Amazon's servers are outside this machine: the two ways a fetch fails.
+        if failure == "unreachable":
+            raise urllib.error.URLError("Name or service not known")
+        raise urllib.error.HTTPError(url, 404, "Not Found", {}, None)
+
+    app.config["SES_TOPIC_ARN"] = SNS_TOPIC
+    monkeypatch.setattr(routes.urllib.request, "urlopen", urlopen)
+    response = _sns_post(client)
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.get_json() == {"error": says}
+    if status == 503:
+        assert response.headers["Retry-After"] == "60"
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 0

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import urllib.error
 import urllib.request
 
 import redis
@@ -40,10 +41,15 @@ def _auth_failed(error):
     return jsonify(error=str(error)), 401
 
 
+class _Unreachable(Exception):
+    """Something the webhook needs is out of reach for now (Redis, Amazon's cert host)."""
+
+
 @bp.errorhandler(redis.RedisError)
-def _redis_down(error):
+@bp.errorhandler(_Unreachable)
+def _try_later(error):
     # Providers retry on 5xx: tell them to come back rather than lose the event.
-    log.warning("webhook deferred, Redis unreachable: %s", error)
+    log.warning("webhook deferred: %s", error)
     return jsonify(error="temporarily unavailable, retry later"), 503, {"Retry-After": "60"}
 
 
@@ -103,14 +109,27 @@ def fetch_sns_certificate(url: str) -> bytes:
     """Fetch (and cache) an SNS signing certificate; ses.py has checked the URL."""
     cache = current_app.extensions.setdefault("sns_certs", {})
     if url not in cache:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - https only
-            cache[url] = response.read(64 * 1024)
+        cache[url] = _fetch(url, "the SNS signing certificate")
     return cache[url]
 
 
 def confirm_sns_subscription(url: str) -> None:
-    with urllib.request.urlopen(url, timeout=5):  # noqa: S310 - checked https SNS host
-        pass
+    _fetch(url, "the SNS subscription confirmation")
+
+
+def _fetch(url: str, what: str) -> bytes:
+    """GET an SNS URL (already checked: https, an SNS host).
+
+    Amazon answering with an error means the message can't be verified (401); no answer
+    at all is our side's trouble, so SNS is asked to retry (503) and nothing is lost.
+    """
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - https only
+            return response.read(64 * 1024)
+    except urllib.error.HTTPError as exc:
+        raise WebhookAuthError(f"{what} could not be fetched (HTTP {exc.code})") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise _Unreachable(f"{what} could not be fetched: {exc}") from exc
 
 
 @bp.route("/ses", methods=["POST"])
