@@ -89,13 +89,6 @@ def enqueue(message_ids: list[int]) -> bool:
     return True
 
 
-def claim(message_id: int, early: timedelta = timedelta(0),
-          message: EmailMessage | None = None, *, commit: bool = True) -> bool:
-    """Atomically take one message for sending; True only for the one caller that wins."""
-    loaded = {message_id: message} if message is not None else None
-    return bool(claim_many([message_id], early, loaded, commit=commit))
-
-
 def claim_many(message_ids: list[int], early: timedelta = timedelta(0),
                loaded: dict[int, EmailMessage] | None = None, *,
                at: datetime | None = None, commit: bool = True) -> list[int]:
@@ -160,11 +153,6 @@ def max_attempts() -> int:
 
 def backoff() -> tuple[int, ...]:
     return tuple(current_app.config.get("MAIL_RETRY_BACKOFF", DEFAULT_BACKOFF))
-
-
-def record_outcome(message: EmailMessage, outcome: Outcome, *, commit: bool = True) -> None:
-    """Store what the server said about one message (see `record_outcomes`)."""
-    record_outcomes([(message, outcome)], commit=commit)
 
 
 def record_outcomes(results: list[tuple[EmailMessage, Outcome]], *,

@@ -362,7 +362,7 @@ def test_the_sweep_leaves_a_message_that_was_sent_meanwhile(app, smtp):
                                      attach_pdf=False)
     db.session.commit()
     mid = message.id
-    assert outbox.claim(mid)
+    assert outbox.claim_many([mid]) == [mid]
     db.session.execute(db.update(EmailMessage).where(EmailMessage.id == mid)
                        .values(claimed_at=utcnow() - timedelta(hours=1)))
     db.session.commit()
