@@ -67,6 +67,7 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
     waiting = deque(message_ids)
     counts = {"sent": 0, "rejected": 0, "delayed": 0, "skipped": 0}
     suppressed = _suppressed_addresses(message_ids)
+    pdfs: dict[int, bytes] = {}  # invoice id → its PDF, rendered once for the batch
     # Content never changes once queued: load the batch (links, invoice) in one go.
     loaded = {m.id: m for m in db.session.scalars(_loading(
         select(EmailMessage).where(EmailMessage.id.in_(message_ids))))}
@@ -96,7 +97,7 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
                 if results and time.monotonic() - started > budget:
                     break
                 results.append((message_id, *_attempt(session, message_id, suppressed,
-                                                      _usable(loaded.get(message_id)))))
+                                                      _usable(loaded.get(message_id)), pdfs)))
                 if not reuse:
                     session.close()
             unsent = held[len(results):]
@@ -175,7 +176,8 @@ def _once_more_on_db_error(action):
 
 
 def _attempt(session: SmtpSession, message_id: int, suppressed: set[str],
-             message: EmailMessage | None) -> tuple[EmailMessage | None, Outcome]:
+             message: EmailMessage | None,
+             pdfs: dict[int, bytes]) -> tuple[EmailMessage | None, Outcome]:
     """Build and send one claimed message; any failure becomes a temporary outcome."""
     try:
         if message is None:
@@ -186,7 +188,7 @@ def _attempt(session: SmtpSession, message_id: int, suppressed: set[str],
             return message, Outcome("rejected", None, "not sent: the address is suppressed "
                                                       "(earlier hard bounce or spam complaint)",
                                     about_address=False)
-        data = _once_more_on_db_error(lambda: build(message))
+        data = _once_more_on_db_error(lambda: build(message, pdfs))
     except Exception as exc:  # noqa: BLE001 - a broken message must not block the batch
         db.session.rollback()
         log.exception("could not build message %s", message_id)

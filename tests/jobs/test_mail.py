@@ -13,7 +13,7 @@ def _queue(invoice, *addresses: str, **kw) -> list[int]:
     messages = outbox.add_messages(recipients=recipients, subject=f"Invoice {invoice.number}",
                                    body="Dear client,\n\nPlease find your invoice.\n"
                                         "Our terms: https://office.example/terms",
-                                   invoice=invoice, attach_pdf=False, **kw)
+                                   invoice=invoice, **{"attach_pdf": False, **kw})
     db.session.commit()
     ids = [m.id for m in messages]
     assert outbox.enqueue(ids)
@@ -249,6 +249,29 @@ def test_one_connection_is_reused_for_a_batch(app, smtp):
     ids = _queue(invoice, *[f"r{i}@example.org" for i in range(10)])
     send_messages(ids)
     assert len(smtp.received) == 10 and smtp.connections == 1
+
+
+def test_an_invoice_pdf_is_rendered_once_for_all_its_recipients(app, smtp, monkeypatch):
+    from app import invoice_pdf
+
+    rendered = []
+
+    def counting(invoice, **kw):
+        rendered.append(invoice.id)
+        return real(invoice, **kw)
+
+    real = invoice_pdf.render_invoice_pdf
+    monkeypatch.setattr(invoice_pdf, "render_invoice_pdf", counting)
+    first, second = make_invoice(make_customer()), make_invoice(make_customer())
+    ids = _queue(first, "a@example.org", "b@example.org", "c@example.org", attach_pdf=True)
+    ids += _queue(second, "d@example.org", attach_pdf=True)
+    assert send_messages(ids)["sent"] == 4
+    assert sorted(rendered) == sorted([first.id, second.id])
+    pdfs = {got.rcpt_tos[0]: next(p.get_payload(decode=True) for p in got.message.walk()
+                                  if p.get_content_type() == "application/pdf")
+            for got in smtp.received}
+    assert pdfs["a@example.org"] == pdfs["b@example.org"] == pdfs["c@example.org"]
+    assert pdfs["a@example.org"].startswith(b"%PDF") and pdfs["d@example.org"] != pdfs["a@example.org"]
 
 
 def test_redis_down_at_send_time_loses_nothing(app, smtp, run_worker):
