@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from email.message import Message
+from email.parser import HeaderParser
 
 from flufl.bounce import all_failures
 
@@ -48,6 +49,11 @@ _SKIP_LINE_RE = re.compile(
 _OWN_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to", "x-envelope-to",
                 "return-path", "reply-to", "sender", "from")
 _ORIGINAL_SENDER_HEADERS = ("from", "sender", "return-path", "reply-to", "errors-to")
+# "Your message / To: ... / Subject: ... / Sent: ..." (Exchange, Notes): an echo of the
+# original's headers, whose To: may be a list or alias rather than the failed mailbox.
+_HEADER_LINE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:[ \t]")
+_ECHO_TO_RE = re.compile(r"(?i)^\s*to\s*:")
+_ECHO_NEIGHBOUR_RE = re.compile(r"(?i)^\s*(?:subject|sent|date|cc)\s*:")
 _LABEL_ONLY_RE = re.compile(r"^[\W_]*[\w\s()'’-]{0,40}:\s*$")
 # Inlined headers of the returned original name our sender; so does "sent ... from <addr>".
 _INLINE_SENDER_RE = re.compile(
@@ -99,7 +105,20 @@ def report_text(parts: MailParts) -> str:
 
 
 def _usable_lines(report: str) -> list[str]:
-    return ["" if _SKIP_LINE_RE.search(line) else line for line in report.split("\n")]
+    lines = report.split("\n")
+    usable = []
+    for index, line in enumerate(lines):
+        if _SKIP_LINE_RE.search(line) or _is_echoed_to(lines, index):
+            line = ""
+        usable.append(line)
+    return usable
+
+
+def _is_echoed_to(lines: list[str], index: int) -> bool:
+    if not _ECHO_TO_RE.match(lines[index]):
+        return False
+    neighbours = lines[max(0, index - 1) : index] + lines[index + 1 : index + 2]
+    return any(_ECHO_NEIGHBOUR_RE.match(line) for line in neighbours)
 
 
 def _line_addresses(line: str) -> list[str]:
@@ -200,10 +219,26 @@ def _fallback_status(msg: Message, address: str, temp: list[str], perm: list[str
     return "rejected"
 
 
+def _inline_originals(parts: MailParts) -> list[Message]:
+    """Headers of an original pasted below the notice, as plain-text mailers return it."""
+    found = []
+    for text in parts.texts:
+        lines = text.split("\n")
+        for index, line in enumerate(lines):
+            if index == 0 or not rules.ORIGINAL_START_RE.match(line):
+                continue
+            # The marker is either a "copy follows" line or the original's first header.
+            start = index if _HEADER_LINE_RE.match(line) else index + 1
+            body = "\n".join(lines[start : start + 200]).lstrip("\n")
+            found.append(HeaderParser().parsestr(body))
+            break
+    return found
+
+
 def original_recipients(parts: MailParts, own: set[str]) -> list[str]:
     """To: of the returned original, when the notice itself names nobody."""
     out: list[str] = []
-    for original in parts.originals:
+    for original in parts.originals or _inline_originals(parts):
         for value in header_all(original, "to"):
             out.extend(a for a in addresses_in(value) if a not in own and a not in out)
     return [a for a in out if not is_service_address(a)]

@@ -88,7 +88,8 @@ def _classify(raw: bytes, envelope: str | None) -> Classification:
     kind, found = _detect(msg, parts, own, len(raw), ses)
     return Classification(
         kind=kind,
-        recipients=_merge(found, own),
+        # A complaint names its recipients explicitly; one may also be the mail's sender.
+        recipients=_merge(found, set() if kind == "arf" else own),
         verp_token=_verp_token(msg, envelope),
         original_message_id=_original_id(msg, parts, kind, ses),
     )
@@ -107,6 +108,8 @@ def _detect(
         return kind, feedback.parse_ses(ses) if kind != "unknown" else []
     if feedback.is_jmrp(msg, parts):
         return "arf", feedback.parse_jmrp(parts)
+    if feedback.is_unsubscribe_request(msg):
+        return "arf", feedback.parse_unsubscribe_request(msg)
 
     signal = rules.bounce_signal(msg, report_text(parts))
     if signal == 2:

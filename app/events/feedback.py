@@ -75,6 +75,16 @@ def parse_jmrp(parts: MailParts) -> list[Found]:
     return [Found(a, "spam", None, "abuse") for a in _original_recipients(parts)]
 
 
+def is_unsubscribe_request(msg: Message) -> bool:
+    """Apple Mail's "unsubscribe" button: a mail to our List-Unsubscribe mailto address."""
+    return header(msg, "x-apple-unsubscribe").strip().lower() == "true"
+
+
+def parse_unsubscribe_request(msg: Message) -> list[Found]:
+    # The person who pressed the button is the sender; it is an opt-out, as in ARF.
+    return [Found(a, "spam", None, "opt-out") for a in addresses_in(header(msg, "from"))[:1]]
+
+
 # ---- Amazon SES -----------------------------------------------------------------------
 
 

@@ -33,6 +33,9 @@ _LOCAL = r"[A-Za-z0-9\u00C0-\u024F.!#$%&'*+/=?^_`{|}~-]"
 _LABEL = r"[A-Za-z0-9\u00C0-\u024F-]"
 EMAIL_RE = re.compile(rf"{_LOCAL}+@{_LABEL}+(?:\.{_LABEL}+)+")
 _MSGID_LINE_RE = re.compile(r"(?im)^[ \t>]*Message-I[dD][ \t]*:[ \t]*<([^<>\s]{3,250})>")
+# Per-recipient delivery-status fields written into a text part: a report part whose MIME
+# boundary is broken, or a mailer (Amazon WorkMail) that pastes its "technical report".
+_EMBEDDED_DSN_RE = re.compile(r"(?im)^final-recipient[ \t]*:.*\n(?:.*\n){0,8}?(?:action|status)[ \t]*:")
 
 
 @dataclass
@@ -176,6 +179,8 @@ def collect(msg: Message) -> MailParts:
     _visit(msg, parts, html_texts, 0)
     if not any(t.strip() for t in parts.texts):
         parts.texts = html_texts
+    if not parts.dsn_texts:
+        parts.dsn_texts = [t for t in parts.texts if _EMBEDDED_DSN_RE.search(t)]
     return parts
 
 
