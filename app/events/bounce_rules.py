@@ -30,7 +30,7 @@ BOUNCE_SUBJECT_RE = re.compile(
 )
 
 DAEMON_FROM_RE = re.compile(
-    r"mailer[-_]?daemon|mail[-_]?daemon|postmaster|mail delivery (?:system|subsystem|service)"
+    r"mailer[-_]?daemon|mail[-_]?daemon|post_?master|mail delivery (?:system|subsystem|service)"
     r"|mail administrator|mdaemon@|mail[-_]?router|\bmailer@|ndr@|bounce[sd]?@|"
     r"nondeliverable|non-deliverable|returned mail",
     re.IGNORECASE,
@@ -50,6 +50,7 @@ BOUNCE_BODY_RE = re.compile(
     r"|could not send message for past|transcript of session follows"
     r"|after one or more unsuccessful delivery attempts|running the courier mail server"
     r"|smtp error from remote (?:mail )?server|message could not be delivered"
+    r"|^error message below:"
     r"|could not be delivered to the following|the following recipient\(?s?\)? could not be"
     r"|your message to .{1,80} (?:couldn'?t|could not) be delivered|delivery failure report"
     r"|following addresses? failed|undeliverable to the following|delivery status notification"

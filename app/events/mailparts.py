@@ -211,7 +211,11 @@ def _visit(part: Message, parts: MailParts, html_texts: list[str], depth: int) -
                 _visit(child, parts, html_texts, depth + 1)
     elif ctype == "text/html":
         html_texts.append(html_to_text(part_text(part)))
-    elif ctype.startswith("text/") or ctype in {"application/json", "message/external-body"}:
+    elif ctype.startswith(("text/", "multipart/")) or ctype in {
+        "application/json", "message/external-body"
+    }:
+        # A multipart that did not parse (its boundary= was lost to a broken fold) is read
+        # as the text it is, parts and all.
         parts.texts.append(part_text(part).replace("\r\n", "\n").replace("\r", "\n"))
 
 
