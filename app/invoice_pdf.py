@@ -1,7 +1,8 @@
 """The invoice as a PDF (fpdf2, pure Python). Used by the download routes and mail worker.
 
 DejaVu Sans is embedded (subset) so names and addresses in any European script print
-correctly; fpdf2's built-in fonts only know Latin-1 (no "€", no "Ł").
+correctly; fpdf2's built-in fonts only know Latin-1 (no "€", no "Ł"). Its European cut is
+used unless the document needs more (app/pdf_fonts.py).
 """
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from flask import Response, current_app
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from app import pdf_fonts
 from app.invoicing import STATUS_LABELS, cents, display_status, line_amounts, plain_number
 from app.models import Invoice
 from app.web import no_store
 
-FONTS = Path(__file__).parent / "fonts"
 DEFAULT_OFFICE_NAME = "Clientele"
 INK = (29, 39, 51)
 MUTED = (95, 107, 122)
@@ -30,13 +31,32 @@ def render_invoice_pdf(invoice: Invoice, *, office_name: str | None = None,
     """The invoice as PDF bytes. Needs an app context only to read OFFICE_NAME."""
     if office_name is None:
         office_name = current_app.config.get("OFFICE_NAME") or DEFAULT_OFFICE_NAME
-    pdf = _InvoicePDF(office_name, invoice.number)
+    fonts = pdf_fonts.fonts_for(_printed_texts(invoice, office_name))
+    pdf = _render(invoice, office_name, today or date.today(), fonts)
+    if fonts is not pdf_fonts.FULL and any(f.missing_glyphs for f in pdf.fonts.values()):
+        # A text _printed_texts does not list: print it all again with the full fonts.
+        pdf = _render(invoice, office_name, today or date.today(), pdf_fonts.FULL)
+    return bytes(pdf.output())
+
+
+def _render(invoice: Invoice, office_name: str, today: date,
+            fonts: dict[str, Path]) -> _InvoicePDF:
+    pdf = _InvoicePDF(office_name, invoice.number, fonts)
     pdf.add_page()
-    _header(pdf, invoice, office_name, today or date.today())
+    _header(pdf, invoice, office_name, today)
     _lines(pdf, invoice)
     _totals(pdf, invoice)
     _closing(pdf, invoice)
-    return bytes(pdf.output())
+    pdf.output()  # closes the document: the last footer is printed too
+    return pdf
+
+
+def _printed_texts(invoice: Invoice, office_name: str) -> list[str]:
+    """Everything the PDF prints that comes from people rather than from this module."""
+    customer = invoice.customer
+    return [office_name, current_app.config.get("OFFICE_DETAILS") or "", invoice.number,
+            invoice.currency, invoice.notes, customer.display_name,
+            *_address_lines(customer), *(line.description for line in invoice.lines)]
 
 
 def pdf_filename(invoice: Invoice) -> str:
@@ -61,11 +81,11 @@ def _day(value: date) -> str:
 
 
 class _InvoicePDF(FPDF):
-    def __init__(self, office_name: str, number: str):
+    def __init__(self, office_name: str, number: str, fonts: dict[str, Path]):
         super().__init__(format="A4", unit="mm")
         self.office_name, self.number = office_name, number
-        self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-        self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        for style, path in fonts.items():
+            self.add_font("DejaVu", style, str(path))
         self.set_font("DejaVu", size=10)
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(True, margin=20)

@@ -8,6 +8,7 @@ from pypdf import PdfReader
 
 from app.invoice_pdf import render_invoice_pdf
 from app.invoicing import LineInput
+from app.pdf_fonts import EUROPEAN, FULL, european_coverage, fonts_for, make_european_fonts
 from tests.invoice_fixtures import make_customer, make_invoice  # noqa: F401
 
 
@@ -50,3 +51,38 @@ def test_long_invoices_flow_onto_more_pages(app, make_invoice):
     assert len(reader.pages) > 2
     assert "Item 79" in _text(data) and f"Page {len(reader.pages)} of {len(reader.pages)}" \
         in reader.pages[-1].extract_text()
+
+
+def test_european_texts_use_the_cut_fonts_and_other_scripts_the_full_ones():
+    assert fonts_for(["Łódź", "Ωmega", "Жанна", "Nguyễn", "Mykolaʼs", "№ 5 € 1½",
+                      "Zoe\u0308 (decomposed)", "two\nlines\tand a tab"]) is EUROPEAN
+    assert fonts_for(["Sarah", "שרה כהן"]) is FULL
+    assert fonts_for(["Αθήνα", "東京"]) is FULL
+
+
+def test_names_in_any_script_dejavu_knows_are_printed(app, make_customer, make_invoice):
+    for name in ("Nguyễn Łódź Жанна", "שרה כהן"):
+        text = _text(render_invoice_pdf(make_invoice(make_customer(name))))
+        letters = [c for c in name if c.isalpha()]
+        assert all(c in text for c in letters), name  # Hebrew comes out reversed
+
+
+def test_a_text_missed_when_choosing_fonts_is_still_printed(app, make_customer, make_invoice,
+                                                            monkeypatch):
+    from app import invoice_pdf
+
+    monkeypatch.setattr(invoice_pdf, "_printed_texts", lambda invoice, office_name: [])
+    text = _text(render_invoice_pdf(make_invoice(make_customer("שרה Consulting"))))
+    assert "ש" in text and "Consulting" in text
+
+
+def test_the_shipped_european_fonts_are_the_cut_of_the_full_ones(tmp_path):
+    from fontTools.ttLib import TTFont
+
+    made = {style: tmp_path / f"made{style}.ttf" for style in EUROPEAN}
+    make_european_fonts(made)
+    for style, shipped in EUROPEAN.items():
+        with TTFont(shipped) as ours, TTFont(made[style]) as fresh:
+            assert ours.getBestCmap() == fresh.getBestCmap()
+            assert ours.getGlyphOrder() == fresh.getGlyphOrder()
+    assert len(european_coverage()) > 1500
