@@ -50,6 +50,7 @@ BOUNCE_BODY_RE = re.compile(
     r"|could not send message for past|transcript of session follows"
     r"|after one or more unsuccessful delivery attempts|running the courier mail server"
     r"|smtp error from remote (?:mail )?server|message could not be delivered"
+    r"|could not be delivered to\s*:"
     r"|^error message below:"
     r"|could not be delivered to the following|the following recipient\(?s?\)? could not be"
     r"|your message to .{1,80} (?:couldn'?t|could not) be delivered|delivery failure report"
@@ -104,6 +105,9 @@ DOC_PERMANENT_RE = re.compile(
     _I,
 )
 
+# "Fwd: Returned mail": a person passing a bounce on, not a mailer reporting one.
+FORWARD_SUBJECT_RE = re.compile(r"(?i)^\s*(?:fwd?|tr|wg|rv|enc|doorst|vs)\s*:")
+
 DELAY_SUBJECT_RE = re.compile(
     r"\bdelay|warning|still being retried|not yet delivered|verz[öo]gert|retard|retras"
     r"|ritard|atras|vertraag|遅延|延迟",
@@ -130,6 +134,15 @@ def subject_says_bounce(msg: Message) -> bool:
 
 def from_daemon(msg: Message) -> bool:
     return bool(DAEMON_FROM_RE.search(header(msg, "from")))
+
+
+def forwarded_by_person(msg: Message) -> bool:
+    """A person forwarding mail (often a bounce of their own) to us."""
+    return (
+        bool(FORWARD_SUBJECT_RE.match(header(msg, "subject")))
+        and not from_daemon(msg)
+        and not header(msg, "x-failed-recipients")
+    )
 
 
 def bounce_signal(msg: Message, report: str) -> int:

@@ -18,6 +18,7 @@ from app.events.mailparts import (
     addresses_in,
     header,
     header_all,
+    message_ids_in,
     normalise_address,
 )
 
@@ -62,13 +63,25 @@ _INLINE_SENDER_RE = re.compile(
 _SENDER_BEFORE_RE = re.compile(
     r"(?i)(?:\bfrom|\bsender|sent by|absender|\bvon|exp[ée]diteur|remitente|mittente)\s*[:=]?\s*<?$"
 )
+# The help desk a notice offers ("please contact <support@isp>", "<support@isp>へご連絡ください"):
+# anywhere in the notice, such an address is never a failed recipient.
+_CONTACT_RE = re.compile(
+    r"(?i)(?:\bcontact(?:\s+us)?(?:\s+at)?|\bwrite\s+to|\bsend\s+(?:e-?)?mail\s+to"
+    rf"|\be-?mail\s+us\s+at)\s*[:,]?\s*<?({EMAIL_RE.pattern})"
+    rf"|({EMAIL_RE.pattern})>?\s*(?:へ|まで|に)\s*ご?連絡"
+)
+
+
+def is_verp_address(address: str) -> bool:
+    """Our own VERP bounce address."""
+    return address.split("@", 1)[0].startswith("bounces+")
 
 
 def is_service_address(address: str) -> bool:
-    """Our VERP bounce address or a mailer's own mailbox: never a failed recipient."""
+    """Our VERP bounce address or a mailer's own mailbox: never a failed recipient in free text."""
     local = address.split("@", 1)[0]
     return (
-        local.startswith("bounces+")
+        is_verp_address(address)
         or local in ("postmaster", "mailer-daemon", "mailer_daemon", "mail-daemon", "mdaemon")
         or local.startswith(("mailer-daemon", "postmaster"))
     )
@@ -190,7 +203,8 @@ def text_recipients(msg: Message, parts: MailParts, own: set[str], size: int) ->
     for line in lines:
         candidates.extend(_line_addresses(line))
     candidates.extend(flufl_perm + flufl_temp)
-    wanted = [a for a in dict.fromkeys(candidates) if a not in own and not is_service_address(a)]
+    never = own | _contact_addresses(report) | _message_ids(msg, parts)
+    wanted = [a for a in dict.fromkeys(candidates) if a not in never and not is_service_address(a)]
     wanted = wanted[:_MAX_RECIPIENTS]
     if not wanted:
         return []
@@ -209,6 +223,23 @@ def text_recipients(msg: Message, parts: MailParts, own: set[str], size: int) ->
         enhanced, _ = rules.context_codes(context)
         found.append(Found(address, status, enhanced, _diagnostic(context, address)))
     return found
+
+
+def _contact_addresses(report: str) -> set[str]:
+    found = set()
+    for match in _CONTACT_RE.finditer(report):
+        address = normalise_address(match.group(1) or match.group(2))
+        if address:
+            found.add(address)
+    return found
+
+
+def _message_ids(msg: Message, parts: MailParts) -> set[str]:
+    """Message-IDs look like addresses; flufl.bounce sometimes offers one as a recipient."""
+    ids = {header(msg, "message-id")} | {header(o, "message-id") for o in parts.originals}
+    for text in parts.texts:
+        ids.update(message_ids_in(text[:MAX_SCAN]))
+    return {a for i in ids if (a := normalise_address(i or ""))}
 
 
 def _fallback_status(msg: Message, address: str, temp: list[str], perm: list[str]) -> str:

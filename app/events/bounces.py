@@ -16,7 +16,7 @@ from app.events import feedback
 from app.events.autoreply import is_auto_generated, is_autoreply
 from app.events.bounce_text import (
     flufl_failures,
-    is_service_address,
+    is_verp_address,
     original_recipients,
     own_addresses,
     report_text,
@@ -110,6 +110,9 @@ def _detect(
         return "arf", feedback.parse_jmrp(parts)
     if feedback.is_unsubscribe_request(msg):
         return "arf", feedback.parse_unsubscribe_request(msg)
+    if rules.forwarded_by_person(msg):
+        # What failed was the person's own mail, and the quoted report says nothing of ours.
+        return "unknown", []
 
     signal = rules.bounce_signal(msg, report_text(parts))
     if signal == 2:
@@ -191,7 +194,9 @@ def _merge(found: list[Found], own: set[str]) -> list[RecipientResult]:
     best: dict[str, Found] = {}
     for item in found:
         address = item.address.strip().lower()
-        if not address or address in own or is_service_address(address):
+        # Free-text finders already drop postmaster@ and the like; a report field naming one
+        # (Final-Recipient: postmaster@host) means that mailbox really was the recipient.
+        if not address or address in own or is_verp_address(address):
             continue
         current = best.get(address)
         if current is None or _SEVERITY[item.status] > _SEVERITY[current.status]:
