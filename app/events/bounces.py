@@ -57,9 +57,15 @@ class Classification:
     recipients: list[RecipientResult]
     verp_token: str | None
     original_message_id: str | None
+    feedback_type: str | None = None  # of a feedback report (kind "arf"): "abuse", ...
+
+    @property
+    def is_complaint(self) -> bool:
+        """A feedback report in which a recipient complained (named or redacted)."""
+        return self.kind == "arf" and self.feedback_type not in feedback.NOT_COMPLAINTS
 
     def as_json(self, file: str) -> dict[str, Any]:
-        return {
+        shape = {
             "file": file,
             "kind": self.kind,
             "recipients": [
@@ -68,6 +74,9 @@ class Classification:
                 for r in self.recipients
             ],
         }
+        if self.feedback_type:
+            shape["feedback_type"] = self.feedback_type
+        return shape
 
 
 def classify(raw: bytes, *, envelope_recipient: str | None = None) -> Classification:
@@ -92,6 +101,7 @@ def _classify(raw: bytes, envelope: str | None) -> Classification:
         recipients=_merge(found, set() if kind == "arf" else own),
         verp_token=_verp_token(msg, envelope),
         original_message_id=_original_id(msg, parts, kind, ses),
+        feedback_type=feedback.feedback_type(parts) if kind == "arf" else None,
     )
 
 

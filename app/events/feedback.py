@@ -47,20 +47,41 @@ def _original_recipients(parts: MailParts) -> list[str]:
     return out
 
 
-def parse_arf(parts: MailParts) -> list[Found]:
-    """Complained-about recipients of an RFC 5965 feedback report."""
+# Feedback reports that are not a complaint by the recipient (RFC 5965, 6430, 6591): they
+# must not mark the email "spam" nor suppress the address.
+NOT_COMPLAINTS = {
+    "auth-failure": "an authentication-failure (DMARC/DKIM/SPF) report",
+    "not-spam": "the recipient marked the email as not spam",
+    "virus": "a virus report",
+}
+
+
+def _arf_fields(parts: MailParts) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     for text in parts.feedback_texts:
         for name, values in _report_fields(text).items():
             fields.setdefault(name, []).extend(values)
-    feedback_type = (fields.get("feedback-type") or [""])[0].lower() or None
+    return fields
+
+
+def feedback_type(parts: MailParts) -> str | None:
+    """The report's Feedback-Type ("abuse", "auth-failure", ...), lower-cased."""
+    return ((_arf_fields(parts).get("feedback-type") or [""])[0].lower().strip() or None)
+
+
+def parse_arf(parts: MailParts) -> list[Found]:
+    """Complained-about recipients of an RFC 5965 feedback report (none if no complaint)."""
+    kind = feedback_type(parts)
+    if kind in NOT_COMPLAINTS:
+        return []
+    fields = _arf_fields(parts)
     recipients = [
         a for v in fields.get("original-rcpt-to", []) + fields.get("removal-recipient", [])
         if (a := normalise_address(v))
     ]
     if not recipients:
         recipients = _original_recipients(parts)
-    return [Found(a, "spam", None, feedback_type) for a in dict.fromkeys(recipients)]
+    return [Found(a, "spam", None, kind) for a in dict.fromkeys(recipients)]
 
 
 def is_jmrp(msg: Message, parts: MailParts) -> bool:

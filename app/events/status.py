@@ -134,7 +134,8 @@ STATUS_RULES: tuple[StatusRule, ...] = (
     StatusRule(
         Status.SPAM,
         "A recipient, or their mail provider, reported the email as spam. "
-        "This outranks everything else.",
+        "This outranks everything else. Reports that are not complaints (a failed "
+        "sender check, \"not spam\", a virus scan) do not count.",
         lambda e: e.spam,
     ),
     StatusRule(

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.events.bounces import Classification, RecipientResult, classify
+from app.events.feedback import NOT_COMPLAINTS
 from app.extensions import db
 from app.mail.consequences import after_complaint, after_rejection
 from app.mail.events import NewEvent, store_events
@@ -47,11 +49,16 @@ def process(inbound_id: int) -> str:
     inbound = db.session.get(InboundMessage, inbound_id)
     if inbound is None or inbound.state != "new":
         return inbound.state if inbound else "missing"
-    result = classify(inbound.raw, envelope_recipient=inbound.envelope_to or None)
+    result = _with_redacted_complainant(
+        classify(inbound.raw, envelope_recipient=inbound.envelope_to or None))
     inbound.kind = result.kind
     inbound.processed_at = utcnow()
     if result.kind == "autoreply":
         inbound.state, inbound.summary = "ignored", "auto-reply (not a bounce)"
+    elif result.kind == "arf" and not result.is_complaint:
+        inbound.state = "ignored"
+        inbound.summary = ("feedback report, not a complaint: "
+                           f"{NOT_COMPLAINTS[result.feedback_type]}")
     elif result.kind == "unknown" or not result.recipients:
         inbound.state = "unparsed"
         inbound.summary = "could not read a delivery report in this message"
@@ -99,6 +106,18 @@ def _is_hard(recipient: RecipientResult) -> bool:
     """
     code = recipient.code or ""
     return code == "" or code.startswith("5.1.") or code in {"5.0.0", "5.2.1"}
+
+
+def _with_redacted_complainant(result: Classification) -> Classification:
+    """A complaint whose recipient is redacted still names our email by VERP or Message-ID:
+    the complainant is that email's recipient."""
+    if not result.is_complaint or result.recipients:
+        return result
+    message = find_message(verp_token=result.verp_token, message_id=result.original_message_id)
+    if message is None:
+        return result
+    return replace(result, recipients=[RecipientResult(
+        message.to_address, "spam", None, result.feedback_type or "complaint")])
 
 
 def match(result: Classification, recipient: RecipientResult) -> EmailMessage | None:

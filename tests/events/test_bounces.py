@@ -56,6 +56,8 @@ def test_sample_is_classified_as_expected(name: str) -> None:
         assert result.verp_token == expected["verp_token"]
     if "original_message_id" in expected:
         assert result.original_message_id == expected["original_message_id"]
+    if "feedback_type" in expected:
+        assert result.feedback_type == expected["feedback_type"]
 
 
 def test_as_json_has_the_cli_shape() -> None:

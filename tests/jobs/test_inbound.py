@@ -289,3 +289,64 @@ def test_imap_marks_seen_only_after_the_store_committed(app, monkeypatch):
     assert committed[2] == set()  # still unseen when the row was committed
     assert server.seen == {b"1"}
     assert server.commands[-2] == ("store", b"1", "+FLAGS", "\\Seen")
+
+
+def _feedback_report(message, feedback_type: str, *, recipient: bool = True) -> bytes:
+    rcpt = f"Original-Rcpt-To: {message.to_address}\n" if recipient else ""
+    to = f"To: {message.to_address}\n" if recipient else ""
+    return f"""From: feedback@isp.example
+To: abuse@office.example
+Subject: Feedback report
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=feedback-report; boundary="F"
+
+--F
+Content-Type: text/plain
+
+A report about a message from your domain.
+
+--F
+Content-Type: message/feedback-report
+
+Feedback-Type: {feedback_type}
+User-Agent: ExampleFBL/1.0
+Version: 1
+{rcpt}
+--F
+Content-Type: text/rfc822-headers
+
+From: billing@office.example
+{to}Subject: Invoice
+Message-ID: <{message.message_id}>
+
+--F--
+""".replace("\n", "\r\n").encode()
+
+
+def test_a_complaint_marks_spam_and_suppresses_the_address(app):
+    customer, message = _sent("annoyed@example.org")
+    assert inbound.process(inbound.store(_feedback_report(message, "abuse"), via="pipe")) \
+        == "processed"
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "spam"
+    assert db.session.scalars(db.select(CustomerEmail)).one().suppressed
+
+
+def test_a_complaint_with_the_recipient_redacted_is_matched_by_message_id(app):
+    _, message = _sent("redacted@example.org")
+    raw = _feedback_report(message, "abuse", recipient=False)
+    assert inbound.process(inbound.store(raw, via="pipe")) == "processed"
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "spam"
+    assert db.session.scalars(db.select(CustomerEmail)).one().suppressed
+
+
+@pytest.mark.parametrize("feedback_type", ["auth-failure", "not-spam", "virus"])
+def test_a_feedback_report_that_is_no_complaint_changes_nothing(app, feedback_type):
+    _, message = _sent(f"{feedback_type}@example.org")
+    inbound_id = inbound.store(_feedback_report(message, feedback_type), via="pipe")
+    assert inbound.process(inbound_id) == "ignored"
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "sent"
+    assert not db.session.scalars(db.select(CustomerEmail)).one().suppressed
+    assert "not a complaint" in db.session.get(InboundMessage, inbound_id).summary
