@@ -148,6 +148,8 @@ def parse_ses(data: dict[str, Any]) -> list[Found]:
     if kind == "arf":
         complaint = data.get("complaint") or {}
         feedback = complaint.get("complaintFeedbackType") if isinstance(complaint, dict) else None
+        if str(feedback or "").lower() in NOT_COMPLAINTS:
+            return []
         entries = complaint.get("complainedRecipients", []) if isinstance(complaint, dict) else []
         return [
             Found(a, "spam", None, str(feedback) if feedback else None)

@@ -220,3 +220,10 @@ def test_mutated_mime_never_raises_and_is_deterministic(raw: bytes) -> None:
     result = bounces._classify(raw, None)
     _assert_well_formed(result)
     assert classify(raw) == result
+
+
+def test_an_ses_report_that_is_no_complaint_names_nobody() -> None:
+    raw = _load("ses_complaint.eml").replace(b'"complaintFeedbackType":"abuse"',
+                                             b'"complaintFeedbackType":"not-spam"')
+    assert classify(_load("ses_complaint.eml")).recipients
+    assert classify(raw).recipients == []

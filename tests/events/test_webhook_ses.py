@@ -198,6 +198,12 @@ def test_complaint_is_spam(key, fetch_cert):
     assert (event.type, event.recipient, event.diagnostic) == ("spam", "jane@example.com", "abuse")
 
 
+@pytest.mark.parametrize("feedback_type", ["not-spam", "auth-failure", "virus"])
+def test_a_report_that_is_no_complaint_gives_no_event(key, fetch_cert, feedback_type):
+    message = dict(COMPLAINT, complaint=dict(COMPLAINT["complaint"], complaintFeedbackType=feedback_type))
+    assert parse(key, fetch_cert, notification(message)).events == ()
+
+
 def test_suppression_list_complaint_is_a_rejection(key, fetch_cert):
     message = dict(COMPLAINT, complaint=dict(COMPLAINT["complaint"], complaintSubType="OnAccountSuppressionList"))
     [event] = parse(key, fetch_cert, notification(message)).events
