@@ -96,7 +96,9 @@ def _starts_new_block(block: dict[str, str], name: str) -> bool:
 
 
 def _recipient(block: dict[str, str]) -> str | None:
-    for name in ("final-recipient", "original-recipient", "x-actual-recipient"):
+    # Original-Recipient is the address the sender gave (ours); Final-Recipient may be the
+    # mailbox an alias or forward led to (HAASM@host for user@example.ch) that we never sent to.
+    for name in ("original-recipient", "final-recipient", "x-actual-recipient"):
         value = block.get(name)
         if not value:
             continue
@@ -104,6 +106,8 @@ def _recipient(block: dict[str, str]) -> str | None:
         if name == "original-recipient":
             # ORCPT is xtext; only the two escapes that matter for addresses are undone.
             value = value.replace("+2B", "+").replace("+3D", "=")
+            if "imcea" in value.lower():  # Exchange's wrapping of an X.500 name, no mailbox
+                continue
         address = normalise_address(value)
         if address:
             return address
