@@ -13,8 +13,9 @@ _I = re.IGNORECASE | re.MULTILINE
 BOUNCE_SUBJECT_RE = re.compile(
     r"undeliver|undelivered|not delivered|non-?deliver|delivery (?:status notification|"
     r"notification|failure|failed|has failed|problem|report|delayed|delay|warning|error)"
-    r"|failure notice|failed delivery|mail delivery (?:failed|failure|system|subsystem|problem)"
-    r"|mail system error|returned mail|return(?:ed)? to sender|delayed mail|mail could not be"
+    r"|failure notice|failed delivery|failed mail\b"
+    r"|mail delivery (?:failed|failure|system|subsystem|problem)"
+    r"|mail system error|returned mail|return(?:ed|ing)? to sender|delayed mail|mail could not be"
     r"|message could not be|could not send message|message status - undeliverable"
     r"|permanent delivery failure|email delivery failure|nondeliverable|delivery_failure"
     r"|unzustellbar|nicht zustellbar|zustellung (?:fehlgeschlagen|verz[öo]gert)|unzustellbare"
@@ -30,7 +31,9 @@ BOUNCE_SUBJECT_RE = re.compile(
 )
 
 DAEMON_FROM_RE = re.compile(
+    # A From: whose address is empty ("Jetmail System" <>) is a mailer writing as the null sender.
     r"mailer[-_]?daemon|mail[-_]?daemon|post_?master|mail delivery (?:system|subsystem|service)"
+    r"|<\s*>"
     r"|mail administrator|mdaemon@|mail[-_]?router|\bmailer@|ndr@|bounce[sd]?@|"
     r"nondeliverable|non-deliverable|returned mail",
     re.IGNORECASE,
@@ -49,10 +52,11 @@ BOUNCE_BODY_RE = re.compile(
     r"|the message that you sent was undeliverable|has not yet been delivered"
     r"|could not send message for past|transcript of session follows"
     r"|after one or more unsuccessful delivery attempts|running the courier mail server"
-    r"|smtp error from remote (?:mail )?server|message could not be delivered"
+    r"|smtp error from remote (?:mail )?server|(?:message|mail) could not be delivered"
     r"|could not be delivered to\s*:"
     r"|^error message below:"
-    r"|could not be delivered to the following|the following recipient\(?s?\)? could not be"
+    r"|c(?:ould|an)not be delivered to the following|the following recipient\(?s?\)? could not be"
+    r"|failed addresses follow|returned mail follows|message not delivered to the following"
     r"|your message to .{1,80} (?:couldn'?t|could not) be delivered|delivery failure report"
     r"|following addresses? failed|undeliverable to the following|delivery status notification"
     r"|nachrichten[üu]bermittlungssystem|nicht zugestellt werden|konnte nicht zugestellt"
@@ -101,6 +105,8 @@ DOC_PERMANENT_RE = re.compile(
     r"|retry time(?:out)? (?:not reached|exceeded)|retry timeout exceeded|message expired"
     r"|delivery time expired|removed from the mail queue|not going to try again"
     r"|unrecoverable error|delivery has failed to these recipients|dauerhafter fehler"
+    r"|maximum (?:number of )?delivery attempts"
+    r"|attempt\(?s?\)?\s+to\s+deliver\s+over\s+a\s+period\s+of"
     r"|erreur permanente|error permanente|errore permanente|erro permanente|permanente fout",
     _I,
 )
