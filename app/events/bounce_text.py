@@ -50,11 +50,12 @@ _SKIP_LINE_RE = re.compile(
 _OWN_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to", "x-envelope-to",
                 "return-path", "reply-to", "sender", "from")
 _ORIGINAL_SENDER_HEADERS = ("from", "sender", "return-path", "reply-to", "errors-to")
-# "Your message / To: ... / Subject: ... / Sent: ..." (Exchange, Notes): an echo of the
-# original's headers, whose To: may be a list or alias rather than the failed mailbox.
+# "Your message / To: ... / Cc: ... / Subject: ... / Sent: ..." (Exchange, Notes): an echo of
+# the original's headers, whose To: and Cc: may be lists or aliases, not the failed mailbox.
+# Exchange's HTML version puts a blank line between them once the markup is gone.
 _HEADER_LINE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:[ \t]")
-_ECHO_TO_RE = re.compile(r"(?i)^\s*to\s*:")
-_ECHO_NEIGHBOUR_RE = re.compile(r"(?i)^\s*(?:subject|sent|date|cc)\s*:")
+_ECHO_TO_RE = re.compile(r"(?i)^\s*(?:to|cc)\s*:")
+_ECHO_NEIGHBOUR_RE = re.compile(r"(?i)^\s*(?:to|subject|sent|date|cc)\s*:")
 _LABEL_ONLY_RE = re.compile(r"^[\W_]*[\w\s()'’-]{0,40}:\s*$")
 # Inlined headers of the returned original name our sender; so does "sent ... from <addr>".
 _INLINE_SENDER_RE = re.compile(
@@ -130,8 +131,9 @@ def _usable_lines(report: str) -> list[str]:
 def _is_echoed_to(lines: list[str], index: int) -> bool:
     if not _ECHO_TO_RE.match(lines[index]):
         return False
-    neighbours = lines[max(0, index - 1) : index] + lines[index + 1 : index + 2]
-    return any(_ECHO_NEIGHBOUR_RE.match(line) for line in neighbours)
+    before = [line for line in lines[max(0, index - 3) : index] if line.strip()][-1:]
+    after = [line for line in lines[index + 1 : index + 4] if line.strip()][:1]
+    return any(_ECHO_NEIGHBOUR_RE.match(line) for line in before + after)
 
 
 def _line_addresses(line: str) -> list[str]:

@@ -32,6 +32,7 @@ ORIGINAL_HEADER_TYPES = frozenset(
 _LOCAL = r"[A-Za-z0-9\u00C0-\u024F.!#$%&'*+/=?^_`{|}~-]"
 _LABEL = r"[A-Za-z0-9\u00C0-\u024F-]"
 EMAIL_RE = re.compile(rf"{_LOCAL}+@{_LABEL}+(?:\.{_LABEL}+)+")
+_X400_PREFIX_RE = re.compile(r"^(?:smtp|rfc-?822)=")
 _MSGID_LINE_RE = re.compile(r"(?im)^[ \t>]*Message-I[dD][ \t]*:[ \t]*<([^<>\s]{3,250})>")
 # Per-recipient delivery-status fields written into a text part: a report part whose MIME
 # boundary is broken, or a mailer (Amazon WorkMail) that pastes its "technical report".
@@ -239,6 +240,8 @@ def normalise_address(value: str) -> str | None:
     if not match:
         return None
     address = match.group(0).strip(".").lower()
+    # X.400 addressing (Exchange 5.5) writes the mailbox as "dda:SMTP=user@host".
+    address = _X400_PREFIX_RE.sub("", address)
     local, _, domain = address.rpartition("@")
     if not local or "." not in domain or domain.startswith(("-", ".")):
         return None
