@@ -13,7 +13,7 @@ _I = re.IGNORECASE | re.MULTILINE
 BOUNCE_SUBJECT_RE = re.compile(
     r"undeliver|undelivered|not delivered|non-?deliver|delivery (?:status notification|"
     r"notification|failure|failed|has failed|problem|report|delayed|delay|warning|error)"
-    r"|failure notice|failed delivery|failed mail\b"
+    r"|failure notice|failed delivery|failed mail\b|automatically rejected mail"
     r"|mail delivery (?:failed|failure|system|subsystem|problem)"
     r"|mail system error|returned mail|return(?:ed|ing)? to sender|delayed mail|mail could not be"
     r"|message could not be|could not send message|message status - undeliverable"
@@ -57,6 +57,7 @@ BOUNCE_BODY_RE = re.compile(
     r"|^error message below:"
     r"|c(?:ould|an)not be delivered to the following|the following recipient\(?s?\)? could not be"
     r"|failed addresses follow|returned mail follows|message not delivered to the following"
+    r"|your message to .{1,80} was automatically rejected"  # Sieve reject (Dovecot, Cyrus)
     r"|your message to .{1,80} (?:couldn'?t|could not) be delivered|delivery failure report"
     r"|following addresses? failed|undeliverable to the following|delivery status notification"
     r"|nachrichten[üu]bermittlungssystem|nicht zugestellt werden|konnte nicht zugestellt"
