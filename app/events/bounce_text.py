@@ -95,8 +95,10 @@ def own_addresses(msg: Message, parts: MailParts, envelope: str | None) -> set[s
         for value in header_all(msg, name):
             own.update(addresses_in(value))
     for original in parts.originals:
-        for name in _ORIGINAL_SENDER_HEADERS:
-            own.update(addresses_in(header(original, name)))
+        senders = {a for n in _ORIGINAL_SENDER_HEADERS for a in addresses_in(header(original, n))}
+        # Mail a sender addressed to themselves (a test send): theirs is the failed address.
+        recipients = {a for n in ("to", "cc") for a in addresses_in(header(original, n))}
+        own.update(senders - recipients)
     if envelope:
         own.update(addresses_in(envelope))
     for text in parts.texts:
