@@ -154,7 +154,9 @@ STATUS_RULES: tuple[StatusRule, ...] = (
         Status.DELAYED,
         "The receiving server asked us to try again later and nothing newer has "
         "arrived yet. It will change to Sent once delivery is confirmed, or to "
-        "Rejected if it finally fails.",
+        "Rejected if it finally fails. Receiving servers retry for a few days and "
+        "then report a failure: five days after the last delay without one, the "
+        "email shows Sent again.",
         lambda e: e.latest_stage == _STAGE_DELAYED,
     ),
     StatusRule(

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app
 
 from app.jobs.runner import periodic
-from app.mail import hits, inbound
+from app.mail import delays, hits, inbound
 from app.queues import get_redis
 
 
@@ -31,3 +31,9 @@ def poll_bounce_mailbox() -> int:
     from app.mail.receiver import poll_imap
 
     return poll_imap(config)
+
+
+@periodic("settle-delays", every_seconds=3600, queue="events")
+def settle_delays() -> int:
+    """Remote delays with no news for DELAY_WINDOW: the email shows Sent again."""
+    return delays.settle_delays()
