@@ -14,6 +14,7 @@ BOUNCE_SUBJECT_RE = re.compile(
     r"undeliver|undelivered|not delivered|non-?deliver|delivery (?:status notification|"
     r"notification|failure|failed|has failed|problem|report|delayed|delay|warning|error)"
     r"|failure notice|failed delivery|failed mail\b|automatically rejected mail"
+    r"|\bbounce (?:notification|notice|report)"
     r"|mail delivery (?:failed|failure|system|subsystem|problem)"
     r"|mail system error|returned mail|return(?:ed|ing)? to sender|delayed mail|mail could not be"
     r"|message could not be|could not send message|message status - undeliverable"
@@ -58,6 +59,7 @@ BOUNCE_BODY_RE = re.compile(
     r"|c(?:ould|an)not be delivered to the following|the following recipient\(?s?\)? could not be"
     r"|failed addresses follow|returned mail follows|message not delivered to the following"
     r"|your message to .{1,80} was automatically rejected"  # Sieve reject (Dovecot, Cyrus)
+    r"|(?:an |the )?e-?mail you sent (?:was|has been) rejected"
     r"|your message to .{1,80} (?:couldn'?t|could not) be delivered|delivery failure report"
     r"|following addresses? failed|undeliverable to the following|delivery status notification"
     r"|nachrichten[üu]bermittlungssystem|nicht zugestellt werden|konnte nicht zugestellt"
