@@ -24,6 +24,8 @@ _SUBJECT_RE = re.compile(
 )
 
 _AUTO_SUBMITTED_REPLY = ("auto-replied",)
+# X-Auto-Response-Suppress values Exchange sets on the replies it generates itself.
+_EXCHANGE_REPLY_SUPPRESS = {"all"}
 # Mailers put these on bounces too, so they only count once bounces are ruled out.
 _AUTO_SUBMITTED_WEAK = ("auto-generated", "auto-notified")
 
@@ -45,8 +47,13 @@ def has_autoreply_headers(msg: Message) -> bool:
             return True
     if header(msg, "x-apple-action").lower().startswith("vacation"):
         return True
-    # Outlook/Exchange mark their own auto-replies this way.
-    return header(msg, "x-ms-exchange-inbox-rules-loop") != "" and has_autoreply_subject(msg)
+    # Exchange puts the rule-loop marker on mail its rules generate, and on its own replies
+    # (out-of-office, "reply using a template") also asks for no auto-response in return; the
+    # marker alone is on mail a rule merely passed on, so that needs the subject too.
+    if header(msg, "x-ms-exchange-inbox-rules-loop") == "":
+        return False
+    suppress = {v.strip() for v in header(msg, "x-auto-response-suppress").lower().split(",")}
+    return bool(suppress & _EXCHANGE_REPLY_SUPPRESS) or has_autoreply_subject(msg)
 
 
 def is_auto_generated(msg: Message) -> bool:
