@@ -32,13 +32,14 @@ BOUNCE_SUBJECT_RE = re.compile(
 )
 
 DAEMON_FROM_RE = re.compile(
-    # A From: whose address is empty ("Jetmail System" <>) is a mailer writing as the null sender.
     r"mailer[-_]?daemon|mail[-_]?daemon|post_?master|mail delivery (?:system|subsystem|service)"
-    r"|<\s*>"
     r"|mail administrator|mdaemon@|mail[-_]?router|\bmailer@|ndr@|bounce[sd]?@|"
     r"nondeliverable|non-deliverable|returned mail",
     re.IGNORECASE,
 )
+# A From: whose address is empty ("Jetmail System" <>) is a mailer writing as the null sender,
+# or a spammer hiding behind it: alone, without failure wording or a recipient, it proves nothing.
+NULL_FROM_RE = re.compile(r"<\s*>")
 
 BOUNCE_BODY_RE = re.compile(
     r"created automatically by mail delivery software|this is the qmail-send program"
@@ -142,6 +143,11 @@ def subject_says_bounce(msg: Message) -> bool:
 
 
 def from_daemon(msg: Message) -> bool:
+    return names_mailer(msg) or bool(NULL_FROM_RE.search(header(msg, "from")))
+
+
+def names_mailer(msg: Message) -> bool:
+    """The From: names a mailer or postmaster (not merely the empty address)."""
     return bool(DAEMON_FROM_RE.search(header(msg, "from")))
 
 

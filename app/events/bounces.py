@@ -131,7 +131,7 @@ def _detect(
         return "autoreply", []
     if signal == 1 and not _is_bulk(msg):
         found = _text_bounce(msg, parts, own, size)
-        if found or rules.from_daemon(msg):
+        if found or rules.names_mailer(msg):
             return "dsn", found
     elif not header(msg, "in-reply-to") and any(flufl_failures(msg, size)):
         # An unfamiliar bounce that flufl.bounce still recognises.
