@@ -117,6 +117,9 @@ DOC_PERMANENT_RE = re.compile(
 
 # "Fwd: Returned mail": a person passing a bounce on, not a mailer reporting one.
 FORWARD_SUBJECT_RE = re.compile(r"(?i)^\s*(?:fwd?|tr|wg|rv|enc|doorst|vs)\s*:")
+# "Re: Invoice 12": a person answering (English, German, Nordic, Dutch, Polish, Italian,
+# Turkish prefixes). Bounces are not replies, and their subjects say what failed.
+REPLY_SUBJECT_RE = re.compile(r"(?i)^\s*(?:re|aw|sv|antw|odp|rif|ynt)\s*:")
 
 DELAY_SUBJECT_RE = re.compile(
     r"\bdelay|warning|still being retried|not yet delivered|verz[öo]gert|retard|retras"
@@ -157,6 +160,19 @@ def forwarded_by_person(msg: Message) -> bool:
         bool(FORWARD_SUBJECT_RE.match(header(msg, "subject")))
         and not from_daemon(msg)
         and not header(msg, "x-failed-recipients")
+    )
+
+
+def replied_by_person(msg: Message) -> bool:
+    """A person's answer to our mail: its words about failed mail are not a mailer's report.
+
+    ("The email you sent was rejected by our filter, please write to ap@...")
+    """
+    return (
+        (bool(header(msg, "in-reply-to")) or bool(REPLY_SUBJECT_RE.match(header(msg, "subject"))))
+        and not names_mailer(msg)
+        and not header(msg, "x-failed-recipients")
+        and not header(msg, "x-ms-exchange-message-is-ndr")
     )
 
 

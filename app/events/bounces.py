@@ -111,7 +111,10 @@ def _detect(
     # Structure first: a DSN that also says Auto-Submitted is still a DSN.
     if parts.feedback_texts or report_type(msg) == "feedback-report":
         return "arf", feedback.parse_arf(parts)
-    if parts.dsn_texts:
+    if rules.forwarded_by_person(msg):
+        # What failed was the person's own mail, and the report says nothing of ours.
+        return "unknown", []
+    if parts.dsn_texts and not (parts.dsn_embedded and rules.replied_by_person(msg)):
         return "dsn", _dsn_recipients(msg, parts, own, size)
     if ses is not None:
         kind = feedback.ses_kind(ses)
@@ -120,11 +123,8 @@ def _detect(
         return "arf", feedback.parse_jmrp(parts)
     if feedback.is_unsubscribe_request(msg):
         return "arf", feedback.parse_unsubscribe_request(msg)
-    if rules.forwarded_by_person(msg):
-        # What failed was the person's own mail, and the quoted report says nothing of ours.
-        return "unknown", []
 
-    signal = rules.bounce_signal(msg, report_text(parts))
+    signal = 0 if rules.replied_by_person(msg) else rules.bounce_signal(msg, report_text(parts))
     if signal == 2:
         return "dsn", _text_bounce(msg, parts, own, size)
     if is_autoreply(msg):

@@ -47,6 +47,7 @@ class MailParts:
     dsn_texts: list[str] = field(default_factory=list)
     feedback_texts: list[str] = field(default_factory=list)
     originals: list[Message] = field(default_factory=list)
+    dsn_embedded: bool = False  # dsn_texts are report fields written into a text part
 
 
 def load(raw: bytes) -> Message:
@@ -182,6 +183,7 @@ def collect(msg: Message) -> MailParts:
         parts.texts = html_texts
     if not parts.dsn_texts:
         parts.dsn_texts = [t for t in parts.texts if _EMBEDDED_DSN_RE.search(t)]
+        parts.dsn_embedded = bool(parts.dsn_texts)
     return parts
 
 
