@@ -66,10 +66,10 @@ _SENDER_BEFORE_RE = re.compile(
 )
 # The help desk a notice offers ("please contact <support@isp>", "<support@isp>へご連絡ください"):
 # anywhere in the notice, such an address is never a failed recipient.
-_CONTACT_RE = re.compile(
-    r"(?i)(?:\bcontact(?:\s+us)?(?:\s+at)?|\bwrite\s+to|\bsend\s+(?:e-?)?mail\s+to"
-    rf"|\be-?mail\s+us\s+at)\s*[:,]?\s*<?({EMAIL_RE.pattern})"
-    rf"|({EMAIL_RE.pattern})>?\s*(?:へ|まで|に)\s*ご?連絡"
+_CONTACT_RE = re.compile(  # spaces bounded: nested \s+ runs backtrack quadratically
+    r"(?i)(?:\bcontact(?:\s{1,3}us)?(?:\s{1,3}at)?|\bwrite\s{1,3}to"
+    r"|\bsend\s{1,3}(?:e-?)?mail\s{1,3}to|\be-?mail\s{1,3}us\s{1,3}at)\s{0,3}[:,]?\s{0,3}"
+    rf"<?({EMAIL_RE.pattern})|({EMAIL_RE.pattern})>?\s{{0,3}}(?:へ|まで|に)\s{{0,3}}ご?連絡"
 )
 
 

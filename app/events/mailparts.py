@@ -31,7 +31,9 @@ ORIGINAL_HEADER_TYPES = frozenset(
 # Latin letters only: CJK text runs straight into addresses with no space between.
 _LOCAL = r"[A-Za-z0-9\u00C0-\u024F.!#$%&'*+/=?^_`{|}~-]"
 _LABEL = r"[A-Za-z0-9\u00C0-\u024F-]"
-EMAIL_RE = re.compile(rf"{_LOCAL}+@{_LABEL}+(?:\.{_LABEL}+)+")
+# Bounded like RFC 5321 (64-octet local part, 63-octet labels), and starting only where a
+# local part can start: unbounded, a long line without "@" cost quadratic time.
+EMAIL_RE = re.compile(rf"(?<!{_LOCAL}){_LOCAL}{{1,64}}@{_LABEL}{{1,63}}(?:\.{_LABEL}{{1,63}}){{1,8}}")
 _X400_PREFIX_RE = re.compile(r"^(?:smtp|rfc-?822)=")
 _MSGID_LINE_RE = re.compile(r"(?im)^[ \t>]*Message-I[dD][ \t]*:[ \t]*<([^<>\s]{3,250})>")
 # Per-recipient delivery-status fields written into a text part: a report part whose MIME

@@ -227,3 +227,11 @@ def test_an_ses_report_that_is_no_complaint_names_nobody() -> None:
                                              b'"complaintFeedbackType":"not-spam"')
     assert classify(_load("ses_complaint.eml")).recipients
     assert classify(raw).recipients == []
+
+
+@pytest.mark.timeout(10)  # each takes well under a second; quadratic regexes took ~45 s
+@pytest.mark.parametrize("body", [b"a" * 100_000, b"a." * 50_000, b"x@" + b"b-" * 50_000,
+                                  b"user@x.example: unknown. Please contact" + b" " * 40_000])
+def test_long_lines_without_addresses_take_linear_time(body: bytes) -> None:
+    raw = b"From: MAILER-DAEMON@mx.example\r\nSubject: Undelivered Mail\r\n\r\n" + body
+    _assert_well_formed(classify(raw))
