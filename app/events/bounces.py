@@ -101,7 +101,7 @@ def _classify(raw: bytes, envelope: str | None) -> Classification:
         recipients=_merge(found, set() if kind == "arf" else own),
         verp_token=_verp_token(msg, envelope),
         original_message_id=_original_id(msg, parts, kind, ses),
-        feedback_type=feedback.feedback_type(parts) if kind == "arf" else None,
+        feedback_type=feedback.feedback_type(msg, parts, ses) if kind == "arf" else None,
     )
 
 
@@ -122,7 +122,7 @@ def _detect(
     if feedback.is_jmrp(msg, parts):
         return "arf", feedback.parse_jmrp(parts)
     if feedback.is_unsubscribe_request(msg):
-        return "arf", feedback.parse_unsubscribe_request(msg)
+        return "arf", []  # an opt-out, not a complaint (feedback.NOT_COMPLAINTS)
 
     signal = 0 if rules.replied_by_person(msg) else rules.bounce_signal(msg, report_text(parts))
     if signal == 2:

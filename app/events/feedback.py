@@ -53,6 +53,8 @@ NOT_COMPLAINTS = {
     "auth-failure": "an authentication-failure (DMARC/DKIM/SPF) report",
     "not-spam": "the recipient marked the email as not spam",
     "virus": "a virus report",
+    # Invoice emails offer no List-Unsubscribe, so such a request is misdirected or forged.
+    "opt-out": "an unsubscribe request (invoice emails offer no unsubscribe link)",
 }
 
 
@@ -64,14 +66,25 @@ def _arf_fields(parts: MailParts) -> dict[str, list[str]]:
     return fields
 
 
-def feedback_type(parts: MailParts) -> str | None:
-    """The report's Feedback-Type ("abuse", "auth-failure", ...), lower-cased."""
+def _arf_type(parts: MailParts) -> str | None:
     return ((_arf_fields(parts).get("feedback-type") or [""])[0].lower().strip() or None)
+
+
+def feedback_type(msg: Message, parts: MailParts, ses: dict[str, Any] | None) -> str | None:
+    """What a feedback report is ("abuse", "not-spam", "opt-out", ...), lower-cased: the
+    ARF Feedback-Type, the ISP's type that SES passes on, or an unsubscribe request."""
+    if parts.feedback_texts:
+        return _arf_type(parts)
+    if ses is not None:
+        complaint = ses.get("complaint")
+        value = complaint.get("complaintFeedbackType") if isinstance(complaint, dict) else None
+        return str(value or "").lower().strip() or None
+    return "opt-out" if is_unsubscribe_request(msg) else None
 
 
 def parse_arf(parts: MailParts) -> list[Found]:
     """Complained-about recipients of an RFC 5965 feedback report (none if no complaint)."""
-    kind = feedback_type(parts)
+    kind = _arf_type(parts)
     if kind in NOT_COMPLAINTS:
         return []
     fields = _arf_fields(parts)
@@ -97,13 +110,8 @@ def parse_jmrp(parts: MailParts) -> list[Found]:
 
 
 def is_unsubscribe_request(msg: Message) -> bool:
-    """Apple Mail's "unsubscribe" button: a mail to our List-Unsubscribe mailto address."""
+    """Apple Mail's "unsubscribe" button: a mail to a List-Unsubscribe mailto address."""
     return header(msg, "x-apple-unsubscribe").strip().lower() == "true"
-
-
-def parse_unsubscribe_request(msg: Message) -> list[Found]:
-    # The person who pressed the button is the sender; it is an opt-out, as in ARF.
-    return [Found(a, "spam", None, "opt-out") for a in addresses_in(header(msg, "from"))[:1]]
 
 
 # ---- Amazon SES -----------------------------------------------------------------------

@@ -350,3 +350,37 @@ def test_a_feedback_report_that_is_no_complaint_changes_nothing(app, feedback_ty
     assert db.session.get(EmailMessage, message.id).status == "sent"
     assert not db.session.scalars(db.select(CustomerEmail)).one().suppressed
     assert "not a complaint" in db.session.get(InboundMessage, inbound_id).summary
+
+
+def _ses_complaint_mail(message, feedback_type: str) -> bytes:
+    raw = (SAMPLES / "ses_complaint.eml").read_bytes()
+    return (raw.replace(b"sescmp", message.verp_token.encode())
+            .replace(b"angry@client-ses.example", message.to_address.encode())
+            .replace(b'"complaintFeedbackType":"abuse"',
+                     f'"complaintFeedbackType":"{feedback_type}"'.encode()))
+
+
+def test_an_ses_complaint_by_mail_marks_spam_unless_its_report_is_no_complaint(app):
+    _, complained = _sent("angry@example.org")
+    assert inbound.process(inbound.store(_ses_complaint_mail(complained, "abuse"),
+                                         via="pipe")) == "processed"
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, complained.id).status == "spam"
+    _, fine = _sent("fine@example.org")
+    assert inbound.process(inbound.store(_ses_complaint_mail(fine, "not-spam"),
+                                         via="pipe")) == "ignored"
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, fine.id).status == "sent"
+    assert not db.session.scalar(db.select(CustomerEmail).where(
+        CustomerEmail.address == "fine@example.org")).suppressed
+
+
+def test_an_unsubscribe_request_changes_nothing(app):
+    _, message = _sent("done.with.invoices@icloud.example")
+    raw = (SAMPLES / "apple_mail_unsubscribe.eml").read_bytes()
+    inbound_id = inbound.store(raw, via="pipe")
+    assert inbound.process(inbound_id) == "ignored"
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "sent"
+    assert not db.session.scalars(db.select(CustomerEmail)).one().suppressed
+    assert "unsubscribe" in db.session.get(InboundMessage, inbound_id).summary
