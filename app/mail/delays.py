@@ -23,8 +23,7 @@ BATCH = 500
 
 
 def settle_delays(now: datetime | None = None) -> int:
-    """Give emails whose last remote delay is older than DELAY_WINDOW their Sent status back;
-    how many were settled."""
+    """Settle emails whose last remote delay is older than DELAY_WINDOW; how many."""
     now = now or utcnow()
     last_delay = (select(func.max(EmailEvent.occurred_at))
                   .where(EmailEvent.message_id == EmailMessage.id, EmailEvent.type == "delayed")
@@ -39,14 +38,13 @@ def settle_delays(now: datetime | None = None) -> int:
         if not rows:
             return settled
         after = rows[-1][0]
-        store_events([NewEvent(
+        settled += len(store_events([NewEvent(
             message_id=message_id, type="sent", occurred_at=now, source="retry window",
             dedupe_key=dedupe_key("delay-settled", message_id, last.isoformat()),
             diagnostic=(f"No failure report in the {DELAY_WINDOW.days} days after the last "
                         "delay: receiving servers stop retrying by then, and report a failure "
                         "if there was one."),
-            details={"last_delay": last.isoformat()}) for message_id, last in rows])
+            details={"last_delay": last.isoformat()}) for message_id, last in rows]))
         db.session.commit()
-        settled += len(rows)
         if len(rows) < BATCH:
             return settled

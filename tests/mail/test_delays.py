@@ -69,3 +69,13 @@ def test_a_failure_reported_after_settling_still_rejects(app):
                            source="dsn", dedupe_key="late-failure", code="5.4.7")])
     db.session.commit()
     assert _status(message) == "rejected"
+
+
+def test_many_delays_settle_batch_after_batch(app, monkeypatch):
+    from app.mail import delays
+
+    monkeypatch.setattr(delays, "BATCH", 2)
+    messages = [_sent_then(("delayed", DELAY_WINDOW + timedelta(hours=i + 1))) for i in range(5)]
+    assert settle_delays() == 5
+    assert {_status(m) for m in messages} == {"sent"}
+    assert settle_delays() == 0
