@@ -28,12 +28,13 @@ HEAD_FILL = (238, 241, 246)
 
 def render_invoice_pdf(invoice: Invoice, *, office_name: str | None = None,
                        today: date | None = None) -> bytes:
-    """The invoice as PDF bytes. Needs an app context only to read OFFICE_NAME."""
+    """The invoice as PDF bytes. Needs an app context to read OFFICE_NAME/_DETAILS."""
     if office_name is None:
         office_name = current_app.config.get("OFFICE_NAME") or DEFAULT_OFFICE_NAME
     fonts = pdf_fonts.fonts_for(_printed_texts(invoice, office_name))
     pdf = _render(invoice, office_name, today or date.today(), fonts)
-    if fonts is not pdf_fonts.FULL and any(f.missing_glyphs for f in pdf.fonts.values()):
+    if fonts is not pdf_fonts.FULL and any(getattr(f, "missing_glyphs", ())
+                                           for f in pdf.fonts.values()):
         # A text _printed_texts does not list: print it all again with the full fonts.
         pdf = _render(invoice, office_name, today or date.today(), pdf_fonts.FULL)
     return bytes(pdf.output())
@@ -54,7 +55,7 @@ def _render(invoice: Invoice, office_name: str, today: date,
 def _printed_texts(invoice: Invoice, office_name: str) -> list[str]:
     """Everything the PDF prints that comes from people rather than from this module."""
     customer = invoice.customer
-    return [office_name, current_app.config.get("OFFICE_DETAILS") or "", invoice.number,
+    return [office_name, _office_details(), invoice.number,
             invoice.currency, invoice.notes, customer.display_name,
             *_address_lines(customer), *(line.description for line in invoice.lines)]
 
@@ -102,11 +103,15 @@ class _InvoicePDF(FPDF):
                         f"Page {self.page_no()} of {{nb}}", align="C")
 
 
+def _office_details() -> str:
+    return (current_app.config.get("OFFICE_DETAILS") or "").strip()
+
+
 def _header(pdf: _InvoicePDF, invoice: Invoice, office_name: str, today: date) -> None:
     pdf.set_text_color(*INK)
     pdf.set_font("DejaVu", "B", 18)
     pdf.multi_cell(110, 8, office_name, align="L", new_x="LMARGIN", new_y="NEXT")
-    details = (current_app.config.get("OFFICE_DETAILS") or "").strip()
+    details = _office_details()
     if details:
         pdf.set_font("DejaVu", size=9)
         pdf.set_text_color(*MUTED)

@@ -3,7 +3,7 @@ when a document needs more.
 
 fpdf2 parses and subsets an embedded TrueType font for every document, in a time that grows
 with the font's glyph count: the full DejaVu Sans (≈ 6,000 glyphs, regular and bold) costs
-≈ 70–85 ms a PDF, the European cut (≈ 1,600 glyphs) ≈ 30 ms. The cut ships beside the full
+≈ 75–85 ms a PDF, the European cut (≈ 1,800 glyphs) ≈ 35 ms. The cut ships beside the full
 fonts in app/fonts; `make_european_fonts` made it and a test checks it still matches.
 """
 from __future__ import annotations
