@@ -270,6 +270,15 @@ def _inline_originals(parts: MailParts) -> list[Message]:
     return found
 
 
+def returns_original(parts: MailParts) -> bool:
+    """The notice carries the returned original: attached, or its header block pasted below
+    the way mailers return it (Received:, Message-ID:), not a person's From/Sent/To quote."""
+    return bool(parts.originals) or any(
+        o.get("received") or o.get("message-id") or o.get("return-path")
+        for o in _inline_originals(parts)
+    )
+
+
 def original_recipients(parts: MailParts, own: set[str]) -> list[str]:
     """To: of the returned original, when the notice itself names nobody."""
     out: list[str] = []

@@ -20,6 +20,7 @@ from app.events.bounce_text import (
     original_recipients,
     own_addresses,
     report_text,
+    returns_original,
     text_recipients,
 )
 from app.events.dsn import find_status, one_line, original_message_id, parse_delivery_status
@@ -129,7 +130,7 @@ def _detect(
         return "dsn", _text_bounce(msg, parts, own, size)
     if is_autoreply(msg):
         return "autoreply", []
-    if signal == 1 and not _is_bulk(msg):
+    if signal == 1 and not _is_bulk(msg) and _borne_out(msg, parts, size):
         found = _text_bounce(msg, parts, own, size)
         if found or rules.names_mailer(msg):
             return "dsn", found
@@ -139,6 +140,20 @@ def _detect(
     if is_auto_generated(msg):
         return "autoreply", []
     return "unknown", []
+
+
+def _borne_out(msg: Message, parts: MailParts, size: int) -> bool:
+    """A lone hint (a mailer's From:, a failure subject or sentence) backed by what bounces
+    carry and people's mail does not: the returned original, a failure flufl.bounce reads, or
+    a mailer quoting a server's reply code. Customers and AP portals write "could not be
+    delivered to ap@..." too, and the addresses they name are not failed recipients."""
+    if returns_original(parts) or any(flufl_failures(msg, size)):
+        return True
+    return (
+        rules.names_mailer(msg)
+        and not rules.REPLY_SUBJECT_RE.match(header(msg, "subject"))
+        and rules.context_codes(report_text(parts)) != (None, None)
+    )
 
 
 def _is_bulk(msg: Message) -> bool:
