@@ -176,9 +176,18 @@ def replied_by_person(msg: Message) -> bool:
     )
 
 
+def sent_by_mailer(msg: Message) -> bool:
+    """From: is a mailer or the null sender, or a mailer's failure header is set."""
+    return from_daemon(msg) or _failure_header(msg)
+
+
+def _failure_header(msg: Message) -> bool:
+    return bool(header(msg, "x-failed-recipients") or header(msg, "x-ms-exchange-message-is-ndr"))
+
+
 def bounce_signal(msg: Message, report: str) -> int:
     """2 when a mailer clearly sent a failure report, 1 when it might be one, else 0."""
-    if header(msg, "x-failed-recipients") or header(msg, "x-ms-exchange-message-is-ndr"):
+    if _failure_header(msg):
         return 2
     daemon = from_daemon(msg)
     subject = subject_says_bounce(msg)

@@ -126,7 +126,7 @@ def _detect(
         return "arf", []  # an opt-out, not a complaint (feedback.NOT_COMPLAINTS)
 
     signal = 0 if rules.replied_by_person(msg) else rules.bounce_signal(msg, report_text(parts))
-    if signal == 2:
+    if signal == 2 and (rules.sent_by_mailer(msg) or _hints_borne_out(msg, parts, size)):
         return "dsn", _text_bounce(msg, parts, own, size)
     if is_autoreply(msg):
         return "autoreply", []
@@ -154,6 +154,15 @@ def _borne_out(msg: Message, parts: MailParts, size: int) -> bool:
         and not rules.REPLY_SUBJECT_RE.match(header(msg, "subject"))
         and rules.context_codes(report_text(parts)) != (None, None)
     )
+
+
+def _hints_borne_out(msg: Message, parts: MailParts, size: int) -> bool:
+    """A failure subject and sentence from a sender that is no mailer ("Undeliverable" /
+    "could not be delivered to" from a customer, a list, a newsletter) need backing too; a
+    status code like 5.1.1 is enough outside list mail."""
+    if _borne_out(msg, parts, size):
+        return True
+    return not _is_bulk(msg) and rules.context_codes(report_text(parts))[0] is not None
 
 
 def _is_bulk(msg: Message) -> bool:
