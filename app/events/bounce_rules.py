@@ -115,6 +115,17 @@ DOC_PERMANENT_RE = re.compile(
     _I,
 )
 
+# Success notices in plain text ("Delivery Status Notification (Success)", Exchange's
+# "Delivered:"/"Relayed:"): they name the recipient that got the mail, not one that failed.
+SUCCESS_RE = re.compile(
+    r"\(success\)|^\s*(?:delivered|relayed|zugestellt|weitergeleitet|remis|entregado)\s*:"
+    r"|(?:has been|was|were) (?:successfully )?delivered to(?: the following| these)?"
+    r"|successfully delivered|delivered successfully|delivery to these recipients or groups is"
+    r" complete|erfolgreich zugestellt|wurde zugestellt|a bien [ée]t[ée] (?:remis|distribu)"
+    r"|se ha entregado correctamente|[èe] stato consegnato",
+    _I,
+)
+
 # "Fwd: Returned mail": a person passing a bounce on, not a mailer reporting one.
 FORWARD_SUBJECT_RE = re.compile(r"(?i)^\s*(?:fwd?|tr|wg|rv|enc|doorst|vs)\s*:")
 # "Re: Invoice 12": a person answering (English, German, Nordic, Dutch, Polish, Italian,
@@ -195,6 +206,22 @@ def bounce_signal(msg: Message, report: str) -> int:
     if (daemon and (subject or body)) or (subject and body):
         return 2
     return 1 if (daemon or subject or body) else 0
+
+
+def reports_success(msg: Message, report: str) -> bool:
+    """A notice that mail was delivered, with no failure wording or failure code in it."""
+    text = report[:20_000]
+    return (
+        bool(SUCCESS_RE.search(header(msg, "subject")) or SUCCESS_RE.search(text))
+        and not _failure_header(msg)
+        and not any(_failure_wording(m.group(0)) for m in BOUNCE_BODY_RE.finditer(text))
+        and context_codes(text) == (None, None)
+    )
+
+
+def _failure_wording(phrase: str) -> bool:
+    # "Delivery Status Notification" names the kind of notice, success or failure alike.
+    return phrase.lower() != "delivery status notification"
 
 
 def document_leaning(msg: Message, report: str) -> str | None:

@@ -125,6 +125,8 @@ def _detect(
     if feedback.is_unsubscribe_request(msg):
         return "arf", []  # an opt-out, not a complaint (feedback.NOT_COMPLAINTS)
 
+    if rules.reports_success(msg, report_text(parts)):
+        return "unknown", []  # "Delivery Status Notification (Success)": nothing failed
     signal = 0 if rules.replied_by_person(msg) else rules.bounce_signal(msg, report_text(parts))
     if signal == 2 and (rules.sent_by_mailer(msg) or _hints_borne_out(msg, parts, size)):
         return "dsn", _text_bounce(msg, parts, own, size)
