@@ -115,6 +115,15 @@ DOC_PERMANENT_RE = re.compile(
     _I,
 )
 
+# A warning that a mailbox of ours is filling up ("Your mailbox is almost full", from our own
+# postmaster): it names our mailbox and the code it will refuse mail with, and nothing failed.
+QUOTA_WARNING_SUBJECT_RE = re.compile(
+    r"(?:almost|nearly) full|quota warning|approaching (?:its|your|the) (?:quota|storage limit)"
+    r"|(?:fast|beinahe) voll|presque pleine|casi llen[ao]|quasi pien[ao]|bijna vol"
+    r"|容量警告|容量(?:が|の)?(?:上限に)?近",
+    re.IGNORECASE,
+)
+
 # Success notices in plain text ("Delivery Status Notification (Success)", Exchange's
 # "Delivered:"/"Relayed:"): they name the recipient that got the mail, not one that failed.
 SUCCESS_RE = re.compile(
@@ -206,6 +215,10 @@ def bounce_signal(msg: Message, report: str) -> int:
     if (daemon and (subject or body)) or (subject and body):
         return 2
     return 1 if (daemon or subject or body) else 0
+
+
+def warns_of_quota(msg: Message) -> bool:
+    return bool(QUOTA_WARNING_SUBJECT_RE.search(header(msg, "subject")))
 
 
 def reports_success(msg: Message, report: str) -> bool:

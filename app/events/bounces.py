@@ -127,6 +127,8 @@ def _detect(
 
     if rules.reports_success(msg, report_text(parts)):
         return "unknown", []  # "Delivery Status Notification (Success)": nothing failed
+    if rules.warns_of_quota(msg) and not returns_original(parts):
+        return "unknown", []  # our own mailbox filling up: nothing of ours failed
     signal = 0 if rules.replied_by_person(msg) else rules.bounce_signal(msg, report_text(parts))
     if signal == 2 and (rules.sent_by_mailer(msg) or _hints_borne_out(msg, parts, size)):
         return "dsn", _text_bounce(msg, parts, own, size)
