@@ -191,8 +191,7 @@ def replied_by_person(msg: Message) -> bool:
     return (
         (bool(header(msg, "in-reply-to")) or bool(REPLY_SUBJECT_RE.match(header(msg, "subject"))))
         and not names_mailer(msg)
-        and not header(msg, "x-failed-recipients")
-        and not header(msg, "x-ms-exchange-message-is-ndr")
+        and not _failure_header(msg)
     )
 
 

@@ -112,12 +112,14 @@ def report_text(parts: MailParts) -> str:
     kept = []
     for text in parts.texts:
         lines = text.split("\n")
-        for index, line in enumerate(lines):
-            if index > 0 and rules.ORIGINAL_START_RE.match(line):
-                lines = lines[:index]
-                break
-        kept.append("\n".join(lines))
+        kept.append("\n".join(lines[:_original_start(lines)]))
     return "\n".join(kept)[:MAX_SCAN]
+
+
+def _original_start(lines: list[str]) -> int | None:
+    """Where a pasted original begins ("copy of the message follows", its first header)."""
+    return next((index for index, line in enumerate(lines)
+                 if index > 0 and rules.ORIGINAL_START_RE.match(line)), None)
 
 
 def _usable_lines(report: str) -> list[str]:
@@ -259,14 +261,13 @@ def _inline_originals(parts: MailParts) -> list[Message]:
     found = []
     for text in parts.texts:
         lines = text.split("\n")
-        for index, line in enumerate(lines):
-            if index == 0 or not rules.ORIGINAL_START_RE.match(line):
-                continue
-            # The marker is either a "copy follows" line or the original's first header.
-            start = index if _HEADER_LINE_RE.match(line) else index + 1
-            body = "\n".join(lines[start : start + 200]).lstrip("\n")
-            found.append(HeaderParser().parsestr(body))
-            break
+        index = _original_start(lines)
+        if index is None:
+            continue
+        # The marker is either a "copy follows" line or the original's first header.
+        start = index if _HEADER_LINE_RE.match(lines[index]) else index + 1
+        body = "\n".join(lines[start : start + 200]).lstrip("\n")
+        found.append(HeaderParser().parsestr(body))
     return found
 
 

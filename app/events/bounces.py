@@ -63,7 +63,7 @@ class Classification:
     @property
     def is_complaint(self) -> bool:
         """A feedback report in which a recipient complained (named or redacted)."""
-        return self.kind == "arf" and self.feedback_type not in feedback.NOT_COMPLAINTS
+        return self.kind == "arf" and not feedback.is_no_complaint(self.feedback_type)
 
     def as_json(self, file: str) -> dict[str, Any]:
         shape = {
@@ -125,16 +125,17 @@ def _detect(
     if feedback.is_unsubscribe_request(msg):
         return "arf", []  # an opt-out, not a complaint (feedback.NOT_COMPLAINTS)
 
-    if rules.reports_success(msg, report_text(parts)):
+    report = report_text(parts)
+    if rules.reports_success(msg, report):
         return "unknown", []  # "Delivery Status Notification (Success)": nothing failed
     if rules.warns_of_quota(msg) and not returns_original(parts):
         return "unknown", []  # our own mailbox filling up: nothing of ours failed
-    signal = 0 if rules.replied_by_person(msg) else rules.bounce_signal(msg, report_text(parts))
-    if signal == 2 and (rules.sent_by_mailer(msg) or _hints_borne_out(msg, parts, size)):
+    signal = 0 if rules.replied_by_person(msg) else rules.bounce_signal(msg, report)
+    if signal == 2 and (rules.sent_by_mailer(msg) or _hints_borne_out(msg, parts, report, size)):
         return "dsn", _text_bounce(msg, parts, own, size)
     if is_autoreply(msg):
         return "autoreply", []
-    if signal == 1 and not _is_bulk(msg) and _borne_out(msg, parts, size):
+    if signal == 1 and not _is_bulk(msg) and _borne_out(msg, parts, report, size):
         found = _text_bounce(msg, parts, own, size)
         if found or rules.names_mailer(msg):
             return "dsn", found
@@ -146,7 +147,7 @@ def _detect(
     return "unknown", []
 
 
-def _borne_out(msg: Message, parts: MailParts, size: int) -> bool:
+def _borne_out(msg: Message, parts: MailParts, report: str, size: int) -> bool:
     """A lone hint (a mailer's From:, a failure subject or sentence) backed by what bounces
     carry and people's mail does not: the returned original, a failure flufl.bounce reads, or
     a mailer quoting a server's reply code. Customers and AP portals write "could not be
@@ -156,17 +157,17 @@ def _borne_out(msg: Message, parts: MailParts, size: int) -> bool:
     return (
         rules.names_mailer(msg)
         and not rules.REPLY_SUBJECT_RE.match(header(msg, "subject"))
-        and rules.context_codes(report_text(parts)) != (None, None)
+        and rules.context_codes(report) != (None, None)
     )
 
 
-def _hints_borne_out(msg: Message, parts: MailParts, size: int) -> bool:
+def _hints_borne_out(msg: Message, parts: MailParts, report: str, size: int) -> bool:
     """A failure subject and sentence from a sender that is no mailer ("Undeliverable" /
     "could not be delivered to" from a customer, a list, a newsletter) need backing too; a
     status code like 5.1.1 is enough outside list mail."""
-    if _borne_out(msg, parts, size):
+    if _borne_out(msg, parts, report, size):
         return True
-    return not _is_bulk(msg) and rules.context_codes(report_text(parts))[0] is not None
+    return not _is_bulk(msg) and rules.context_codes(report)[0] is not None
 
 
 def _is_bulk(msg: Message) -> bool:

@@ -58,6 +58,11 @@ NOT_COMPLAINTS = {
 }
 
 
+def is_no_complaint(feedback_type: str | None) -> bool:
+    """A feedback type (any case) that NOT_COMPLAINTS lists."""
+    return (feedback_type or "").strip().lower() in NOT_COMPLAINTS
+
+
 def _arf_fields(parts: MailParts) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     for text in parts.feedback_texts:
@@ -76,16 +81,14 @@ def feedback_type(msg: Message, parts: MailParts, ses: dict[str, Any] | None) ->
     if parts.feedback_texts:
         return _arf_type(parts)
     if ses is not None:
-        complaint = ses.get("complaint")
-        value = complaint.get("complaintFeedbackType") if isinstance(complaint, dict) else None
-        return str(value or "").lower().strip() or None
+        return _ses_feedback_type(ses)
     return "opt-out" if is_unsubscribe_request(msg) else None
 
 
 def parse_arf(parts: MailParts) -> list[Found]:
     """Complained-about recipients of an RFC 5965 feedback report (none if no complaint)."""
     kind = _arf_type(parts)
-    if kind in NOT_COMPLAINTS:
+    if is_no_complaint(kind):
         return []
     fields = _arf_fields(parts)
     recipients = [
@@ -154,17 +157,24 @@ def parse_ses(data: dict[str, Any]) -> list[Found]:
     if kind == "dsn":
         return _ses_bounce(data.get("bounce") or {})
     if kind == "arf":
-        complaint = data.get("complaint") or {}
-        feedback = complaint.get("complaintFeedbackType") if isinstance(complaint, dict) else None
-        if str(feedback or "").lower() in NOT_COMPLAINTS:
+        feedback = _ses_feedback_type(data)
+        if is_no_complaint(feedback):
             return []
+        complaint = data.get("complaint")
         entries = complaint.get("complainedRecipients", []) if isinstance(complaint, dict) else []
         return [
-            Found(a, "spam", None, str(feedback) if feedback else None)
+            Found(a, "spam", None, feedback)
             for e in entries if isinstance(e, dict)
             if (a := normalise_address(str(e.get("emailAddress", ""))))
         ]
     return []
+
+
+def _ses_feedback_type(data: dict[str, Any]) -> str | None:
+    """The ISP's Feedback-Type that an SES complaint passes on, lower-cased."""
+    complaint = data.get("complaint")
+    value = complaint.get("complaintFeedbackType") if isinstance(complaint, dict) else None
+    return str(value or "").strip().lower() or None
 
 
 def _ses_bounce(bounce: Any) -> list[Found]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.events.feedback import NOT_COMPLAINTS
+from app.events.feedback import is_no_complaint
 from app.events.providers.sns import SnsMessage, is_sns_url, verify_envelope
 from app.events.webhooks import (
     ProviderEvent,
@@ -128,7 +128,7 @@ def _complaint(notification: dict[str, Any], mail: dict[str, Any], base: _Base) 
     complaint = _section(notification, "complaint", base.kind)
     occurred_at = parse_iso(complaint.get("timestamp"), "the SES complaint timestamp")
     feedback_id = get_str(complaint, "feedbackId")
-    if (get_str(complaint, "complaintFeedbackType") or "").lower() in NOT_COMPLAINTS:
+    if is_no_complaint(get_str(complaint, "complaintFeedbackType")):
         return []  # the ISP's report is no complaint (e.g. "not-spam", "auth-failure")
     # SES reports "complaints" for addresses it refused to send to because they
     # complained before: the email was not sent, so that is a rejection.
