@@ -31,12 +31,13 @@ def render_invoice_pdf(invoice: Invoice, *, office_name: str | None = None,
     """The invoice as PDF bytes. Needs an app context to read OFFICE_NAME/_DETAILS."""
     if office_name is None:
         office_name = current_app.config.get("OFFICE_NAME") or DEFAULT_OFFICE_NAME
+    today = today or date.today()
     fonts = pdf_fonts.fonts_for(_printed_texts(invoice, office_name))
-    pdf = _render(invoice, office_name, today or date.today(), fonts)
+    pdf = _render(invoice, office_name, today, fonts)
     if fonts is not pdf_fonts.FULL and any(getattr(f, "missing_glyphs", ())
                                            for f in pdf.fonts.values()):
         # A text _printed_texts does not list: print it all again with the full fonts.
-        pdf = _render(invoice, office_name, today or date.today(), pdf_fonts.FULL)
+        pdf = _render(invoice, office_name, today, pdf_fonts.FULL)
     return bytes(pdf.output())
 
 

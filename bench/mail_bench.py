@@ -96,7 +96,7 @@ def main() -> int:
     parser.add_argument("--in-flight", type=int, default=None,
                         help="MAIL_IN_FLIGHT for the first two modes (default: the app's)")
     parser.add_argument("--rounds", type=int, default=3,
-                        help="rounds of the three modes; medians are reported")
+                        help="rounds of the four modes; medians are reported")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     print(f"database: {args.db}; {args.count} messages in batches of {args.batch}, no PDF "

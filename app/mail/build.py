@@ -82,17 +82,15 @@ def build(message: EmailMessage, pdfs: dict[int, bytes] | None = None) -> bytes:
     if message.attach_pdf and invoice is not None:
         from app.invoice_pdf import pdf_filename
 
-        attachments.append(mime.attachment_part(_invoice_pdf(invoice, pdfs), "application/pdf",
-                                                pdf_filename(invoice)))
+        pdf = _invoice_pdf(invoice, {} if pdfs is None else pdfs)
+        attachments.append(mime.attachment_part(pdf, "application/pdf", pdf_filename(invoice)))
     return mime.message(headers, [mime.text_part(text, "plain"), mime.text_part(html, "html")],
                         attachments)
 
 
-def _invoice_pdf(invoice: Invoice, pdfs: dict[int, bytes] | None) -> bytes:
+def _invoice_pdf(invoice: Invoice, pdfs: dict[int, bytes]) -> bytes:
     from app.invoice_pdf import render_invoice_pdf
 
-    if pdfs is None:
-        return render_invoice_pdf(invoice)
     if invoice.id not in pdfs:
         pdfs[invoice.id] = render_invoice_pdf(invoice)
     return pdfs[invoice.id]
