@@ -31,6 +31,7 @@ def start_sink(directory: str | Path, port: int = 0) -> Controller:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     controller = Controller(_FileHandler(directory), hostname="127.0.0.1",
-                            port=port or free_port(), data_size_limit=50 * 1024 * 1024)
+                            port=port or free_port(), data_size_limit=50 * 1024 * 1024,
+                            enable_SMTPUTF8=True)  # a sink takes every address
     controller.start()
     return controller

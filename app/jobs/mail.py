@@ -93,13 +93,20 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
             counts["skipped"] += len(ids) - len(held)
             started = time.monotonic()
             results = []
-            for message_id in held:
-                if results and time.monotonic() - started > budget:
-                    break
-                results.append((message_id, *_attempt(session, message_id, suppressed,
-                                                      _usable(loaded.get(message_id)), pdfs)))
-                if not reuse:
-                    session.close()
+            try:
+                for message_id in held:
+                    if results and time.monotonic() - started > budget:
+                        break
+                    results.append((message_id, *_attempt(
+                        session, message_id, suppressed, _usable(loaded.get(message_id)),
+                        pdfs)))
+                    if not reuse:
+                        session.close()
+            except BaseException:
+                # Stopped mid-group (a job timeout, a shutdown): what the server already
+                # said is stored, so the sweep never resends a message it took.
+                _store_before_leaving(results, loaded)
+                raise
             unsent = held[len(results):]
             ids = unsent or next_group()
             renewing = lease if unsent else None
@@ -138,6 +145,19 @@ def _record_and_claim(results: list[tuple[int, EmailMessage | None, Outcome]],
         return states, claim_next()
     db.session.commit()
     return states, held
+
+
+def _store_before_leaving(results: list[tuple[int, EmailMessage | None, Outcome]],
+                          loaded: dict[int, EmailMessage]) -> None:
+    if not results:
+        return
+    try:
+        db.session.rollback()
+        _record(results, loaded)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        log.exception("could not store the outcomes of %d message(s) before stopping",
+                      len(results))
 
 
 def _loading(query):

@@ -74,7 +74,7 @@ def build(message: EmailMessage, pdfs: dict[int, bytes] | None = None) -> bytes:
         headers.append(("To", mime.address(message.to_name, message.to_address)))
     cc = [a.strip() for a in message.cc_addresses.split(",") if a.strip()]
     if cc:
-        headers.append(("Cc", mime.header_text(", ".join(cc))))
+        headers.append(("Cc", mime.address_list(cc)))
     headers += [("Subject", mime.header_text(message.subject)),
                 ("Message-ID", f"<{message.message_id}>"),
                 ("X-Clientele-Message", str(message.id))]

@@ -11,6 +11,8 @@ import secrets
 from email.header import Header
 from email.utils import formataddr, formatdate
 
+import idna
+
 CRLF = "\r\n"
 
 
@@ -22,8 +24,38 @@ def header_text(value: str) -> str:
     return Header(value, "utf-8", maxlinelen=998).encode()
 
 
+def ascii_domain(email: str) -> str:
+    """The address with its domain in ASCII (IDNA A-labels): `user@bücher.de` needs no
+    international mail support once written `user@xn--bcher-kva.de`."""
+    local, at, domain = email.rpartition("@")
+    if not at or domain.isascii():
+        return email
+    return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+
+
+def needs_smtputf8(email: str) -> bool:
+    """True when the local part is not ASCII: no encoding makes it so (RFC 6531)."""
+    return not ascii_domain(email).isascii()
+
+
 def address(name: str, email: str) -> str:
-    return formataddr((" ".join(name.split()), email), charset="utf-8")
+    """A recipient's own header (To). A non-ASCII local part is written as UTF-8
+    (RFC 6532), which only a server offering SMTPUTF8 may carry."""
+    name, email = " ".join(name.split()), ascii_domain(email)
+    if email.isascii():
+        return formataddr((name, email), charset="utf-8")
+    return f"{header_text(name)} <{email}>" if name else f"<{email}>"
+
+
+def address_list(emails: list[str]) -> str:
+    """A header naming other recipients (Cc), always in ASCII: a non-ASCII local part
+    becomes an empty group named by the encoded address (RFC 6857's downgrade), so one
+    international address never makes everyone's copy need SMTPUTF8."""
+    written = []
+    for email in emails:
+        email = ascii_domain(email)
+        written.append(email if email.isascii() else f"{header_text(email)}:;")
+    return ", ".join(written)
 
 
 def _base64(data: bytes) -> str:
@@ -61,4 +93,5 @@ def message(headers: list[tuple[str, str]], parts: list[str],
     lines = [f"{name}: {value}" for name, value in headers]
     lines += ["Date: " + formatdate(localtime=False), "MIME-Version: 1.0",
               "Content-Type: " + content_type]
-    return (CRLF.join(lines) + CRLF + CRLF + body).encode("ascii")
+    # Only a non-ASCII recipient's own To header can make this UTF-8 (see `address`).
+    return (CRLF.join(lines) + CRLF + CRLF + body).encode("utf-8")

@@ -106,6 +106,7 @@ def claim_many(message_ids: list[int], early: timedelta = timedelta(0),
     won = dict(db.session.execute(
         update(EmailMessage.__table__)
         .where(row.id.in_(message_ids), row.state.in_(("queued", "delayed")),
+               row.attempts < max_attempts(),
                or_(row.next_attempt_at.is_(None), row.next_attempt_at <= now + early))
         .values(state="sending", claimed_at=now, attempts=row.attempts + 1,
                 last_attempt_at=now)
@@ -217,14 +218,17 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     pickup_after = timedelta(seconds=int(config.get("MAIL_PICKUP_TIMEOUT", 60)))
     # The worker died mid-send: the server may or may not have the message. One UPDATE
     # that checks the state itself, so a row a worker has just recorded as sent (after a
-    # separate SELECT would have seen it "sending") is not reset and sent again.
+    # separate SELECT would have seen it "sending") is not reset and sent again. The
+    # attempt still counts: a message that makes its worker die every time would
+    # otherwise be retried, and its group resent, for ever.
     stuck = db.session.scalars(
         update(EmailMessage)
         .where(EmailMessage.state == "sending", EmailMessage.claimed_at < now - stuck_after)
-        .values(state="queued", possible_duplicate=True, attempts=EmailMessage.attempts - 1)
+        .values(state="queued", possible_duplicate=True)
         .returning(EmailMessage.id)
         .execution_options(synchronize_session=False)).all()
     db.session.commit()
+    exhausted = _give_up_exhausted()
     waiting = db.session.scalars(select(EmailMessage.id).where(or_(
         and_(EmailMessage.state == "queued",
              or_(EmailMessage.enqueued_at.is_(None),
@@ -234,7 +238,20 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     for start in range(0, len(waiting), 100):
         if not enqueue(list(waiting[start:start + 100])):
             break
-    return {"stuck": len(stuck), "requeued": len(waiting)}
+    return {"stuck": len(stuck), "gave_up": exhausted, "requeued": len(waiting)}
+
+
+def _give_up_exhausted() -> int:
+    """Messages that used their last attempt without an answer (the worker stopped while
+    sending them) end Rejected; no claim can take them any more (`claim_many`)."""
+    messages = db.session.scalars(select(EmailMessage).where(
+        EmailMessage.state.in_(("queued", "delayed")),
+        EmailMessage.attempts >= max_attempts())
+        .execution_options(populate_existing=True)).all()  # counts were raised by UPDATEs
+    record_outcomes([(message, Outcome(
+        "delayed", None, "sending stopped before the mail server answered "
+                         "(it may have received the message)")) for message in messages])
+    return len(messages)
 
 
 def pending_ids(message_ids: list[int]) -> list[int]:

@@ -7,6 +7,12 @@ from dataclasses import dataclass
 
 from flask_mail import Connection
 
+from app.mail.mime import ascii_domain, needs_smtputf8
+
+# The one refusal that is ours, not the server's: said in words an office can act on.
+NO_SMTPUTF8 = ("this address needs international mail support (SMTPUTF8), "
+               "which your mail server does not offer")
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -56,7 +62,12 @@ class SmtpSession(Connection):
         return self.host is not None and self.host.sock is not None
 
     def deliver(self, envelope_from: str, recipient: str, data: bytes) -> Outcome:
-        """Send one message to one recipient; never raises for an SMTP answer."""
+        """Send one message to one recipient; never raises, whatever goes wrong.
+
+        Whatever happens to one message becomes its own outcome: an exception here would
+        end the batch and leave the messages already handed over "sending", to be sent
+        again by the sweep.
+        """
         try:
             if not self.alive:
                 try:
@@ -66,7 +77,13 @@ class SmtpSession(Connection):
                     # setup or the server's, not this message's. Retry later.
                     self._drop()
                     return Outcome("delayed", exc.smtp_code, _text(exc.smtp_error))
-            return self._transaction(envelope_from, recipient, data)
+            self.host.ehlo_or_helo_if_needed()  # its answer lists what the server offers
+            recipient = ascii_domain(recipient)
+            international = needs_smtputf8(recipient) or not data.isascii()
+            if international and not self.host.has_extn("smtputf8"):
+                # Final for this message and this server; the address itself may be fine.
+                return Outcome("rejected", None, NO_SMTPUTF8)
+            return self._transaction(envelope_from, recipient, data, international)
         # SMTPException subclasses OSError: the server's answers must be caught first.
         except smtplib.SMTPRecipientsRefused as exc:
             self._reset()
@@ -85,11 +102,19 @@ class SmtpSession(Connection):
                 ConnectionError, OSError) as exc:
             self._drop()
             return Outcome("delayed", None, f"connection problem: {exc}".strip())
+        except Exception as exc:  # noqa: BLE001 - one message's fault ends here, not the batch
+            # The session is in an unknown state: start the next message afresh. The
+            # attempt counts, so a fault that repeats ends at MAIL_MAX_ATTEMPTS.
+            self._drop()
+            return Outcome("delayed", None, f"could not send the message: {exc}")
 
-    def _transaction(self, envelope_from: str, recipient: str, data: bytes) -> Outcome:
+    def _transaction(self, envelope_from: str, recipient: str, data: bytes,
+                     international: bool = False) -> Outcome:
         host = self.host
-        host.ehlo_or_helo_if_needed()
-        code, reply = host.mail(envelope_from)
+        options = ["SMTPUTF8"] if international else []
+        if international and host.has_extn("8bitmime"):
+            options.append("BODY=8BITMIME")  # UTF-8 headers are 8-bit content
+        code, reply = host.mail(envelope_from, options)
         if code != 250:
             raise smtplib.SMTPSenderRefused(code, reply, envelope_from)
         code, reply = host.rcpt(recipient)

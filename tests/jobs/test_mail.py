@@ -1,6 +1,8 @@
 """The mail worker against a real SMTP server on loopback and a real Redis."""
 from __future__ import annotations
 
+import pytest
+
 from app.extensions import db
 from app.jobs.mail import send_messages
 from app.mail import outbox
@@ -288,7 +290,7 @@ def test_redis_down_at_send_time_loses_nothing(app, smtp, run_worker):
     app.config["REDIS_URL"] = real_url
     (message,) = _messages([messages[0].id])
     assert message.state == "queued" and message.enqueued_at is None
-    assert outbox.sweep() == {"stuck": 0, "requeued": 1}
+    assert outbox.sweep() == {"stuck": 0, "gave_up": 0, "requeued": 1}
     run_worker()
     (message,) = _messages([message.id])
     assert message.state == "sent" and len(smtp.received) == 1
@@ -403,3 +405,73 @@ def test_the_sweep_leaves_a_message_that_was_sent_meanwhile(app, smtp):
     (message,) = _messages([mid])
     assert (message.state, message.possible_duplicate, message.attempts) == ("sent", False, 1)
     assert result["stuck"] == 0
+
+
+def _stuck_sending(mid: int) -> None:
+    """The worker that claimed the message died before the server answered."""
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+
+    assert outbox.claim_many([mid]) == [mid]
+    db.session.execute(db.update(EmailMessage).where(EmailMessage.id == mid)
+                       .values(claimed_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+
+
+def test_the_sweep_never_lowers_the_attempt_count_and_gives_up_at_the_last(app, smtp):
+    """A message whose worker dies every time is not tried for ever: each rescue keeps
+    the attempt, and the last one ends Rejected, never claimed again."""
+    invoice = make_invoice(make_customer())
+    (mid,) = _queue(invoice, "crashy@example.org")
+    for attempt in (1, 2):
+        _stuck_sending(mid)
+        assert outbox.sweep()["stuck"] == 1
+        (message,) = _messages([mid])
+        assert (message.state, message.attempts) == ("queued", attempt)
+        assert message.possible_duplicate
+    _stuck_sending(mid)  # the third and last attempt (MAIL_MAX_ATTEMPTS=3)
+    assert outbox.sweep() == {"stuck": 1, "gave_up": 1, "requeued": 0}
+    (message,) = _messages([mid])
+    assert (message.state, message.status, message.gave_up, message.attempts) == \
+        ("rejected", "rejected", True, 3)
+    assert "may have received" in message.smtp_response
+    assert outbox.claim_many([mid]) == []
+    assert send_messages([mid])["sent"] == 0 and smtp.received == []
+
+
+def test_a_claim_never_goes_past_the_last_attempt(app, smtp):
+    invoice = make_invoice(make_customer())
+    (mid,) = _queue(invoice, "worn@example.org")
+    db.session.execute(db.update(EmailMessage).where(EmailMessage.id == mid).values(attempts=3))
+    db.session.commit()
+    assert outbox.claim_many([mid]) == []
+
+
+def test_outcomes_known_when_a_batch_is_cut_short_are_stored(app, smtp, monkeypatch):
+    """A job timeout (RQ raises inside the job) after the first message was handed over:
+    that message is stored as sent, so the sweep does not send it again."""
+    from rq.timeouts import JobTimeoutException
+
+    from app.mail.smtp import SmtpSession
+
+    invoice = make_invoice(make_customer())
+    ids = _queue(invoice, "first@example.org", "second@example.org")
+    deliver = SmtpSession.deliver
+
+    def time_out_on_the_second(self, envelope_from, recipient, data):
+        if recipient == "second@example.org":
+            raise JobTimeoutException("Task exceeded maximum timeout value")
+        return deliver(self, envelope_from, recipient, data)
+
+    monkeypatch.setattr(SmtpSession, "deliver", time_out_on_the_second)
+    with pytest.raises(JobTimeoutException):
+        send_messages(ids)
+    first, second = _messages(ids)
+    assert (first.state, second.state) == ("sent", "sending")
+    monkeypatch.undo()
+    app.config.update(MAIL_SENDING_TIMEOUT=0, MAIL_PICKUP_TIMEOUT=0)
+    outbox.sweep()
+    send_messages(ids)
+    assert sorted(r.rcpt_tos[0] for r in smtp.received) == ["first@example.org",
+                                                           "second@example.org"]

@@ -45,3 +45,21 @@ def test_bcc_copy_names_no_recipient(app):
     hidden = _parse(build(messages[1]))
     assert hidden["To"] is None and "hidden@example.org" not in build(messages[1]).decode()
     assert _parse(build(messages[0]))["To"].addresses[0].addr_spec == "to@example.org"
+
+
+def test_an_international_cc_leaves_the_other_copies_plain_ascii(app):
+    """Each copy names the visible Cc; one address that needs SMTPUTF8 must not make
+    everyone's copy need it (RFC 6857's group form), and a foreign-script domain is
+    written in ASCII (IDNA)."""
+    invoice = make_invoice(make_customer())
+    messages = outbox.add_messages(
+        recipients=[outbox.Recipient("ann@example.org"),
+                    outbox.Recipient("müller@example.org", role="cc"),
+                    outbox.Recipient("zoe@bücher.example", role="cc")],
+        subject="Invoice", body="Hi", invoice=invoice, attach_pdf=False)
+    db.session.commit()
+    raw = build(messages[0])
+    assert raw.isascii()
+    cc = _parse(raw)["Cc"]
+    assert "müller@example.org" in str(cc)
+    assert [a.addr_spec for a in cc.addresses] == ["zoe@xn--bcher-kva.example"]

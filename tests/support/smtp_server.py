@@ -16,6 +16,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    mail_options: list[str] = field(default_factory=list)
 
     @property
     def message(self):
@@ -72,17 +73,19 @@ class _Handler:
             await asyncio.sleep(self.delay)
         with self.lock:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
-                                          envelope.original_content))
+                                          envelope.original_content,
+                                          list(envelope.mail_options)))
         return "250 2.0.0 Ok: queued as TEST%04d" % len(self.received)
 
 
 class ControlledSmtpServer:
-    def __init__(self):
+    def __init__(self, smtputf8: bool = False):
+        """`smtputf8`: offer international mail (RFC 6531), as many relays do not."""
         self.handler = _Handler()
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
                                      authenticator=self.handler.authenticate,
-                                     auth_require_tls=False)
+                                     auth_require_tls=False, enable_SMTPUTF8=smtputf8)
 
     def start(self) -> "ControlledSmtpServer":
         self.controller.start()
