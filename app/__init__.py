@@ -61,11 +61,11 @@ def register_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table registered before migrations)
-    from app.auth import init_login
+    from app.web.auth import init_login
     from app.extensions import csrf, db, htmx, limiter, mail, migrate
     from app.models.search_index import is_search_index_object
     from app.queues import init_redis
-    from app.security import init_requests, init_security_headers, init_sessions, trust_proxies
+    from app.web.security import init_requests, init_security_headers, init_sessions, trust_proxies
 
     init_redis(app)
     db.init_app(app)
@@ -124,7 +124,7 @@ def _configure_sqlite(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.blueprints import BLUEPRINTS
-    from app.web import DatabaseIdConverter
+    from app.web.render import DatabaseIdConverter
 
     # Every <int:...> in a URL is a database id: out-of-range ones are a plain 404.
     app.url_map.converters["int"] = DatabaseIdConverter
@@ -134,13 +134,13 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from app.errors import init_errors
+    from app.web.errors import init_errors
 
     init_errors(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from app.templating import init_templating
+    from app.web.templating import init_templating
 
     init_templating(app)
 

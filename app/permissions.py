@@ -72,7 +72,7 @@ def requires(permission: str) -> Callable:
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
-            from app.auth import enforce  # late: keeps this module free of Flask globals
+            from app.web.auth import enforce  # late: keeps this module free of Flask globals
 
             enforce(permission)
             return view(*args, **kwargs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from app.contacts import normalise_phone
+from app.customers.contacts import normalise_phone
 from app.extensions import db
 from app.models import (
     Customer, CustomerEmail, CustomerIdentifier, CustomerPhone, Invoice, Note, Payment, Tag,

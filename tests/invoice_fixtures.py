@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from app import invoicing
-from app.invoicing import LineInput
+from app.invoices import rules
+from app.invoices.money import LineInput
 
 _names = itertools.count(1)
 
@@ -38,18 +38,18 @@ def make_invoice(db, make_customer):
              due_in: int = 30, notes: str = "", paid: str | None = None):
         customer = customer or make_customer()
         issue = issue_date or date.today()
-        invoice = invoicing.create_invoice(
+        invoice = rules.create_invoice(
             db.session, customer, issue_date=issue, due_date=issue + timedelta(days=due_in),
             notes=notes,
             lines=lines if lines is not None else [
                 LineInput("Consulting", Decimal("2"), Decimal("100.00"), Decimal("20"))])
         if status != "draft":
-            invoicing.finalize(invoice)
+            rules.finalize(invoice)
         if status == "void":
-            invoicing.void(invoice)
+            rules.void(invoice)
         if status in ("partially_paid", "paid"):
             amount = paid or (str(invoice.total) if status == "paid" else "10.00")
-            invoicing.record_payment(invoice, amount=amount, paid_on=issue)
+            rules.record_payment(invoice, amount=amount, paid_on=issue)
         db.session.commit()
         return invoice
 

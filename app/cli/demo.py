@@ -26,7 +26,7 @@ def seed(if_empty: bool) -> None:
     if if_empty and db.session.scalar(db.select(db.func.count(User.id))):
         click.echo("demo data: database already has users, leaving it alone")
         return
-    from app.demo_data import seed_demo
+    from app.demo.seed import seed_demo
 
     summary = seed_demo(DEMO_USERS)
     db.session.commit()

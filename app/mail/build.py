@@ -80,7 +80,7 @@ def build(message: EmailMessage, pdfs: dict[int, bytes] | None = None) -> bytes:
                 ("X-Clientele-Message", str(message.id))]
     attachments = []
     if message.attach_pdf and invoice is not None:
-        from app.invoice_pdf import pdf_filename
+        from app.invoices.pdf import pdf_filename
 
         pdf = _invoice_pdf(invoice, {} if pdfs is None else pdfs)
         attachments.append(mime.attachment_part(pdf, "application/pdf", pdf_filename(invoice)))
@@ -89,7 +89,7 @@ def build(message: EmailMessage, pdfs: dict[int, bytes] | None = None) -> bytes:
 
 
 def _invoice_pdf(invoice: Invoice, pdfs: dict[int, bytes]) -> bytes:
-    from app.invoice_pdf import render_invoice_pdf
+    from app.invoices.pdf import render_invoice_pdf
 
     if invoice.id not in pdfs:
         pdfs[invoice.id] = render_invoice_pdf(invoice)

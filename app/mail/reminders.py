@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.invoicing import OPEN_STATES
+from app.invoices.rules import OPEN_STATES
 from app.mail import outbox
 from app.models import EmailMessage, Invoice
 

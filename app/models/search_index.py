@@ -16,7 +16,7 @@ trigram: they are matched by LIKE alone.
 
 A later migration that rebuilds `customers` on SQLite (batch_alter_table copies the
 table and drops the old one, triggers included) must run `statements("sqlite")` again
-afterwards; tests/test_search_index.py checks the triggers exist at the head revision.
+afterwards; tests/customers/test_search_index.py checks the triggers exist at the head revision.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Customer insight: segments, top customers, new vs returning, purchase trend, review list.
 
-Segments (recency / frequency / monetary) come from `app/segments.py`: the same keys,
+Segments (recency / frequency / monetary) come from `app/customers/segments.py`: the same keys,
 thresholds and conditions as the customer list, so the two can never disagree. Only the
 per-customer statistics are built here, limited to the customers the user may see.
 
@@ -23,11 +23,11 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 
 from app.extensions import db
-from app.invoicing import cents
+from app.invoices.money import cents
 from app.models import Customer, Invoice
-from app.pagination import Page
+from app.web.pagination import Page
 from app.reports.sql import Window, customer_name, month_of, sees_everyone, visible_customers
-from app.segments import BILLED_STATES, SEGMENTS, customer_stats, segment_conditions
+from app.customers.segments import BILLED_STATES, SEGMENTS, customer_stats, segment_conditions
 
 def _money(value) -> Decimal:
     return cents(value or 0)

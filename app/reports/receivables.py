@@ -13,9 +13,10 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 
 from app.extensions import db
-from app.invoicing import OPEN_STATES, cents
+from app.invoices.money import cents
+from app.invoices.rules import OPEN_STATES
 from app.models import Customer, Invoice, Payment
-from app.pagination import Page
+from app.web.pagination import Page
 from app.reports.sql import (
     Window, customer_name, month_of, sees_everyone, visible_customers,
 )

@@ -13,7 +13,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from app.customer_access import sees_all_customers
+from app.customers.access import sees_all_customers
 from app.models.customers import customer_display_name
 
 
@@ -68,7 +68,7 @@ def _week_pg(element, compiler, **kw):
 def visible_customers(user) -> ColumnElement[bool]:
     """Condition on `Customer`: users without "see all" only see customers assigned to them
     (the record-level rule of app/invoice_access.py, shared so the two can't drift)."""
-    from app.invoice_access import visible_customers_clause
+    from app.invoices.access import visible_customers_clause
 
     return visible_customers_clause(user)
 

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.customer_data import erase_customer
+from app.customers.privacy import erase_customer
 from app.models import AuditLog, Customer, Note
 from tests.conftest import csrf_token
 from tests.customer_factories import make_customer, make_invoice, make_note

@@ -254,7 +254,7 @@ def test_one_connection_is_reused_for_a_batch(app, smtp):
 
 
 def test_an_invoice_pdf_is_rendered_once_for_all_its_recipients(app, smtp, monkeypatch):
-    from app import invoice_pdf
+    from app.invoices import pdf as invoice_pdf
 
     rendered = []
 

@@ -9,9 +9,9 @@ from app.blueprints.admin import bp
 from app.extensions import db
 from app.mail import inbound
 from app.models import InboundMessage
-from app.pagination import paginate
+from app.web.pagination import paginate
 from app.permissions import requires
-from app.web import no_store, render
+from app.web.render import no_store, render
 
 REVIEW_STATES = ("unmatched", "unparsed")
 _RAW_LIMIT = 200_000

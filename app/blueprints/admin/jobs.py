@@ -10,7 +10,7 @@ from app.extensions import db
 from app.jobs.overview import STUCK_AFTER, jobs_overview, retry_failed_job
 from app.permissions import requires
 from app.queues import get_redis
-from app.web import hx_retarget, is_partial, no_store, render
+from app.web.render import hx_retarget, is_partial, no_store, render
 
 
 def _page(notice: str | None = None, status: int = 200):

@@ -9,9 +9,9 @@ from app.blueprints.admin.forms import UserForm
 from app.extensions import db
 from app.models import AuditLog, User
 from app.models.base import parse_id
-from app.pagination import paginate
+from app.web.pagination import paginate
 from app.permissions import requires
-from app.web import no_store, render
+from app.web.render import no_store, render
 
 
 @bp.route("/")

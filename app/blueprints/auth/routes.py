@@ -12,7 +12,7 @@ from app.extensions import db, limiter
 from app.models import User
 from app.models.users import check_dummy_password
 from app.permissions import public, requires
-from app.web import render
+from app.web.render import render
 
 
 def _account_key() -> str:

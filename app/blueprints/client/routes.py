@@ -6,10 +6,10 @@ from flask import Response, abort, render_template, request, url_for
 
 from app.blueprints.client import bp
 from app.extensions import db
-from app.invoice_pdf import pdf_response
+from app.invoices.pdf import pdf_response
 from app.models import Invoice
 from app.permissions import public
-from app.web import no_store
+from app.web.render import no_store
 
 
 @bp.route("/i/<view_key>")

@@ -7,14 +7,14 @@ from flask import Response, flash, redirect, request, url_for
 from flask_login import current_user
 
 from app import audit
-from app.auth import can
+from app.web.auth import can
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import EraseForm
-from app.customer_access import get_customer_or_404
-from app.customer_data import erase_customer, export_document
+from app.customers.access import get_customer_or_404
+from app.customers.privacy import erase_customer, export_document
 from app.extensions import db
 from app.permissions import requires
-from app.web import no_store, render
+from app.web.render import no_store, render
 
 
 @bp.route("/<int:customer_id>/export.json")

@@ -6,17 +6,17 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from app import audit
-from app.auth import can
+from app.web.auth import can
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import NoteForm
 from app.blueprints.customers.sections import SECTIONS, Section, record_consent
-from app.customer_access import get_changeable_customer_or_404, get_customer_or_404
-from app.customer_records import IDENTIFIER_KINDS, all_tag_names, assignable_users
+from app.customers.access import get_changeable_customer_or_404, get_customer_or_404
+from app.customers.changes import IDENTIFIER_KINDS, all_tag_names, assignable_users
 from app.extensions import db
 from app.models import Invoice, utcnow
 from app.permissions import requires
-from app.segments import customer_figures, segments_for
-from app.web import hx_trigger, is_partial, no_store, render
+from app.customers.segments import customer_figures, segments_for
+from app.web.render import hx_trigger, is_partial, no_store, render
 
 TEMPLATE = "customers/file.html"
 TIMELINE_EVENT = "timeline-changed"

@@ -12,14 +12,14 @@ from flask_login import current_user
 
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import ImportUploadForm
-from app.customer_access import get_by_id
-from app.customer_import import (
+from app.customers.access import get_by_id
+from app.customers.csv_import import (
     TARGETS, ImportFileError, apply, read_csv, suggest_mapping, validate,
 )
 from app.extensions import db
 from app.models import CustomerImport, utcnow
 from app.permissions import requires
-from app.web import no_store, render
+from app.web.render import no_store, render
 
 PREVIEW_ROWS = 5
 KEEP_FOR = timedelta(days=1)

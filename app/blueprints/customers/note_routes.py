@@ -10,12 +10,12 @@ from app import audit
 from app.blueprints.customers import bp
 from app.blueprints.customers.file_routes import TEMPLATE, TIMELINE_EVENT, file_context
 from app.blueprints.customers.forms import NoteForm
-from app.customer_access import get_changeable_customer_or_404, get_customer_or_404
-from app.customer_timeline import timeline_page
+from app.customers.access import get_changeable_customer_or_404, get_customer_or_404
+from app.customers.timeline import timeline_page
 from app.extensions import db
 from app.models import Note
 from app.permissions import requires
-from app.web import hx_trigger, is_partial, no_store, render
+from app.web.render import hx_trigger, is_partial, no_store, render
 
 
 @bp.route("/<int:customer_id>/notes", methods=["POST"])

@@ -8,24 +8,24 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app import audit
-from app.auth import can
+from app.web.auth import can
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import CustomerForm, SavedFilterForm
-from app.contacts import find_duplicates
-from app.customer_access import (
+from app.customers.contacts import find_duplicates
+from app.customers.access import (
     can_see_customer, get_by_id, sees_all_customers, visible_customers,
 )
-from app.customer_export import iter_csv
-from app.customer_records import all_tag_names, assignable_users, parse_tags, tags_named
-from app.customer_search import (
+from app.customers.csv_export import iter_csv
+from app.customers.changes import all_tag_names, assignable_users, parse_tags, tags_named
+from app.customers.search import (
     SEARCH_COUNT_CAP, STATUS_CHOICES, ListParams, build_query, list_page,
 )
 from app.extensions import db
 from app.models import Customer, CustomerEmail, CustomerPhone, SavedFilter, utcnow
-from app.pagination import Page, page_number
+from app.web.pagination import Page, page_number
 from app.permissions import requires
-from app.segments import SEGMENTS, segments_for
-from app.web import is_partial, no_store, render
+from app.customers.segments import SEGMENTS, segments_for
+from app.web.render import is_partial, no_store, render
 
 PER_PAGE = 25
 

@@ -11,7 +11,7 @@ from typing import Callable
 from app.blueprints.customers.forms import (
     AssignmentForm, ContactForm, ConsentForm, IdentifiersForm, IdentityForm,
 )
-from app.customer_records import changes, identifier_last4, parse_tags, snapshot, tags_named
+from app.customers.changes import changes, identifier_last4, parse_tags, snapshot, tags_named
 from app.models import (
     Customer, CustomerAddress, CustomerEmail, CustomerIdentifier, CustomerPhone, utcnow,
 )

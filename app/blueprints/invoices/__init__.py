@@ -9,8 +9,9 @@ bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 def _template_helpers(state) -> None:
     # App-wide, so the client view and customer pages can show invoices too.
     from app.blueprints.invoices.forms import METHOD_LABELS
-    from app.invoice_list import STATUS_FILTERS
-    from app.invoicing import STATUS_LABELS, display_status, line_amounts, plain_number
+    from app.invoices.listing import STATUS_FILTERS
+    from app.invoices.money import line_amounts, plain_number
+    from app.invoices.rules import STATUS_LABELS, display_status
 
     env = state.app.jinja_env
     env.globals.update(STATUS_LABELS=STATUS_LABELS, STATUS_FILTERS=STATUS_FILTERS,

@@ -10,15 +10,17 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
-from app import audit, invoicing
+from app import audit
+
+from app.invoices import money, rules
 from app.blueprints.invoices import bp
 from app.blueprints.invoices.forms import MAX_LINES, InvoiceForm
 from app.extensions import db
-from app.invoice_access import get_customer_or_404, get_invoice_or_404, visible_customers_clause
-from app.invoicing import InvoiceError
+from app.invoices.access import get_customer_or_404, get_invoice_or_404, visible_customers_clause
+from app.invoices.rules import InvoiceError
 from app.models import Customer, Invoice
 from app.permissions import requires
-from app.web import hx_redirect, is_htmx, no_store, render
+from app.web.render import hx_redirect, is_htmx, no_store, render
 
 TEMPLATE = "invoices/form.html"
 
@@ -92,12 +94,12 @@ def _save(form: InvoiceForm, invoice: Invoice | None) -> Invoice:
                   currency=form.currency.data, notes=(form.notes.data or "").strip(),
                   lines=form.line_inputs())
     if invoice is None:
-        invoice = invoicing.create_invoice(db.session, customer, created_by=current_user,
+        invoice = rules.create_invoice(db.session, customer, created_by=current_user,
                                            **fields)
         action = "invoice.created"
     else:
-        invoicing.update_draft(invoice, **fields)
-        invoicing.move_draft(db.session, invoice, customer)
+        rules.update_draft(invoice, **fields)
+        rules.move_draft(db.session, invoice, customer)
         action = "invoice.updated"
     audit.record(action, user=current_user, ip=request.remote_addr, subject_type="invoice",
                  subject_id=invoice.id, details={"number": invoice.number,
@@ -138,13 +140,13 @@ def _context(form: InvoiceForm, invoice: Invoice | None, *, focus=None,
         if line.is_blank():
             continue
         if line.numbers_valid():
-            amounts[entry.id] = invoicing.line_amounts(line.to_input())
+            amounts[entry.id] = money.line_amounts(line.to_input())
             usable.append(line.to_input())
         else:
             incomplete = True
     return {
         "form": form, "invoice": invoice, "amounts": amounts, "focus": focus, "oob": oob,
-        "totals": invoicing.compute_totals(usable), "incomplete": incomplete,
+        "totals": money.compute_totals(usable), "incomplete": incomplete,
         "action_url": url_for("invoices.edit", invoice_id=invoice.id) if invoice
         else url_for("invoices.new"),
     }

@@ -11,10 +11,10 @@ from app import audit
 from app.blueprints.invoices import bp
 from app.blueprints.invoices.email_form import SendForm, default_texts, recipients_from
 from app.extensions import db
-from app.invoice_access import get_invoice_or_404
+from app.invoices.access import get_invoice_or_404
 from app.mail import history, outbox
 from app.permissions import requires
-from app.web import hx_retarget, hx_trigger, is_htmx, no_store, render
+from app.web.render import hx_retarget, hx_trigger, is_htmx, no_store, render
 
 STOP_POLLING = 286  # htmx stops polling an element on this status
 
@@ -88,7 +88,7 @@ def send_email(invoice_id: int):
 
 def _queue(invoice, form: SendForm, recipients: list[outbox.Recipient]):
     """Write the messages (and finalize a draft) in one transaction, then enqueue."""
-    from app.invoicing import finalize
+    from app.invoices.rules import finalize
 
     try:
         if invoice.status == "draft":

@@ -10,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from app.invoicing import InvoiceError, LineInput, plain_number, to_decimal
+from app.invoices.money import LineInput, MoneyError, plain_number, to_decimal
 from app.models import PAYMENT_METHODS
 from app.models.base import parse_id
 
@@ -46,7 +46,7 @@ class DecimalText(StringField):
         self.data = None
         try:
             self.data = to_decimal(text)
-        except InvoiceError as exc:
+        except MoneyError as exc:
             raise ValueError(str(exc)) from None
 
     def _value(self):

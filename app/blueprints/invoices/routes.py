@@ -6,19 +6,21 @@ from datetime import date
 from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
-from app import audit, invoicing
+from app import audit
+
+from app.invoices import rules
 from app.blueprints.invoices import bp
 from app.blueprints.invoices.forms import PaymentForm
 from app.extensions import db
-from app.invoice_access import get_invoice_or_404
-from app.invoice_list import InvoiceFilters, customers_with_invoices, invoice_list_query
-from app.invoice_pdf import pdf_response
-from app.invoicing import InvoiceError
+from app.invoices.access import get_invoice_or_404
+from app.invoices.listing import InvoiceFilters, customers_with_invoices, invoice_list_query
+from app.invoices.pdf import pdf_response
+from app.invoices.rules import InvoiceError
 from app.models import Invoice
-from app.pagination import paginate
+from app.web.pagination import paginate
 from app.permissions import requires
 from app.mail.history import latest_statuses
-from app.web import hx_retarget, hx_trigger, is_htmx, is_partial, no_store, render
+from app.web.render import hx_retarget, hx_trigger, is_htmx, is_partial, no_store, render
 
 PER_PAGE = 25
 
@@ -47,7 +49,7 @@ def view(invoice_id: int):
 @requires("invoices.edit")
 def finalize(invoice_id: int):
     invoice = get_invoice_or_404(invoice_id, current_user)
-    return _transition(invoice, invoicing.finalize, "invoice.finalized",
+    return _transition(invoice, rules.finalize, "invoice.finalized",
                        "Invoice {} is final: it can now be sent and paid.")
 
 
@@ -55,7 +57,7 @@ def finalize(invoice_id: int):
 @requires("invoices.edit")
 def void(invoice_id: int):
     invoice = get_invoice_or_404(invoice_id, current_user)
-    return _transition(invoice, invoicing.void, "invoice.voided", "Invoice {} is void.")
+    return _transition(invoice, rules.void, "invoice.voided", "Invoice {} is void.")
 
 
 @bp.route("/<int:invoice_id>/payments", methods=["POST"])
@@ -63,14 +65,14 @@ def void(invoice_id: int):
 def payment(invoice_id: int):
     invoice = get_invoice_or_404(invoice_id, current_user)
     form = PaymentForm()
-    if invoice.status not in invoicing.OPEN_STATES:  # stale page: say so, keep nothing
-        label = invoicing.STATUS_LABELS[invoice.status].lower()
+    if invoice.status not in rules.OPEN_STATES:  # stale page: say so, keep nothing
+        label = rules.STATUS_LABELS[invoice.status].lower()
         # An error status: htmx swaps it only where the server says (see app.js).
         return hx_retarget(_page(invoice, form, status=409,
                                  error=f"A {label} invoice takes no payments."), "#invoice-main")
     if form.validate_on_submit():
         try:
-            paid = invoicing.record_payment(
+            paid = rules.record_payment(
                 invoice, amount=form.amount.data, paid_on=form.paid_on.data,
                 method=form.method.data, reference=form.reference.data or "",
                 allow_overpayment=form.allow_overpayment.data, created_by=current_user)
@@ -110,7 +112,7 @@ def _page(invoice: Invoice, payment_form: PaymentForm, status: int = 200, error:
 
 
 def _default_amount(invoice: Invoice):
-    return invoice.balance if invoice.status in invoicing.OPEN_STATES else None
+    return invoice.balance if invoice.status in rules.OPEN_STATES else None
 
 
 def _transition(invoice: Invoice, change, action: str, message: str):

@@ -3,9 +3,9 @@ from __future__ import annotations
 from flask import jsonify
 
 from app.blueprints.main import bp
-from app.dashboard import dashboard_figures
+from app.reports.dashboard import dashboard_figures
 from app.permissions import public, requires
-from app.web import no_store, render
+from app.web.render import no_store, render
 
 
 @bp.route("/")

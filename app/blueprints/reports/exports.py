@@ -13,7 +13,7 @@ from app.reports import activity, customer_insight, email_report, receivables
 from app.reports.export import XLSX_TYPE, Table, csv_chunks, filename, xlsx_bytes
 from app.reports.filters import ArgReader
 from app.reports.sql import customer_name, window
-from app.web import no_store
+from app.web.render import no_store
 
 EXCEL_MAX_ROWS = 100_000  # a workbook is built in memory; CSV streams without a limit
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
-from app.auth import can
+from app.web.auth import can
 from app.blueprints.reports import bp, context
 from app.permissions import requires
 from app.reports import email_report
-from app.web import no_store, render
+from app.web.render import no_store, render
 
 
 

@@ -1,0 +1,351 @@
+"""CSV import of customers: read, map columns, validate every row, apply all or nothing.
+
+No Flask: the routes keep the upload in `CustomerImport` between steps, and call
+`read_csv`, `suggest_mapping`, `validate` and `apply` in turn.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from itertools import islice
+
+from sqlalchemy import select
+
+from app import audit
+from app.customers.contacts import ContactError, duplicate_index, normalise_email, normalise_phone
+from app.customers.changes import identifier_last4, parse_tags, tags_named
+from app.extensions import db
+from app.models import (
+    CUSTOMER_STATUSES, Customer, CustomerAddress, CustomerEmail, CustomerIdentifier,
+    CustomerPhone, Note, User, utcnow,
+)
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 10_000
+MAX_COLUMNS = 60
+MAX_CELL = 2000
+
+TARGETS: dict[str, str] = {
+    "": "— ignore this column —",
+    "full_name": "Full name", "first_name": "First name", "last_name": "Last name",
+    "company": "Company", "kind": "Person or company", "email": "Email",
+    "phone": "Phone", "tags": "Tags", "status": "Status", "owner_email": "Responsible (email)",
+    "industry": "Industry", "source": "How they found us", "language": "Language",
+    "line1": "Street", "line2": "Street (2)", "postal_code": "Postcode", "city": "City",
+    "region": "Region", "country": "Country (2 letters)",
+    "marketing_consent": "Marketing consent (yes/no)", "tax_id": "Tax ID", "note": "Note",
+}
+REPEATABLE = {"email", "phone", "tags", "note"}
+NAME_TARGETS = {"full_name", "first_name", "last_name", "company"}
+_LIMITS = {"first_name": 100, "last_name": 100, "company": 200, "industry": 100,
+           "source": 100, "language": 20, "line1": 200, "line2": 200, "postal_code": 20,
+           "city": 100, "region": 100, "tax_id": 64}
+_ALIASES = {
+    "first_name": ("firstname", "givenname", "forename", "first"),
+    "last_name": ("lastname", "surname", "familyname", "last"),
+    "full_name": ("name", "fullname", "customer", "customername", "contact", "contactname"),
+    "company": ("company", "companyname", "organisation", "organization", "business",
+                "account", "firm"),
+    "kind": ("kind", "type", "customertype"),
+    "email": ("email", "emailaddress", "mail", "e-mail"),
+    "phone": ("phone", "telephone", "tel", "mobile", "cell", "phonenumber", "mobilephone"),
+    "tags": ("tags", "tag", "labels", "groups", "categories"),
+    "status": ("status", "state"),
+    "owner_email": ("owner", "owneremail", "responsible", "accountmanager", "assignedto"),
+    "industry": ("industry", "sector"),
+    "source": ("source", "leadsource", "howfound", "referral"),
+    "language": ("language", "lang", "locale"),
+    "line1": ("address", "street", "address1", "addressline1", "line1", "streetaddress"),
+    "line2": ("address2", "addressline2", "line2"),
+    "postal_code": ("postcode", "zip", "zipcode", "postalcode", "plz"),
+    "city": ("city", "town"),
+    "region": ("region", "county", "province"),
+    "country": ("country", "countrycode"),
+    "marketing_consent": ("marketing", "marketingconsent", "newsletter", "optin",
+                          "emailoptin"),
+    "tax_id": ("taxid", "vat", "vatnumber", "vatid", "taxnumber", "tin"),
+    "note": ("note", "notes", "comment", "comments", "remarks"),
+}
+_YES = {"yes", "y", "true", "1", "x", "ja", "oui", "si"}
+_NO = {"no", "n", "false", "0", "", "nein", "non"}
+
+
+class ImportFileError(ValueError):
+    """The file can't be used at all; str() is the message for the user."""
+
+
+def read_csv(raw: bytes, encoding: str = "utf-8") -> dict:
+    """`{"header": [...], "rows": [[...], ...]}` from an uploaded file, or ImportFileError."""
+    if len(raw) > MAX_BYTES:
+        raise ImportFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. "
+                              "Split it into smaller files.")
+    if not raw.strip():
+        raise ImportFileError("The file is empty.")
+    if b"\x00" in raw:
+        raise ImportFileError("This is not a CSV text file (it contains binary data). "
+                              "Save the spreadsheet as CSV and upload that.")
+    try:
+        text = raw.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise ImportFileError(
+            "The file is not UTF-8 text. If it comes from Excel, choose the Windows "
+            "encoding below, or save it as “CSV UTF-8” and upload again.") from None
+    sample = text[:8192]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        rows = list(islice(csv.reader(io.StringIO(text, newline=""), dialect), MAX_ROWS + 2))
+    except csv.Error as exc:
+        raise ImportFileError(f"The file could not be read as CSV ({exc}).") from None
+    header = [" ".join(h.split())[:100] for h in rows[0]] if rows else []
+    if not any(header):
+        raise ImportFileError("The first row must name the columns (e.g. Name, Email).")
+    if len(header) > MAX_COLUMNS:
+        raise ImportFileError(f"The file has {len(header)} columns; at most {MAX_COLUMNS} "
+                              "are supported. Is it really a customer list?")
+    body = [r for r in rows[1:] if any(cell.strip() for cell in r)]
+    if len(rows) > MAX_ROWS + 1:
+        raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows; split it.")
+    if not body:
+        raise ImportFileError("The file has a header row but no customers below it.")
+    width = len(header)
+    if any(len(cell) > MAX_CELL for r in body for cell in r):
+        raise ImportFileError(f"Some cells are longer than {MAX_CELL} characters; this does "
+                              "not look like a customer list.")
+    return {"header": header, "rows": [(r + [""] * width)[:width] for r in body]}
+
+
+def suggest_mapping(header: list[str]) -> list[str]:
+    """A target per column, guessed from the column names (each single target once)."""
+    used: set[str] = set()
+    mapping = []
+    for name in header:
+        key = re.sub(r"[^a-z0-9-]", "", name.lower())
+        stem = re.sub(r"\d+$", "", key)
+        guess = ""
+        for target, aliases in _ALIASES.items():
+            if key in aliases or stem in aliases:
+                guess = target
+                break
+        if guess in used and guess not in REPEATABLE:
+            guess = ""
+        used.add(guess)
+        mapping.append(guess)
+    return mapping
+
+
+def mapping_errors(mapping: list[str]) -> list[str]:
+    errors = []
+    for target in set(mapping) - REPEATABLE - {""}:
+        if mapping.count(target) > 1:
+            errors.append(f"“{TARGETS.get(target, target)}” is chosen for more than one "
+                          "column.")
+    if not NAME_TARGETS & set(mapping):
+        errors.append("Choose the column with the name: full name, first or last name, "
+                      "or company.")
+    unknown = set(mapping) - set(TARGETS)
+    if unknown:
+        errors.append("Unknown column choice.")
+    return errors
+
+
+@dataclass
+class Row:
+    line: int  # line in the file (the header is line 1)
+    record: dict = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    match_id: int | None = None
+    action: str = "create"  # create | update | skip
+
+
+@dataclass
+class Review:
+    rows: list[Row]
+    mapping_errors: list[str]
+
+    @property
+    def errors(self) -> list[Row]:
+        return [r for r in self.rows if r.errors]
+
+    @property
+    def ok(self) -> bool:
+        return not self.mapping_errors and not self.errors
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if not r.errors and r.action == action)
+
+
+def validate(data: dict, mapping: list[str], mode: str, region: str) -> Review:
+    """Check every row; find duplicates in the file and among existing customers."""
+    problems = mapping_errors(mapping)
+    if problems:
+        return Review([], problems)
+    owners = {email.lower(): uid for uid, email in db.session.execute(
+        select(User.id, User.email).where(User.active.is_(True)))}
+    rows = [_row(i + 2, cells, mapping, region, owners) for i, cells in
+            enumerate(data["rows"])]
+    seen: dict[str, int] = {}
+    for row in rows:
+        for value in row.record.get("emails", []) + [p for p, _ in row.record.get("phones", [])]:
+            if value in seen:
+                row.errors.append(f"{value} is also on line {seen[value]} of the file.")
+            else:
+                seen[value] = row.line
+    known = duplicate_index({e for r in rows for e in r.record.get("emails", [])},
+                            {p for r in rows for p, _ in r.record.get("phones", [])})
+    for row in rows:
+        matches = {known[v] for v in row.record.get("emails", []) + [
+            p for p, _ in row.record.get("phones", [])] if v in known}
+        if len(matches) > 1:
+            row.errors.append("The email and phone belong to different existing customers "
+                              f"(#{', #'.join(str(m) for m in sorted(matches))}).")
+        elif matches:
+            row.match_id = matches.pop()
+            row.action = "update" if mode == "update" else "skip"
+    return Review(rows, [])
+
+
+def _row(line: int, cells: list[str], mapping: list[str], region: str,
+         owners: dict[str, int]) -> Row:
+    row = Row(line)
+    rec = row.record
+    rec.update(emails=[], phones=[], tags=[], notes=[])
+    for target, cell in zip(mapping, cells):
+        value = " ".join(cell.split()) if target != "note" else cell.strip()
+        if not target or not value:
+            continue
+        if target in _LIMITS and len(value) > _LIMITS[target]:
+            row.errors.append(f"{TARGETS[target]} is longer than {_LIMITS[target]} characters.")
+        elif target == "email":
+            for part in re.split(r"[;,\s]+", value):
+                if part:
+                    try:
+                        rec["emails"].append(normalise_email(part))
+                    except ContactError as exc:
+                        row.errors.append(str(exc))
+        elif target == "phone":
+            for part in re.split(r"[;,]+", value):
+                if part.strip():
+                    try:
+                        rec["phones"].append(normalise_phone(part, region))
+                    except ContactError as exc:
+                        row.errors.append(str(exc))
+        elif target == "tags":
+            rec["tags"] += parse_tags(value)
+        elif target == "note":
+            rec["notes"].append(value[:MAX_CELL])
+        else:
+            rec[target] = value
+    _check_fields(row, owners)
+    return row
+
+
+def _check_fields(row: Row, owners: dict[str, int]) -> None:
+    rec = row.record
+    if "full_name" in rec and not (rec.get("first_name") or rec.get("last_name")):
+        first, _, last = rec.pop("full_name").rpartition(" ")
+        rec["first_name"], rec["last_name"] = first, last
+    rec.pop("full_name", None)
+    kind = rec.get("kind", "").lower()
+    if kind in ("company", "business", "organisation", "organization", "firm"):
+        rec["kind"] = "company"
+    elif kind in ("person", "individual", "private", ""):
+        has_person = rec.get("first_name") or rec.get("last_name")
+        rec["kind"] = "company" if not kind and rec.get("company") and not has_person \
+            else "person"
+    else:
+        row.errors.append(f"Kind “{rec['kind']}” should be person or company.")
+    if not (rec.get("first_name") or rec.get("last_name") or rec.get("company")):
+        row.errors.append("No name: fill in a first or last name, or a company.")
+    if "status" in rec:
+        rec["status"] = rec["status"].lower()
+        if rec["status"] not in CUSTOMER_STATUSES:
+            row.errors.append(f"Status “{rec['status']}” should be one of "
+                              f"{', '.join(CUSTOMER_STATUSES)}.")
+    if "owner_email" in rec:
+        owner = owners.get(rec.pop("owner_email").lower())
+        if owner is None:
+            row.errors.append("The responsible person is not a user of Clientele.")
+        rec["owner_id"] = owner
+    if "country" in rec:
+        rec["country"] = rec["country"].upper()
+        if not (len(rec["country"]) == 2 and rec["country"].isalpha()):
+            row.errors.append("Country should be a two-letter code such as GB or DE.")
+    if "marketing_consent" in rec:
+        answer = rec["marketing_consent"].lower()
+        if answer not in _YES | _NO:
+            row.errors.append("Marketing consent should be yes or no.")
+        rec["marketing_consent"] = answer in _YES
+
+
+_SCALARS = ("kind", "first_name", "last_name", "company", "industry", "source", "language",
+            "status", "owner_id")
+_ADDRESS = ("line1", "line2", "postal_code", "city", "region", "country")
+
+
+def apply(review: Review, *, user, filename: str, ip: str | None = None) -> dict[str, int]:
+    """Create or update every row in the session; the caller commits or rolls back."""
+    if not review.ok:
+        raise ValueError("an import with errors can't be applied")
+    counts = {"created": 0, "updated": 0, "skipped": 0}
+    for row in review.rows:
+        if row.action == "skip":
+            counts["skipped"] += 1
+            continue
+        customer = db.session.get(Customer, row.match_id) if row.match_id else Customer()
+        _fill(customer, row.record, filename, new=row.match_id is None)
+        if row.match_id is None:
+            db.session.add(customer)
+        db.session.flush()
+        for body in row.record["notes"]:
+            db.session.add(Note(customer_id=customer.id, author_id=user.id, kind="other",
+                                body=body))
+        counts["created" if row.match_id is None else "updated"] += 1
+        audit.record("customer.imported", user=user, ip=ip, subject_type="customer",
+                     subject_id=customer.id,
+                     details={"file": filename, "line": row.line,
+                              "action": "created" if row.match_id is None else "updated",
+                              "fields": sorted(k for k, v in row.record.items() if v)},
+                     summary=f"{'Created' if row.match_id is None else 'Updated'} from "
+                             f"{filename}, line {row.line}")
+    audit.record("customers.imported", user=user, ip=ip, details={"file": filename, **counts},
+                  summary=f"Imported {filename}")
+    return counts
+
+
+def _fill(c: Customer, rec: dict, filename: str, new: bool) -> None:
+    for name in _SCALARS:
+        if rec.get(name) not in (None, ""):
+            setattr(c, name, rec[name])
+    if new and not c.status:
+        c.status = "active"
+    if "marketing_consent" in rec and rec["marketing_consent"] != c.marketing_consent:
+        c.marketing_consent = rec["marketing_consent"]
+        c.marketing_consent_at = utcnow()
+        c.marketing_consent_source = f"CSV import {filename}"[:200]
+    have = {e.address for e in c.emails}
+    for address in rec["emails"]:
+        if address not in have:
+            c.emails.append(CustomerEmail(address=address, is_primary=not c.emails))
+            have.add(address)
+    numbers = {p.e164 for p in c.phones}
+    for e164, display in rec["phones"]:
+        if e164 not in numbers:
+            c.phones.append(CustomerPhone(e164=e164, display=display))
+            numbers.add(e164)
+    if any(rec.get(f) for f in _ADDRESS):
+        address = CustomerAddress(**{f: rec.get(f, "") for f in _ADDRESS})
+        if not any(all(getattr(a, f) == getattr(address, f) for f in _ADDRESS)
+                   for a in c.addresses):
+            c.addresses.append(address)
+    if rec.get("tax_id") and rec["tax_id"] not in [i.value for i in c.identifiers]:
+        c.identifiers.append(CustomerIdentifier(kind="tax_id", value=rec["tax_id"],
+                                                last4=identifier_last4(rec["tax_id"])))
+    if rec["tags"]:
+        names = {t.name.lower() for t in c.tags}
+        c.tags += [t for t in tags_named(rec["tags"]) if t.name.lower() not in names]
+    c.refresh_search_fields()

@@ -1,0 +1,207 @@
+"""Everything held about one customer (data export) and erasure of their personal data.
+
+No Flask: the caller checks permissions, records the audit entry and commits.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import String, and_, case, cast, func, literal, literal_column, or_, select, update
+
+from app.customers.changes import masked
+from app.extensions import db
+from app.models import (AuditLog, Customer, EmailEvent, EmailMessage, InboundMessage, Invoice,
+                        Note, search_index, utcnow)
+
+EXPORT_VERSION = 1
+_CUSTOMER_FIELDS = ("id", "kind", "first_name", "last_name", "company", "born_or_founded",
+                    "industry", "size", "source", "language", "preferred_channel",
+                    "preference_notes", "marketing_consent", "marketing_consent_at",
+                    "marketing_consent_source", "sharing_consent", "sharing_consent_at",
+                    "sharing_consent_source", "status", "last_verified_on", "needs_review",
+                    "needs_review_reason", "created_at", "updated_at", "erased_at")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _row(obj, fields) -> dict[str, Any]:
+    return {f: _plain(getattr(obj, f)) for f in fields}
+
+
+def export_document(customer: Customer, show_ids: bool) -> dict[str, Any]:
+    """A JSON-ready document with everything held about `customer`."""
+    notes = db.session.scalars(select(Note).where(Note.customer_id == customer.id)
+                               .order_by(Note.occurred_at))
+    invoices = db.session.scalars(select(Invoice).where(Invoice.customer_id == customer.id)
+                                  .order_by(Invoice.issue_date, Invoice.id))
+    messages = db.session.scalars(select(EmailMessage)
+                                  .where(EmailMessage.customer_id == customer.id)
+                                  .order_by(EmailMessage.created_at))
+    return {
+        "export_version": EXPORT_VERSION,
+        "exported_at": utcnow().isoformat(),
+        "customer": _row(customer, _CUSTOMER_FIELDS) | {
+            "owner": customer.owner.email if customer.owner else None,
+            "tags": [t.name for t in customer.tags],
+        },
+        "identifiers": [{"kind": i.kind,
+                         "value": i.value if show_ids else masked(i.last4)}
+                        for i in customer.identifiers],
+        "emails": [_row(e, ("address", "label", "is_primary", "state", "state_reason",
+                            "suppressed", "suppressed_reason", "suppressed_at"))
+                   for e in customer.emails],
+        "phones": [_row(p, ("e164", "display", "label")) for p in customer.phones],
+        "addresses": [_row(a, ("label", "line1", "line2", "postal_code", "city", "region",
+                               "country")) for a in customer.addresses],
+        "notes": [_row(n, ("kind", "body", "occurred_at", "invoice_id")) | {
+            "author": n.author.email if n.author else None} for n in notes],
+        "invoices": [_row(i, ("number", "issue_date", "due_date", "currency", "status",
+                              "total", "amount_paid")) | {
+            "payments": [_row(p, ("paid_on", "amount", "method", "reference"))
+                         for p in i.payments]} for i in invoices],
+        "emails_sent": [_row(m, ("created_at", "to_address", "subject", "status", "sent_at"))
+                        for m in messages],
+    }
+
+
+def erase_customer(customer: Customer) -> dict[str, int]:
+    """Anonymise `customer`'s personal data; invoices and payments stay for accounting.
+
+    Contacts, identification numbers, notes and tags are deleted; names and free-text
+    fields are blanked; the addresses, bodies and SMTP replies of sent invoice emails are
+    replaced; their delivery events lose the recipient, bounce text, IP address and user
+    agent; bounce mail matched to them keeps its row (state, kind, dates) but loses its
+    raw content, summary and recipient; the personal values kept in the audit log for
+    this customer and for the sending of their invoices are scrubbed (the entries
+    themselves stay, so the history of who did what remains).
+    """
+    sent_to = db.session.scalars(select(EmailMessage.to_address).distinct()
+                                 .where(EmailMessage.customer_id == customer.id)).all()
+    personal = list(dict.fromkeys(
+        [e.address for e in customer.emails] + [p.e164 for p in customer.phones]
+        + [a for a in sent_to if a]))
+    addresses = sorted({a.lower() for a in personal if "@" in a})
+    counts = {"emails": len(customer.emails), "phones": len(customer.phones),
+              "addresses": len(customer.addresses), "identifiers": len(customer.identifiers)}
+    customer.emails, customer.phones, customer.addresses, customer.identifiers = [], [], [], []
+    customer.tags = []
+    for field in ("first_name", "last_name", "company", "industry", "size", "source",
+                  "language", "preference_notes", "marketing_consent_source",
+                  "sharing_consent_source", "needs_review_reason"):
+        setattr(customer, field, "")
+    customer.born_or_founded = None
+    customer.marketing_consent = customer.sharing_consent = False
+    customer.marketing_consent_at = customer.sharing_consent_at = utcnow()
+    customer.needs_review = False
+    customer.status = "archived"
+    customer.erased_at = utcnow()
+    customer.last_name = f"Erased customer #{customer.id}"
+    customer.refresh_search_fields()
+    customer.search_text = ""
+    notes = db.session.execute(db.delete(Note).where(Note.customer_id == customer.id))
+    counts["notes"] = notes.rowcount or 0
+    messages = select(EmailMessage.id).where(EmailMessage.customer_id == customer.id)
+    counts["email_events_scrubbed"] = _scrub_events(messages, addresses)
+    counts["inbound_messages_scrubbed"] = _scrub_inbound(messages, addresses)
+    mails = db.session.execute(
+        update(EmailMessage).where(EmailMessage.customer_id == customer.id).values(
+            to_address=f"erased-{customer.id}@erased.invalid", to_name="", cc_addresses="",
+            body_text="[erased]",
+            smtp_response=_erased_unless_empty(EmailMessage.smtp_response)))
+    counts["email_messages"] = mails.rowcount or 0
+    counts["audit_entries_scrubbed"] = _scrub_audit(customer.id, personal)
+    db.session.flush()
+    search_index.purge(db.session.connection())
+    return counts
+
+
+def _erased_unless_empty(column):
+    return case((column == "", ""), else_="[erased]")
+
+
+def _erase_json_keys(column, keys: tuple[str, ...]):
+    """`column` (JSON) with the values of those of `keys` it holds set to "[erased]"."""
+    if db.engine.dialect.name == "postgresql":
+        expr = f"{column.table.name}.{column.name}::jsonb"
+        for key in keys:
+            expr = f"jsonb_set({expr}, '{{{key}}}', '\"[erased]\"', false)"
+        return literal_column(f"({expr})::json", column.type)
+    paths = [arg for key in keys for arg in (f"$.{key}", "[erased]")]
+    return func.json_replace(column, *paths, type_=column.type)
+
+
+def _scrub_events(messages, addresses: list[str]) -> int:
+    """Delivery events of these messages: recipient, bounce text, IP and user agent go.
+
+    The type, source, code, time and flags stay, so the message's status history and
+    the reports' counts are unchanged. Event keys that embed the address (bounce mail's)
+    are replaced by a key made from the row id; providers' own event ids are kept.
+    """
+    values = {"diagnostic": _erased_unless_empty(EmailEvent.diagnostic), "ip": "",
+              "user_agent": "",
+              "details": _erase_json_keys(EmailEvent.details, ("recipient", "address"))}
+    if addresses:
+        in_key = or_(*[func.lower(EmailEvent.dedupe_key).contains(a, autoescape=True)
+                       for a in addresses])
+        values["dedupe_key"] = case(
+            (in_key, literal("erased:") + cast(EmailEvent.id, String)),
+            else_=EmailEvent.dedupe_key)
+    result = db.session.execute(
+        update(EmailEvent).where(EmailEvent.message_id.in_(messages)).values(**values))
+    return result.rowcount or 0
+
+
+def _scrub_inbound(messages, addresses: list[str]) -> int:
+    """Bounce / complaint / reply mail about these messages or from/to these addresses.
+
+    The row stays (when it came, how, what kind, what became of it) for the bounce
+    history; the raw mail, its summary and the personal envelope addresses go.
+    """
+    personal_from = func.lower(InboundMessage.envelope_from).in_(addresses)
+    result = db.session.execute(
+        update(InboundMessage).where(or_(
+            InboundMessage.matched_message_id.in_(messages),
+            func.lower(InboundMessage.envelope_to).in_(addresses), personal_from)).values(
+            raw=b"[erased]", summary="[erased]", envelope_to="", error="",
+            envelope_from=case((personal_from, ""), else_=InboundMessage.envelope_from)))
+    return result.rowcount or 0
+
+
+# Keys of audit details that hold personal values, by the entry's subject.
+_PERSONAL_KEYS = {"customer": ("address", "email", "phone", "name"),
+                  "invoice": ("recipients",)}
+
+
+def _scrub_audit(customer_id: int, personal: list[str]) -> int:
+    """Blank personal values in the audit entries about this customer and their invoices.
+
+    Who/what/when stay, and so do an invoice entry's number, total and payment figures.
+    """
+    invoices = select(Invoice.id).where(Invoice.customer_id == customer_id)
+    entries = db.session.scalars(select(AuditLog).where(or_(
+        and_(AuditLog.subject_type == "customer", AuditLog.subject_id == customer_id),
+        and_(AuditLog.subject_type == "invoice", AuditLog.subject_id.in_(invoices)))))
+    scrubbed = 0
+    for entry in entries:
+        details, summary = dict(entry.details or {}), entry.summary or ""
+        if entry.subject_type == "customer" and "changes" in details:
+            details["changes"] = {k: "[erased]" for k in details["changes"]}
+        for key in _PERSONAL_KEYS[entry.subject_type]:
+            if key in details:
+                value = details[key]
+                details[key] = (["[erased]"] * len(value) if isinstance(value, list)
+                                else "[erased]")
+        for value in personal:
+            summary = summary.replace(value, "[erased]")
+        if details != entry.details or summary != entry.summary:
+            entry.details, entry.summary = details, summary
+            scrubbed += 1
+    return scrubbed

@@ -1,0 +1,191 @@
+"""The customers list as a query: search, filters and sorting, from plain arguments.
+
+`ListParams.from_args(request.args)` never fails: unknown values fall back to defaults,
+so any URL a user can type gives a page. `build_query` applies record-level access.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Mapping
+
+from sqlalchemy import ColumnElement, Select, and_, func, select, true
+
+from app.customers.access import visibility_clause
+from app.extensions import db
+from app.models import CUSTOMER_STATUSES, Customer, Tag, customer_tags, search_index
+from app.models.base import parse_id
+from app.customers.segments import SEGMENT_KEYS, segment_members
+
+# Each sort has an index (see the Customer model); ties are broken by name, then id.
+SORTS = {
+    "name": lambda: (Customer.sort_name,),
+    "status": lambda: (Customer.status, Customer.sort_name),
+    "added": lambda: (Customer.created_at,),
+    "updated": lambda: (Customer.updated_at,),
+}
+DEFAULT_DIRECTION = {"name": "asc", "status": "asc", "added": "desc", "updated": "desc"}
+STATUS_CHOICES = ("", *CUSTOMER_STATUSES, "all")  # "" = everything but archived
+MAX_TERMS = 8
+# A search matching at most this many customers is found in one scan and sorted here.
+NARROW_SEARCH = 5000
+# A wider search counts at most this many ("10,000 or more" is all anyone needs);
+# reaching the cap marks a broad search, which walks the name index instead.
+SEARCH_COUNT_CAP = 10_000
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]{6,}$")
+
+
+@dataclass
+class ListParams:
+    q: str = ""
+    tag: str = ""
+    segment: str = ""
+    owner: str = ""  # "", "me", "none" or a user id
+    status: str = ""
+    sort: str = "name"
+    dir: str = "asc"
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> ListParams:
+        sort = args.get("sort", "name")
+        sort = sort if sort in SORTS else "name"
+        direction = args.get("dir", "")
+        direction = direction if direction in ("asc", "desc") else DEFAULT_DIRECTION[sort]
+        owner = args.get("owner", "").strip()
+        if owner not in ("", "me", "none") and parse_id(owner) is None:
+            owner = ""
+        segment = args.get("segment", "")
+        status = args.get("status", "")
+        return cls(
+            q=" ".join(args.get("q", "").split())[:200],
+            tag=args.get("tag", "").strip()[:60],
+            segment=segment if segment in SEGMENT_KEYS else "",
+            owner=owner,
+            status=status if status in STATUS_CHOICES else "",
+            sort=sort,
+            dir=direction,
+        )
+
+    def to_args(self) -> dict[str, str]:
+        """Only the values that differ from the defaults (for links and saved filters)."""
+        args = {k: v for k, v in asdict(self).items() if v}
+        if args.get("sort") == "name":
+            args.pop("sort")
+        if args.get("dir") == DEFAULT_DIRECTION[self.sort]:
+            args.pop("dir")
+        return args
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.q or self.tag or self.segment or self.owner or self.status)
+
+
+def search_terms(q: str) -> list[str]:
+    """Lower-cased terms that must all appear; a phone number counts as one term.
+
+    Phone numbers are matched on their digits: `020 7946 0958` and `+44 20 7946 0958`
+    both find `+442079460958` (a leading 00 or trunk 0 is dropped).
+    """
+    q = q.strip().lower()
+    if not q:
+        return []
+    if _PHONE_LIKE.match(q):
+        digits = re.sub(r"\D", "", q)
+        digits = digits[2:] if digits.startswith("00") else digits.lstrip("0")
+        if len(digits) >= 4:
+            return [digits]
+    return q.split()[:MAX_TERMS]
+
+
+def matches(q: str) -> ColumnElement[bool]:
+    """Customers whose search text holds every term of `q` (wildcards taken literally)."""
+    return and_(true(), *[Customer.search_text.contains(term, autoescape=True)
+                          for term in search_terms(q)])
+
+
+def build_query(params: ListParams, user, today: date, *, broad: bool = False,
+                prefilter=None) -> Select:
+    """SELECT Customer rows matching `params` that `user` may see, in list order.
+
+    `broad=True` says a search matches a large share of the table (the caller counted),
+    so walking the name index finds a page of matches almost at once. `prefilter` is
+    an index lookup narrowing the rows the search terms are checked on.
+    """
+    query = select(Customer).where(visibility_clause(user))
+    if prefilter is not None:
+        query = query.where(prefilter)
+    if params.q:
+        query = query.where(matches(params.q))
+    if params.tag:
+        tagged = (select(customer_tags.c.customer_id)
+                  .join(Tag, Tag.id == customer_tags.c.tag_id)
+                  .where(func.lower(Tag.name) == params.tag.lower()))
+        query = query.where(Customer.id.in_(tagged))
+    if params.segment:
+        query = query.where(Customer.id.in_(segment_members(params.segment, today)))
+    if params.owner == "me":
+        query = query.where(Customer.owner_id == user.id)
+    elif params.owner == "none":
+        query = query.where(Customer.owner_id.is_(None))
+    elif params.owner:
+        query = query.where(Customer.owner_id == int(params.owner))
+    if params.status == "":
+        query = query.where(Customer.status != "archived")
+    elif params.status != "all":
+        query = query.where(Customer.status == params.status)
+    columns = [*SORTS[params.sort](), Customer.id]
+    if params.q and not broad and params.sort == "name":
+        # A narrower search scans the table anyway (LIKE '%term%'); sorting its matches
+        # after the scan is steady, while walking the name index would visit most of the
+        # table whenever the matches sort late ("walsh"). An expression keeps the
+        # planner off the index.
+        columns[0] = Customer.sort_name.concat("")
+    return query.order_by(*[c.asc() if params.dir == "asc" else c.desc() for c in columns])
+
+
+def count_query(query: Select, cap: int | None = None) -> Select:
+    """A COUNT for `query` without its ORDER BY; stops at `cap` rows when given."""
+    ids = query.order_by(None).with_only_columns(Customer.id)
+    if cap:
+        ids = ids.limit(cap)
+    return select(func.count()).select_from(ids.subquery())
+
+
+
+def list_page(params: ListParams, user, today: date, number: int,
+              per_page: int) -> tuple[list[int], int, int]:
+    """(the ids on page `number`, how many match — capped for searches, the page number).
+
+    Searches take the cheapest of three paths: few matches are fetched in one go
+    (through the trigram index, see app/models/search_index.py) with their sort keys
+    and sorted here; many are counted (up to the cap) and sorted by the database after
+    the scan; a broad search walks the name index.
+    """
+    terms = search_terms(params.q)
+    prefilter = None
+    if terms:
+        search_index.plan_for_the_pattern(db.session)
+        prefilter = search_index.sqlite_prefilter(db.session, Customer.id, terms, NARROW_SEARCH)
+    query = build_query(params, user, today, prefilter=prefilter)
+    if params.q:
+        total = db.session.scalar(count_query(query, SEARCH_COUNT_CAP)) or 0
+        if total <= NARROW_SEARCH:
+            keys = [*SORTS[params.sort](), Customer.id]
+            rows = db.session.execute(query.order_by(None).with_only_columns(*keys)).all()
+            # Code-point order of the lower-cased sort name, as SQLite sorts it.
+            rows.sort(key=tuple, reverse=params.dir == "desc")
+            number = _clamp(number, len(rows), per_page)
+            start = (number - 1) * per_page
+            return [r[-1] for r in rows[start:start + per_page]], len(rows), number
+        query = build_query(params, user, today, broad=total >= SEARCH_COUNT_CAP)
+    else:
+        total = db.session.scalar(count_query(query)) or 0
+    number = _clamp(number, total, per_page)
+    ids = db.session.scalars(query.with_only_columns(Customer.id).limit(per_page)
+                             .offset((number - 1) * per_page))
+    return list(ids), total, number
+
+
+def _clamp(number: int, total: int, per_page: int) -> int:
+    return max(1, min(number, -(-total // per_page)))

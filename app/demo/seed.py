@@ -1,0 +1,28 @@
+"""Realistic demo data for `flask demo seed`."""
+from __future__ import annotations
+
+from app.extensions import db
+from app.models import User
+
+
+def seed_demo(demo_users) -> dict[str, int]:
+    created = 0
+    for email, name, role, password in demo_users:
+        if db.session.execute(db.select(User.id).filter_by(email=email)).first():
+            continue
+        user = User(email=email, name=name, role=role)
+        user.set_password(password)
+        db.session.add(user)
+        created += 1
+    db.session.flush()
+    from app.demo.customers import seed_customers
+
+    summary = {"users": created, **seed_customers()}
+    # Keep last: invoices are made for whatever customers the steps above created.
+    from app.demo.invoices import seed_demo_invoices
+
+    summary.update(seed_demo_invoices())
+    from app.demo.emails import seed_demo_emails
+
+    summary["invoice emails"] = seed_demo_emails()
+    return summary

@@ -1,0 +1,230 @@
+"""Invoice rules: numbering, states and payments (the arithmetic is in `money`).
+
+Plain functions over the models and a SQLAlchemy session; no Flask request globals, so
+the web layer, the mail worker, the demo seeder and tests all call the same code.
+
+States: draft → finalized → partially_paid → paid; draft or finalized → void.
+Only drafts change their lines, dates and customer; after finalizing an invoice only
+takes payments (or a void while nothing is paid). "Overdue" is not stored: it is a
+finalized or partially paid invoice whose due date has passed.
+
+Payments: the amount must be positive and, unless the caller explicitly allows an
+overpayment, not more than the balance. An allowed overpayment leaves a negative
+balance (a credit) and marks the invoice paid.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Iterable
+
+from sqlalchemy import and_, func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from app.invoices.money import (
+    MONEY_LIMIT, ZERO, LineInput, MoneyError, Totals, cents, compute_totals, line_amounts,
+    to_decimal,
+)
+from app.models import Customer, Invoice, InvoiceLine, Payment
+from app.models.base import utcnow
+
+OPEN_STATES = ("finalized", "partially_paid")  # money still expected
+VOIDABLE_STATES = ("draft", "finalized")
+STATUS_LABELS = {
+    "draft": "Draft", "finalized": "Finalized", "partially_paid": "Partially paid",
+    "paid": "Paid", "void": "Void", "overdue": "Overdue", "open": "Open (unpaid)",
+}
+SEQ_ATTEMPTS = 5
+
+
+class InvoiceError(MoneyError):
+    """A rule was broken; the message is meant for the person who tried."""
+
+
+def apply_totals(invoice: Invoice) -> Totals:
+    """Store the totals of the invoice's current lines on the invoice."""
+    totals = compute_totals(invoice.lines)
+    invoice.subtotal, invoice.tax_total, invoice.total = (
+        totals.subtotal, totals.tax_total, totals.total)
+    return totals
+
+
+# -- numbering ---------------------------------------------------------------------------
+
+def format_number(customer_id: int, seq: int) -> str:
+    return f"{customer_id:04d}-{seq:04d}"
+
+
+def next_seq(session, customer_id: int) -> int:
+    """The next free sequence number of a customer's invoices (call inside the transaction)."""
+    current = session.scalar(
+        select(func.max(Invoice.seq)).where(Invoice.customer_id == customer_id))
+    return (current or 0) + 1
+
+
+def _lock_customer(session, customer_id: int) -> None:
+    """Serialise numbering per customer, inside the caller's transaction.
+
+    PostgreSQL: a row lock (FOR NO KEY UPDATE still lets other rows reference the
+    customer). SQLite has no row locks: a write that changes nothing takes its single
+    writer lock, and makes the driver open the transaction now (it begins one only
+    before a write, so the SAVEPOINT below would otherwise run outside it and its
+    RELEASE commit the invoice on its own).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        # Not the key: that would make SQLite check every table referencing customers.
+        session.execute(text("UPDATE customers SET needs_review = needs_review WHERE id = :id"),
+                        {"id": customer_id})
+        return
+    session.execute(select(Customer.id).where(Customer.id == customer_id)
+                    .with_for_update(key_share=True))
+
+
+def create_invoice(session, customer: Customer, *, issue_date: date, due_date: date,
+                   currency: str = "EUR", notes: str = "", lines: Iterable[LineInput] = (),
+                   created_by=None) -> Invoice:
+    """A new draft with the customer's next number, flushed; the caller commits."""
+    if due_date < issue_date:
+        raise InvoiceError("The due date can't be before the issue date.")
+    invoice = Invoice(customer=customer, issue_date=issue_date, due_date=due_date,
+                      currency=currency, notes=notes, status="draft",
+                      amount_paid=ZERO, created_by=created_by)
+    set_lines(invoice, lines)
+    _insert_numbered(session, invoice, customer)
+    return invoice
+
+
+def _insert_numbered(session, invoice: Invoice, customer: Customer) -> None:
+    """Give `invoice` the customer's next number and flush it, retrying on a clash."""
+    _lock_customer(session, customer.id)
+    for attempt in range(1, SEQ_ATTEMPTS + 1):
+        seq = next_seq(session, customer.id)  # before touching the invoice: it autoflushes
+        # Set inside the loop: a rolled-back savepoint expires what it flushed.
+        invoice.customer, invoice.seq = customer, seq
+        invoice.number = format_number(customer.id, seq)
+        try:
+            with session.begin_nested():
+                session.add(invoice)
+                session.flush()
+            return
+        except IntegrityError:
+            # Someone took this number between our SELECT and INSERT: take the next one.
+            if attempt == SEQ_ATTEMPTS:
+                raise
+
+
+# -- lines and drafts --------------------------------------------------------------------
+
+def ensure_draft(invoice: Invoice) -> None:
+    if invoice.status != "draft":
+        raise InvoiceError(f"Invoice {invoice.number} is {STATUS_LABELS[invoice.status].lower()}"
+                           "; only drafts can be changed.")
+
+
+def set_lines(invoice: Invoice, lines: Iterable[LineInput]) -> Totals:
+    """Replace a draft's lines and recompute its totals."""
+    ensure_draft(invoice)
+    invoice.lines = [
+        InvoiceLine(position=i, description=line.description.strip(),
+                    quantity=Decimal(line.quantity), unit_price=cents(line.unit_price),
+                    tax_rate=Decimal(line.tax_rate))
+        for i, line in enumerate(lines)
+    ]
+    totals = apply_totals(invoice)
+    largest = max([abs(totals.subtotal), abs(totals.total)] +
+                  [abs(line_amounts(line).gross) for line in invoice.lines])
+    if largest >= MONEY_LIMIT:
+        raise InvoiceError("These amounts are too large for one invoice.")
+    return totals
+
+
+def update_draft(invoice: Invoice, *, issue_date: date, due_date: date, currency: str,
+                 notes: str, lines: Iterable[LineInput]) -> Totals:
+    """Change a draft's dates, currency, notes and lines (the customer: `move_draft`)."""
+    ensure_draft(invoice)
+    if due_date < issue_date:
+        raise InvoiceError("The due date can't be before the issue date.")
+    invoice.issue_date, invoice.due_date = issue_date, due_date
+    invoice.currency, invoice.notes = currency, notes
+    return set_lines(invoice, lines)
+
+
+def move_draft(session, invoice: Invoice, customer: Customer) -> None:
+    """Give a draft to another customer, with that customer's next number."""
+    ensure_draft(invoice)
+    if invoice.customer_id != customer.id:
+        _insert_numbered(session, invoice, customer)
+
+
+# -- states ------------------------------------------------------------------------------
+
+def finalize(invoice: Invoice, now: datetime | None = None) -> None:
+    ensure_draft(invoice)
+    if not invoice.lines:
+        raise InvoiceError("Add at least one line before finalizing.")
+    apply_totals(invoice)
+    if invoice.total <= 0:
+        raise InvoiceError("The total must be more than zero to finalize.")
+    invoice.status = "finalized"
+    invoice.finalized_at = now or utcnow()
+
+
+def void(invoice: Invoice, now: datetime | None = None) -> None:
+    if invoice.status not in VOIDABLE_STATES:
+        raise InvoiceError(f"A {STATUS_LABELS[invoice.status].lower()} invoice can't be voided.")
+    invoice.status = "void"
+    invoice.voided_at = now or utcnow()
+
+
+def record_payment(invoice: Invoice, *, amount, paid_on: date, method: str = "bank_transfer",
+                   reference: str = "", allow_overpayment: bool = False,
+                   created_by=None) -> Payment:
+    """Add a payment, update amount paid and the state; the caller commits."""
+    if invoice.status not in OPEN_STATES:
+        raise InvoiceError(f"A {STATUS_LABELS[invoice.status].lower()} invoice takes no "
+                           "payments.")
+    try:
+        amount = to_decimal(amount)
+    except MoneyError as exc:
+        raise InvoiceError(str(exc)) from None  # one error type from the invoice rules
+    if amount != cents(amount):
+        raise InvoiceError("Use at most two decimals.")
+    if amount <= 0:
+        raise InvoiceError("The amount must be more than zero.")
+    if amount > invoice.balance and not allow_overpayment:
+        raise InvoiceError(f"That is more than the balance of {invoice.balance}; tick "
+                           "\"allow overpayment\" to record it anyway.")
+    payment = Payment(paid_on=paid_on, amount=cents(amount), method=method,
+                      reference=reference.strip(), created_by_id=getattr(created_by, "id", None))
+    invoice.payments.append(payment)
+    refresh_paid(invoice)
+    return payment
+
+
+def refresh_paid(invoice: Invoice) -> None:
+    """Recompute amount paid and paid / partially paid from the payments."""
+    invoice.amount_paid = sum((cents(p.amount) for p in invoice.payments), ZERO)
+    if invoice.status in ("void", "draft"):
+        return
+    if invoice.amount_paid >= invoice.total:
+        invoice.status = "paid"
+    elif invoice.amount_paid > 0:
+        invoice.status = "partially_paid"
+    else:
+        invoice.status = "finalized"
+
+
+# -- overdue -----------------------------------------------------------------------------
+
+def is_overdue(invoice: Invoice, today: date) -> bool:
+    return invoice.status in OPEN_STATES and invoice.due_date < today
+
+
+def display_status(invoice: Invoice, today: date) -> str:
+    """The status a person sees: the stored one, or "overdue"."""
+    return "overdue" if is_overdue(invoice, today) else invoice.status
+
+
+def overdue_clause(today: date):
+    """SQL condition for overdue invoices, matching `is_overdue`."""
+    return and_(Invoice.status.in_(OPEN_STATES), Invoice.due_date < today)

@@ -1,0 +1,61 @@
+"""Template globals and filters."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from flask import Flask, request, url_for
+from flask_wtf.csrf import generate_csrf
+
+# Label, endpoint, and the permissions of which the user needs any one.
+NAV = (
+    ("Customers", "customers.index", ("customers.view",)),
+    ("Invoices", "invoices.index", ("invoices.view",)),
+    ("Reports", "reports.index",
+     ("reports.accounting", "reports.customers", "reports.activity")),
+    ("Admin", "admin.index", ("admin.users", "admin.audit", "admin.jobs")),
+)
+
+
+def _fmt_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime(fmt) + " UTC" if "%H" in fmt \
+        else value.strftime(fmt)
+
+
+def _fmt_money(value, currency: str = "") -> str:
+    if value is None:
+        return ""
+    amount = Decimal(value).quantize(Decimal("0.01"))
+    text = f"{amount:,.2f}"
+    return f"{currency} {text}".strip()
+
+
+def _url_with(**changes) -> str:
+    """The current URL with some query arguments changed (pagination, sorting)."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_templating(app: Flask) -> None:
+    from app.web.auth import can, can_any
+    from app.mail import history
+
+    app.jinja_env.globals.update(
+        can=can, can_any=can_any, csrf_token=generate_csrf, NAV=NAV, url_with=_url_with,
+        email_messages_for=history.messages_for_invoice, email_pending=history.any_pending,
+        email_status_view=history.status_view,
+    )
+    # Macros as a global, so fragments rendered with render_block see them too.
+    with app.app_context():
+        app.jinja_env.globals["ui"] = app.jinja_env.get_template("macros.html").module
+    app.jinja_env.filters["datetime"] = _fmt_datetime
+    app.jinja_env.filters["money"] = _fmt_money

@@ -1,0 +1,217 @@
+"""CSV import: good rows, bad rows, duplicates, hostile files; never half-imported."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from app.customers.csv_import import read_csv, suggest_mapping
+from app.models import AuditLog, Customer, CustomerImport, Note
+from tests.conftest import csrf_token
+from tests.customer_factories import make_customer
+
+GOOD = (
+    "Name,Company,Email,Phone,Tags,Country,Marketing,VAT number,Notes\n"
+    "Grace Hopper,,grace@example.com,020 7946 0958,vip; navy,GB,yes,GB123456789,Met at expo\n"
+    "Alan Turing,Bletchley Ltd,alan@example.com,+44 20 7946 0001,,gb,no,,\n"
+    ",Acme GmbH,info@acme.example,+49 30 901820,wholesale,DE,,,\n"
+)
+
+
+def _count(db, model=Customer) -> int:
+    return db.session.scalar(db.select(db.func.count(model.id)))
+
+
+def _upload(client, content: bytes | str, name="customers.csv", encoding="utf-8"):
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    return client.post("/customers/import", data={
+        "csrf_token": csrf_token(client, "/customers/import"), "encoding": encoding,
+        "file": (io.BytesIO(content), name)}, content_type="multipart/form-data")
+
+
+def _import_id(response) -> int:
+    assert response.status_code == 303, response.text[:1500]
+    return int(re.search(r"/import/(\d+)", response.headers["Location"]).group(1))
+
+
+def _map(client, import_id, mode="skip", mapping=None):
+    page = client.get(f"/customers/import/{import_id}")
+    data = {"csrf_token": csrf_token(client, "/customers/import"), "mode": mode}
+    selected = re.findall(r'<select name="(col-\d+)"[^>]*>(.*?)</select>', page.text, re.S)
+    for name, options in selected:
+        chosen = re.search(r'<option value="([^"]*)" selected', options)
+        data[name] = chosen.group(1) if chosen else ""
+    data.update(mapping or {})
+    response = client.post(f"/customers/import/{import_id}", data=data)
+    assert response.status_code == 303
+    return client.get(response.headers["Location"])
+
+
+def _confirm(client, import_id):
+    return client.post(f"/customers/import/{import_id}/confirm",
+                       data={"csrf_token": csrf_token(client, "/customers/import")})
+
+
+def test_suggested_mapping():
+    header = ["Name", "Company", "E-mail", "Email 2", "Mobile", "Postcode", "Mystery", "Name"]
+    assert suggest_mapping(header) == ["full_name", "company", "email", "email", "phone",
+                                       "postal_code", "", ""]
+
+
+def test_good_rows_are_imported_after_confirmation(client, login_as, db):
+    login_as("admin")
+    import_id = _import_id(_upload(client, GOOD))
+    mapping_page = client.get(f"/customers/import/{import_id}")
+    assert "Grace Hopper" in mapping_page.text and "3 rows found" in mapping_page.text
+    review = _map(client, import_id)
+    assert review.status_code == 200
+    assert 'data-testid="count-create">3<' in review.text
+    assert _count(db) == 0  # nothing before confirmation
+    done = _confirm(client, import_id)
+    assert done.status_code == 303
+    grace = db.session.scalars(db.select(Customer).filter_by(last_name="Hopper")).one()
+    assert grace.first_name == "Grace" and grace.phones[0].e164 == "+442079460958"
+    assert grace.identifiers[0].value == "GB123456789" and grace.marketing_consent
+    assert sorted(t.name for t in grace.tags) == ["navy", "vip"]
+    acme = db.session.scalars(db.select(Customer).filter_by(company="Acme GmbH")).one()
+    assert acme.kind == "company" and acme.addresses[0].country == "DE"
+    assert db.session.scalars(db.select(Note)).one().body == "Met at expo"
+    assert _count(db) == 3
+    upload = db.session.get(CustomerImport, import_id)
+    assert upload.state == "done" and upload.data == {}  # rows don't linger
+    assert client.get(f"/customers/import/{import_id}").status_code == 404
+    actions = db.session.scalars(db.select(AuditLog.action)).all()
+    assert actions.count("customer.imported") == 3 and "customers.imported" in actions
+
+
+def test_bad_rows_are_listed_and_nothing_is_imported(client, login_as, db):
+    login_as("admin")
+    content = (
+        "First name,Last name,Email,Phone,Status,Owner,Country\n"
+        "Ada,Lovelace,ada@example.com,,active,,GB\n"
+        ",,nobody@example.com,,,,\n"
+        "Bad,Email,not-an-email,,,,\n"
+        "Bad,Phone,,12345,,,\n"
+        "Bad,Status,,,sleeping,,\n"
+        "Bad,Owner,,,,ghost@example.com,\n"
+        "Bad,Country,,,,,Germany\n"
+        "Same,Email,ADA@example.com,,,,\n"
+    )
+    import_id = _import_id(_upload(client, content))
+    review = _map(client, import_id)
+    assert 'data-testid="count-errors">7<' in review.text
+    for message in ("No name", "not a valid email address", "not a valid phone number",
+                    "Status “sleeping”", "not a user of Clientele", "two-letter code",
+                    "ada@example.com is also on line 2"):
+        assert message in review.text, message
+    assert "confirm-import" not in review.text
+    refused = _confirm(client, import_id)
+    assert refused.status_code == 422
+    assert _count(db) == 0
+
+
+def test_duplicates_skip_or_update(client, login_as, db):
+    login_as("admin")
+    existing = make_customer("Grace", "Hopper", emails=("grace@example.com",))
+    import_id = _import_id(_upload(client, GOOD))
+    review = _map(client, import_id, mode="skip")
+    assert 'data-testid="count-skip">1<' in review.text
+    assert 'data-testid="count-create">2<' in review.text
+    _confirm(client, import_id)
+    assert _count(db) == 3
+    db.session.expire_all()
+    assert db.session.get(Customer, existing.id).phones == []  # untouched
+
+    import_id = _import_id(_upload(client, GOOD))
+    review = _map(client, import_id, mode="update")
+    assert 'data-testid="count-update">3<' in review.text
+    _confirm(client, import_id)
+    db.session.expire_all()
+    grace = db.session.get(Customer, existing.id)
+    assert [p.e164 for p in grace.phones] == ["+442079460958"]
+    assert [e.address for e in grace.emails] == ["grace@example.com"]
+    assert _count(db) == 3
+
+
+def test_missing_name_column_is_explained(client, login_as, db):
+    login_as("admin")
+    import_id = _import_id(_upload(client, "Email,Phone\na@example.com,\n"))
+    review = _map(client, import_id)
+    assert "Choose the column with the name" in review.text
+    assert _confirm(client, import_id).status_code == 422
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"", "The file is empty."),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 40, "binary data"),
+    ("Name,Email\nJosé,jose@example.com\n".encode("cp1252"), "not UTF-8"),
+    (b"Name,Email\n", "no customers below it"),
+    (b"\n\n\n", "The file is empty."),
+    (b'Name,Email\n"' + b"x" * 200_000 + b'",a@b.c\n', "could not be read as CSV"),
+    (b",".join([b"c%d" % i for i in range(100)]) + b"\n1,2\n", "columns"),
+    (b"Name\n" + b"row\n" * 10_002, "more than 10,000 rows"),
+])
+def test_hostile_files_get_a_clear_message(client, login_as, db, content, message):
+    login_as("admin")
+    response = _upload(client, content)
+    assert response.status_code == 422
+    assert message in response.text
+    assert _count(db, CustomerImport) == 0
+
+
+def test_windows_encoding_can_be_chosen(client, login_as, db):
+    login_as("admin")
+    content = "Name,Email\nJosé Núñez,jose@example.com\n".encode("cp1252")
+    import_id = _import_id(_upload(client, content, encoding="cp1252"))
+    assert "José Núñez" in client.get(f"/customers/import/{import_id}").text
+
+
+def test_huge_upload_is_refused_before_reading(client, login_as, db, app):
+    login_as("admin")
+    token = csrf_token(client, "/customers/import")
+    response = client.post("/customers/import", data={
+        "csrf_token": token, "file": (io.BytesIO(b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)),
+                                      "big.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert "Uploads are limited" in response.text
+
+
+def test_a_failure_midway_imports_nothing(client, login_as, db, monkeypatch):
+    from app.customers import csv_import as customer_import
+
+    login_as("admin")
+    import_id = _import_id(_upload(client, GOOD))
+    _map(client, import_id)
+    calls = []
+    original = customer_import._fill
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(customer_import, "_fill", failing)
+    response = _confirm(client, import_id)
+    assert response.status_code == 303
+    assert _count(db) == 0 and _count(db, Note) == 0
+    assert db.session.get(CustomerImport, import_id).state == "uploaded"
+
+
+def test_uploads_belong_to_their_uploader(client, login_as, db, make_user):
+    from tests.conftest import login
+
+    login_as("admin")
+    import_id = _import_id(_upload(client, GOOD))
+    other = make_user("admin")
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    login(client, other.email)
+    assert client.get(f"/customers/import/{import_id}").status_code == 404
+    assert _confirm(client, import_id).status_code == 404
+
+
+def test_read_csv_semicolons_and_bom():
+    data = read_csv("\ufeffName;Email\nAda;ada@example.com\n".encode("utf-8"))
+    assert data == {"header": ["Name", "Email"], "rows": [["Ada", "ada@example.com"]]}
