@@ -1,7 +1,8 @@
 """CSV import: upload, map columns with a preview, review every row, confirm (all or nothing).
 
 The upload lives in a `CustomerImport` row between the steps (never in the session
-cookie); it belongs to the user who uploaded it, and its rows are cleared when done.
+cookie), its rows encrypted; it belongs to the user who uploaded it, and its rows are
+dropped when it is applied.
 """
 from __future__ import annotations
 
@@ -108,7 +109,7 @@ def import_confirm(import_id: int):
     try:
         counts = apply(review, user=current_user, filename=upload.filename,
                        ip=request.remote_addr)
-        upload.state, upload.summary, upload.data = "done", counts, {}
+        upload.state, upload.summary, upload.data = "done", counts, None
         db.session.commit()
     except Exception:
         db.session.rollback()
