@@ -6,12 +6,13 @@ import json
 import re
 import subprocess
 import tarfile
+from datetime import timedelta
 
 import pytest
 
 from app import backups
 from app.customer_import import read_csv, suggest_mapping
-from app.models import AuditLog, Customer, CustomerImport, Note
+from app.models import AuditLog, Customer, CustomerImport, Note, utcnow
 from tests.conftest import csrf_token
 from tests.customer_factories import make_customer
 
@@ -281,3 +282,16 @@ def test_a_confirmed_import_keeps_its_summary_and_no_rows(client, login_as, db):
     summary = json.loads(summary) if isinstance(summary, str) else summary
     assert summary == {"created": 1, "updated": 0, "skipped": 0}
 
+
+def test_mapping_an_upload_keeps_it_another_day(client, login_as, db):
+    from app.customer_import import forget_abandoned
+
+    login_as("admin")
+    import_id = _import_id(_upload(client, SECRET_CSV))
+    then = utcnow() - timedelta(hours=25)
+    db.session.execute(db.update(CustomerImport).values(created_at=then, updated_at=then))
+    db.session.commit()
+    _map(client, import_id)
+    forget_abandoned()
+    db.session.commit()
+    assert _confirm(client, import_id).status_code == 303

@@ -237,7 +237,7 @@ class CustomerImport(db.Model):
 
     `data` holds the parsed header and rows, encrypted like identification numbers: every
     cell of the upload is personal data. It is dropped once the import is applied; an
-    import left unconfirmed for a day is deleted when someone uploads again.
+    import left unconfirmed for a day is deleted by a periodic job.
     """
 
     __tablename__ = "customer_imports"
@@ -246,6 +246,7 @@ class CustomerImport(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     state: Mapped[str] = mapped_column(String(12), default="uploaded")  # uploaded | done
     # {"header": [...], "rows": [...]}; None once applied.
     data: Mapped[dict | None] = mapped_column(EncryptedJSON)

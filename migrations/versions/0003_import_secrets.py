@@ -1,4 +1,4 @@
-"""customer imports: rows encrypted at rest
+"""customer imports: rows encrypted at rest, a last-touched time for the clean-up job
 
 Revision ID: 0003
 Revises: 0002
@@ -9,6 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 import app.crypto
+import app.models.base
 
 revision = '0003'
 down_revision = '0002'
@@ -25,10 +26,15 @@ def upgrade():
         op.execute("PRAGMA secure_delete = ON")
     op.execute("DELETE FROM customer_imports WHERE state <> 'done'")
     with op.batch_alter_table('customer_imports', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('updated_at', app.models.base.UTCDateTime(timezone=True),
+                                      nullable=True))
         batch_op.alter_column('data', existing_type=sa.JSON(), nullable=True)
         batch_op.alter_column('data', existing_type=sa.JSON(), type_=app.crypto.EncryptedJSON(),
                               existing_nullable=True, postgresql_using='NULL')
-    op.execute("UPDATE customer_imports SET data = NULL")
+    op.execute("UPDATE customer_imports SET data = NULL, updated_at = created_at")
+    with op.batch_alter_table('customer_imports', schema=None) as batch_op:
+        batch_op.alter_column('updated_at', existing_type=app.models.base.UTCDateTime(
+            timezone=True), nullable=False)
 
 
 def downgrade():
@@ -39,3 +45,4 @@ def downgrade():
     op.execute("UPDATE customer_imports SET data = '{}'")
     with op.batch_alter_table('customer_imports', schema=None) as batch_op:
         batch_op.alter_column('data', existing_type=sa.JSON(), nullable=False)
+        batch_op.drop_column('updated_at')
