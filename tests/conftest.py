@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,15 +40,20 @@ def database_url(tmp_path_factory):
         return
     from app.config import _database_url
 
-    server = _database_url(server)
-    name = f"clientele_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with postgres_database(_database_url(server), "clientele_test") as url:
+        _migrate(url)
+        yield url
+
+
+@contextmanager
+def postgres_database(server: str, prefix: str):
+    """A new, empty database on the PostgreSQL `server`, dropped afterwards; yields its URL."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
     try:
-        _migrate(url)
-        yield url
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from app.models import Customer, CustomerIdentifier
+from app.models import Customer, CustomerIdentifier, CustomerImport
 from tests.conftest import TEST_KEYS, csrf_token
 from tests.customer_factories import make_customer
 
@@ -75,3 +75,22 @@ def test_rotate_refuses_when_a_value_cannot_be_decrypted(app, db):
     _use_keys(app, list(TEST_KEYS))
     db.session.expire_all()
     assert db.session.scalars(sa.select(CustomerIdentifier)).one().value == NUMBER
+
+
+def test_rotate_re_encrypts_imports_waiting_for_confirmation(app, db, make_user):
+    rows = {"header": ["Name", "VAT number"], "rows": [["Ada Lovelace", NUMBER]]}
+    db.session.add(CustomerImport(user_id=make_user("admin").id, filename="a.csv", data=rows,
+                                  mapping=["full_name", "tax_id"]))
+    db.session.commit()
+    query = sa.text("SELECT data FROM customer_imports")
+    before = db.session.scalar(query)
+    assert NUMBER not in str(before)
+    new_key = Fernet.generate_key().decode()
+    _use_keys(app, [new_key, *TEST_KEYS])
+    result = app.test_cli_runner().invoke(args=["keys", "rotate"])
+    assert result.exit_code == 0, result.output
+    assert "customer_imports.data: 1 re-encrypted" in result.output
+    assert db.session.scalar(query) != before
+    _use_keys(app, [new_key])
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(CustomerImport)).one().data == rows

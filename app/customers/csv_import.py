@@ -1,7 +1,8 @@
 """CSV import of customers: read, map columns, validate every row, apply all or nothing.
 
 No Flask: the routes keep the upload in `CustomerImport` between steps, and call
-`read_csv`, `suggest_mapping`, `validate` and `apply` in turn.
+`read_csv`, `suggest_mapping`, `validate` and `apply` in turn; a periodic job calls
+`forget_abandoned`.
 """
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from itertools import islice
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from app import audit
 from app.customers.contacts import ContactError, duplicate_index, normalise_email, normalise_phone
@@ -19,13 +21,14 @@ from app.customers.changes import identifier_last4, parse_tags, tags_named
 from app.extensions import db
 from app.models import (
     CUSTOMER_STATUSES, Customer, CustomerAddress, CustomerEmail, CustomerIdentifier,
-    CustomerPhone, Note, User, utcnow,
+    CustomerImport, CustomerPhone, Note, User, utcnow,
 )
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
 MAX_COLUMNS = 60
 MAX_CELL = 2000
+KEEP_FOR = timedelta(days=1)  # an import untouched this long is abandoned
 
 TARGETS: dict[str, str] = {
     "": "— ignore this column —",
@@ -349,3 +352,16 @@ def _fill(c: Customer, rec: dict, filename: str, new: bool) -> None:
         names = {t.name.lower() for t in c.tags}
         c.tags += [t for t in tags_named(rec["tags"]) if t.name.lower() not in names]
     c.refresh_search_fields()
+
+
+def forget_abandoned(now: datetime | None = None) -> int:
+    """Delete unconfirmed imports untouched for KEEP_FOR; drop rows left on applied ones.
+
+    Safe to repeat; returns how many imports were deleted. The caller commits.
+    """
+    now = now or utcnow()
+    db.session.execute(update(CustomerImport)
+                       .where(CustomerImport.state == "done", CustomerImport.data.is_not(None))
+                       .values(data=None))
+    return db.session.execute(delete(CustomerImport).where(
+        CustomerImport.state != "done", CustomerImport.updated_at < now - KEEP_FOR)).rowcount

@@ -8,7 +8,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.crypto import EncryptedString
+from app.crypto import EncryptedJSON, EncryptedString
 from app.extensions import db
 from app.models import search_index
 from app.models.base import UTCDateTime, utcnow
@@ -235,8 +235,9 @@ class SavedFilter(db.Model):
 class CustomerImport(db.Model):
     """A CSV upload between its steps (map → review → confirm), kept server-side.
 
-    `data` holds the parsed header and rows; it is cleared once the import is applied or
-    abandoned, so personal data does not linger here.
+    `data` holds the parsed header and rows, encrypted like identification numbers: every
+    cell of the upload is personal data. It is dropped once the import is applied; an
+    import left unconfirmed for a day is deleted by a periodic job.
     """
 
     __tablename__ = "customer_imports"
@@ -245,8 +246,10 @@ class CustomerImport(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     state: Mapped[str] = mapped_column(String(12), default="uploaded")  # uploaded | done
-    data: Mapped[dict] = mapped_column(JSON, default=dict)  # {"header": [...], "rows": [...]}
+    # {"header": [...], "rows": [...]}; None once applied.
+    data: Mapped[dict | None] = mapped_column(EncryptedJSON)
     mapping: Mapped[list] = mapped_column(JSON, default=list)  # one target per column
     mode: Mapped[str] = mapped_column(String(8), default="skip")  # skip | update
     summary: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import io
+import json
 import re
+import subprocess
+import tarfile
+from datetime import timedelta
 
 import pytest
 
+from app import backups
 from app.customers.csv_import import read_csv, suggest_mapping
-from app.models import AuditLog, Customer, CustomerImport, Note
+from app.models import AuditLog, Customer, CustomerImport, Note, utcnow
 from tests.conftest import csrf_token
 from tests.customer_factories import make_customer
 
@@ -80,7 +85,7 @@ def test_good_rows_are_imported_after_confirmation(client, login_as, db):
     assert db.session.scalars(db.select(Note)).one().body == "Met at expo"
     assert _count(db) == 3
     upload = db.session.get(CustomerImport, import_id)
-    assert upload.state == "done" and upload.data == {}  # rows don't linger
+    assert upload.state == "done" and upload.data is None  # rows don't linger
     assert client.get(f"/customers/import/{import_id}").status_code == 404
     actions = db.session.scalars(db.select(AuditLog.action)).all()
     assert actions.count("customer.imported") == 3 and "customers.imported" in actions
@@ -215,3 +220,78 @@ def test_uploads_belong_to_their_uploader(client, login_as, db, make_user):
 def test_read_csv_semicolons_and_bom():
     data = read_csv("\ufeffName;Email\nAda;ada@example.com\n".encode("utf-8"))
     assert data == {"header": ["Name", "Email"], "rows": [["Ada", "ada@example.com"]]}
+
+
+
+# Values that appear nowhere else in the test database, so a hit can only come from the
+# upload (SQLite's free pages keep earlier tests' rows).
+SECRET_CSV = ("Name,Email,VAT number,Notes\n"
+              "Wilhelmina Quarrington,wq.import@example.org,ZZ4711081542,Owes us a favour\n")
+SECRETS = ("Wilhelmina", "Quarrington", "wq.import@example.org", "ZZ4711081542",
+           "Owes us a favour")
+
+
+def _raw_imports(db) -> list[tuple]:
+    """Every column of every row of customer_imports, as stored (plain SQL, no ORM)."""
+    return [tuple(row) for row in db.session.execute(db.text("SELECT * FROM customer_imports"))]
+
+
+def _readable_dump(db, path) -> bytes:
+    """The backup's dump as a reader would search it (pg_dump's own format is compressed)."""
+    with tarfile.open(path) as tar:
+        dump = tar.extractfile(backups.DUMP_NAMES[db.engine.dialect.name]).read()
+    if db.engine.dialect.name != "postgresql":
+        return dump
+    archive = path.with_name("database.pgdump")
+    archive.write_bytes(dump)
+    return subprocess.run(["pg_restore", "--file=-", str(archive)], check=True,
+                          capture_output=True).stdout
+
+
+def test_an_import_waiting_for_confirmation_is_unreadable_at_rest(app, client, login_as, db,
+                                                                  tmp_path):
+    login_as("admin")
+    import_id = _import_id(_upload(client, SECRET_CSV))
+    assert "Wilhelmina Quarrington" in client.get(f"/customers/import/{import_id}").text
+    assert 'data-testid="count-create">1<' in _map(client, import_id).text
+    [row] = _raw_imports(db)
+    stored = " ".join(str(value) for value in row)
+    assert [s for s in SECRETS if s in stored] == []
+
+    app.config["BACKUP_DIR"] = str(tmp_path / "bk")
+    made = app.test_cli_runner().invoke(args=["backup", "create"])
+    assert made.exit_code == 0, made.output
+    [path] = backups.list_backups(tmp_path / "bk")
+    dump = _readable_dump(db, path)
+    assert b"customer_imports" in dump
+    assert [s for s in SECRETS if s.encode() in dump] == []
+
+    assert _confirm(client, import_id).status_code == 303  # the flow still ends well
+    customer = db.session.scalars(db.select(Customer).filter_by(last_name="Quarrington")).one()
+    assert customer.identifiers[0].value == "ZZ4711081542"
+
+
+def test_a_confirmed_import_keeps_its_summary_and_no_rows(client, login_as, db):
+    login_as("admin")
+    import_id = _import_id(_upload(client, SECRET_CSV))
+    _map(client, import_id)
+    assert _confirm(client, import_id).status_code == 303
+    data, summary = db.session.execute(db.text(
+        "SELECT data, summary FROM customer_imports WHERE id = :id"), {"id": import_id}).one()
+    assert data is None
+    summary = json.loads(summary) if isinstance(summary, str) else summary
+    assert summary == {"created": 1, "updated": 0, "skipped": 0}
+
+
+def test_mapping_an_upload_keeps_it_another_day(client, login_as, db):
+    from app.customers.csv_import import forget_abandoned
+
+    login_as("admin")
+    import_id = _import_id(_upload(client, SECRET_CSV))
+    then = utcnow() - timedelta(hours=25)
+    db.session.execute(db.update(CustomerImport).values(created_at=then, updated_at=then))
+    db.session.commit()
+    _map(client, import_id)
+    forget_abandoned()
+    db.session.commit()
+    assert _confirm(client, import_id).status_code == 303

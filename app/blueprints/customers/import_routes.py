@@ -1,11 +1,10 @@
 """CSV import: upload, map columns with a preview, review every row, confirm (all or nothing).
 
 The upload lives in a `CustomerImport` row between the steps (never in the session
-cookie); it belongs to the user who uploaded it, and its rows are cleared when done.
+cookie), its rows encrypted; it belongs to the user who uploaded it, its rows are dropped
+when it is applied, and a periodic job deletes it if nobody confirms it within a day.
 """
 from __future__ import annotations
-
-from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
@@ -22,7 +21,6 @@ from app.permissions import requires
 from app.web.render import no_store, render
 
 PREVIEW_ROWS = 5
-KEEP_FOR = timedelta(days=1)
 
 
 def _get_import(import_id: int) -> CustomerImport:
@@ -30,11 +28,6 @@ def _get_import(import_id: int) -> CustomerImport:
     if upload is None or upload.user_id != current_user.id or upload.state != "uploaded":
         abort(404)
     return upload
-
-
-def _forget_stale_uploads() -> None:
-    cutoff = utcnow() - KEEP_FOR
-    db.session.execute(db.delete(CustomerImport).where(CustomerImport.created_at < cutoff))
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -53,7 +46,6 @@ def import_upload():
             except ImportFileError as exc:
                 error = str(exc)
             else:
-                _forget_stale_uploads()
                 record = CustomerImport(user_id=current_user.id, data=data,
                                         filename=upload.filename[-200:],
                                         mapping=suggest_mapping(data["header"]))
@@ -76,6 +68,7 @@ def import_map(import_id: int):
         upload.mapping = [request.form.get(f"col-{i}", "") if request.form.get(f"col-{i}", "")
                           in TARGETS else "" for i in range(len(header))]
         upload.mode = "update" if request.form.get("mode") == "update" else "skip"
+        upload.updated_at = utcnow()  # even when nothing changed: the day counts from here
         db.session.commit()
         return redirect(url_for("customers.import_review", import_id=upload.id), code=303)
     return no_store(render("customers/import_map.html", upload=upload, header=header,
@@ -108,7 +101,7 @@ def import_confirm(import_id: int):
     try:
         counts = apply(review, user=current_user, filename=upload.filename,
                        ip=request.remote_addr)
-        upload.state, upload.summary, upload.data = "done", counts, {}
+        upload.state, upload.summary, upload.data = "done", counts, None
         db.session.commit()
     except Exception:
         db.session.rollback()
