@@ -1,12 +1,9 @@
-"""Who may do what: one table from role to permissions, and the route decorators.
+"""Who may do what: one table from role to permissions. Imports nothing from the app.
 
-Every view declares either `@requires("<permission>")` or `@public`. A test walks
-`app.url_map` and fails on any route that declares neither.
+Views declare what they need with `app.web.auth`'s `@requires("<permission>")` or
+`@public`; a test walks `app.url_map` and fails on any route that declares neither.
 """
 from __future__ import annotations
-
-from functools import wraps
-from typing import Callable
 
 PERMISSIONS: dict[str, str] = {
     "dashboard.view": "See the home page",
@@ -62,32 +59,3 @@ PUBLIC = "public"
 
 def role_can(role: str | None, permission: str) -> bool:
     return permission in ROLE_PERMISSIONS.get(role or "", frozenset())
-
-
-def requires(permission: str) -> Callable:
-    """Declare the permission a view needs; the check runs before the view."""
-    if permission not in PERMISSIONS:
-        raise ValueError(f"unknown permission {permission!r}")
-
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            from app.web.auth import enforce  # late: keeps this module free of Flask globals
-
-            enforce(permission)
-            return view(*args, **kwargs)
-
-        wrapper.permission = permission  # type: ignore[attr-defined]
-        return wrapper
-
-    return decorate
-
-
-def public(view: Callable) -> Callable:
-    """Declare a view open to anyone (login page, tracking pixel, webhooks)."""
-    view.permission = PUBLIC  # type: ignore[attr-defined]
-    return view
-
-
-def declared_permission(view: Callable) -> str | None:
-    return getattr(view, "permission", None)

@@ -7,7 +7,8 @@ import pytest
 from flask import Flask
 
 from app.models import ROLES
-from app.permissions import PUBLIC, ROLE_PERMISSIONS, declared_permission
+from app.permissions import PUBLIC, ROLE_PERMISSIONS
+from app.web.auth import declared_permission
 
 SKIP_ENDPOINTS = {"static"}
 

@@ -190,13 +190,10 @@ def test_restore_refuses_and_changes_nothing(app, db, tmp_path, change, message)
 
 
 def test_scheduled_backup_is_registered_and_prunes_to_keep(app, db, tmp_path):
-    import importlib
-
-    importlib.import_module("app.jobs.registry")
     from app.jobs.backups import make_scheduled_backup
-    from app.jobs.runner import PERIODIC
+    from app.jobs.schedule import SCHEDULE
 
-    assert "backup" in {job.name for job in PERIODIC}
+    assert "app.jobs.backups.make_scheduled_backup" in {job.func for job in SCHEDULE}
     directory = tmp_path / "bk"
     directory.mkdir()
     app.config.update(BACKUP_DIR=str(directory), BACKUP_KEEP=3, BACKUP_EVERY_SECONDS=86400)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy.engine import Engine
 
 from app.backups import postgres, sqlite
@@ -44,6 +45,11 @@ class Verdict:
 
 
 # -- names, manifest, versions ----------------------------------------------------------
+
+def backup_dir() -> Path:
+    configured = current_app.config.get("BACKUP_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "backups"
+
 
 def default_backup_path(directory: str | Path, now: datetime | None = None) -> Path:
     """`clientele-YYYYmmddTHHMMSSZ.tar.gz` in `directory`, never an existing file."""

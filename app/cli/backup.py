@@ -7,7 +7,6 @@ from flask.cli import AppGroup
 
 from app import backups
 from app.extensions import db
-from app.jobs.backups import backup_dir
 
 backup = AppGroup("backup", help="Make, check and restore database backups.")
 
@@ -17,7 +16,7 @@ backup = AppGroup("backup", help="Make, check and restore database backups.")
 def create(path: Path | None) -> None:
     """Back up the database (safe while the app runs) to PATH or BACKUP_DIR."""
     try:
-        dest = path or backups.default_backup_path(backup_dir())
+        dest = path or backups.default_backup_path(backups.backup_dir())
         written, manifest = backups.create_backup(db.engine, dest)
     except backups.BackupError as exc:
         raise click.ClickException(str(exc)) from None

@@ -2,20 +2,18 @@
 
 Staff see only the customers assigned to them; every other role with
 `customers.view_all` sees every customer. Other blueprints (invoices, reports) call
-these helpers so the rule lives in one place. A customer the user may not see answers
-404, exactly like one that does not exist, so ids reveal nothing.
+these helpers so the rule lives in one place; the user is always passed in. The lookups
+that answer 404 for a customer the user may not see (exactly like one that does not
+exist, so ids reveal nothing) are the web layer's: `app.web.lookups`.
 """
 from __future__ import annotations
 
-from flask import abort
-from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, true
 
 from app.extensions import db
 from app.models import Customer
 from app.models.base import MAX_ID
 from app.permissions import role_can
-
 
 
 def get_by_id(model, ident: int):
@@ -39,32 +37,13 @@ def visibility_clause(user, column=None) -> ColumnElement[bool]:
     return column.in_(db.select(Customer.id).where(owned))
 
 
-def visible_customers(query: Select | None = None, user=None) -> Select:
+def visible_customers(user, query: Select | None = None) -> Select:
     """`query` (default: all customers) restricted to what `user` may see."""
-    user = current_user if user is None else user
     query = db.select(Customer) if query is None else query
     return query.where(visibility_clause(user))
 
 
-def can_see_customer(customer: Customer | None, user=None) -> bool:
-    user = current_user if user is None else user
+def can_see_customer(customer: Customer | None, user) -> bool:
     if customer is None or not role_can(getattr(user, "role", None), "customers.view"):
         return False
     return sees_all_customers(user) or customer.owner_id == user.id
-
-
-def get_customer_or_404(customer_id: int, user=None) -> Customer:
-    """The customer, if it exists and `user` (default: the current user) may see it."""
-    customer = get_by_id(Customer, customer_id)
-    if not can_see_customer(customer, user):
-        abort(404)
-    return customer
-
-
-def get_changeable_customer_or_404(customer_id: int, user=None) -> Customer:
-    """As `get_customer_or_404`, for changes: an erased customer's file stays closed."""
-    customer = get_customer_or_404(customer_id, user)
-    if customer.erased_at is not None:
-        abort(409, "This customer's personal data was erased; the file can no longer be "
-                   "changed.")
-    return customer

@@ -5,12 +5,10 @@ everything here builds on it.
 """
 from __future__ import annotations
 
-from flask import abort
 from sqlalchemy import ColumnElement
 
 from app.customers import access as customer_access
-from app.extensions import db
-from app.models import Customer, Invoice
+from app.models import Invoice
 
 
 def visible_customers_clause(user) -> ColumnElement[bool]:
@@ -21,17 +19,3 @@ def visible_customers_clause(user) -> ColumnElement[bool]:
 def visible_invoices(query, user):
     """Limit a `select(Invoice ...)` to the invoices `user` may see."""
     return query.join(Invoice.customer).where(visible_customers_clause(user))
-
-
-def get_invoice_or_404(invoice_id: int, user) -> Invoice:
-    """The invoice, if it exists and `user` may see it; 404 otherwise (never 403: an
-    invisible invoice is not revealed to exist)."""
-    invoice = db.session.scalar(
-        visible_invoices(db.select(Invoice), user).where(Invoice.id == invoice_id))
-    if invoice is None:
-        abort(404)
-    return invoice
-
-
-def get_customer_or_404(customer_id: int, user) -> Customer:
-    return customer_access.get_customer_or_404(customer_id, user)

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from flask import Response, current_app
+from flask import current_app
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
@@ -18,7 +18,6 @@ from app.invoices import pdf_fonts
 from app.invoices.money import cents, line_amounts, plain_number
 from app.invoices.rules import STATUS_LABELS, display_status
 from app.models import Invoice
-from app.web.render import no_store
 
 DEFAULT_OFFICE_NAME = "Clientele"
 INK = (29, 39, 51)
@@ -64,15 +63,6 @@ def _printed_texts(invoice: Invoice, office_name: str) -> list[str]:
 
 def pdf_filename(invoice: Invoice) -> str:
     return f"invoice-{invoice.number}.pdf"
-
-
-def pdf_response(invoice: Invoice, *, inline: bool = False) -> Response:
-    """The invoice's PDF as an HTTP response (staff download and client link)."""
-    response = Response(render_invoice_pdf(invoice), mimetype="application/pdf")
-    disposition = "inline" if inline else "attachment"
-    response.headers["Content-Disposition"] = \
-        f'{disposition}; filename="{pdf_filename(invoice)}"'
-    return no_store(response)
 
 
 def _money(value, currency: str) -> str:

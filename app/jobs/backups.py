@@ -9,16 +9,8 @@ from flask import current_app
 
 from app import backups
 from app.extensions import db
-from app.jobs.runner import periodic
 
 log = logging.getLogger(__name__)
-
-CHECK_EVERY_SECONDS = 600
-
-
-def backup_dir() -> Path:
-    configured = current_app.config.get("BACKUP_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "backups"
 
 
 def _made_at(path: Path) -> datetime:
@@ -26,7 +18,6 @@ def _made_at(path: Path) -> datetime:
     return datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
 
 
-@periodic("backup", every_seconds=CHECK_EVERY_SECONDS, timeout=3600)
 def make_scheduled_backup(now: datetime | None = None) -> str:
     """Back up when the newest backup in BACKUP_DIR is BACKUP_EVERY_SECONDS old; prune.
 
@@ -37,7 +28,7 @@ def make_scheduled_backup(now: datetime | None = None) -> str:
     if not every:
         return "scheduled backups are off (BACKUP_EVERY_SECONDS=0)"
     now = now or datetime.now(timezone.utc)
-    directory = backup_dir()
+    directory = backups.backup_dir()
     existing = backups.list_backups(directory)
     # A little slack so the check interval doesn't push each backup a bit later.
     if existing and (now - _made_at(existing[-1])).total_seconds() < every - 60:

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from app.customers import csv_import
 from app.extensions import db
-from app.jobs.runner import periodic
 
 
-@periodic("forget-abandoned-imports", every_seconds=3600)
 def forget_abandoned_imports() -> int:
     """Delete imports left unconfirmed for a day, so no upload lingers in the database."""
     deleted = csv_import.forget_abandoned()

@@ -3,23 +3,19 @@ from __future__ import annotations
 
 from flask import current_app
 
-from app.jobs.runner import periodic
 from app.mail import delays, hits, inbound
 from app.queues import get_redis
 
 
-@periodic("drain-hits", every_seconds=5, queue="events")
 def drain_hits() -> int:
     """Safety net: hits normally trigger their own drain job."""
     return hits.drain()
 
 
-@periodic("inbound-sweep", every_seconds=60, queue="events")
 def sweep_inbound() -> int:
     return inbound.sweep_new()
 
 
-@periodic("bounce-mailbox", every_seconds=60, queue="events")
 def poll_bounce_mailbox() -> int:
     """Poll the IMAP bounce mailbox every BOUNCE_POLL_SECONDS, once across all workers."""
     config = current_app.config
@@ -33,7 +29,6 @@ def poll_bounce_mailbox() -> int:
     return poll_imap(config)
 
 
-@periodic("settle-delays", every_seconds=3600, queue="events")
 def settle_delays() -> int:
     """Remote delays with no news for DELAY_WINDOW: the email shows Sent again."""
     return delays.settle_delays()

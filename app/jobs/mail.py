@@ -1,7 +1,6 @@
 """Mail jobs: send a batch of outbox messages over one SMTP connection."""
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections import deque
@@ -10,19 +9,16 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from flask import current_app
-from rq import Retry
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
-from app.jobs.runner import periodic
 from app.mail import outbox
 from app.mail.build import build, envelope_sender
 from app.mail.smtp import Outcome, SmtpSession
 from app.models import EmailMessage
 from app.models.base import utcnow
-from app.queues import get_queue
 
 log = logging.getLogger(__name__)
 
@@ -32,22 +28,6 @@ _EARLY = timedelta(seconds=10)
 
 class DeliveryDeferred(Exception):
     """Some messages got a temporary failure; RQ's Retry runs the job again later."""
-
-
-def job_id_for(message_ids: list[int]) -> str:
-    digest = hashlib.sha1(",".join(map(str, message_ids)).encode()).hexdigest()[:16]
-    return f"send-{message_ids[0]}-{len(message_ids)}-{digest}"
-
-
-def enqueue_send(message_ids: list[int]) -> None:
-    """Enqueue one job for these messages, with a deterministic id and RQ retries."""
-    delays = list(outbox.backoff())
-    retries = max(outbox.max_attempts() - 1, 1)
-    get_queue("mail").enqueue(
-        send_messages, message_ids, job_id=job_id_for(message_ids),
-        retry=Retry(max=retries, interval=delays[:retries]),
-        job_timeout=max(60, 30 * len(message_ids)), result_ttl=3600, failure_ttl=7 * 86400,
-        description=f"send {len(message_ids)} invoice email(s)")
 
 
 def send_messages(message_ids: list[int]) -> dict[str, int]:
@@ -225,13 +205,11 @@ def _suppressed_addresses(message_ids: list[int]) -> set[str]:
         CustomerEmail.address.in_(addresses), CustomerEmail.suppressed.is_(True))))
 
 
-@periodic("outbox-sweep", every_seconds=30, queue="mail")
 def sweep_outbox() -> dict[str, int]:
     """Re-enqueue committed-but-never-picked-up mail and rescue stuck sends."""
     return outbox.sweep()
 
 
-@periodic("overdue-reminders", every_seconds=3600, queue="mail")
 def send_overdue_reminders() -> int:
     """Queue overdue reminders per REMINDER_DAYS (off when unset)."""
     from app.mail.reminders import send_due_reminders

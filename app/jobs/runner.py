@@ -1,43 +1,19 @@
-"""The RQ worker, run inside the app, and the periodic jobs it schedules."""
+"""The RQ worker, run inside the app, and the enqueuing of the periodic jobs (`schedule`)."""
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
 from multiprocessing.context import ForkProcess
-from typing import Callable
 
 from flask import Flask
 from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 
+from app.jobs.schedule import SCHEDULE
 from app.logs import job_log_context
 from app.queues import get_queue, get_redis
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class PeriodicJob:
-    name: str
-    every_seconds: int
-    func: str  # dotted path, enqueued by name so the job is importable by any worker
-    queue: str = "default"
-    timeout: int | None = None  # seconds; None: RQ's default (180)
-
-
-# Filled by the modules that own each job (outbox sweep, bounce polling, backups).
-PERIODIC: list[PeriodicJob] = []
-
-
-def periodic(name: str, every_seconds: int, queue: str = "default",
-             timeout: int | None = None) -> Callable:
-    """Register a function to run every `every_seconds`, once across all workers."""
-    def decorate(func: Callable) -> Callable:
-        PERIODIC.append(PeriodicJob(name, every_seconds,
-                                    f"{func.__module__}.{func.__qualname__}", queue, timeout))
-        return func
-    return decorate
 
 
 def _run_scheduler(scheduler) -> None:
@@ -102,7 +78,7 @@ def enqueue_due_periodic(app: Flask) -> list[str]:
     """Enqueue each periodic job whose slot is free; a Redis key makes it run once."""
     conn = get_redis(app)
     enqueued = []
-    for job in PERIODIC:
+    for job in SCHEDULE:
         # SET NX EX: whichever worker takes the key first enqueues; the others skip.
         if conn.set(f"clientele:periodic:{job.name}", "1", nx=True, ex=job.every_seconds):
             get_queue(job.queue, app).enqueue(job.func, job_id=f"periodic-{job.name}",
@@ -121,8 +97,6 @@ def _periodic_loop(app: Flask, stop: threading.Event) -> None:
 
 
 def run_worker(app: Flask, queue_names: list[str], burst: bool = False) -> None:
-    from app.jobs import registry  # noqa: F401  (registers periodic jobs)
-
     queues = [get_queue(name.strip(), app) for name in queue_names if name.strip()]
     worker = AppWorker(queues, connection=get_redis(app))
     worker.app = app

@@ -6,12 +6,14 @@ workers or two clicks never send the same message twice.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from rq import Retry
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -20,6 +22,7 @@ from app.mail.events import NewEvent, dedupe_key, refresh_messages, store_events
 from app.mail.smtp import Outcome
 from app.models import EmailMessage
 from app.models.base import utcnow
+from app.queues import get_queue
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +78,8 @@ def enqueue(message_ids: list[int]) -> bool:
     """
     if not message_ids:
         return True
-    from app.jobs.mail import enqueue_send
-
     try:
-        enqueue_send(sorted(message_ids))
+        _enqueue_send(sorted(message_ids))
     except Exception:  # noqa: BLE001 - Redis down or slow: the sweep catches up
         log.warning("could not enqueue %d messages; the outbox sweep will retry",
                     len(message_ids), exc_info=True)
@@ -87,6 +88,20 @@ def enqueue(message_ids: list[int]) -> bool:
                        .values(enqueued_at=utcnow()))
     db.session.commit()
     return True
+
+
+def _enqueue_send(message_ids: list[int]) -> None:
+    """One send job for these messages, with a deterministic id and RQ retries. The job is
+    named by its path: the outbox never imports the jobs package that imports it."""
+    delays = list(backoff())
+    retries = max(max_attempts() - 1, 1)
+    digest = hashlib.sha1(",".join(map(str, message_ids)).encode()).hexdigest()[:16]
+    get_queue("mail").enqueue(
+        "app.jobs.mail.send_messages", message_ids,
+        job_id=f"send-{message_ids[0]}-{len(message_ids)}-{digest}",
+        retry=Retry(max=retries, interval=delays[:retries]),
+        job_timeout=max(60, 30 * len(message_ids)), result_ttl=3600, failure_ttl=7 * 86400,
+        description=f"send {len(message_ids)} invoice email(s)")
 
 
 def claim_many(message_ids: list[int], early: timedelta = timedelta(0),

@@ -15,7 +15,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from flask import has_request_context, request
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -25,7 +24,6 @@ T = TypeVar("T")
 TTL_SECONDS = 300
 MAX_ENTRIES = 256
 
-_VERSION_KEY = "clientele.report_data_version"
 _lock = threading.Lock()
 _entries: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
 
@@ -33,16 +31,9 @@ _entries: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
 def data_version() -> tuple:
     """Changes whenever an invoice, payment or customer is added or updated.
 
-    Read once per request: a report page asks for several cached figures.
+    A report page asks for several cached figures: its view reads this once and passes it
+    to each `cached` call.
     """
-    if not has_request_context():
-        return _read_version()
-    if _VERSION_KEY not in request.environ:
-        request.environ[_VERSION_KEY] = _read_version()
-    return request.environ[_VERSION_KEY]
-
-
-def _read_version() -> tuple:
     row = db.session.execute(select(
         select(func.max(Invoice.id)).scalar_subquery(),
         select(func.max(Invoice.updated_at)).scalar_subquery(),
@@ -52,9 +43,9 @@ def _read_version() -> tuple:
     return (db.engine.url.render_as_string(), *row)
 
 
-def cached(key: Hashable, compute: Callable[[], T]) -> T:
-    """`compute()`'s result for `key` + the data version, computed at most once per TTL."""
-    full_key = (key, data_version())
+def cached(key: Hashable, version: tuple, compute: Callable[[], T]) -> T:
+    """`compute()`'s result for `key` at data `version`, computed at most once per TTL."""
+    full_key = (key, version)
     now = time.monotonic()
     with _lock:
         hit = _entries.get(full_key)

@@ -25,7 +25,7 @@ from sqlalchemy import case, func, select
 from app.extensions import db
 from app.invoices.money import cents
 from app.models import Customer, Invoice
-from app.web.pagination import Page
+from app.paging import Page
 from app.reports.sql import Window, customer_name, month_of, sees_everyone, visible_customers
 from app.customers.segments import BILLED_STATES, SEGMENTS, customer_stats, segment_conditions
 

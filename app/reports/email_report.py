@@ -16,7 +16,7 @@ from app.events.status import STATUS_LABELS, Status
 from app.extensions import db
 from app.models import Customer, EmailMessage, Invoice, User
 from app.customers.search import matches as customer_matches
-from app.web.pagination import Page
+from app.paging import Page
 from app.reports.filters import ArgReader
 from app.reports.sql import (
     customer_name, month_ranges, sees_everyone, visible_customers, window,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.models.base import parse_id
-from app.web.pagination import page_from
+from app.paging import page_from
 
 
 

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.invoices.money import cents
 from app.invoices.rules import OPEN_STATES
 from app.models import Customer, Invoice, Payment
-from app.web.pagination import Page
+from app.paging import Page
 from app.reports.sql import (
     Window, customer_name, month_of, sees_everyone, visible_customers,
 )

@@ -1,5 +1,8 @@
-"""Login wiring and the permission check behind `@requires` (web layer)."""
+"""Login wiring, the route decorators `@requires` / `@public` and the check behind them."""
 from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
 
 from flask import abort, current_app, g, request, url_for
 from flask_login import current_user
@@ -7,7 +10,7 @@ from flask_login import current_user
 from app import audit
 from app.extensions import db, login_manager
 from app.models import User
-from app.permissions import role_can
+from app.permissions import PERMISSIONS, PUBLIC, role_can
 from app.web.render import hx_redirect
 
 
@@ -65,3 +68,30 @@ def can(permission: str) -> bool:
 
 def can_any(permissions) -> bool:
     return any(can(p) for p in permissions)
+
+
+def requires(permission: str) -> Callable:
+    """Declare the permission a view needs; the check runs before the view."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            enforce(permission)
+            return view(*args, **kwargs)
+
+        wrapper.permission = permission  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def public(view: Callable) -> Callable:
+    """Declare a view open to anyone (login page, tracking pixel, webhooks)."""
+    view.permission = PUBLIC  # type: ignore[attr-defined]
+    return view
+
+
+def declared_permission(view: Callable) -> str | None:
+    return getattr(view, "permission", None)

@@ -8,6 +8,8 @@ from flask import Response, make_response, render_template, request
 from jinja2_fragments.flask import render_block
 from werkzeug.routing import IntegerConverter, ValidationError
 
+from app.invoices.pdf import pdf_filename, render_invoice_pdf
+from app.models import Invoice
 from app.models.base import MAX_ID
 
 
@@ -70,3 +72,12 @@ def hx_retarget(response: Response, target: str, swap: str | None = None) -> Res
 def no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def pdf_response(invoice: Invoice, *, inline: bool = False) -> Response:
+    """The invoice's PDF as an HTTP response (staff download and client link)."""
+    response = Response(render_invoice_pdf(invoice), mimetype="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response.headers["Content-Disposition"] = \
+        f'{disposition}; filename="{pdf_filename(invoice)}"'
+    return no_store(response)

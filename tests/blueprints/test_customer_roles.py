@@ -6,7 +6,8 @@ import re
 import pytest
 
 from app.models import ROLES, CustomerImport, SavedFilter
-from app.permissions import ROLE_PERMISSIONS, declared_permission
+from app.permissions import ROLE_PERMISSIONS
+from app.web.auth import declared_permission
 from tests.conftest import csrf_token
 from tests.customer_factories import make_customer
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from werkzeug.exceptions import NotFound
 
-from app.customers.access import can_see_customer, get_customer_or_404, visible_customers
+from app.customers.access import can_see_customer, visible_customers
+from app.web.lookups import get_customer_or_404
 from tests.customer_factories import make_customer
 
 

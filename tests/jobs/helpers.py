@@ -25,7 +25,7 @@ def log_something(password: str) -> str:
 
 
 def report_health() -> dict:
-    from app.health import check_health
+    from app.admin.health import check_health
 
     return check_health()
 

@@ -1,7 +1,6 @@
 """The periodic clean-up of customer imports, run by a real worker."""
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -24,11 +23,10 @@ def _import(db, user, *, idle: timedelta, state: str = "uploaded", age: timedelt
 
 
 def _run_scheduled(app, name: str) -> None:
-    """Enqueue the registered periodic job by its dotted path, as the scheduler does."""
-    importlib.import_module("app.jobs.registry")
-    from app.jobs.runner import PERIODIC
+    """Enqueue the scheduled job by its dotted path, as the scheduler does."""
+    from app.jobs.schedule import SCHEDULE
 
-    [job] = [job for job in PERIODIC if job.name == name]
+    [job] = [job for job in SCHEDULE if job.name == name]
     get_queue(job.queue).enqueue(job.func)
     run_burst_worker(app)
 

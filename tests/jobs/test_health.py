@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import redis
 from rq import Worker
 
-from app.jobs.overview import HEARTBEAT_MAX_AGE, count_live_workers
+from app.admin.jobs import HEARTBEAT_MAX_AGE, count_live_workers
 from app.queues import get_queue, get_redis
 from tests.jobs.helpers import report_health, run_burst_worker
 

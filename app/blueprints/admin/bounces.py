@@ -10,7 +10,7 @@ from app.extensions import db
 from app.mail import inbound
 from app.models import InboundMessage
 from app.web.pagination import paginate
-from app.permissions import requires
+from app.web.auth import requires
 from app.web.render import no_store, render
 
 REVIEW_STATES = ("unmatched", "unparsed")

@@ -7,8 +7,8 @@ from flask_login import current_user
 from app import audit
 from app.blueprints.admin import bp
 from app.extensions import db
-from app.jobs.overview import STUCK_AFTER, jobs_overview, retry_failed_job
-from app.permissions import requires
+from app.admin.jobs import STUCK_AFTER, jobs_overview, retry_failed_job
+from app.web.auth import requires
 from app.queues import get_redis
 from app.web.render import hx_retarget, is_partial, no_store, render
 

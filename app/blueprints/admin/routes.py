@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import AuditLog, User
 from app.models.base import parse_id
 from app.web.pagination import paginate
-from app.permissions import requires
+from app.web.auth import requires
 from app.web.render import no_store, render
 
 

@@ -11,7 +11,7 @@ from app.blueprints.auth.forms import LoginForm, PasswordForm
 from app.extensions import db, limiter
 from app.models import User
 from app.models.users import check_dummy_password
-from app.permissions import public, requires
+from app.web.auth import public, requires
 from app.web.render import render
 
 

@@ -6,10 +6,9 @@ from flask import Response, abort, render_template, request, url_for
 
 from app.blueprints.client import bp
 from app.extensions import db
-from app.invoices.pdf import pdf_response
 from app.models import Invoice
-from app.permissions import public
-from app.web.render import no_store
+from app.web.auth import public
+from app.web.render import no_store, pdf_response
 
 
 @bp.route("/i/<view_key>")

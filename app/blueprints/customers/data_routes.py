@@ -10,10 +10,10 @@ from app import audit
 from app.web.auth import can
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import EraseForm
-from app.customers.access import get_customer_or_404
+from app.web.lookups import get_customer_or_404
 from app.customers.privacy import erase_customer, export_document
 from app.extensions import db
-from app.permissions import requires
+from app.web.auth import requires
 from app.web.render import no_store, render
 
 

@@ -10,11 +10,11 @@ from app.web.auth import can
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import NoteForm
 from app.blueprints.customers.sections import SECTIONS, Section, record_consent
-from app.customers.access import get_changeable_customer_or_404, get_customer_or_404
+from app.web.lookups import get_changeable_customer_or_404, get_customer_or_404
 from app.customers.changes import IDENTIFIER_KINDS, all_tag_names, assignable_users
 from app.extensions import db
 from app.models import Invoice, utcnow
-from app.permissions import requires
+from app.web.auth import requires
 from app.customers.segments import customer_figures, segments_for
 from app.web.render import hx_trigger, is_partial, no_store, render
 

@@ -17,7 +17,7 @@ from app.customers.csv_import import (
 )
 from app.extensions import db
 from app.models import CustomerImport, utcnow
-from app.permissions import requires
+from app.web.auth import requires
 from app.web.render import no_store, render
 
 PREVIEW_ROWS = 5

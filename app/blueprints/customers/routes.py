@@ -22,8 +22,9 @@ from app.customers.search import (
 )
 from app.extensions import db
 from app.models import Customer, CustomerEmail, CustomerPhone, SavedFilter, utcnow
-from app.web.pagination import Page, page_number
-from app.permissions import requires
+from app.paging import Page
+from app.web.pagination import page_number
+from app.web.auth import requires
 from app.customers.segments import SEGMENTS, segments_for
 from app.web.render import is_partial, no_store, render
 
@@ -40,7 +41,7 @@ def _list_context(params: ListParams) -> dict:
             selectinload(Customer.tags), selectinload(Customer.owner)))}
     page = Page(items=[loaded[i] for i in ids], page=number, per_page=PER_PAGE, total=total)
     anyone = bool(page.items) or db.session.scalar(
-        visible_customers().with_only_columns(Customer.id).limit(1)) is not None
+        visible_customers(current_user).with_only_columns(Customer.id).limit(1)) is not None
     return dict(
         page=page, params=params, anyone=anyone,
         capped=bool(params.q) and page.total >= SEARCH_COUNT_CAP,
@@ -148,8 +149,8 @@ def create():
     status = 422 if form.errors else (409 if duplicates else 200)
     return no_store(render(
         "customers/new.html", form=form, status=status, tag_names=all_tag_names(),
-        duplicates=[d for d in duplicates if can_see_customer(d)],
-        hidden_duplicates=sum(1 for d in duplicates if not can_see_customer(d))))
+        duplicates=[d for d in duplicates if can_see_customer(d, current_user)],
+        hidden_duplicates=sum(1 for d in duplicates if not can_see_customer(d, current_user))))
 
 
 def _create_customer(form: CustomerForm, phone_e164: str) -> Customer:

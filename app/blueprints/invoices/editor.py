@@ -16,10 +16,11 @@ from app.invoices import money, rules
 from app.blueprints.invoices import bp
 from app.blueprints.invoices.forms import MAX_LINES, InvoiceForm
 from app.extensions import db
-from app.invoices.access import get_customer_or_404, get_invoice_or_404, visible_customers_clause
+from app.invoices.access import visible_customers_clause
+from app.web.lookups import get_customer_or_404, get_invoice_or_404
 from app.invoices.rules import InvoiceError
 from app.models import Customer, Invoice
-from app.permissions import requires
+from app.web.auth import requires
 from app.web.render import hx_redirect, is_htmx, no_store, render
 
 TEMPLATE = "invoices/form.html"

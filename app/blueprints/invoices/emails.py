@@ -11,9 +11,9 @@ from app import audit
 from app.blueprints.invoices import bp
 from app.blueprints.invoices.email_form import SendForm, default_texts, recipients_from
 from app.extensions import db
-from app.invoices.access import get_invoice_or_404
+from app.web.lookups import get_invoice_or_404
 from app.mail import history, outbox
-from app.permissions import requires
+from app.web.auth import requires
 from app.web.render import hx_retarget, hx_trigger, is_htmx, no_store, render
 
 STOP_POLLING = 286  # htmx stops polling an element on this status

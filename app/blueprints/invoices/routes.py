@@ -12,15 +12,16 @@ from app.invoices import rules
 from app.blueprints.invoices import bp
 from app.blueprints.invoices.forms import PaymentForm
 from app.extensions import db
-from app.invoices.access import get_invoice_or_404
+from app.web.lookups import get_invoice_or_404
 from app.invoices.listing import InvoiceFilters, customers_with_invoices, invoice_list_query
-from app.invoices.pdf import pdf_response
 from app.invoices.rules import InvoiceError
 from app.models import Invoice
 from app.web.pagination import paginate
-from app.permissions import requires
+from app.web.auth import requires
 from app.mail.history import latest_statuses
-from app.web.render import hx_retarget, hx_trigger, is_htmx, is_partial, no_store, render
+from app.web.render import (
+    hx_retarget, hx_trigger, is_htmx, is_partial, no_store, pdf_response, render,
+)
 
 PER_PAGE = 25
 

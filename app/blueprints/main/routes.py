@@ -4,7 +4,7 @@ from flask import jsonify
 
 from app.blueprints.main import bp
 from app.reports.dashboard import dashboard_figures
-from app.permissions import public, requires
+from app.web.auth import public, requires
 from app.web.render import no_store, render
 
 
@@ -23,7 +23,7 @@ def healthz():
     being down is shared by every web process, so taking them all out of the load
     balancer would turn a delay into an outage; it shows as "degraded" instead.
     """
-    from app.health import check_health
+    from app.admin.health import check_health
 
     report = check_health()
     response = jsonify(report)

@@ -4,17 +4,24 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_login import current_user
 
 from app.events.status import STATUS_LABELS, Status
 from app.models.base import utcnow
 from app.reports import activity, charts, customer_insight, email_report, receivables
 from app.reports.filters import ArgReader
-from app.reports.cache import cached
+from app.reports.cache import cached, data_version
 from app.reports.sql import customer_name, sees_everyone, window
 
 STATUSES = [(s.value, STATUS_LABELS[s]) for s in Status]
+
+
+def _version() -> tuple:
+    """The reports' data version, read once per request for all its cached figures."""
+    if "report_data_version" not in g:
+        g.report_data_version = data_version()
+    return g.report_data_version
 
 
 def today() -> date:
@@ -60,9 +67,9 @@ def revenue_page() -> dict[str, Any]:
     # Cached like the customer figures: PostgreSQL joins the window's payments against
     # every invoice, so the cost follows the history, while the answer only changes
     # with a payment or an invoice (which changes the cache key).
-    by_month = cached(("revenue-months", _scope(), span),
+    by_month = cached(("revenue-months", _scope(), span), _version(),
                       lambda: receivables.revenue_by_month(current_user, span))
-    by_customer = cached(("revenue-customers", _scope(), span),
+    by_customer = cached(("revenue-customers", _scope(), span), _version(),
                          lambda: receivables.revenue_by_customer(current_user, span, limit=50))
     currencies = sorted({a.currency for a in by_month})
     chart = None
@@ -78,12 +85,13 @@ def customers_page() -> dict[str, Any]:
     read = ArgReader(request.args)
     span, first, last = _span(read)
     day, scope = today(), _scope()
-    segments = cached(("segments", scope, day),
+    segments = cached(("segments", scope, day), _version(),
                       lambda: customer_insight.segment_figures(current_user, day))
     chart = charts.bars([(s.label, s.customers, f"seg-{s.key}") for s in segments])
-    months = cached(("monthly", scope, span),
+    months = cached(("monthly", scope, span), _version(),
                     lambda: customer_insight.monthly(current_user, span))
-    top = cached(("top", scope, day), lambda: customer_insight.top_customers(current_user, day))
+    top = cached(("top", scope, day), _version(),
+                 lambda: customer_insight.top_customers(current_user, day))
     trend = charts.columns([m.month for m in months],
                            [[("seg-new", m.new_customers, f"{m.month} · new: {m.new_customers}"),
                              ("seg-returning", m.returning_customers,

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from app.blueprints.reports import bp
 from app.blueprints.reports.context import today
-from app.permissions import requires
+from app.web.auth import requires
 from app.reports import activity, customer_insight, email_report, receivables
 from app.reports.export import XLSX_TYPE, Table, csv_chunks, filename, xlsx_bytes
 from app.reports.filters import ArgReader

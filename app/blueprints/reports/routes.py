@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from app.web.auth import can
 from app.blueprints.reports import bp, context
-from app.permissions import requires
+from app.web.auth import requires
 from app.reports import email_report
 from app.web.render import no_store, render
 

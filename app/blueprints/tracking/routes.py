@@ -9,7 +9,7 @@ from app.extensions import db, limiter
 from app.mail.hits import Hit, record_hit
 from app.mail.tracking import CLICK, OPEN, read_token
 from app.models import EmailLink
-from app.permissions import public
+from app.web.auth import public
 
 # Nothing to throttle here, and the image must cost as little as a static file.
 limiter.exempt(bp)

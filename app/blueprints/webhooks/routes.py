@@ -14,7 +14,7 @@ from app.events.providers import mailgun, postmark, sendgrid, ses
 from app.events.webhooks import WebhookAuthError, WebhookPayloadError
 from app.extensions import csrf
 from app.mail import provider_events
-from app.permissions import public
+from app.web.auth import public
 from app.queues import get_redis
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ def check_health() -> dict[str, bool | int | str]:
     redis_ok = redis_alive()
     workers = 0
     if redis_ok:
-        from app.jobs.overview import count_live_workers
+        from app.admin.jobs import count_live_workers
 
         try:
             workers = count_live_workers(get_redis())

@@ -1,0 +1,36 @@
+"""Every periodic job, in one visible list. A job that is not listed here never runs.
+
+Each entry is enqueued by its dotted path, once across all workers, every `every_seconds`
+(`app.jobs.runner.enqueue_due_periodic`). `tests/jobs/test_schedule.py` checks that every
+entry resolves to a job function and that every job function in `app/jobs/` is either
+listed here or enqueued by the code that owns it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    every_seconds: int
+    func: str  # dotted path, enqueued by name so the job is importable by any worker
+    queue: str = "default"
+    timeout: int | None = None  # seconds; None: RQ's default (180)
+
+
+SCHEDULE: tuple[PeriodicJob, ...] = (
+    # mail: the outbox's safety net, and reminders
+    PeriodicJob("outbox-sweep", 30, "app.jobs.mail.sweep_outbox", queue="mail"),
+    PeriodicJob("overdue-reminders", 3600, "app.jobs.mail.send_overdue_reminders",
+                queue="mail"),
+    # events: tracking hits, bounce mail, delays that never resolved
+    PeriodicJob("drain-hits", 5, "app.jobs.events.drain_hits", queue="events"),
+    PeriodicJob("inbound-sweep", 60, "app.jobs.events.sweep_inbound", queue="events"),
+    PeriodicJob("bounce-mailbox", 60, "app.jobs.events.poll_bounce_mailbox", queue="events"),
+    PeriodicJob("settle-delays", 3600, "app.jobs.events.settle_delays", queue="events"),
+    # housekeeping: backups (checked often, made when due), abandoned imports
+    PeriodicJob("backup", 600, "app.jobs.backups.make_scheduled_backup", timeout=3600),
+    PeriodicJob("forget-abandoned-imports", 3600,
+                "app.jobs.customers.forget_abandoned_imports"),
+)

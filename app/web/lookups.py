@@ -1,0 +1,41 @@
+"""Lookups that abort: the record, if it exists and the user may see it; 404 otherwise.
+
+404, never 403: a record the user may not see is not revealed to exist. The rules are
+the domains' (`app.customers.access`, `app.invoices.access`); only the answer is HTTP.
+"""
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+
+from app.customers.access import can_see_customer, get_by_id
+from app.extensions import db
+from app.invoices.access import visible_invoices
+from app.models import Customer, Invoice
+
+
+def get_customer_or_404(customer_id: int, user=None) -> Customer:
+    """The customer, if it exists and `user` (default: the current user) may see it."""
+    customer = get_by_id(Customer, customer_id)
+    if not can_see_customer(customer, current_user if user is None else user):
+        abort(404)
+    return customer
+
+
+def get_changeable_customer_or_404(customer_id: int, user=None) -> Customer:
+    """As `get_customer_or_404`, for changes: an erased customer's file stays closed."""
+    customer = get_customer_or_404(customer_id, user)
+    if customer.erased_at is not None:
+        abort(409, "This customer's personal data was erased; the file can no longer be "
+                   "changed.")
+    return customer
+
+
+def get_invoice_or_404(invoice_id: int, user=None) -> Invoice:
+    """The invoice, if it exists and `user` (default: the current user) may see it."""
+    invoice = db.session.scalar(
+        visible_invoices(db.select(Invoice), current_user if user is None else user)
+        .where(Invoice.id == invoice_id))
+    if invoice is None:
+        abort(404)
+    return invoice
