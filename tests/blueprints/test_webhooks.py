@@ -8,10 +8,13 @@ import json
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import NameOID
 
 from app.extensions import db
 from app.mail import outbox
@@ -277,3 +280,72 @@ def test_sns_certificate_fetch_failures_are_not_500(app, client, monkeypatch, fa
     if status == 503:
         assert response.headers["Retry-After"] == "60"
     assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 0
+
+
+SNS_CERT_URL = ("https://sns.us-west-2.amazonaws.com/"
+                "SimpleNotificationService-f3ecfb7224c7233fe7bb5f59f96de52f.pem")
+
+
+@pytest.fixture
+def sns_post(app):
+    """Posts SES notifications signed as SNS signs them (SignatureVersion 2).
+
+    Amazon's certificate host is outside this machine: a local key and self-signed
+    certificate stand in for it, served through SNS_CERT_FETCHER.
+    """
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+            .sign(key, hashes.SHA256()))
+    pem = cert.public_bytes(serialization.Encoding.PEM)
+    app.config.update(SES_TOPIC_ARN=SNS_TOPIC, SNS_CERT_FETCHER=lambda url: pem)
+
+    def post(client, notification: dict, *, published: datetime):
+        envelope = {"Type": "Notification", "MessageId": str(uuid.uuid4()),
+                    "TopicArn": SNS_TOPIC, "Message": json.dumps(notification),
+                    "Timestamp": published.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                    "SignatureVersion": "2", "SigningCertURL": SNS_CERT_URL}
+        # The string to sign, written out from the SNS documentation.
+        signed = "".join(f"{name}\n{envelope[name]}\n" for name in
+                         ("Message", "MessageId", "Timestamp", "TopicArn", "Type"))
+        signature = key.sign(signed.encode(), padding.PKCS1v15(), hashes.SHA256())
+        envelope["Signature"] = base64.b64encode(signature).decode()
+        return client.post("/webhooks/ses", data=json.dumps(envelope),
+                           headers={"Content-Type": "text/plain; charset=UTF-8"})
+
+    return post
+
+
+def _ses_bounce(message) -> dict:
+    at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return {"notificationType": "Bounce",
+            "bounce": {"bounceType": "Permanent", "bounceSubType": "General",
+                       "feedbackId": f"fb-{uuid.uuid4()}", "timestamp": at,
+                       "bouncedRecipients": [{"emailAddress": message.to_address,
+                                              "status": "5.1.1",
+                                              "diagnosticCode": "smtp; 550 5.1.1 unknown"}]},
+            "mail": {"timestamp": at, "messageId": "0100018f-ses", "source": "billing@x.example",
+                     "destination": [message.to_address],
+                     "headers": [{"name": "Message-ID", "value": f"<{message.message_id}>"}]}}
+
+
+def test_ses_message_published_over_an_hour_ago_or_ahead_is_refused(client, sns_post, message):
+    now = datetime.now(timezone.utc)
+    for published in (now - timedelta(days=400), now - timedelta(hours=1, minutes=1),
+                      now + timedelta(minutes=10)):
+        response = sns_post(client, _ses_bounce(message), published=published)
+        assert response.status_code == 401, (published, response.get_data(as_text=True))
+        assert "SNS message timestamp" in response.get_json()["error"]
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(InboundMessage.id))) == 0
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "sent"
+    assert db.session.scalars(db.select(CustomerEmail)).one().state == "ok"
+    # SNS retries a delivery for a while with the same Timestamp: inside the hour it counts.
+    retried = sns_post(client, _ses_bounce(message), published=now - timedelta(minutes=50))
+    assert retried.status_code == 200, retried.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "rejected"
