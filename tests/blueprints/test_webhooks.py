@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
 import json
 import time
 import uuid
@@ -349,3 +350,37 @@ def test_ses_message_published_over_an_hour_ago_or_ahead_is_refused(client, sns_
     assert retried.status_code == 200, retried.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(EmailMessage, message.id).status == "rejected"
+
+
+def _signed_sendgrid_headers(key, body: bytes) -> dict:
+    ts = str(int(time.time()))
+    signature = key.sign(ts.encode() + body, ec.ECDSA(hashes.SHA256()))
+    return {"X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(signature).decode(),
+            "X-Twilio-Email-Event-Webhook-Timestamp": ts, "Content-Type": "application/json"}
+
+
+def _padded_to(size: int, events: list) -> bytes:
+    body = json.dumps(events).encode()
+    return body[:-1] + b" " * (size - len(body)) + b"]"
+
+
+def test_webhook_bodies_over_one_megabyte_are_refused_with_413(client, sendgrid_key, message):
+    # Correctly signed, so only the size can be the reason.
+    body = _padded_to(1024 * 1024 + 1, [_sg_event(message, "bounce", type="bounce")])
+    headers = _signed_sendgrid_headers(sendgrid_key, body)
+    declared = client.post("/webhooks/sendgrid", data=body, headers=headers)
+    assert declared.status_code == 413
+    assert declared.get_json() == {"error": "webhook bodies are limited to 1 MB"}
+    # Chunked, without a Content-Length: the read stops at the limit.
+    # (gunicorn, like any server that reads chunked bodies, sets wsgi.input_terminated.)
+    chunked = client.post("/webhooks/sendgrid", input_stream=io.BytesIO(body),
+                          headers={**headers, "Transfer-Encoding": "chunked"},
+                          environ_base={"wsgi.input_terminated": True})
+    assert chunked.status_code == 413
+    assert chunked.get_json() == {"error": "webhook bodies are limited to 1 MB"}
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(InboundMessage.id))) == 0
+    # 1 MB exactly is read as usual.
+    body = _padded_to(1024 * 1024, [_sg_event(message, "bounce", type="bounce")])
+    assert client.post("/webhooks/sendgrid", data=body,
+                       headers=_signed_sendgrid_headers(sendgrid_key, body)).status_code == 200
