@@ -1,14 +1,14 @@
 """Mail provider webhook events, mapped onto our messages and stored once."""
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-
 
 from app.events.webhooks import ProviderEvent
 from app.extensions import db
 from app.mail.consequences import after_complaint, after_rejection
-from app.mail.events import NewEvent, store_events
+from app.mail.events import NewEvent, dedupe_key, insert_ignoring_duplicates, store_events
 from app.mail.inbound import find_message
 from app.models import EmailMessage, InboundMessage
 from app.models.base import utcnow
@@ -45,13 +45,21 @@ def apply(events: list[ProviderEvent]) -> dict[str, int]:
             after_rejection(message, hard=True, reason=event.diagnostic or "bounced")
         elif event.type == "spam":
             after_complaint(message)
-    for event in unmatched:
-        raw = json.dumps(event.raw, sort_keys=True, default=str).encode()
-        db.session.add(InboundMessage(
-            via=f"webhook:{event.provider}", raw=raw, state="unmatched", kind=event.type,
-            sha256=event.provider_event_id[:64], processed_at=utcnow(),
-            envelope_to=(event.recipient or "")[:300],
-            summary=f"{event.provider} {event.type} for {event.recipient or 'unknown'}: "
-                    "no matching message"))
+    if unmatched:
+        # Providers post an event again until they see a 200, and replay whole batches: a
+        # replay finds its row stored (the key is hashed: SES ids hold the address).
+        db.session.execute(insert_ignoring_duplicates(InboundMessage.__table__),
+                           [_review_row(event) for event in unmatched])
     db.session.commit()
     return {"stored": len(new_events), "unmatched": len(unmatched)}
+
+
+def _review_row(event: ProviderEvent) -> dict:
+    raw = json.dumps(event.raw, sort_keys=True, default=str).encode()
+    return {"via": f"webhook:{event.provider}", "raw": raw, "state": "unmatched",
+            "kind": event.type, "processed_at": utcnow(),
+            "sha256": hashlib.sha256(raw).hexdigest(),
+            "dedupe_key": dedupe_key(event.provider, event.provider_event_id),
+            "envelope_to": (event.recipient or "")[:300],
+            "summary": f"{event.provider} {event.type} for {event.recipient or 'unknown'}: "
+                       "no matching message"}

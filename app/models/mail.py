@@ -149,3 +149,6 @@ class InboundMessage(db.Model):
         ForeignKey("email_messages.id", ondelete="SET NULL"))
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str] = mapped_column(Text, default="")
+    # A provider's webhook event (a sha256 of its id) waiting for review: a replay of it
+    # maps to the same key and is stored once. Mail has none: every copy received is kept.
+    dedupe_key: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -160,6 +160,38 @@ def test_unmatched_provider_event_goes_to_review(client, sendgrid_key, message):
     assert db.session.scalars(db.select(InboundMessage)).one().state == "unmatched"
 
 
+def _unmatched_sg_event(message):
+    event = _sg_event(message, "bounce", event_id="unmatched-once", type="bounce")
+    event["clientele_message_id"] = "nobody@example.net"
+    event["email"] = "stranger@example.net"
+    return event
+
+
+def test_an_unmatched_event_replayed_fifty_one_times_is_reviewed_once(client, sendgrid_key,
+                                                                      message):
+    body = json.dumps([_unmatched_sg_event(message)]).encode()
+    headers = _signed_sendgrid_headers(sendgrid_key, body)
+    statuses = {client.post("/webhooks/sendgrid", data=body, headers=headers).status_code
+                for _ in range(51)}
+    assert statuses == {200}
+    assert db.session.scalar(db.select(db.func.count(InboundMessage.id))) == 1
+
+
+def test_concurrent_replays_of_an_unmatched_event_store_one_row(app, sendgrid_key, message):
+    body = json.dumps([_unmatched_sg_event(message)]).encode()
+    headers = _signed_sendgrid_headers(sendgrid_key, body)
+
+    def deliver(_):
+        with app.test_client() as c:
+            return c.post("/webhooks/sendgrid", data=body, headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(deliver, range(12)))
+    assert statuses == [200] * 12
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(InboundMessage.id))) == 1
+
+
 @pytest.mark.slow
 def test_webhook_storm_stores_each_event_once(app, sendgrid_key, message):
     """The same 1,000 events delivered 5 times each, concurrently: 1,000 stored."""
