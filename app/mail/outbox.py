@@ -7,6 +7,7 @@ workers or two clicks never send the same message twice.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +37,16 @@ class Recipient:
 def new_message_id() -> str:
     domain = current_app.config["BOUNCE_DOMAIN"].split("@")[-1]
     return f"{uuid.uuid4().hex}@{domain}"
+
+
+# What new_message_id makes; the domain is the BOUNCE_DOMAIN of the day the email was
+# sent, which the office may have changed since.
+_OUR_MESSAGE_ID = re.compile(r"[0-9a-f]{32}@[^@\s<>]+")
+
+
+def shaped_like_ours(message_id: str) -> bool:
+    """A Message-ID shaped like the ones we generate (whether one was sent is the DB's)."""
+    return bool(_OUR_MESSAGE_ID.fullmatch(message_id))
 
 
 def add_messages(*, recipients: list[Recipient], subject: str, body: str,
