@@ -21,6 +21,7 @@ from app.extensions import db
 from app.mail import outbox
 from app.models import CustomerEmail, EmailEvent, EmailMessage, InboundMessage
 from app.models.base import utcnow
+from tests.conftest import csrf_token
 from tests.factories import make_customer, make_invoice
 
 
@@ -189,6 +190,35 @@ def test_concurrent_replays_of_an_unmatched_event_store_one_row(app, sendgrid_ke
         statuses = list(pool.map(deliver, range(12)))
     assert statuses == [200] * 12
     db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(InboundMessage.id))) == 1
+
+
+def test_a_provider_bounce_matched_by_address_only_waits_for_confirmation(
+        client, sendgrid_key, message, login_as):
+    # The provider did not echo our Message-ID: only the address names the customer.
+    event = _sg_event(message, "bounce", event_id="by-address", type="bounce",
+                      reason="550 5.1.1 user unknown")
+    del event["clientele_message_id"]
+    body = json.dumps([event]).encode()
+    headers = _signed_sendgrid_headers(sendgrid_key, body)
+    assert client.post("/webhooks/sendgrid", data=body, headers=headers).get_json() == {
+        "stored": 0, "unmatched": 1}
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "sent"
+    assert db.session.scalars(db.select(CustomerEmail)).one().state == "ok"
+    held = db.session.scalars(db.select(InboundMessage)).one()
+    assert (held.state, held.matched_message_id) == ("unconfirmed", message.id)
+
+    login_as("admin")
+    confirmed = client.post(f"/admin/bounces/{held.id}/confirm",
+                            data={"csrf_token": csrf_token(client, "/admin/bounces")})
+    assert confirmed.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "rejected"
+    assert db.session.scalars(db.select(CustomerEmail)).one().state == "invalid"
+    # SendGrid posting it again changes nothing more.
+    assert client.post("/webhooks/sendgrid", data=body, headers=headers).status_code == 200
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 1
     assert db.session.scalar(db.select(db.func.count(InboundMessage.id))) == 1
 
 
