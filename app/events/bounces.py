@@ -56,6 +56,8 @@ class RecipientResult:
 class Classification:
     kind: str
     recipients: list[RecipientResult]
+    # What the report names (the envelope, else its headers): what it says, not proof of
+    # anything, since headers are the sender's to write (app.mail.inbound reads the envelope).
     verp_token: str | None
     original_message_id: str | None
     feedback_type: str | None = None  # of a feedback report (kind "arf"): "abuse", ...

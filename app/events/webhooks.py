@@ -181,8 +181,11 @@ def parse_signed_timestamp(value: str | None, what: str) -> datetime:
     return datetime.fromtimestamp(int(value.strip()), tz=timezone.utc)
 
 
-def check_fresh(signed_at: datetime, now: datetime | None, tolerance: timedelta, what: str) -> None:
-    """Refuse signatures older (or further in the future) than ``tolerance``: replays."""
+def check_fresh(signed_at: datetime, now: datetime | None, tolerance: timedelta, what: str,
+                *, ahead: timedelta | None = None) -> None:
+    """Refuse signatures older than ``tolerance`` (replays), or further in the future than
+    ``ahead`` (``tolerance`` unless given)."""
     now = now or datetime.now(timezone.utc)
-    if abs(now - signed_at) > tolerance:
+    ahead = tolerance if ahead is None else ahead
+    if now - signed_at > tolerance or signed_at - now > ahead:
         raise WebhookAuthError(f"{what} is outside the accepted window of {tolerance}")

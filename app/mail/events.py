@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Insert, Table, func, insert, select, update
 
 from app.events.status import EventFact, derive_status
 from app.extensions import db
@@ -35,22 +35,30 @@ def dedupe_key(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
 
 
+def insert_ignoring_duplicates(table: Table, key: str = "dedupe_key") -> Insert:
+    """An INSERT into `table` that skips rows whose unique `key` is already stored.
+
+    The database decides (ON CONFLICT DO NOTHING), so two writers of the same row at once
+    both succeed and one row is kept: a check before inserting would let both through.
+    """
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=[key])
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=[key])
+    return insert(table)  # pragma: no cover - other databases are not supported
+
+
 def _insert_ignoring_duplicates(rows: list[dict]) -> set[int]:
     """Insert the rows a dedupe key has not seen; the message ids of those inserted."""
     # Into the table, not the mapped class: the ORM's bulk-insert bookkeeping cost more
     # than the INSERT itself, and nothing here needs the rows as objects.
     table = EmailEvent.__table__
-    dialect = db.engine.dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt = pg_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    else:  # pragma: no cover - other databases are not supported
-        stmt = insert(table)
+    stmt = insert_ignoring_duplicates(table)
     # RETURNING yields only the rows actually inserted, not those ON CONFLICT ignored
     # (executemany with RETURNING: SQLAlchemy's insertmanyvalues, SQLite and PostgreSQL).
     return set(db.session.scalars(stmt.returning(table.c.message_id), rows))

@@ -4,15 +4,17 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from app.events.bounces import Classification, RecipientResult, classify
 from app.events.feedback import NOT_COMPLAINTS
+from app.events.tokens import parse_verp
 from app.extensions import db
 from app.mail.consequences import after_complaint, after_rejection
 from app.mail.events import NewEvent, store_events
+from app.mail.outbox import shaped_like_ours
 from app.models import EmailMessage, InboundMessage
 from app.models.base import utcnow
 from app.queues import get_queue
@@ -49,8 +51,7 @@ def process(inbound_id: int) -> str:
     inbound = db.session.get(InboundMessage, inbound_id)
     if inbound is None or inbound.state != "new":
         return inbound.state if inbound else "missing"
-    result = _with_redacted_complainant(
-        classify(inbound.raw, envelope_recipient=inbound.envelope_to or None))
+    result, proof = _read(inbound)
     inbound.kind = result.kind
     inbound.processed_at = utcnow()
     if result.kind == "autoreply":
@@ -63,24 +64,49 @@ def process(inbound_id: int) -> str:
         inbound.state = "unparsed"
         inbound.summary = "could not read a delivery report in this message"
     else:
-        matched = _apply(inbound, result)
-        inbound.state = "processed" if matched else "unmatched"
+        inbound.state = _apply(inbound, result, proof, confirmed=False)
     db.session.commit()
     return inbound.state
 
 
-def _apply(inbound: InboundMessage, result: Classification) -> bool:
-    matched_any = False
-    notes = []
-    for recipient in result.recipients:
-        message = match(result, recipient)
+def apply_confirmed(inbound: InboundMessage) -> str:
+    """Apply a report held as matched by address only, which a person has confirmed."""
+    result, proof = _read(inbound)
+    return _apply(inbound, result, proof, confirmed=True)
+
+
+def _read(inbound: InboundMessage) -> tuple[Classification, EmailMessage | None]:
+    """The report, and the email of ours it proves to be about (None: no proof in it)."""
+    result = classify(inbound.raw, envelope_recipient=inbound.envelope_to or None)
+    # The envelope recipient (the receiver's RCPT TO, the pipe's --envelope-to), never a
+    # header: a real bounce is delivered to the VERP address, while To: or Delivered-To:
+    # say whatever the sender wrote. A mailbox read over IMAP has no envelope.
+    proof = proven_message(verp_token=parse_verp(inbound.envelope_to),
+                           message_id=result.original_message_id)
+    return _with_redacted_complainant(result, proof), proof
+
+
+def _apply(inbound: InboundMessage, result: Classification, proof: EmailMessage | None, *,
+           confirmed: bool) -> str:
+    """Store the report's events and what follows from them; the message's new state.
+
+    Without proof the report is only held, with the email it would be about, until a
+    person confirms it: a hand-made bounce or complaint naming a customer's address must
+    not mark it invalid or withdraw consent by itself.
+    """
+    matches = [(recipient, proof or by_address(recipient.address, inbound.received_at))
+               for recipient in result.recipients]
+    found = [message for _, message in matches if message is not None]
+    inbound.summary = "; ".join(_note(r, message) for r, message in matches)[:2000]
+    if not found:
+        return "unmatched"
+    inbound.matched_message_id = found[-1].id
+    if proof is None and not confirmed:
+        return "unconfirmed"
+    for recipient, message in matches:
         if message is None:
-            notes.append(f"{recipient.address}: no matching message")
             continue
-        matched_any = True
-        inbound.matched_message_id = message.id
-        event_type = {"rejected": "rejected", "delayed": "delayed", "spam": "spam"}[
-            recipient.status]
+        event_type = recipient.status  # rejected | delayed | spam
         # A report seen before (the same message processed again) changes nothing.
         new = message.id in store_events([NewEvent(
             message_id=message.id, type=event_type, occurred_at=inbound.received_at,
@@ -93,9 +119,13 @@ def _apply(inbound: InboundMessage, result: Classification) -> bool:
                             reason=recipient.diagnostic or recipient.code or "bounced")
         elif new and event_type == "spam":
             after_complaint(message)
-        notes.append(f"{recipient.address}: {event_type} ({recipient.code or 'no code'})")
-    inbound.summary = "; ".join(notes)[:2000]
-    return matched_any
+    return "processed"
+
+
+def _note(recipient: RecipientResult, message: EmailMessage | None) -> str:
+    if message is None:
+        return f"{recipient.address}: no matching message"
+    return f"{recipient.address}: {recipient.status} ({recipient.code or 'no code'})"
 
 
 def _is_hard(recipient: RecipientResult) -> bool:
@@ -108,43 +138,44 @@ def _is_hard(recipient: RecipientResult) -> bool:
     return code == "" or code.startswith("5.1.") or code in {"5.0.0", "5.2.1"}
 
 
-def _with_redacted_complainant(result: Classification) -> Classification:
+def _with_redacted_complainant(result: Classification,
+                               proof: EmailMessage | None) -> Classification:
     """A complaint whose recipient is redacted still names our email by VERP or Message-ID:
     the complainant is that email's recipient."""
-    if not result.is_complaint or result.recipients:
-        return result
-    message = find_message(verp_token=result.verp_token, message_id=result.original_message_id)
-    if message is None:
+    if not result.is_complaint or result.recipients or proof is None:
         return result
     return replace(result, recipients=[RecipientResult(
-        message.to_address, "spam", None, result.feedback_type or "complaint")])
+        proof.to_address, "spam", None, result.feedback_type or "complaint")])
 
 
-def match(result: Classification, recipient: RecipientResult) -> EmailMessage | None:
-    return find_message(verp_token=result.verp_token, message_id=result.original_message_id,
-                        recipient=recipient.address)
+def proven_message(*, verp_token: str | None = None,
+                   message_id: str | None = None) -> EmailMessage | None:
+    """The email a report proves to be about: by the VERP token of the address it was
+    delivered to, or by a Message-ID we generated and sent.
 
-
-def find_message(*, verp_token: str | None = None, message_id: str | None = None,
-                 recipient: str | None = None) -> EmailMessage | None:
-    """The email a bounce, complaint or provider event is about: by VERP token, else by
-    Message-ID, else the newest email to the recipient within MATCH_WINDOW."""
+    Both are random (144 and 122 bits): naming one takes having seen that email, and its
+    recipient can then only report on their own address.
+    """
     if verp_token:
         found = db.session.scalar(select(EmailMessage).where(
             EmailMessage.verp_token == verp_token))
         if found is not None:
             return found
-    if message_id:
-        found = db.session.scalar(select(EmailMessage).where(
-            EmailMessage.message_id == message_id.strip("<> ")))
-        if found is not None:
-            return found
+    message_id = (message_id or "").strip("<> ")
+    if not shaped_like_ours(message_id):
+        return None
+    return db.session.scalar(select(EmailMessage).where(EmailMessage.message_id == message_id))
+
+
+def by_address(recipient: str | None, at: datetime) -> EmailMessage | None:
+    """The newest email to `recipient` in the MATCH_WINDOW before `at`: a guess, since
+    anyone can name an address, so what it would change waits for a person."""
     if not recipient:
         return None
     return db.session.scalar(
         select(EmailMessage)
         .where(EmailMessage.to_address == recipient.lower(),
-               EmailMessage.created_at >= utcnow() - MATCH_WINDOW)
+               EmailMessage.created_at <= at, EmailMessage.created_at >= at - MATCH_WINDOW)
         .order_by(EmailMessage.created_at.desc()).limit(1))
 
 

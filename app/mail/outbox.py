@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +40,16 @@ class Recipient:
 def new_message_id() -> str:
     domain = current_app.config["BOUNCE_DOMAIN"].split("@")[-1]
     return f"{uuid.uuid4().hex}@{domain}"
+
+
+# What new_message_id makes; the domain is the BOUNCE_DOMAIN of the day the email was
+# sent, which the office may have changed since.
+_OUR_MESSAGE_ID = re.compile(r"[0-9a-f]{32}@[^@\s<>]+")
+
+
+def shaped_like_ours(message_id: str) -> bool:
+    """A Message-ID shaped like the ones we generate (whether one was sent is the DB's)."""
+    return bool(_OUR_MESSAGE_ID.fullmatch(message_id))
 
 
 def add_messages(*, recipients: list[Recipient], subject: str, body: str,

@@ -139,13 +139,21 @@ class InboundMessage(db.Model):
     via: Mapped[str] = mapped_column(String(20))  # smtp | imap | pipe
     envelope_from: Mapped[str] = mapped_column(String(300), default="")
     envelope_to: Mapped[str] = mapped_column(String(300), default="")
+    # The mail as received; for a provider's event, our reading of it and the provider's JSON.
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
-    # new -> processed | unmatched | unparsed | ignored (auto-replies)
+    # new -> processed | unconfirmed (matched by address only) | unmatched | unparsed |
+    # ignored (auto-replies); unconfirmed -> processed when a person confirms it
     state: Mapped[str] = mapped_column(String(12), default="new")
     kind: Mapped[str] = mapped_column(String(12), default="")
     summary: Mapped[str] = mapped_column(Text, default="")
+    # The email it is about; for a report held "unconfirmed", the email it would be about.
     matched_message_id: Mapped[int | None] = mapped_column(
         ForeignKey("email_messages.id", ondelete="SET NULL"))
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str] = mapped_column(Text, default="")
+    # A provider's webhook event (a sha256 of its id) waiting for review: a replay of it
+    # maps to the same key and is stored once. Mail has none: every copy received is kept.
+    dedupe_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    matched_message: Mapped[EmailMessage | None] = relationship()

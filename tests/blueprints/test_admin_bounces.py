@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.mail import inbound
-from app.models import InboundMessage
+from app.models import AuditLog, Customer, CustomerEmail, EmailMessage, InboundMessage
 from tests.conftest import csrf_token
 
 
@@ -31,3 +31,51 @@ def test_review_list_shows_unparsed_mail_escaped_and_can_dismiss(app, client, lo
 def test_only_admins_review_bounces(client, login_as):
     login_as("billing")
     assert client.get("/admin/bounces").status_code == 403
+
+
+def _held_bounce(address: str):
+    """A hand-made bounce naming a customer's address: held for confirmation."""
+    from tests.jobs.test_inbound import _dsn, _forged, _sent
+
+    customer, message = _sent(address)
+    inbound_id = inbound.store(_forged(_dsn(message), message), via="pipe")
+    assert inbound.process(inbound_id) == "unconfirmed"
+    return customer, message, inbound_id
+
+
+def _audit_count(action: str) -> int:
+    return db.session.scalar(db.select(db.func.count(AuditLog.id)).filter_by(action=action))
+
+
+def test_a_report_matched_by_address_only_is_applied_once_when_confirmed(app, client,
+                                                                         login_as):
+    customer, message, inbound_id = _held_bounce("confirm@example.org")
+    login_as("admin")
+    listing = client.get("/admin/bounces")
+    assert "Matched by address only — not proven to be about our email." in listing.text
+    assert f'action="/admin/bounces/{inbound_id}/confirm"' in listing.text
+    assert f'action="/admin/bounces/{inbound_id}/confirm"' in client.get(
+        f"/admin/bounces/{inbound_id}").text
+    assert client.post(f"/admin/bounces/{inbound_id}/confirm").status_code == 400  # no CSRF
+    token = csrf_token(client, "/admin/bounces")
+    for _ in range(2):  # a double click, or the same page open in a second tab
+        done = client.post(f"/admin/bounces/{inbound_id}/confirm", data={"csrf_token": token})
+        assert done.status_code == 303
+    db.session.expire_all()
+    message = db.session.get(EmailMessage, message.id)
+    assert message.status == "rejected" and len(message.events) == 1
+    email = db.session.scalars(db.select(CustomerEmail)).one()
+    assert (email.state, email.suppressed) == ("invalid", True)
+    assert db.session.get(Customer, customer.id).needs_review
+    assert db.session.get(InboundMessage, inbound_id).state == "processed"
+    assert _audit_count("customer.email_bounced") == 1
+    assert _audit_count("bounce.confirm") == 1
+
+
+def test_only_admins_confirm_reports(client, login_as):
+    _, message, inbound_id = _held_bounce("not-billing@example.org")
+    login_as("billing")
+    token = csrf_token(client)
+    assert client.post(f"/admin/bounces/{inbound_id}/confirm",
+                       data={"csrf_token": token}).status_code == 403
+    assert db.session.get(InboundMessage, inbound_id).state == "unconfirmed"

@@ -4,19 +4,24 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
 import json
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import NameOID
 
 from app.extensions import db
 from app.mail import outbox
 from app.models import CustomerEmail, EmailEvent, EmailMessage, InboundMessage
 from app.models.base import utcnow
+from tests.conftest import csrf_token
 from tests.factories import make_customer, make_invoice
 
 
@@ -156,6 +161,67 @@ def test_unmatched_provider_event_goes_to_review(client, sendgrid_key, message):
     assert db.session.scalars(db.select(InboundMessage)).one().state == "unmatched"
 
 
+def _unmatched_sg_event(message):
+    event = _sg_event(message, "bounce", event_id="unmatched-once", type="bounce")
+    event["clientele_message_id"] = "nobody@example.net"
+    event["email"] = "stranger@example.net"
+    return event
+
+
+def test_an_unmatched_event_replayed_fifty_one_times_is_reviewed_once(client, sendgrid_key,
+                                                                      message):
+    body = json.dumps([_unmatched_sg_event(message)]).encode()
+    headers = _signed_sendgrid_headers(sendgrid_key, body)
+    statuses = {client.post("/webhooks/sendgrid", data=body, headers=headers).status_code
+                for _ in range(51)}
+    assert statuses == {200}
+    assert db.session.scalar(db.select(db.func.count(InboundMessage.id))) == 1
+
+
+def test_concurrent_replays_of_an_unmatched_event_store_one_row(app, sendgrid_key, message):
+    body = json.dumps([_unmatched_sg_event(message)]).encode()
+    headers = _signed_sendgrid_headers(sendgrid_key, body)
+
+    def deliver(_):
+        with app.test_client() as c:
+            return c.post("/webhooks/sendgrid", data=body, headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(deliver, range(12)))
+    assert statuses == [200] * 12
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(InboundMessage.id))) == 1
+
+
+def test_a_provider_bounce_matched_by_address_only_waits_for_confirmation(
+        client, sendgrid_key, message, login_as):
+    # The provider did not echo our Message-ID: only the address names the customer.
+    event = _sg_event(message, "bounce", event_id="by-address", type="bounce",
+                      reason="550 5.1.1 user unknown")
+    del event["clientele_message_id"]
+    body = json.dumps([event]).encode()
+    headers = _signed_sendgrid_headers(sendgrid_key, body)
+    assert client.post("/webhooks/sendgrid", data=body, headers=headers).get_json() == {
+        "stored": 0, "unmatched": 1}
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "sent"
+    assert db.session.scalars(db.select(CustomerEmail)).one().state == "ok"
+    held = db.session.scalars(db.select(InboundMessage)).one()
+    assert (held.state, held.matched_message_id) == ("unconfirmed", message.id)
+
+    login_as("admin")
+    confirmed = client.post(f"/admin/bounces/{held.id}/confirm",
+                            data={"csrf_token": csrf_token(client, "/admin/bounces")})
+    assert confirmed.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "rejected"
+    assert db.session.scalars(db.select(CustomerEmail)).one().state == "invalid"
+    # SendGrid posting it again changes nothing more.
+    assert client.post("/webhooks/sendgrid", data=body, headers=headers).status_code == 200
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 1
+    assert db.session.scalar(db.select(db.func.count(InboundMessage.id))) == 1
+
+
 @pytest.mark.slow
 def test_webhook_storm_stores_each_event_once(app, sendgrid_key, message):
     """The same 1,000 events delivered 5 times each, concurrently: 1,000 stored."""
@@ -277,3 +343,106 @@ def test_sns_certificate_fetch_failures_are_not_500(app, client, monkeypatch, fa
     if status == 503:
         assert response.headers["Retry-After"] == "60"
     assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 0
+
+
+SNS_CERT_URL = ("https://sns.us-west-2.amazonaws.com/"
+                "SimpleNotificationService-f3ecfb7224c7233fe7bb5f59f96de52f.pem")
+
+
+@pytest.fixture
+def sns_post(app):
+    """Posts SES notifications signed as SNS signs them (SignatureVersion 2).
+
+    Amazon's certificate host is outside this machine: a local key and self-signed
+    certificate stand in for it, served through SNS_CERT_FETCHER.
+    """
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+            .sign(key, hashes.SHA256()))
+    pem = cert.public_bytes(serialization.Encoding.PEM)
+    app.config.update(SES_TOPIC_ARN=SNS_TOPIC, SNS_CERT_FETCHER=lambda url: pem)
+
+    def post(client, notification: dict, *, published: datetime):
+        envelope = {"Type": "Notification", "MessageId": str(uuid.uuid4()),
+                    "TopicArn": SNS_TOPIC, "Message": json.dumps(notification),
+                    "Timestamp": published.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                    "SignatureVersion": "2", "SigningCertURL": SNS_CERT_URL}
+        # The string to sign, written out from the SNS documentation.
+        signed = "".join(f"{name}\n{envelope[name]}\n" for name in
+                         ("Message", "MessageId", "Timestamp", "TopicArn", "Type"))
+        signature = key.sign(signed.encode(), padding.PKCS1v15(), hashes.SHA256())
+        envelope["Signature"] = base64.b64encode(signature).decode()
+        return client.post("/webhooks/ses", data=json.dumps(envelope),
+                           headers={"Content-Type": "text/plain; charset=UTF-8"})
+
+    return post
+
+
+def _ses_bounce(message) -> dict:
+    at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return {"notificationType": "Bounce",
+            "bounce": {"bounceType": "Permanent", "bounceSubType": "General",
+                       "feedbackId": f"fb-{uuid.uuid4()}", "timestamp": at,
+                       "bouncedRecipients": [{"emailAddress": message.to_address,
+                                              "status": "5.1.1",
+                                              "diagnosticCode": "smtp; 550 5.1.1 unknown"}]},
+            "mail": {"timestamp": at, "messageId": "0100018f-ses", "source": "billing@x.example",
+                     "destination": [message.to_address],
+                     "headers": [{"name": "Message-ID", "value": f"<{message.message_id}>"}]}}
+
+
+def test_ses_message_published_over_an_hour_ago_or_ahead_is_refused(client, sns_post, message):
+    now = datetime.now(timezone.utc)
+    for published in (now - timedelta(days=400), now - timedelta(hours=1, minutes=1),
+                      now + timedelta(minutes=10)):
+        response = sns_post(client, _ses_bounce(message), published=published)
+        assert response.status_code == 401, (published, response.get_data(as_text=True))
+        assert "SNS message timestamp" in response.get_json()["error"]
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(InboundMessage.id))) == 0
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "sent"
+    assert db.session.scalars(db.select(CustomerEmail)).one().state == "ok"
+    # SNS retries a delivery for a while with the same Timestamp: inside the hour it counts.
+    retried = sns_post(client, _ses_bounce(message), published=now - timedelta(minutes=50))
+    assert retried.status_code == 200, retried.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "rejected"
+
+
+def _signed_sendgrid_headers(key, body: bytes) -> dict:
+    ts = str(int(time.time()))
+    signature = key.sign(ts.encode() + body, ec.ECDSA(hashes.SHA256()))
+    return {"X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(signature).decode(),
+            "X-Twilio-Email-Event-Webhook-Timestamp": ts, "Content-Type": "application/json"}
+
+
+def _padded_to(size: int, events: list) -> bytes:
+    body = json.dumps(events).encode()
+    return body[:-1] + b" " * (size - len(body)) + b"]"
+
+
+def test_webhook_bodies_over_one_megabyte_are_refused_with_413(client, sendgrid_key, message):
+    # Correctly signed, so only the size can be the reason.
+    body = _padded_to(1024 * 1024 + 1, [_sg_event(message, "bounce", type="bounce")])
+    headers = _signed_sendgrid_headers(sendgrid_key, body)
+    declared = client.post("/webhooks/sendgrid", data=body, headers=headers)
+    assert declared.status_code == 413
+    assert declared.get_json() == {"error": "webhook bodies are limited to 1 MB"}
+    # Chunked, without a Content-Length: the read stops at the limit.
+    # (gunicorn, like any server that reads chunked bodies, sets wsgi.input_terminated.)
+    chunked = client.post("/webhooks/sendgrid", input_stream=io.BytesIO(body),
+                          headers={**headers, "Transfer-Encoding": "chunked"},
+                          environ_base={"wsgi.input_terminated": True})
+    assert chunked.status_code == 413
+    assert chunked.get_json() == {"error": "webhook bodies are limited to 1 MB"}
+    assert db.session.scalar(db.select(db.func.count(EmailEvent.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(InboundMessage.id))) == 0
+    # 1 MB exactly is read as usual.
+    body = _padded_to(1024 * 1024, [_sg_event(message, "bounce", type="bounce")])
+    assert client.post("/webhooks/sendgrid", data=body,
+                       headers=_signed_sendgrid_headers(sendgrid_key, body)).status_code == 200

@@ -354,7 +354,9 @@ def test_a_feedback_report_that_is_no_complaint_changes_nothing(app, feedback_ty
 
 def _ses_complaint_mail(message, feedback_type: str) -> bytes:
     raw = (SAMPLES / "ses_complaint.eml").read_bytes()
+    # SES echoes the Message-ID we sent with: what ties the notification to our email.
     return (raw.replace(b"sescmp", message.verp_token.encode())
+            .replace(b"invoice-ses-3@office.example", message.message_id.encode())
             .replace(b"angry@client-ses.example", message.to_address.encode())
             .replace(b'"complaintFeedbackType":"abuse"',
                      f'"complaintFeedbackType":"{feedback_type}"'.encode()))
@@ -384,3 +386,78 @@ def test_an_unsubscribe_request_changes_nothing(app):
     assert db.session.get(EmailMessage, message.id).status == "sent"
     assert not db.session.scalars(db.select(CustomerEmail)).one().suppressed
     assert "unsubscribe" in db.session.get(InboundMessage, inbound_id).summary
+
+
+# -- reports that are not proven to be about our email ----------------------------------
+# Anyone can send mail to BOUNCE_DOMAIN. Only the VERP token of the envelope recipient or
+# our own Message-ID ties a report to an email we sent; a report naming just an address
+# waits for a person (Admin → Bounce review).
+
+def _forged(raw: bytes, message) -> bytes:
+    """The same report made by hand elsewhere: no VERP address, not our Message-ID."""
+    return (raw.replace(f"bounces+{message.verp_token}".encode(), b"billing")
+            .replace(message.message_id.encode(), b"4f1c2a@forger.example"))
+
+
+def _untouched(message, customer) -> None:
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "sent"
+    assert not db.session.get(EmailMessage, message.id).events
+    email = db.session.scalars(db.select(CustomerEmail)).one()
+    assert (email.state, email.suppressed) == ("ok", False)
+    customer = db.session.get(Customer, customer.id)
+    assert customer.marketing_consent and not customer.needs_review
+
+
+def test_a_hand_made_bounce_naming_a_customer_waits_for_confirmation(app):
+    customer, message = _sent("victim@example.org")
+    db.session.get(Customer, customer.id).marketing_consent = True
+    db.session.commit()
+    inbound_id = inbound.store(_forged(_dsn(message), message), via="smtp",
+                               envelope_to="anything@bounces.clientele.localhost")
+    assert inbound.process(inbound_id) == "unconfirmed"
+    _untouched(message, customer)
+    stored = db.session.get(InboundMessage, inbound_id)
+    assert stored.matched_message_id == message.id  # the email it would be about
+    assert "victim@example.org" in stored.summary
+
+
+def test_a_hand_made_complaint_naming_a_customer_withdraws_nothing(app):
+    customer, message = _sent("liked@example.org")
+    db.session.get(Customer, customer.id).marketing_consent = True
+    db.session.commit()
+    raw = _feedback_report(message, "abuse").replace(message.message_id.encode(),
+                                                     b"4f1c2a@forger.example")
+    assert inbound.process(inbound.store(raw, via="imap")) == "unconfirmed"
+    _untouched(message, customer)
+
+
+def test_a_verp_address_in_the_headers_is_not_the_envelope(app):
+    customer, message = _sent("headers@example.org")
+    db.session.get(Customer, customer.id).marketing_consent = True
+    db.session.commit()
+    # The body names our VERP address in To:, but the mail was sent to another address.
+    raw = _dsn(message).replace(message.message_id.encode(), b"4f1c2a@forger.example")
+    assert f"To: bounces+{message.verp_token}@".encode() in raw
+    held = inbound.store(raw, via="smtp", envelope_to="bounces+x1y2z3@bounces.clientele.localhost")
+    assert inbound.process(held) == "unconfirmed"
+    assert inbound.process(inbound.store(raw, via="pipe")) == "unconfirmed"
+    _untouched(message, customer)
+    # Delivered to the VERP address itself, the same report is proof.
+    proven = inbound.store(raw, via="smtp",
+                           envelope_to=f"bounces+{message.verp_token}@bounces.clientele.localhost")
+    assert inbound.process(proven) == "processed"
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "rejected"
+
+
+def test_a_message_id_is_proof_only_when_we_sent_it(app):
+    customer, message = _sent("mid-proof@example.org")
+    db.session.get(Customer, customer.id).marketing_consent = True
+    db.session.commit()
+    # Shaped like ours, at our domain, but no email of ours has it.
+    stranger_id = "0" * 32 + "@bounces.clientele.localhost"
+    raw = _forged(_dsn(message), message).replace(b"4f1c2a@forger.example",
+                                                  stranger_id.encode())
+    assert inbound.process(inbound.store(raw, via="pipe")) == "unconfirmed"
+    _untouched(message, customer)

@@ -3,17 +3,19 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.blueprints.admin import bp
 from app.extensions import db
-from app.mail import inbound
+from app.mail import inbound, review
 from app.models import InboundMessage
 from app.web.pagination import paginate
 from app.web.auth import requires
 from app.web.render import no_store, render
 
-REVIEW_STATES = ("unmatched", "unparsed")
+REVIEW_STATES = (review.HELD, "unmatched", "unparsed")
+STATES = REVIEW_STATES + ("ignored", "processed")
 _RAW_LIMIT = 200_000
 
 
@@ -21,11 +23,13 @@ _RAW_LIMIT = 200_000
 @requires("admin.bounces")
 def bounces():
     state = request.args.get("state", "")
-    states = (state,) if state in REVIEW_STATES + ("ignored", "processed") else REVIEW_STATES
+    states = (state,) if state in STATES else REVIEW_STATES
     query = (db.select(InboundMessage).where(InboundMessage.state.in_(states))
+             .options(selectinload(InboundMessage.matched_message))
              .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc()))
     page = paginate(query, per_page=25)
-    return no_store(render("admin/bounces.html", "results", page=page, state=state))
+    return no_store(render("admin/bounces.html", "results", page=page, state=state,
+                           states=STATES))
 
 
 @bp.route("/bounces/<int:inbound_id>")
@@ -34,7 +38,8 @@ def bounce(inbound_id: int):
     message = db.session.get(InboundMessage, inbound_id) or abort(404)
     raw = message.raw[:_RAW_LIMIT].decode("utf-8", "replace")
     return no_store(render("admin/bounce.html", message=message, raw=raw,
-                           truncated=len(message.raw) > _RAW_LIMIT))
+                           truncated=len(message.raw) > _RAW_LIMIT,
+                           in_review=message.state in REVIEW_STATES))
 
 
 @bp.route("/bounces/<int:inbound_id>/resolve", methods=["POST"])
@@ -63,4 +68,24 @@ def bounce_resolve(inbound_id: int):
     audit.record(f"bounce.{action}", user=current_user, ip=request.remote_addr,
                  subject_type="inbound", subject_id=message.id)
     db.session.commit()
+    return redirect(url_for("admin.bounces"), code=303)
+
+
+@bp.route("/bounces/<int:inbound_id>/confirm", methods=["POST"])
+@requires("admin.bounces")
+def bounce_confirm(inbound_id: int):
+    db.session.get(InboundMessage, inbound_id) or abort(404)
+    confirmed = review.confirm(inbound_id)
+    if confirmed is None:
+        # A second click, or a stale page: what it held was applied or dismissed already.
+        flash("This message was already handled; nothing was changed.", "info")
+        return redirect(url_for("admin.bounces"), code=303)
+    confirmed.summary = (confirmed.summary + " · confirmed by " + current_user.email)[:2000]
+    audit.record("bounce.confirm", user=current_user, ip=request.remote_addr,
+                 subject_type="inbound", subject_id=inbound_id)
+    db.session.commit()
+    if confirmed.state == "processed":
+        flash("Confirmed: applied to the email.", "success")
+    else:
+        flash("The email it was matched to is no longer there; nothing was changed.", "info")
     return redirect(url_for("admin.bounces"), code=303)

@@ -8,6 +8,7 @@ import urllib.request
 import redis
 
 from flask import abort, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.blueprints.webhooks import bp
 from app.events.providers import mailgun, postmark, sendgrid, ses
@@ -21,6 +22,31 @@ log = logging.getLogger(__name__)
 
 # Signed by the provider instead of a CSRF token.
 csrf.exempt(bp)
+
+# Providers post events in batches far below this (SendGrid: at most a few hundred KB);
+# anything larger would only be kept in memory and stored raw for nobody.
+BODY_LIMIT = 1024 * 1024
+
+
+@bp.before_request
+def _refuse_large_bodies():
+    # From the declared length, before a byte is read. A chunked body declares none: the
+    # stream then stops one byte past the limit, and `_body` refuses what reached it.
+    if (request.content_length or 0) > BODY_LIMIT:
+        raise RequestEntityTooLarge()
+    request.max_content_length = BODY_LIMIT + 1
+
+
+def _body() -> bytes:
+    body = request.get_data()
+    if len(body) > BODY_LIMIT:
+        raise RequestEntityTooLarge()
+    return body
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error):
+    return jsonify(error=f"webhook bodies are limited to {BODY_LIMIT // (1024 * 1024)} MB"), 413
 
 
 def _setting(name: str) -> str:
@@ -62,7 +88,7 @@ def _bad_payload(error):
 @public
 def sendgrid_events():
     key = _setting("SENDGRID_WEBHOOK_PUBLIC_KEY")
-    return _accept(sendgrid.parse_webhook(request.get_data(), request.headers, key))
+    return _accept(sendgrid.parse_webhook(_body(), request.headers, key))
 
 
 def _mailgun_token_key(token: str) -> str:
@@ -83,7 +109,7 @@ def mailgun_events():
         return False
 
     try:
-        return _accept(mailgun.parse_webhook(request.get_data(), signing_key=key,
+        return _accept(mailgun.parse_webhook(_body(), signing_key=key,
                                              seen_token=seen_token))
     except Exception:
         # Not handled (a 4xx/5xx): Mailgun retries with the same token, and that retry
@@ -101,7 +127,7 @@ def mailgun_events():
 def postmark_events():
     username = _setting("POSTMARK_WEBHOOK_USERNAME")
     password = _setting("POSTMARK_WEBHOOK_PASSWORD")
-    return _accept(postmark.parse_webhook(request.get_data(), request.headers,
+    return _accept(postmark.parse_webhook(_body(), request.headers,
                                           username=username, password=password))
 
 
@@ -137,7 +163,7 @@ def _fetch(url: str, what: str) -> bytes:
 def ses_events():
     topic = _setting("SES_TOPIC_ARN")
     fetch = current_app.config.get("SNS_CERT_FETCHER") or fetch_sns_certificate
-    result = ses.parse_webhook(request.get_data(), topic_arn=topic, fetch_cert=fetch)
+    result = ses.parse_webhook(_body(), topic_arn=topic, fetch_cert=fetch)
     if result.subscribe_url:
         confirm = current_app.config.get("SNS_SUBSCRIBE_CONFIRMER") or confirm_sns_subscription
         confirm(result.subscribe_url)

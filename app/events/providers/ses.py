@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.events.feedback import is_no_complaint
-from app.events.providers.sns import SnsMessage, is_sns_url, verify_envelope
+from app.events.providers.sns import MAX_AGE, SnsMessage, is_sns_url, verify_envelope
 from app.events.webhooks import (
     ProviderEvent,
     WebhookAuthError,
@@ -49,7 +49,7 @@ def parse_webhook(
     topic_arn: str,
     fetch_cert: Callable[[str], bytes],
     now: datetime | None = None,
-    max_age: timedelta | None = None,
+    max_age: timedelta = MAX_AGE,
 ) -> SesResult:
     """Verify one SNS POST for ``topic_arn`` and map the SES events in it."""
     envelope = verify_envelope(body, topic_arn=topic_arn, fetch_cert=fetch_cert, now=now, max_age=max_age)

@@ -48,6 +48,13 @@ SIGNED_FIELDS: dict[str, tuple[str, ...]] = {
 _OPTIONAL_FIELDS = frozenset({"Subject"})
 _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {"1": hashes.SHA1, "2": hashes.SHA256}
 
+# A signed message stays valid forever, so an old one could be replayed (a bounce from
+# last year marking an address invalid today). SNS keeps the Timestamp of the first try
+# on its retries, and its delivery policies retry for an hour at most.
+MAX_AGE = timedelta(hours=1)
+# Amazon's clock and ours may disagree by a little, never by more.
+MAX_SKEW = timedelta(minutes=5)
+
 
 @dataclass(frozen=True)
 class SnsMessage:
@@ -102,7 +109,7 @@ def verify_envelope(
     topic_arn: str,
     fetch_cert: Callable[[str], bytes],
     now: datetime | None = None,
-    max_age: timedelta | None = None,
+    max_age: timedelta = MAX_AGE,
 ) -> SnsMessage:
     """Check an SNS POST body is a signed message for ``topic_arn`` and return it."""
     if not topic_arn:
@@ -117,8 +124,7 @@ def verify_envelope(
         raise WebhookAuthError("the SNS message is for a different topic")
     _verify_signature(envelope, fetch_cert, now or datetime.now(timezone.utc))
     timestamp = parse_iso(envelope.get("Timestamp"), "the SNS Timestamp")
-    if max_age is not None:
-        check_fresh(timestamp, now, max_age, "the SNS message timestamp")
+    check_fresh(timestamp, now, max_age, "the SNS message timestamp", ahead=MAX_SKEW)
     return SnsMessage(
         type=envelope["Type"],
         message_id=envelope["MessageId"],
