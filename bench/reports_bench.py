@@ -51,7 +51,7 @@ TEMPLATES = (
 
 
 def _derived(template) -> dict:
-    """Status and counters exactly as app.mail.events._apply derives them."""
+    """Status and counters exactly as app.mail.recorder._apply derives them."""
     from app.events.status import EventFact, derive_status
 
     base = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -2,7 +2,7 @@
 from app.cli.backup import backup
 from app.cli.demo import demo
 from app.cli.devserver import devserver
-from app.cli.events import bounces, events
+from app.cli.feedback import bounces, events
 from app.cli.keys import keys
 from app.cli.users import users
 from app.cli.worker import worker

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.mail import outbox
-from app.mail.events import NewEvent, dedupe_key, store_events
+from app.mail.recorder import NewEvent, dedupe_key, store_events
 from app.models import Invoice
 
 _OUTCOMES = (  # (weight, events after "sent")

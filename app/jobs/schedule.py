@@ -25,10 +25,10 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("overdue-reminders", 3600, "app.jobs.mail.send_overdue_reminders",
                 queue="mail"),
     # events: tracking hits, bounce mail, delays that never resolved
-    PeriodicJob("drain-hits", 5, "app.jobs.events.drain_hits", queue="events"),
-    PeriodicJob("inbound-sweep", 60, "app.jobs.events.sweep_inbound", queue="events"),
-    PeriodicJob("bounce-mailbox", 60, "app.jobs.events.poll_bounce_mailbox", queue="events"),
-    PeriodicJob("settle-delays", 3600, "app.jobs.events.settle_delays", queue="events"),
+    PeriodicJob("drain-hits", 5, "app.jobs.feedback.drain_hits", queue="events"),
+    PeriodicJob("inbound-sweep", 60, "app.jobs.feedback.sweep_inbound", queue="events"),
+    PeriodicJob("bounce-mailbox", 60, "app.jobs.feedback.poll_bounce_mailbox", queue="events"),
+    PeriodicJob("settle-delays", 3600, "app.jobs.feedback.settle_delays", queue="events"),
     # housekeeping: backups (checked often, made when due), abandoned imports
     PeriodicJob("backup", 600, "app.jobs.backups.make_scheduled_backup", timeout=3600),
     PeriodicJob("forget-abandoned-imports", 3600,

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.mail.events import NewEvent, dedupe_key, store_events
+from app.mail.recorder import NewEvent, dedupe_key, store_events
 from app.models import EmailEvent, EmailMessage
 from app.models.base import utcnow
 

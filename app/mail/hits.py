@@ -21,7 +21,7 @@ from sqlalchemy import select
 from app.events.automation import BURST_WINDOW, classify_hit
 from app.extensions import db
 from app.mail.hit_buffer import HitBuffer
-from app.mail.events import NewEvent, store_events
+from app.mail.recorder import NewEvent, store_events
 from app.models import EmailEvent, EmailMessage
 from app.queues import get_queue, get_redis
 

@@ -19,7 +19,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.mail.events import NewEvent, dedupe_key, refresh_messages, store_events
+from app.mail.recorder import NewEvent, dedupe_key, refresh_messages, store_events
 from app.mail.smtp import Outcome
 from app.models import EmailMessage
 from app.models.base import utcnow

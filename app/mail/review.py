@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from app.extensions import db
-from app.mail import inbound, provider_events
+from app.mail import inbound
+from app.mail import provider_reports
 from app.models import InboundMessage
 from app.models.base import utcnow
 
@@ -32,7 +33,7 @@ def confirm(inbound_id: int) -> InboundMessage | None:
         return None
     held = db.session.get(InboundMessage, inbound_id, populate_existing=True)
     if held.via.startswith("webhook:"):
-        held.state = provider_events.apply_confirmed(held)
+        held.state = provider_reports.apply_confirmed(held)
     else:
         held.state = inbound.apply_confirmed(held)
     return held

@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.mail import outbox
-from app.mail.events import NewEvent, store_events
+from app.mail.recorder import NewEvent, store_events
 from app.models import CustomerEmail, EmailMessage, Invoice
 from app.models.base import utcnow
 from app.queues import get_queue

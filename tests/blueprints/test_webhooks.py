@@ -107,7 +107,7 @@ def test_mailgun_replayed_token_is_refused(app, client, message):
 def test_mailgun_retry_after_a_failure_to_store_is_accepted(app, client, message,
                                                             monkeypatch):
     """A 500 makes Mailgun retry with the same token: the retry must not be a replay."""
-    from app.mail import provider_events
+    from app.mail import provider_reports
 
     app.config.update(MAILGUN_WEBHOOK_SIGNING_KEY="mg-test-key", PROPAGATE_EXCEPTIONS=False)
     ts, token = str(int(time.time())), uuid.uuid4().hex
@@ -117,15 +117,15 @@ def test_mailgun_retry_after_a_failure_to_store_is_accepted(app, client, message
                                       "recipient": message.to_address,
                                       "message": {"headers": {"message-id": message.message_id}},
                                       "client-info": {"user-agent": "Thunderbird"}}}).encode()
-    real_apply = provider_events.apply
+    real_apply = provider_reports.apply
 
     def database_down(events):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(provider_events, "apply", database_down)
+    monkeypatch.setattr(provider_reports, "apply", database_down)
     assert client.post("/webhooks/mailgun", data=body,
                        content_type="application/json").status_code == 500
-    monkeypatch.setattr(provider_events, "apply", real_apply)
+    monkeypatch.setattr(provider_reports, "apply", real_apply)
     assert client.post("/webhooks/mailgun", data=body,
                        content_type="application/json").status_code == 200
     db.session.expire_all()
@@ -287,7 +287,7 @@ def test_a_second_spam_report_for_a_suppressed_address_changes_nothing(
 
 
 def test_store_events_returns_only_messages_with_new_events(app, message):
-    from app.mail.events import NewEvent, store_events
+    from app.mail.recorder import NewEvent, store_events
 
     def event(key):
         return NewEvent(message_id=message.id, type="opened", occurred_at=utcnow(),

@@ -6,7 +6,7 @@ from datetime import timedelta
 from app.extensions import db
 from app.mail import outbox
 from app.mail.delays import DELAY_WINDOW, settle_delays
-from app.mail.events import NewEvent, dedupe_key, store_events
+from app.mail.recorder import NewEvent, dedupe_key, store_events
 from app.models import EmailMessage
 from app.models.base import utcnow
 from tests.factories import make_customer, make_invoice

@@ -1,6 +1,6 @@
 """Invoice emails and their events for report tests, built the way production builds them.
 
-Events go through `app.mail.events.store_events`, so status and counters are derived by
+Events go through `app.mail.recorder.store_events`, so status and counters are derived by
 the real pipeline (duplicates dropped by dedupe key, out-of-order events ordered by time).
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from app.extensions import db
-from app.mail.events import NewEvent, dedupe_key, store_events
+from app.mail.recorder import NewEvent, dedupe_key, store_events
 from app.models import EmailMessage, Note, Payment
 
 _seq = itertools.count(1)

@@ -14,7 +14,7 @@ from app.blueprints.webhooks import bp
 from app.events.providers import mailgun, postmark, sendgrid, ses
 from app.events.webhooks import WebhookAuthError, WebhookPayloadError
 from app.extensions import csrf
-from app.mail import provider_events
+from app.mail import provider_reports
 from app.web.auth import public
 from app.queues import get_redis
 
@@ -57,7 +57,7 @@ def _setting(name: str) -> str:
 
 
 def _accept(events) -> tuple:
-    counts = provider_events.apply(list(events))
+    counts = provider_reports.apply(list(events))
     return jsonify(counts), 200
 
 
