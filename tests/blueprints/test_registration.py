@@ -37,3 +37,19 @@ def test_a_route_module_is_recognised_by_its_decorators(tmp_path):
         "@bp.post('/notes')\ndef create():\n    pass\n")
     (tmp_path / "notes" / "forms.py").write_text("class NoteForm:\n    pass\n")
     assert route_modules(tmp_path) == ["app.blueprints.notes.routes"]
+
+
+# Endpoint names: one word for a page or an action on the blueprint's own record (index,
+# show, new, edit, finalize…), else `<thing>_<action>` (note_add, contact_verify,
+# csv_export). A name that starts with the action is the old, mixed convention.
+ACTIONS_FIRST = {"add", "create", "delete", "edit", "export", "new", "remove", "resolve",
+                 "retry", "save", "send", "update", "verify", "view", "withdraw"}
+
+
+def test_endpoint_names_follow_one_convention(app):
+    mixed = sorted(rule.endpoint for rule in app.url_map.iter_rules()
+                   if "_" in rule.endpoint.rpartition(".")[2]
+                   and rule.endpoint.rpartition(".")[2].split("_")[0] in ACTIONS_FIRST)
+    assert mixed == []
+    assert not any(rule.endpoint.endswith((".view", ".create"))
+                   for rule in app.url_map.iter_rules())  # show / new, as everywhere

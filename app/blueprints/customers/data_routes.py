@@ -19,7 +19,7 @@ from app.web.render import no_store, render
 
 @bp.route("/<int:customer_id>/export.json")
 @requires("customers.export")
-def export_json(customer_id: int):
+def data_export(customer_id: int):
     customer = get_customer_or_404(customer_id)
     show_ids = can("customers.view_ids")
     document = export_document(customer, show_ids)

@@ -112,7 +112,7 @@ def _register_edit(name: str) -> None:
     def view(customer_id: int):
         return _edit(customer_id, name)
 
-    view.__name__ = f"edit_{name}"
+    view.__name__ = f"{name}_edit"
     bp.add_url_rule(f"/<int:customer_id>/{name}/edit", view_func=requires(spec.permission)(view),
                     methods=["GET", "POST"])
 
@@ -123,7 +123,7 @@ for _name in SECTIONS:
 
 @bp.route("/<int:customer_id>/consent/<kind>/withdraw", methods=["POST"])
 @requires("customers.edit_contact")
-def withdraw_consent(customer_id: int, kind: str):
+def consent_withdraw(customer_id: int, kind: str):
     """One click records that the customer withdrew a consent (anyone editing contacts)."""
     customer = get_changeable_customer_or_404(customer_id)
     if kind not in ("marketing", "sharing"):
@@ -140,7 +140,7 @@ def withdraw_consent(customer_id: int, kind: str):
 
 @bp.route("/<int:customer_id>/verify", methods=["POST"])
 @requires("customers.edit_contact")
-def verify_contact(customer_id: int):
+def contact_verify(customer_id: int):
     """The contact details were checked with the customer today."""
     customer = get_changeable_customer_or_404(customer_id)
     before = {"last_verified_on": str(customer.last_verified_on or ""),

@@ -54,7 +54,7 @@ def _list_context(params: ListParams) -> dict:
         saved=db.session.scalars(db.select(SavedFilter).filter_by(user_id=current_user.id)
                                  .order_by(SavedFilter.name)).all(),
         saved_form=SavedFilterForm(query=urlencode(params.to_args())),
-        export_url=url_for("customers.export_csv", **params.to_args()),
+        export_url=url_for("customers.csv_export", **params.to_args()),
     )
 
 
@@ -67,7 +67,7 @@ def index():
 
 @bp.route("/export.csv")
 @requires("customers.export")
-def export_csv():
+def csv_export():
     params = ListParams.from_args(request.args)
     query = build_query(params, current_user, utcnow().date())
     ids = list(db.session.scalars(query.with_only_columns(Customer.id)))
@@ -131,7 +131,7 @@ def _owner_choices() -> list[tuple[int, str]]:
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires("customers.create")
-def create():
+def new():
     form = CustomerForm()
     form.owner_id.choices = _owner_choices()
     if request.method == "GET":

@@ -45,7 +45,7 @@ def edit(invoice_id: int):
     if invoice.status != "draft":
         flash(f"Invoice {invoice.number} is no longer a draft, so it can't be edited.",
               "warning")
-        url = url_for("invoices.view", invoice_id=invoice.id)
+        url = url_for("invoices.show", invoice_id=invoice.id)
         return hx_redirect(url) if is_htmx() else redirect(url, code=303)
     if request.method == "GET":
         form = InvoiceForm(data=_form_data(invoice))
@@ -82,7 +82,7 @@ def _handle(form: InvoiceForm, invoice: Invoice | None):
                 db.session.rollback()
                 form.form_errors.append(str(exc))
             else:
-                url = url_for("invoices.view", invoice_id=saved.id)
+                url = url_for("invoices.show", invoice_id=saved.id)
                 return hx_redirect(url) if is_htmx() else redirect(url, code=303)
     status = 422 if form.errors or form.form_errors else 200
     return no_store(render(TEMPLATE, "editor", status=status,

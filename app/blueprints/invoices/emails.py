@@ -61,7 +61,7 @@ def _polled(invoice_id: int, template: str, block: str):
 
 @bp.route("/<int:invoice_id>/email", methods=["GET", "POST"])
 @requires("invoices.send")
-def send_email(invoice_id: int):
+def email_send(invoice_id: int):
     invoice = get_invoice_or_404(invoice_id, current_user)
     addresses = list(invoice.customer.emails)
     form = SendForm()
@@ -113,7 +113,7 @@ def _queue(invoice, form: SendForm, recipients: list[outbox.Recipient]):
 def _after_send(invoice, text: str):
     if not is_htmx():
         flash(text, "success")
-        return redirect(url_for("invoices.view", invoice_id=invoice.id), code=303)
+        return redirect(url_for("invoices.show", invoice_id=invoice.id), code=303)
     response = render("invoices/email_history.html", "section_with_dialog_closed",
                       **_history_context(invoice))
     hx_retarget(response, "#invoice-emails", "innerHTML")

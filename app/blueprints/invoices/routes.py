@@ -41,7 +41,7 @@ def index():
 
 @bp.route("/<int:invoice_id>")
 @requires("invoices.view")
-def view(invoice_id: int):
+def show(invoice_id: int):
     invoice = get_invoice_or_404(invoice_id, current_user)
     return _page(invoice, PaymentForm(formdata=None, amount=_default_amount(invoice)))
 
@@ -90,7 +90,7 @@ def payment(invoice_id: int):
             message = f"Recorded {paid.amount} {invoice.currency} for {invoice.number}."
             if not is_htmx():
                 flash(message, "success")
-                return redirect(url_for("invoices.view", invoice_id=invoice.id), code=303)
+                return redirect(url_for("invoices.show", invoice_id=invoice.id), code=303)
             fresh = PaymentForm(formdata=None, amount=_default_amount(invoice))
             return hx_trigger(_page(invoice, fresh), "notify",
                               {"text": message, "kind": "success"})
@@ -128,4 +128,4 @@ def _transition(invoice: Invoice, change, action: str, message: str):
                                                      "total": str(invoice.total)})
         db.session.commit()
         flash(message.format(invoice.number), "success")
-    return redirect(url_for("invoices.view", invoice_id=invoice.id), code=303)
+    return redirect(url_for("invoices.show", invoice_id=invoice.id), code=303)
