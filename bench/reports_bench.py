@@ -205,7 +205,7 @@ def pages(ids: dict) -> list[tuple[str, str, bool]]:
 
 def _prepare(kind: str, url: str, messages: int):
     app = bench_app(url, REDIS_URL="redis://127.0.0.1:1/0", RATELIMIT_ENABLED=False,
-                    REPORTS_TODAY=TODAY)
+                    TODAY=TODAY)
     began = time.perf_counter()
     with app.app_context():
         ids = fill(messages)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import phonenumbers
 
+from app import clock
 from app.customers.changes import identifier_last4, tags_named
 from app.extensions import db
 from app.models import (
@@ -82,7 +83,7 @@ def seed_customers() -> dict[str, int]:
     owners = [u for role, u in users.items() if role in ("staff", "billing", "admin")]
     authors = owners or [None]
     tags = tags_named(TAGS)
-    today = utcnow().date()
+    today = clock.today()
     notes = 0
     for i in range(COUNT):
         company = i % 3 == 0

@@ -9,6 +9,7 @@ import random
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
+from app import clock
 from app.invoices import money, rules
 from app.extensions import db
 from app.invoices.money import LineInput
@@ -46,7 +47,7 @@ def seed_demo_invoices(today: date | None = None) -> dict[str, int]:
     if db.session.scalar(db.select(db.func.count(Invoice.id))):
         return {"invoices": 0, "payments": 0}
     rng = random.Random(SEED)
-    today = today or date.today()
+    today = today or clock.today()
     customers = _customers(rng)
     author = db.session.scalar(db.select(User).where(User.role.in_(("billing", "admin")))
                                .order_by(User.role.desc(), User.id))

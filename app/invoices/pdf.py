@@ -14,6 +14,7 @@ from flask import current_app
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from app import clock
 from app.invoices import pdf_fonts
 from app.invoices.money import cents, line_amounts, plain_number
 from app.invoices.rules import STATUS_LABELS, display_status
@@ -31,7 +32,7 @@ def render_invoice_pdf(invoice: Invoice, *, office_name: str | None = None,
     """The invoice as PDF bytes. Needs an app context to read OFFICE_NAME/_DETAILS."""
     if office_name is None:
         office_name = current_app.config.get("OFFICE_NAME") or DEFAULT_OFFICE_NAME
-    today = today or date.today()
+    today = today or clock.today()
     fonts = pdf_fonts.fonts_for(_printed_texts(invoice, office_name))
     pdf = _render(invoice, office_name, today, fonts)
     if fonts is not pdf_fonts.FULL and any(getattr(f, "missing_glyphs", ())

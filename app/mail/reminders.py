@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app import clock
 from app.extensions import db
 from app.invoices.rules import OPEN_STATES
 from app.mail import outbox
@@ -36,7 +37,7 @@ def reminder_text(invoice: Invoice, days_late: int) -> tuple[str, str]:
 
 def send_due_reminders(today: date | None = None) -> int:
     """Queue the reminders due today; each (invoice, step) is sent at most once."""
-    today = today or date.today()
+    today = today or clock.today()
     steps = reminder_days()
     if not steps:
         return 0

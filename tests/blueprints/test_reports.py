@@ -18,7 +18,7 @@ HX = {"HX-Request": "true"}
 def _today(app):
     from app.reports import cache
 
-    app.config["REPORTS_TODAY"] = date(2026, 12, 15)
+    app.config["TODAY"] = date(2026, 12, 15)
     cache.clear()
 
 

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 def test_switch_tabs_and_filter_the_invoice_email_report(page, make_user, app):
     from datetime import date
 
-    app.config["REPORTS_TODAY"] = date(2026, 12, 15)
+    app.config["TODAY"] = date(2026, 12, 15)
     user = make_user("billing", name="Bill")
     acme = make_customer(kind="company", company="Acme Tools")
     zed = make_customer(first_name="Zed", last_name="Zimmer")

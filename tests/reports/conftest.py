@@ -11,7 +11,7 @@ TODAY = date(2026, 12, 15)
 
 @pytest.fixture(autouse=True)
 def _pinned_today(app):
-    app.config["REPORTS_TODAY"] = TODAY
+    app.config["TODAY"] = TODAY
     cache.clear()
     yield
     cache.clear()

@@ -5,6 +5,7 @@ from flask import abort, make_response, redirect, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
+from app import clock
 from app import audit
 from app.web.auth import can
 from app.blueprints.customers import bp
@@ -13,7 +14,7 @@ from app.blueprints.customers.sections import SECTIONS, Section, record_consent
 from app.web.lookups import get_changeable_customer_or_404, get_customer_or_404
 from app.customers.changes import IDENTIFIER_KINDS, all_tag_names, assignable_users
 from app.extensions import db
-from app.models import Invoice, utcnow
+from app.models import Invoice
 from app.web.auth import requires
 from app.customers.segments import customer_figures, segments_for
 from app.web.render import hx_trigger, is_partial, no_store, render
@@ -24,7 +25,7 @@ TIMELINE_EVENT = "timeline-changed"
 
 def file_context(customer, editing: str | None = None, form=None, note_form=None) -> dict:
     """Everything the file page and each of its fragments need (one source for both)."""
-    today = utcnow().date()
+    today = clock.today()
     invoices = db.session.execute(
         db.select(Invoice.id, Invoice.number).where(Invoice.customer_id == customer.id)
         .order_by(Invoice.issue_date.desc(), Invoice.id.desc()).limit(100)).all()
@@ -145,7 +146,7 @@ def contact_verify(customer_id: int):
     customer = get_changeable_customer_or_404(customer_id)
     before = {"last_verified_on": str(customer.last_verified_on or ""),
               "needs_review": customer.needs_review}
-    customer.last_verified_on = utcnow().date()
+    customer.last_verified_on = clock.today()
     customer.needs_review, customer.needs_review_reason = False, ""
     audit.record("customer.contact_verified", user=current_user, ip=request.remote_addr,
                  subject_type="customer", subject_id=customer.id,

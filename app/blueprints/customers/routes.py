@@ -7,6 +7,7 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app import audit
 from app.web.auth import can
 from app.blueprints.customers import bp
@@ -32,7 +33,7 @@ PER_PAGE = 25
 
 
 def _list_context(params: ListParams) -> dict:
-    today = utcnow().date()
+    today = clock.today()
     # Sort and page over ids only, then load the page's customers with their contacts.
     ids, total, number = list_page(params, current_user, today, page_number(), PER_PAGE)
     loaded = {c.id: c for c in db.session.scalars(
@@ -69,7 +70,7 @@ def index():
 @requires("customers.export")
 def csv_export():
     params = ListParams.from_args(request.args)
-    query = build_query(params, current_user, utcnow().date())
+    query = build_query(params, current_user, clock.today())
     ids = list(db.session.scalars(query.with_only_columns(Customer.id)))
     show_ids = can("customers.view_ids")
     audit.record("customers.exported", user=current_user, ip=request.remote_addr,

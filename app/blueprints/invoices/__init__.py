@@ -16,9 +16,10 @@ def _template_helpers(state) -> None:
     env = state.app.jinja_env
     env.globals.update(STATUS_LABELS=STATUS_LABELS, STATUS_FILTERS=STATUS_FILTERS,
                        METHOD_LABELS=METHOD_LABELS)
-    env.filters["invoice_status"] = lambda invoice: display_status(invoice, date.today())
+    env.filters["invoice_status"] = lambda invoice: display_status(invoice, clock.today())
     env.filters["line_net"] = lambda line: line_amounts(line).net
     env.filters["plain_number"] = plain_number
 
 
+from app import clock
 from app.blueprints.invoices import editor, emails, routes  # noqa: E402,F401

@@ -10,6 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from app import clock
 from app.invoices.money import LineInput, MoneyError, plain_number, to_decimal
 from app.models import PAYMENT_METHODS
 from app.models.base import parse_id
@@ -115,7 +116,7 @@ class InvoiceForm(FlaskForm):
     issue_date = DateField("Issue date", validators=[InputRequired("Enter the issue date.")],
                            default=date.today)
     due_date = DateField("Due date", validators=[InputRequired("Enter the due date.")],
-                         default=lambda: date.today() + timedelta(days=PAYMENT_TERMS_DAYS))
+                         default=lambda: clock.today() + timedelta(days=PAYMENT_TERMS_DAYS))
     currency = SelectField("Currency", choices=[(c, c) for c in CURRENCIES], default="EUR")
     notes = TextAreaField("Notes (printed on the invoice)", filters=[_no_nul],
                           validators=[Optional(), Length(max=5000)])

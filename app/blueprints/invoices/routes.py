@@ -1,11 +1,11 @@
 """Invoices list and invoice page with its actions (finalize, void, payments, PDF)."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
+from app import clock
 from app import audit
 
 from app.invoices import rules
@@ -30,7 +30,7 @@ PER_PAGE = 25
 @requires("invoices.view")
 def index():
     filters = InvoiceFilters.from_args(request.args)
-    today = date.today()
+    today = clock.today()
     page = paginate(invoice_list_query(current_user, filters, today), per_page=PER_PAGE)
     return no_store(render(
         "invoices/index.html", "results", page=page, filters=filters, today=today,
@@ -108,7 +108,7 @@ def _page(invoice: Invoice, payment_form: PaymentForm, status: int = 200, error:
     base = current_app.config["PUBLIC_BASE_URL"]
     return no_store(render(
         "invoices/show.html", "main", status=status, invoice=invoice, form=payment_form,
-        today=date.today(), error=error,
+        today=clock.today(), error=error,
         client_url=base + url_for("client.invoice", view_key=invoice.view_key)))
 
 

@@ -1,14 +1,13 @@
 """What each report page shows, built once for the page and its htmx fragments."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from flask import current_app, g, request
+from flask import g, request
 from flask_login import current_user
 
+from app import clock
 from app.events.status import STATUS_LABELS, Status
-from app.models.base import utcnow
 from app.reports import activity, charts, customer_insight, email_report, receivables
 from app.reports.filters import ArgReader
 from app.reports.cache import cached, data_version
@@ -24,14 +23,9 @@ def _version() -> tuple:
     return g.report_data_version
 
 
-def today() -> date:
-    """The reference day; tests pin it with REPORTS_TODAY for hand-computed figures."""
-    return current_app.config.get("REPORTS_TODAY") or utcnow().date()
-
-
 def emails() -> dict[str, Any]:
     filters, errors = email_report.EmailFilters.parse(request.args)
-    mix = email_report.status_mix(filters, current_user, today())
+    mix = email_report.status_mix(filters, current_user, clock.today())
     chart = charts.columns(
         [m.month for m in mix],
         [[(f"seg-{key}", m.counts.get(key, 0), f"{m.month} · {label}: {m.counts.get(key, 0)}")
@@ -46,19 +40,19 @@ def emails() -> dict[str, Any]:
 
 def _span(read: ArgReader, months: int = 12):
     first, last = read.date_range()
-    return window(first, last, today(), months), first, last
+    return window(first, last, clock.today(), months), first, last
 
 
 def receivables_page() -> dict[str, Any]:
     read = ArgReader(request.args)
-    rows = receivables.aging(current_user, today(), read.page(), per_page=50)
-    totals = receivables.aging_totals(current_user, today())
+    rows = receivables.aging(current_user, clock.today(), read.page(), per_page=50)
+    totals = receivables.aging_totals(current_user, clock.today())
     chart = None
     if len(totals) == 1:
         chart = charts.bars([(label, totals[0].amounts[key], f"seg-{key}")
                              for key, label in receivables.BUCKETS])
     return {"rows": rows, "totals": totals, "buckets": receivables.BUCKETS,
-            "aging_chart": chart, "today": today(), "errors": [], "page": rows}
+            "aging_chart": chart, "today": clock.today(), "errors": [], "page": rows}
 
 
 def revenue_page() -> dict[str, Any]:
@@ -84,7 +78,7 @@ def revenue_page() -> dict[str, Any]:
 def customers_page() -> dict[str, Any]:
     read = ArgReader(request.args)
     span, first, last = _span(read)
-    day, scope = today(), _scope()
+    day, scope = clock.today(), _scope()
     segments = cached(("segments", scope, day), _version(),
                       lambda: customer_insight.segment_figures(current_user, day))
     chart = charts.bars([(s.label, s.customers, f"seg-{s.key}") for s in segments])
@@ -101,7 +95,7 @@ def customers_page() -> dict[str, Any]:
             "segments": segments, "segment_chart": chart, "months": months,
             "trend_chart": trend, "top": top,
             "review": customer_insight.review_list(current_user, read.page()),
-            "today": today(), "customer_name": customer_name}
+            "today": clock.today(), "customer_name": customer_name}
 
 
 def _scope():
@@ -113,7 +107,7 @@ def activity_page() -> dict[str, Any]:
     read = ArgReader(request.args)
     first, last = read.date_range()
     # Weeks read best over a quarter; a longer range is allowed but wide.
-    span = window(first, last, today(), 3)
+    span = window(first, last, clock.today(), 3)
     weeks, notes = activity.notes_per_week(current_user, span)
     return {"span": span, "date_from": first, "date_to": last, "errors": read.errors,
             "weeks": weeks, "notes": notes, "kinds": activity.notes_by_kind(current_user, span),

@@ -6,8 +6,8 @@ from itertools import islice
 from flask import Response, abort, request
 from flask_login import current_user
 
+from app import clock
 from app.blueprints.reports import bp
-from app.blueprints.reports.context import today
 from app.web.auth import requires
 from app.reports import activity, customer_insight, email_report, receivables
 from app.reports.export import XLSX_TYPE, Table, csv_chunks, filename, xlsx_bytes
@@ -27,12 +27,12 @@ def _send(report: str, fmt: str, tables: list[Table]) -> Response:
         # Built inside the request (not streamed): the rows are read while the request's
         # database session is open, and a half-read stream can't hold a connection.
         response = Response("".join(csv_chunks(table)), mimetype="text/csv; charset=utf-8")
-        name = filename(f"{report}-{table.name}" if len(tables) > 1 else report, "csv", today())
+        name = filename(f"{report}-{table.name}" if len(tables) > 1 else report, "csv", clock.today())
     elif fmt == "xlsx":
         for table in tables:
             table.rows = islice(table.rows, EXCEL_MAX_ROWS)
         response = Response(xlsx_bytes(tables), mimetype=XLSX_TYPE)
-        name = filename(report, "xlsx", today())
+        name = filename(report, "xlsx", clock.today())
     else:
         abort(404)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -42,7 +42,7 @@ def _send(report: str, fmt: str, tables: list[Table]) -> Response:
 def _span(months: int = 12):
     read = ArgReader(request.args)
     first, last = read.date_range()
-    return window(first, last, today(), months)
+    return window(first, last, clock.today(), months)
 
 
 @bp.route("/accounting/export/<fmt>")
@@ -62,8 +62,8 @@ def emails_export(fmt: str):
 @bp.route("/accounting/receivables/export/<fmt>")
 @requires("reports.accounting")
 def receivables_export(fmt: str):
-    rows = receivables.aging(current_user, today()).items
-    totals = receivables.aging_totals(current_user, today())
+    rows = receivables.aging(current_user, clock.today()).items
+    totals = receivables.aging_totals(current_user, clock.today())
     headers = ("Customer", "Currency", "Open invoices",
                *(label for _, label in receivables.BUCKETS), "Outstanding")
 
@@ -92,7 +92,7 @@ def revenue_export(fmt: str):
 @bp.route("/customers/export/<fmt>")
 @requires("reports.customers")
 def customers_export(fmt: str):
-    span, day = _span(), today()
+    span, day = _span(), clock.today()
     segments = customer_insight.segment_figures(current_user, day)
     top = customer_insight.top_customers(current_user, day, limit=0)
     months = customer_insight.monthly(current_user, span)
