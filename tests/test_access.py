@@ -99,3 +99,22 @@ def test_denial_is_audited(app, client, login_as, db):
     entry = db.session.scalars(db.select(AuditLog).filter_by(action="permission.denied")).one()
     assert entry.user_id == user.id
     assert entry.details["permission"] == "admin.users"
+
+
+def test_nothing_shown_to_a_logged_in_user_is_cached(app, client, login_as):
+    """no-store is the default for every answer to a logged-in user, pages, fragments,
+    exports and errors alike; no view has to remember it."""
+    login_as("admin")
+    checked = 0
+    for rule, method, permission in _routes(app):
+        if method != "GET" or rule.endpoint in ("static", "auth.logout"):
+            continue
+        url = _fill(rule)
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.get(url, headers=headers)
+            directives = response.headers.get("Cache-Control", "").split(", ")
+            assert "no-store" in directives, f"{url} ({response.status_code}) may be cached"
+            checked += 1
+    assert checked > 40
+    static = client.get("/static/css/app.css")
+    assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")

@@ -1,10 +1,12 @@
-"""Response headers every page gets: CSP without inline code, and friends."""
+"""Response headers every page gets: CSP without inline code, and friends; and no caching
+of anything shown to a logged-in user."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
 
 CSP = "; ".join([
@@ -30,6 +32,7 @@ SECURITY_HEADERS = (
     ("Cross-Origin-Opener-Policy", "same-origin"),
 )
 _HSTS = ("Strict-Transport-Security", "max-age=31536000")
+_NO_STORE = ("Cache-Control", "no-store")
 
 
 class _WithoutNul(ImmutableMultiDict):
@@ -60,8 +63,17 @@ def init_security_headers(app: Flask) -> None:
         # One pass over the existing headers; a view may have set its own CSP etc.
         present = {key.lower() for key in response.headers.keys()}
         wanted = SECURITY_HEADERS + ((_HSTS,) if request.is_secure else ())
+        if "cache-control" not in present and _for_a_logged_in_user():
+            wanted += (_NO_STORE,)
         response.headers.extend([(k, v) for k, v in wanted if k.lower() not in present])
         return response
+
+
+def _for_a_logged_in_user() -> bool:
+    """Every answer to a logged-in user may hold customer data: no browser or proxy keeps
+    it (a shared office computer, the Back button after logout). Static files are the
+    same for everyone and stay cacheable."""
+    return request.endpoint != "static" and current_user.is_authenticated
 
 
 class SessionlessTrackingInterface(SecureCookieSessionInterface):

@@ -12,7 +12,7 @@ from app.mail import inbound, review
 from app.models import InboundMessage
 from app.web.pagination import paginate
 from app.web.auth import requires
-from app.web.render import no_store, render
+from app.web.render import render
 
 REVIEW_STATES = (review.HELD, "unmatched", "unparsed")
 STATES = REVIEW_STATES + ("ignored", "processed")
@@ -28,8 +28,8 @@ def bounces():
              .options(selectinload(InboundMessage.matched_message))
              .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc()))
     page = paginate(query, per_page=25)
-    return no_store(render("admin/bounces.html", "results", page=page, state=state,
-                           states=STATES))
+    return render("admin/bounces.html", "results", page=page, state=state,
+                           states=STATES)
 
 
 @bp.route("/bounces/<int:inbound_id>")
@@ -37,9 +37,9 @@ def bounces():
 def bounce(inbound_id: int):
     message = db.session.get(InboundMessage, inbound_id) or abort(404)
     raw = message.raw[:_RAW_LIMIT].decode("utf-8", "replace")
-    return no_store(render("admin/bounce.html", message=message, raw=raw,
+    return render("admin/bounce.html", message=message, raw=raw,
                            truncated=len(message.raw) > _RAW_LIMIT,
-                           in_review=message.state in REVIEW_STATES))
+                           in_review=message.state in REVIEW_STATES)
 
 
 @bp.route("/bounces/<int:inbound_id>/resolve", methods=["POST"])

@@ -10,14 +10,14 @@ from app.extensions import db
 from app.admin.jobs import STUCK_AFTER, jobs_overview, retry_failed_job
 from app.web.auth import requires
 from app.queues import get_redis
-from app.web.render import hx_retarget, is_partial, no_store, render
+from app.web.render import hx_retarget, is_partial, render
 
 
 def _page(notice: str | None = None, status: int = 200):
     overview = jobs_overview(get_redis(), db.session)
-    return no_store(render("admin/jobs.html", "live", overview=overview, notice=notice,
+    return render("admin/jobs.html", "live", overview=overview, notice=notice,
                            stuck_minutes=int(STUCK_AFTER.total_seconds() // 60),
-                           status=status))
+                           status=status)
 
 
 @bp.route("/jobs")

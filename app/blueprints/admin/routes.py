@@ -11,7 +11,7 @@ from app.models import AuditLog, User
 from app.models.base import parse_id
 from app.web.pagination import paginate
 from app.web.auth import requires
-from app.web.render import no_store, render
+from app.web.render import render
 
 
 @bp.route("/")
@@ -30,7 +30,7 @@ def users():
         query = query.where(db.or_(db.func.lower(User.email).like(like),
                                    db.func.lower(User.name).like(like)))
     page = paginate(query, per_page=25)
-    return no_store(render("admin/users.html", "results", page=page, q=q))
+    return render("admin/users.html", "results", page=page, q=q)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -109,8 +109,8 @@ def audit_log():
             query = query.where(AuditLog.subject_type == kind, AuditLog.subject_id == subject_id)
     page = paginate(query, per_page=50)
     staff = db.session.scalars(db.select(User).order_by(User.email)).all()
-    return no_store(render("admin/audit.html", "results", page=page, staff=staff,
-                           user_id=user_id, action=action, subject=subject))
+    return render("admin/audit.html", "results", page=page, staff=staff,
+                           user_id=user_id, action=action, subject=subject)
 
 
 @bp.route("/mailbox")
@@ -123,8 +123,8 @@ def mailbox():
         abort(404)
     page_no = max(request.args.get("page", 1, type=int), 1)
     messages, total = list_messages(sink, page=page_no, per_page=25)
-    return no_store(render("admin/mailbox.html", "results", messages=messages,
-                           total=total, page_no=page_no, per_page=25))
+    return render("admin/mailbox.html", "results", messages=messages,
+                           total=total, page_no=page_no, per_page=25)
 
 
 @bp.route("/mailbox/<name>")
@@ -136,4 +136,4 @@ def mailbox_message(name: str):
     message = read_message(sink, name) if sink else None
     if message is None:
         abort(404)
-    return no_store(render("admin/mailbox_message.html", message=message))
+    return render("admin/mailbox_message.html", message=message)

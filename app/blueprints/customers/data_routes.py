@@ -14,7 +14,7 @@ from app.web.lookups import get_customer_or_404
 from app.customers.privacy import erase_customer, export_document
 from app.extensions import db
 from app.web.auth import requires
-from app.web.render import no_store, render
+from app.web.render import render
 
 
 @bp.route("/<int:customer_id>/export.json")
@@ -32,7 +32,7 @@ def data_export(customer_id: int):
                         mimetype="application/json")
     response.headers["Content-Disposition"] = \
         f'attachment; filename="customer-{customer.id}.json"'
-    return no_store(response)
+    return response
 
 
 @bp.route("/<int:customer_id>/erase", methods=["GET", "POST"])
@@ -52,5 +52,5 @@ def erase(customer_id: int):
         flash("Personal data erased. Invoices and payments were kept for accounting.",
               "success")
         return redirect(url_for("customers.show", customer_id=customer.id), code=303)
-    return no_store(render("customers/erase.html", c=customer, form=form,
-                           status=422 if form.errors else 200))
+    return render("customers/erase.html", c=customer, form=form,
+                           status=422 if form.errors else 200)

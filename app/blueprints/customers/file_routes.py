@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import Invoice
 from app.web.auth import requires
 from app.customers.segments import customer_figures, segments_for
-from app.web.render import hx_trigger, is_partial, no_store, render
+from app.web.render import hx_trigger, is_partial, render
 
 TEMPLATE = "customers/file.html"
 TIMELINE_EVENT = "timeline-changed"
@@ -56,7 +56,7 @@ def show(customer_id: int):
     audit.record("customer.viewed", user=current_user, ip=request.remote_addr,
                  subject_type="customer", subject_id=customer.id)
     db.session.commit()
-    return no_store(render(TEMPLATE, **file_context(customer)))
+    return render(TEMPLATE, **file_context(customer))
 
 
 @bp.route("/<int:customer_id>/section/<name>")
@@ -68,7 +68,7 @@ def section(customer_id: int, name: str):
         abort(404)
     if not is_partial():
         return redirect(url_for("customers.show", customer_id=customer.id) + f"#sec-{name}")
-    return no_store(render(TEMPLATE, name, **file_context(customer)))
+    return render(TEMPLATE, name, **file_context(customer))
 
 
 def _edit(customer_id: int, name: str):
@@ -89,8 +89,8 @@ def _edit(customer_id: int, name: str):
         db.session.commit()
         return _section_saved(customer, name)
     status = 422 if form.errors else 200
-    return no_store(render(TEMPLATE, name, status=status,
-                           **file_context(customer, editing=name, form=form)))
+    return render(TEMPLATE, name, status=status,
+                           **file_context(customer, editing=name, form=form))
 
 
 def _section_saved(customer, name: str):
@@ -104,7 +104,7 @@ def _section_saved(customer, name: str):
                                                                   **context)
     response = make_response(body)
     response.vary.add("HX-Request")
-    return hx_trigger(no_store(response), TIMELINE_EVENT)
+    return hx_trigger(response, TIMELINE_EVENT)
 
 
 def _register_edit(name: str) -> None:

@@ -18,7 +18,7 @@ from app.customers.csv_import import (
 from app.extensions import db
 from app.models import CustomerImport, utcnow
 from app.web.auth import requires
-from app.web.render import no_store, render
+from app.web.render import render
 
 PREVIEW_ROWS = 5
 
@@ -54,8 +54,8 @@ def import_upload():
                 return redirect(url_for("customers.import_map", import_id=record.id), code=303)
     elif request.method == "POST":
         error = "The form expired; please choose the file again."
-    return no_store(render("customers/import_upload.html", form=form, error=error,
-                           status=422 if error else 200))
+    return render("customers/import_upload.html", form=form, error=error,
+                           status=422 if error else 200)
 
 
 @bp.route("/import/<int:import_id>", methods=["GET", "POST"])
@@ -71,9 +71,9 @@ def import_map(import_id: int):
         upload.updated_at = utcnow()  # even when nothing changed: the day counts from here
         db.session.commit()
         return redirect(url_for("customers.import_review", import_id=upload.id), code=303)
-    return no_store(render("customers/import_map.html", upload=upload, header=header,
+    return render("customers/import_map.html", upload=upload, header=header,
                            preview=upload.data["rows"][:PREVIEW_ROWS], targets=TARGETS,
-                           total=len(upload.data["rows"])))
+                           total=len(upload.data["rows"]))
 
 
 def _review(upload: CustomerImport):
@@ -85,8 +85,8 @@ def _review(upload: CustomerImport):
 @requires("customers.import")
 def import_review(import_id: int):
     upload = _get_import(import_id)
-    return no_store(render("customers/import_review.html", upload=upload,
-                           review=_review(upload), targets=TARGETS))
+    return render("customers/import_review.html", upload=upload,
+                           review=_review(upload), targets=TARGETS)
 
 
 @bp.route("/import/<int:import_id>/confirm", methods=["POST"])
@@ -96,8 +96,8 @@ def import_confirm(import_id: int):
     upload = _get_import(import_id)
     review = _review(upload)
     if not review.ok:
-        return no_store(render("customers/import_review.html", upload=upload, review=review,
-                               targets=TARGETS, status=422))
+        return render("customers/import_review.html", upload=upload, review=review,
+                               targets=TARGETS, status=422)
     try:
         counts = apply(review, user=current_user, filename=upload.filename,
                        ip=request.remote_addr)

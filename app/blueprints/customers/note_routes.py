@@ -15,7 +15,7 @@ from app.customers.timeline import timeline_page
 from app.extensions import db
 from app.models import Note
 from app.web.auth import requires
-from app.web.render import hx_trigger, is_partial, no_store, render
+from app.web.render import hx_trigger, is_partial, render
 
 
 @bp.route("/<int:customer_id>/notes", methods=["POST"])
@@ -25,7 +25,7 @@ def note_add(customer_id: int):
     form = NoteForm()
     context = file_context(customer, note_form=form)  # sets the invoice choices
     if not form.validate():
-        return no_store(render(TEMPLATE, "note_form", status=422, **context))
+        return render(TEMPLATE, "note_form", status=422, **context)
     note = Note(customer_id=customer.id, author_id=current_user.id, kind=form.kind.data,
                 body=form.body.data.strip(), invoice_id=form.invoice_id.data or None)
     db.session.add(note)
@@ -40,7 +40,7 @@ def note_add(customer_id: int):
                         code=303)
     fresh = file_context(customer)  # an empty form for the next note
     response = render(TEMPLATE, "note_form", **fresh)
-    return hx_trigger(no_store(response), TIMELINE_EVENT)
+    return hx_trigger(response, TIMELINE_EVENT)
 
 
 @bp.route("/<int:customer_id>/timeline")
@@ -50,8 +50,8 @@ def timeline(customer_id: int):
     customer = get_customer_or_404(customer_id)
     before = _cursor(request.args.get("before", ""))
     page = timeline_page(customer.id, before)
-    return no_store(render("customers/timeline.html", "items", c=customer, page=page,
-                           before=before))
+    return render("customers/timeline.html", "items", c=customer, page=page,
+                           before=before)
 
 
 def _cursor(text: str) -> datetime | None:

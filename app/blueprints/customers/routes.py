@@ -27,7 +27,7 @@ from app.paging import Page
 from app.web.pagination import page_number
 from app.web.auth import requires
 from app.customers.segments import SEGMENTS, segments_for
-from app.web.render import is_partial, no_store, render
+from app.web.render import is_partial, render
 
 PER_PAGE = 25
 
@@ -63,7 +63,7 @@ def _list_context(params: ListParams) -> dict:
 @requires("customers.view")
 def index():
     params = ListParams.from_args(request.args)
-    return no_store(render("customers/index.html", "results", **_list_context(params)))
+    return render("customers/index.html", "results", **_list_context(params))
 
 
 @bp.route("/export.csv")
@@ -83,7 +83,7 @@ def csv_export():
     # outlive the request's database session.
     response = Response("".join(iter_csv(ids, show_ids)), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="customers-{stamp}.csv"'
-    return no_store(response)
+    return response
 
 
 @bp.route("/filters", methods=["POST"])
@@ -148,10 +148,10 @@ def new():
             return redirect(url_for("customers.show", customer_id=customer.id), code=303)
         form.confirm_duplicate.data = "1"
     status = 422 if form.errors else (409 if duplicates else 200)
-    return no_store(render(
+    return render(
         "customers/new.html", form=form, status=status, tag_names=all_tag_names(),
         duplicates=[d for d in duplicates if can_see_customer(d, current_user)],
-        hidden_duplicates=sum(1 for d in duplicates if not can_see_customer(d, current_user))))
+        hidden_duplicates=sum(1 for d in duplicates if not can_see_customer(d, current_user)))
 
 
 def _create_customer(form: CustomerForm, phone_e164: str) -> Customer:

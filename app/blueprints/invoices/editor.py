@@ -21,7 +21,7 @@ from app.web.lookups import get_customer_or_404, get_invoice_or_404
 from app.invoices.rules import InvoiceError
 from app.models import Customer, Invoice
 from app.web.auth import requires
-from app.web.render import hx_redirect, is_htmx, no_store, render
+from app.web.render import hx_redirect, is_htmx, render
 
 TEMPLATE = "invoices/form.html"
 
@@ -59,7 +59,7 @@ def edit(invoice_id: int):
 def totals():
     """Live totals while typing: the totals box plus each line's amount, out of band."""
     form = InvoiceForm()
-    return no_store(render(TEMPLATE, "totals", **_context(form, None, oob=True)))
+    return render(TEMPLATE, "totals", **_context(form, None, oob=True))
 
 
 def _handle(form: InvoiceForm, invoice: Invoice | None):
@@ -85,8 +85,8 @@ def _handle(form: InvoiceForm, invoice: Invoice | None):
                 url = url_for("invoices.show", invoice_id=saved.id)
                 return hx_redirect(url) if is_htmx() else redirect(url, code=303)
     status = 422 if form.errors or form.form_errors else 200
-    return no_store(render(TEMPLATE, "editor", status=status,
-                           **_context(form, invoice, focus=focus)))
+    return render(TEMPLATE, "editor", status=status,
+                           **_context(form, invoice, focus=focus))
 
 
 def _save(form: InvoiceForm, invoice: Invoice | None) -> Invoice:

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.web.lookups import get_invoice_or_404
 from app.mail import history, outbox
 from app.web.auth import requires
-from app.web.render import hx_retarget, hx_trigger, is_htmx, no_store, render
+from app.web.render import hx_retarget, hx_trigger, is_htmx, render
 
 STOP_POLLING = 286  # htmx stops polling an element on this status
 
@@ -31,8 +31,8 @@ def _history_context(invoice) -> dict:
 def email_history(invoice_id: int):
     """The Email History popup (and, opened directly, a page of its own)."""
     invoice = get_invoice_or_404(invoice_id, current_user)
-    return no_store(render("invoices/email_history.html", "history",
-                           **_history_context(invoice)))
+    return render("invoices/email_history.html", "history",
+                           **_history_context(invoice))
 
 
 @bp.route("/<int:invoice_id>/emails/icon")
@@ -56,7 +56,7 @@ def _polled(invoice_id: int, template: str, block: str):
     response = render(template, block, **context)
     if not context["pending"] and is_htmx():
         response.status_code = STOP_POLLING
-    return no_store(response)
+    return response
 
 
 @bp.route("/<int:invoice_id>/email", methods=["GET", "POST"])
@@ -82,8 +82,8 @@ def email_send(invoice_id: int):
                 message = f"Invoice {invoice.number} is on its way to {len(sent)} recipient(s)."
             return _after_send(invoice, message)
     status = 422 if (form.errors or error) else 200
-    return no_store(render("invoices/send_dialog.html", "dialog", invoice=invoice, form=form,
-                           addresses=addresses, error=error, status=status))
+    return render("invoices/send_dialog.html", "dialog", invoice=invoice, form=form,
+                           addresses=addresses, error=error, status=status)
 
 
 def _queue(invoice, form: SendForm, recipients: list[outbox.Recipient]):
@@ -117,4 +117,4 @@ def _after_send(invoice, text: str):
     response = render("invoices/email_history.html", "section_with_dialog_closed",
                       **_history_context(invoice))
     hx_retarget(response, "#invoice-emails", "innerHTML")
-    return no_store(hx_trigger(response, "notify", {"text": text, "kind": "success"}))
+    return hx_trigger(response, "notify", {"text": text, "kind": "success"})

@@ -20,7 +20,7 @@ from app.web.pagination import paginate
 from app.web.auth import requires
 from app.mail.history import latest_statuses
 from app.web.render import (
-    hx_retarget, hx_trigger, is_htmx, is_partial, no_store, pdf_response, render,
+    hx_retarget, hx_trigger, is_htmx, is_partial, pdf_response, render,
 )
 
 PER_PAGE = 25
@@ -32,11 +32,11 @@ def index():
     filters = InvoiceFilters.from_args(request.args)
     today = clock.today()
     page = paginate(invoice_list_query(current_user, filters, today), per_page=PER_PAGE)
-    return no_store(render(
+    return render(
         "invoices/index.html", "results", page=page, filters=filters, today=today,
         # The customer filter sits outside the results a keystroke refreshes.
         customers=[] if is_partial() else customers_with_invoices(current_user),
-        email_statuses=latest_statuses([invoice.id for invoice in page.items])))
+        email_statuses=latest_statuses([invoice.id for invoice in page.items]))
 
 
 @bp.route("/<int:invoice_id>")
@@ -106,10 +106,10 @@ def pdf(invoice_id: int):
 
 def _page(invoice: Invoice, payment_form: PaymentForm, status: int = 200, error: str = ""):
     base = current_app.config["PUBLIC_BASE_URL"]
-    return no_store(render(
+    return render(
         "invoices/show.html", "main", status=status, invoice=invoice, form=payment_form,
         today=clock.today(), error=error,
-        client_url=base + url_for("client.invoice", view_key=invoice.view_key)))
+        client_url=base + url_for("client.invoice", view_key=invoice.view_key))
 
 
 def _default_amount(invoice: Invoice):

@@ -13,7 +13,6 @@ from app.reports import activity, customer_insight, email_report, receivables
 from app.reports.export import XLSX_TYPE, Table, csv_chunks, filename, xlsx_bytes
 from app.reports.filters import ArgReader
 from app.reports.sql import customer_name, window
-from app.web.render import no_store
 
 EXCEL_MAX_ROWS = 100_000  # a workbook is built in memory; CSV streams without a limit
 
@@ -36,7 +35,7 @@ def _send(report: str, fmt: str, tables: list[Table]) -> Response:
     else:
         abort(404)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return no_store(response)
+    return response
 
 
 def _span(months: int = 12):

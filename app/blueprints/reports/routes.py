@@ -12,7 +12,7 @@ from app.web.auth import can
 from app.blueprints.reports import bp, context
 from app.web.auth import requires
 from app.reports import email_report
-from app.web.render import no_store, render
+from app.web.render import render
 
 
 
@@ -20,7 +20,7 @@ def _report(template: str, ctx: dict):
     block = "results" if request.headers.get("HX-Target") == "report-results" else "region"
     response = render(template, block, status=422 if ctx.get("errors") else 200, **ctx)
     response.vary.add("HX-Target")
-    return no_store(response)
+    return response
 
 
 @bp.app_template_global()
@@ -54,8 +54,8 @@ def email_history(message_id: int):
     message = email_report.message_with_history(message_id, current_user)
     if message is None:
         abort(404)
-    return no_store(render("reports/email_history.html", "history", message=message,
-                           tab="accounting"))
+    return render("reports/email_history.html", "history", message=message,
+                           tab="accounting")
 
 
 @bp.route("/accounting/receivables")
