@@ -4,6 +4,7 @@ No Flask: the caller checks permissions, records the audit entry and commits.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,9 +14,51 @@ from sqlalchemy import String, and_, case, cast, func, literal, literal_column, 
 from app.customers.changes import masked
 from app.extensions import db
 from app.models import (AuditLog, Customer, EmailEvent, EmailMessage, InboundMessage, Invoice,
-                        Note, search_index, utcnow)
+                        Note, SavedFilter, search_index, utcnow)
 
 EXPORT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Handling:
+    """What the data export and the erasure do with one table's rows about a customer."""
+
+    exported: bool
+    erasure: str  # deleted | blanked | scrubbed | kept for accounting | nothing personal
+
+
+# Every table that holds data about a customer, and its fate. A table reaching `customers`
+# through foreign keys, or named in REFERENCES_WITHOUT_FOREIGN_KEY, that is missing here
+# fails tests/customers/test_privacy_guard.py: a new kind of personal data must decide
+# how it is exported and erased before it lands.
+PERSONAL_DATA: dict[str, Handling] = {
+    "customers": Handling(True, "blanked"),
+    "customer_emails": Handling(True, "deleted"),
+    "customer_phones": Handling(True, "deleted"),
+    "customer_addresses": Handling(True, "deleted"),
+    "customer_identifiers": Handling(True, "deleted"),
+    "customer_tags": Handling(True, "deleted"),
+    "notes": Handling(True, "deleted"),
+    "invoices": Handling(True, "kept for accounting"),
+    "invoice_lines": Handling(False, "kept for accounting"),
+    "payments": Handling(True, "kept for accounting"),
+    "email_messages": Handling(True, "scrubbed"),
+    "email_events": Handling(False, "scrubbed"),
+    "email_links": Handling(False, "nothing personal"),  # the office's own links
+    "inbound_messages": Handling(False, "scrubbed"),
+    "audit_log": Handling(False, "scrubbed"),
+    "saved_filters": Handling(False, "deleted"),
+    "customer_imports": Handling(False, "nothing personal"),  # encrypted, gone in a day
+    search_index.FTS_TABLE: Handling(False, "deleted"),
+}
+# Rows that name a customer without a foreign key to them: where they point.
+REFERENCES_WITHOUT_FOREIGN_KEY = {
+    "audit_log": "subject_type 'customer' or 'invoice', subject_id",
+    "saved_filters": "a staff member's saved search, which may name the customer",
+    "customer_imports": "uploaded rows, before they become customers",
+    "inbound_messages": "bounce mail from or to the customer's addresses",
+    search_index.FTS_TABLE: "the customer's search text (SQLite)",
+}
 _CUSTOMER_FIELDS = ("id", "kind", "first_name", "last_name", "company", "born_or_founded",
                     "industry", "size", "source", "language", "preferred_channel",
                     "preference_notes", "marketing_consent", "marketing_consent_at",
@@ -89,6 +132,7 @@ def erase_customer(customer: Customer) -> dict[str, int]:
         [e.address for e in customer.emails] + [p.e164 for p in customer.phones]
         + [a for a in sent_to if a]))
     addresses = sorted({a.lower() for a in personal if "@" in a})
+    names = [n for n in (customer.display_name, customer.company) if n and len(n) >= 3]
     counts = {"emails": len(customer.emails), "phones": len(customer.phones),
               "addresses": len(customer.addresses), "identifiers": len(customer.identifiers)}
     customer.emails, customer.phones, customer.addresses, customer.identifiers = [], [], [], []
@@ -118,9 +162,23 @@ def erase_customer(customer: Customer) -> dict[str, int]:
             smtp_response=_erased_unless_empty(EmailMessage.smtp_response)))
     counts["email_messages"] = mails.rowcount or 0
     counts["audit_entries_scrubbed"] = _scrub_audit(customer.id, personal)
+    counts["saved_filters"] = _forget_saved_searches(personal + names)
     db.session.flush()
     search_index.purge(db.session.connection())
     return counts
+
+
+def _forget_saved_searches(values: list[str]) -> int:
+    """Saved searches for this customer's name, address or phone go: a saved search is
+    kept in its query string, where the value would outlive the erasure."""
+    from urllib.parse import unquote_plus
+
+    wanted = [v.lower() for v in values if v]
+    searches = [f for f in db.session.scalars(select(SavedFilter))
+                if any(v in unquote_plus(f.query).lower() for v in wanted)]
+    for search in searches:
+        db.session.delete(search)
+    return len(searches)
 
 
 def _erased_unless_empty(column):
