@@ -53,3 +53,53 @@ def test_a_blueprint_and_its_own_route_modules_may_import_each_other(tmp_path):
         "web/render.py": "", "customers/search.py": "from fake.models import x\n",
         "models/__init__.py": ""})
     assert violations(root, "fake") == []
+
+
+# The domain words, and the trees that must each use them for the same thing. `mail` has
+# no blueprint of its own: its HTTP side is the tracking links and the providers' webhooks.
+DOMAINS = ("customers", "invoices", "mail", "reports", "admin")
+HTTP_SIDE = {"mail": ("tracking", "webhooks")}
+WITHOUT_TABLES = {"reports", "admin"}  # admin's tables are the users' (app/models/users.py)
+MAX_TOP_LEVEL_MODULES = 12
+
+
+def layout_problems(root: Path) -> list[str]:
+    """What is missing from one name per domain, the same in every tree."""
+    app, tests = root / "app", root / "tests"
+    problems = []
+    for word in DOMAINS:
+        places = [app / word / "__init__.py", app / "templates" / word,
+                  tests / word / "__init__.py"]
+        places += [app / "blueprints" / side / "__init__.py"
+                   for side in HTTP_SIDE.get(word, (word,))]
+        if word not in WITHOUT_TABLES:
+            places.append(app / "models" / f"{word}.py")
+        problems += [f"{word}: no {p.relative_to(root)}" for p in places if not p.exists()]
+    modules = sorted(p.name for p in app.glob("*.py") if p.name != "__init__.py")
+    if len(modules) > MAX_TOP_LEVEL_MODULES:
+        problems.append(f"{len(modules)} top-level modules in app/: {modules}")
+    return problems
+
+
+def test_each_domain_has_one_name_in_every_tree():
+    assert layout_problems(APP.parent) == []
+
+
+def test_the_layout_guard_finds_a_domain_missing_from_a_tree(tmp_path):
+    for word in DOMAINS:
+        for folder in (f"app/{word}", f"tests/{word}", f"app/blueprints/{word}"):
+            (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+            (tmp_path / folder / "__init__.py").touch()
+        (tmp_path / "app/templates" / word).mkdir(parents=True)
+        (tmp_path / "app/models").mkdir(exist_ok=True)
+        (tmp_path / "app/models" / f"{word}.py").touch()
+    for side in HTTP_SIDE["mail"]:
+        (tmp_path / "app/blueprints" / side).mkdir(exist_ok=True)
+        (tmp_path / "app/blueprints" / side / "__init__.py").touch()
+    assert layout_problems(tmp_path) == []
+    (tmp_path / "tests/invoices/__init__.py").unlink()
+    for n in range(13):
+        (tmp_path / "app" / f"module{n}.py").touch()
+    problems = layout_problems(tmp_path)
+    assert problems[0] == "invoices: no tests/invoices/__init__.py"
+    assert problems[1].startswith("13 top-level modules")

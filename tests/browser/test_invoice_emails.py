@@ -7,7 +7,6 @@ from app.extensions import db
 from app.mail import outbox
 from tests.browser.conftest import browser_login, screenshot
 from tests.factories import make_customer, make_invoice
-from tests.jobs.conftest import run_worker, smtp  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_KEYS
-from tests.jobs.conftest import run_worker, smtp  # noqa: F401  (shared fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 
