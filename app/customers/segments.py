@@ -53,7 +53,6 @@ SEGMENTS: tuple[Segment, ...] = (
     Segment("inactive", "Inactive", "No invoice for more than 12 months"),
 )
 SEGMENT_KEYS = tuple(s.key for s in SEGMENTS)
-SEGMENT_LABELS = {s.key: s.label for s in SEGMENTS}
 
 
 def customer_stats(today: date, customer_ids=None) -> Select:

@@ -6,16 +6,13 @@ from app.models.customers import (
     SavedFilter, Tag, customer_tags,
 )
 from app.models.invoices import INVOICE_STATES, PAYMENT_METHODS, Invoice, InvoiceLine, Payment
-from app.models.mail import (
-    DELIVERY_STATES, EVENT_TYPES, SENT_STATUSES, EmailEvent, EmailLink, EmailMessage,
-    InboundMessage,
-)
+from app.models.mail import DELIVERY_STATES, EmailEvent, EmailLink, EmailMessage, InboundMessage
 from app.models.users import ROLES, AuditLog, User
 
 __all__ = [
     "CHANNELS", "CUSTOMER_KINDS", "CUSTOMER_STATUSES", "DELIVERY_STATES", "EMAIL_STATES",
-    "EVENT_TYPES", "INVOICE_STATES", "NOTE_KINDS", "PAYMENT_METHODS", "ROLES",
-    "SENT_STATUSES", "AuditLog", "Customer", "CustomerAddress", "CustomerEmail",
+    "INVOICE_STATES", "NOTE_KINDS", "PAYMENT_METHODS", "ROLES",
+    "AuditLog", "Customer", "CustomerAddress", "CustomerEmail",
     "CustomerIdentifier", "CustomerImport", "CustomerPhone", "EmailEvent", "EmailLink",
     "EmailMessage", "InboundMessage", "Invoice", "InvoiceLine", "Note", "Payment",
     "SavedFilter", "Tag", "User", "UTCDateTime", "customer_tags", "utcnow",

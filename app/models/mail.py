@@ -15,9 +15,7 @@ from app.models.users import User
 
 # Where the message is in *our* hands: the outbox state machine.
 DELIVERY_STATES = ("queued", "sending", "sent", "delayed", "rejected")
-# What the office sees: derived from events by app.events.status.
-SENT_STATUSES = ("queued", "sent", "delayed", "opened", "rejected", "spam")
-EVENT_TYPES = ("sent", "delayed", "rejected", "spam", "opened", "clicked", "viewed")
+# What the office sees (the Sent Status) and the event types are app.events.status's.
 
 
 def _token() -> str:
