@@ -62,22 +62,37 @@ def next_seq(session, customer_id: int) -> int:
     return (current or 0) + 1
 
 
-def _lock_customer(session, customer_id: int) -> None:
-    """Serialise numbering per customer, inside the caller's transaction.
+def _lock_row(session, model, row_id: int, column: str) -> None:
+    """Serialise writers of one row until the caller's transaction ends.
 
-    PostgreSQL: a row lock (FOR NO KEY UPDATE still lets other rows reference the
-    customer). SQLite has no row locks: a write that changes nothing takes its single
-    writer lock, and makes the driver open the transaction now (it begins one only
-    before a write, so the SAVEPOINT below would otherwise run outside it and its
-    RELEASE commit the invoice on its own).
+    PostgreSQL: a row lock (FOR NO KEY UPDATE still lets other rows reference the row).
+    SQLite has no row locks: a write that changes nothing takes its single writer lock,
+    and makes the driver open the transaction now (it begins one only before a write, so
+    a SAVEPOINT would otherwise run outside it and its RELEASE commit on its own). The
+    write sets `column`, not the key: that would make SQLite check every table
+    referencing this one.
     """
     if session.get_bind().dialect.name == "sqlite":
-        # Not the key: that would make SQLite check every table referencing customers.
-        session.execute(text("UPDATE customers SET needs_review = needs_review WHERE id = :id"),
-                        {"id": customer_id})
+        table = model.__tablename__
+        session.execute(text(f"UPDATE {table} SET {column} = {column} WHERE id = :id"),
+                        {"id": row_id})
         return
-    session.execute(select(Customer.id).where(Customer.id == customer_id)
-                    .with_for_update(key_share=True))
+    session.execute(select(model.id).where(model.id == row_id).with_for_update(key_share=True))
+
+
+def _lock_customer(session, customer_id: int) -> None:
+    """Serialise numbering per customer, inside the caller's transaction."""
+    _lock_row(session, Customer, customer_id, "needs_review")
+
+
+def lock_invoice(session, invoice: Invoice) -> None:
+    """Hold the invoice against other senders and editors until the caller commits.
+
+    Take it before reading anything the decision depends on: the invoice is read again
+    here, since whoever held the lock before may have changed it.
+    """
+    _lock_row(session, Invoice, invoice.id, "status")
+    session.refresh(invoice)
 
 
 def create_invoice(session, customer: Customer, *, issue_date: date, due_date: date,
