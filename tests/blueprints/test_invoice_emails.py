@@ -113,6 +113,30 @@ def test_two_concurrent_sends_from_one_dialog_make_one_message(app, client, logi
     assert sorted(m.to_address for m in rows) == ["ann@example.org", "gone@example.org"]
 
 
+@pytest.mark.parametrize("amount", ["0.00", "-5.00"])
+@pytest.mark.parametrize("headers", [HX, {}], ids=["htmx", "plain-form"])
+def test_draft_that_cannot_be_finalized_gets_the_reason_in_the_dialog(client, login_as,
+                                                                      amount, headers):
+    draft = make_invoice(make_customer(email="ann@example.org"), status="draft",
+                         amount=amount)
+    login_as("billing")
+    response = client.post(f"/invoices/{draft.id}/email", data=_form(_dialog(client, draft)),
+                           headers=headers)
+    assert response.status_code == 422
+    assert "The total must be more than zero" in response.text
+    assert 'data-testid="send-dialog"' in response.text
+    assert db.session.scalar(db.select(db.func.count(EmailMessage.id))) == 0
+    db.session.expire_all()
+    assert db.session.get(Invoice, draft.id).status == "draft"
+
+
+def test_dialog_says_sending_finalizes_a_draft_and_only_a_draft(client, login_as, invoice):
+    login_as("billing")
+    assert "Sending finalizes this draft" in _dialog(client, invoice)
+    finalized = make_invoice(invoice.customer, status="finalized")
+    assert "Sending finalizes this draft" not in _dialog(client, finalized)
+
+
 def test_redis_down_while_sending_then_mail_goes_out(app, client, login_as, invoice, smtp,
                                                      run_worker):
     login_as("billing")

@@ -11,6 +11,7 @@ from app import audit
 from app.blueprints.invoices import bp
 from app.blueprints.invoices.email_form import SendForm, default_texts, recipients_from
 from app.extensions import db
+from app.invoices.rules import InvoiceError, finalize
 from app.web.lookups import get_invoice_or_404
 from app.mail import history, outbox
 from app.web.auth import requires
@@ -75,12 +76,17 @@ def email_send(invoice_id: int):
         if invoice.status == "void":
             error = "A void invoice can't be emailed."
         if error is None:
-            sent = _queue(invoice, form, recipients)
-            if sent is None:
-                message = "This invoice was already sent from this dialog."
+            try:
+                sent = _queue(invoice, form, recipients)
+            except InvoiceError as exc:  # a draft that can't be finalized
+                error = str(exc)
             else:
-                message = f"Invoice {invoice.number} is on its way to {len(sent)} recipient(s)."
-            return _after_send(invoice, message)
+                if sent is None:
+                    message = "This invoice was already sent from this dialog."
+                else:
+                    message = (f"Invoice {invoice.number} is on its way to {len(sent)} "
+                               "recipient(s).")
+                return _after_send(invoice, message)
     status = 422 if (form.errors or error) else 200
     return render("invoices/send_dialog.html", "dialog", invoice=invoice, form=form,
                            addresses=addresses, error=error, status=status)
@@ -88,8 +94,6 @@ def email_send(invoice_id: int):
 
 def _queue(invoice, form: SendForm, recipients: list[outbox.Recipient]):
     """Write the messages (and finalize a draft) in one transaction, then enqueue."""
-    from app.invoices.rules import finalize
-
     try:
         if invoice.status == "draft":
             finalize(invoice)
@@ -106,6 +110,9 @@ def _queue(invoice, form: SendForm, recipients: list[outbox.Recipient]):
         # The same dialog submitted twice at once: the batch is already queued.
         db.session.rollback()
         return None
+    except InvoiceError:
+        db.session.rollback()  # nothing of this send is stored
+        raise
     outbox.enqueue([m.id for m in messages])
     return messages
 
