@@ -37,6 +37,11 @@ class Recipient:
     role: str = "to"  # to | cc | bcc
 
 
+def stored_address(address: str) -> str:
+    """An address as the outbox stores it (and as lookups must spell it)."""
+    return address.strip().lower()
+
+
 def new_message_id() -> str:
     domain = current_app.config["BOUNCE_DOMAIN"].split("@")[-1]
     return f"{uuid.uuid4().hex}@{domain}"
@@ -65,7 +70,7 @@ def add_messages(*, recipients: list[Recipient], subject: str, body: str,
         message = EmailMessage(
             invoice=invoice, customer_id=customer_id or getattr(invoice, "customer_id", None),
             created_by_id=getattr(user, "id", None), kind=kind, batch=batch,
-            to_address=recipient.address.strip().lower(), to_name=recipient.name,
+            to_address=stored_address(recipient.address), to_name=recipient.name,
             recipient_role=recipient.role,
             cc_addresses=visible_cc if recipient.role != "cc" else "",
             subject=subject, body_text=body, attach_pdf=attach_pdf,

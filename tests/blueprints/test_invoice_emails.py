@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 
@@ -111,6 +113,72 @@ def test_two_concurrent_sends_from_one_dialog_make_one_message(app, client, logi
     db.session.expire_all()
     rows = db.session.scalars(db.select(EmailMessage)).all()
     assert sorted(m.to_address for m in rows) == ["ann@example.org", "gone@example.org"]
+
+
+REFUSAL = re.compile(
+    r"already sent to [^<]*ann@example\.org[^<]* at \d\d:\d\d UTC — send again\?")
+
+
+def _batches(address: str) -> set[str]:
+    db.session.expire_all()
+    return set(db.session.scalars(db.select(EmailMessage.batch).filter_by(to_address=address)))
+
+
+def test_two_dialogs_sent_at_once_send_once_and_refuse_the_other(app, client, login_as,
+                                                                 invoice):
+    login_as("billing")
+    forms = [_form(_dialog(client, invoice), extra_to="bob@example.org") for _ in range(2)]
+    cookie = client.get_cookie("session").value
+    start = threading.Barrier(2)
+
+    def send(data):
+        with app.test_client() as other:  # its own request, app context and connection
+            other.set_cookie("session", cookie)
+            start.wait()
+            return other.post(f"/invoices/{invoice.id}/email", data=data, headers=HX)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        responses = list(pool.map(send, forms))
+    assert sorted(r.status_code for r in responses) == [200, 422]
+    refused = next(r for r in responses if r.status_code == 422)
+    assert REFUSAL.search(refused.text) and 'name="send_again"' in refused.text
+    assert len(_batches("ann@example.org")) == 1
+    assert _batches("bob@example.org") == _batches("ann@example.org")
+    assert db.session.scalar(db.select(db.func.count(EmailMessage.id))) == 2
+
+
+@pytest.mark.parametrize("headers", [HX, {}], ids=["htmx", "plain-form"])
+def test_second_send_within_ten_minutes_needs_a_confirm(client, login_as, invoice, headers):
+    login_as("billing")
+    first, second = (_form(_dialog(client, invoice)) for _ in range(2))
+    assert client.post(f"/invoices/{invoice.id}/email", data=first,
+                       headers=headers).status_code in (200, 303)
+    refused = client.post(f"/invoices/{invoice.id}/email", data=second, headers=headers)
+    assert refused.status_code == 422 and REFUSAL.search(refused.text)
+    assert ("<html" in refused.text) is (not headers)  # a whole page without htmx
+    assert len(_batches("ann@example.org")) == 1
+    confirmed = client.post(f"/invoices/{invoice.id}/email", headers=headers,
+                            data={**second, "send_again": "y"})
+    assert confirmed.status_code in (200, 303)
+    assert len(_batches("ann@example.org")) == 2
+
+
+def test_repeat_guard_is_per_recipient_and_lasts_ten_minutes(client, login_as, invoice):
+    login_as("billing")
+    dialog = _dialog(client, invoice)
+    assert client.post(f"/invoices/{invoice.id}/email", data=_form(dialog),
+                       headers=HX).status_code == 200
+    other_only = _form(_dialog(client, invoice), extra_to="bob@example.org",
+                       **{"role_{ann}": ""})
+    assert client.post(f"/invoices/{invoice.id}/email", data=other_only,
+                       headers=HX).status_code == 200  # bob never got it
+    earlier = db.session.scalars(db.select(EmailMessage)).all()
+    for message in earlier:
+        message.created_at = utcnow() - timedelta(minutes=11)
+    db.session.commit()
+    again = client.post(f"/invoices/{invoice.id}/email", data=_form(_dialog(client, invoice)),
+                        headers=HX)
+    assert again.status_code == 200 and len(_batches("ann@example.org")) == 2
 
 
 @pytest.mark.parametrize("amount", ["0.00", "-5.00"])

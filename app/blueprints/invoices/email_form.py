@@ -22,6 +22,8 @@ class SendForm(FlaskForm):
     extra_to = StringField("Another address (optional)", validators=[Length(max=254)])
     attach_pdf = BooleanField("Attach the invoice as PDF", default=True)
     include_link = BooleanField("Include a link to view the invoice online", default=True)
+    # Shown only with the refusal of a repeat: ticking it is the person's confirmation.
+    send_again = BooleanField("Yes, send it again")
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,15 @@ import secrets
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
-from app import audit
 from app.blueprints.invoices import bp
-from app.blueprints.invoices.email_form import SendForm, default_texts, recipients_from
-from app.extensions import db
-from app.invoices.rules import InvoiceError, finalize
-from app.web.lookups import get_invoice_or_404
-from app.mail import history, outbox
+from app.blueprints.invoices.email_form import (Recipient, SendForm, default_texts,
+                                                recipients_from)
+from app.invoices.rules import InvoiceError
+from app.mail import history
+from app.mail.invoice_send import Repeat, send_invoice
 from app.web.auth import requires
+from app.web.lookups import get_invoice_or_404
 from app.web.render import hx_retarget, hx_trigger, is_htmx, render
 
 STOP_POLLING = 286  # htmx stops polling an element on this status
@@ -70,51 +69,38 @@ def email_send(invoice_id: int):
         subject, body = default_texts(invoice, current_app.config["OFFICE_NAME"])
         form.subject.data, form.body.data = subject, body
         form.nonce.data = secrets.token_urlsafe(16)
-    error = None
+    error = repeat = None
     if form.validate_on_submit():
         recipients, error = recipients_from(request.form, addresses, form.extra_to.data)
-        if invoice.status == "void":
-            error = "A void invoice can't be emailed."
         if error is None:
             try:
-                sent = _queue(invoice, form, recipients)
-            except InvoiceError as exc:  # a draft that can't be finalized
+                sent = _send(invoice, form, recipients)
+            except InvoiceError as exc:
                 error = str(exc)
             else:
-                if sent is None:
-                    message = "This invoice was already sent from this dialog."
+                if isinstance(sent, Repeat):
+                    repeat = sent
                 else:
-                    message = (f"Invoice {invoice.number} is on its way to {len(sent)} "
-                               "recipient(s).")
-                return _after_send(invoice, message)
-    status = 422 if (form.errors or error) else 200
+                    return _after_send(invoice, _sent_text(invoice, sent))
+    status = 422 if (form.errors or error or repeat) else 200
     return render("invoices/send_dialog.html", "dialog", invoice=invoice, form=form,
-                           addresses=addresses, error=error, status=status)
+                  addresses=addresses, error=error, repeat=repeat, status=status)
 
 
-def _queue(invoice, form: SendForm, recipients: list[outbox.Recipient]):
-    """Write the messages (and finalize a draft) in one transaction, then enqueue."""
-    try:
-        if invoice.status == "draft":
-            finalize(invoice)
-        messages = outbox.add_messages(
-            recipients=recipients, subject=form.subject.data.strip(), body=form.body.data,
-            invoice=invoice, user=current_user, attach_pdf=form.attach_pdf.data,
-            include_link=form.include_link.data, batch=form.nonce.data,
-            overrides=frozenset(r.address for r in recipients if r.override))
-        audit.record("invoice.emailed", user=current_user, ip=request.remote_addr,
-                     subject_type="invoice", subject_id=invoice.id,
-                     details={"recipients": [r.address for r in recipients]})
-        db.session.commit()
-    except IntegrityError:
-        # The same dialog submitted twice at once: the batch is already queued.
-        db.session.rollback()
-        return None
-    except InvoiceError:
-        db.session.rollback()  # nothing of this send is stored
-        raise
-    outbox.enqueue([m.id for m in messages])
-    return messages
+def _send(invoice, form: SendForm, recipients: list[Recipient]):
+    return send_invoice(
+        invoice, recipients=recipients, subject=form.subject.data.strip(),
+        body=form.body.data, batch=form.nonce.data, user=current_user,
+        ip=request.remote_addr, attach_pdf=form.attach_pdf.data,
+        include_link=form.include_link.data,
+        overrides=frozenset(r.address for r in recipients if r.override),
+        send_again=form.send_again.data)
+
+
+def _sent_text(invoice, messages: list) -> str:
+    if not messages:
+        return "This invoice was already sent from this dialog."
+    return f"Invoice {invoice.number} is on its way to {len(messages)} recipient(s)."
 
 
 def _after_send(invoice, text: str):

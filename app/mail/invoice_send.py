@@ -1,0 +1,83 @@
+"""Emailing an invoice: lock it, refuse a repeat, finalize a draft, write the outbox.
+
+Two send dialogs for one invoice submitted at the same moment are serialised by a lock
+on the invoice row, taken before anything the decision depends on is read: the second
+sees the first's messages and is refused unless the person confirms.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from app import audit
+from app.extensions import db
+from app.invoices.rules import InvoiceError, finalize, lock_invoice
+from app.mail import outbox
+from app.models import EmailMessage, Invoice
+from app.models.base import utcnow
+
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A refused send: these recipients got this invoice at `at`, within the window."""
+
+    addresses: tuple[str, ...]
+    at: datetime
+
+
+def send_invoice(invoice: Invoice, *, recipients: list[outbox.Recipient], subject: str,
+                 body: str, batch: str, user=None, ip: str | None = None,
+                 attach_pdf: bool = True, include_link: bool = True,
+                 overrides: frozenset[str] = frozenset(),
+                 send_again: bool = False) -> list[EmailMessage] | Repeat:
+    """Queue one message per recipient (finalizing a draft) and commit, then enqueue.
+
+    Returns the new messages; none when this `batch` (one dialog) was already written;
+    a `Repeat` when a recipient got the invoice less than ten minutes ago and
+    `send_again` is not set. Raises InvoiceError (nothing stored) when the invoice can't
+    be sent.
+    """
+    try:
+        lock_invoice(db.session, invoice)
+        if invoice.status == "void":
+            raise InvoiceError("A void invoice can't be emailed.")
+        if db.session.scalar(select(EmailMessage.id).where(EmailMessage.batch == batch)
+                             .limit(1)) is not None:
+            db.session.rollback()  # the same dialog submitted twice
+            return []
+        repeat = None if send_again else _recent_send(invoice, recipients)
+        if repeat is not None:
+            db.session.rollback()
+            return repeat
+        if invoice.status == "draft":
+            finalize(invoice)
+        messages = outbox.add_messages(
+            recipients=recipients, subject=subject, body=body, invoice=invoice, user=user,
+            attach_pdf=attach_pdf, include_link=include_link, batch=batch,
+            overrides=overrides)
+        audit.record("invoice.emailed", user=user, ip=ip, subject_type="invoice",
+                     subject_id=invoice.id,
+                     details={"recipients": [r.address for r in recipients]})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    outbox.enqueue([m.id for m in messages])
+    return messages
+
+
+def _recent_send(invoice: Invoice, recipients: list[outbox.Recipient]) -> Repeat | None:
+    addresses = {outbox.stored_address(r.address) for r in recipients}
+    earlier = db.session.execute(
+        select(EmailMessage.to_address, EmailMessage.created_at).where(
+            EmailMessage.invoice_id == invoice.id, EmailMessage.kind == "invoice",
+            EmailMessage.to_address.in_(addresses),
+            EmailMessage.created_at >= utcnow() - REPEAT_WINDOW)).all()
+    if not earlier:
+        return None
+    return Repeat(addresses=tuple(sorted({address for address, _ in earlier})),
+                  at=max(at for _, at in earlier))
