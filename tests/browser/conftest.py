@@ -57,10 +57,11 @@ def page(browser, live_server):
     context.close()
 
 
-def screenshot(page, name: str) -> None:
+def screenshot(page, name: str, full_page: bool = True) -> None:
+    """Save a PNG under tests/artifacts; `full_page=False` for what a modal leaves on screen."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     # caret="initial": hiding the caret injects a <style>, which our CSP refuses.
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True, caret="initial")
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page, caret="initial")
 
 
 def browser_login(page, email: str, password: str = "correct horse 1") -> None:

@@ -5,6 +5,7 @@ import pytest
 
 from app.extensions import db
 from app.mail import outbox
+from app.models import EmailMessage
 from tests.browser.conftest import browser_login, screenshot
 from tests.factories import make_customer, make_invoice
 
@@ -36,3 +37,79 @@ def test_hover_shows_history_and_status_updates_without_reload(page, make_user, 
     page.wait_for_selector(f"#email-icon-{invoice.id}.status-sent", timeout=15_000)
     assert page.url.endswith("/invoices/")
     assert page.console_errors == []
+
+
+# Chromium logs every 4xx answer; the dialog's refusals are 422 on purpose.
+EXPECTED_422 = "the server responded with a status of 422"
+VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+
+
+def _look_at_dialog(page, name: str, notice: str) -> None:
+    """Screenshots at both sizes: the notice and Send on screen, nothing cut off sideways.
+
+    The dialog is modal and scrolls inside itself, so the screenshots are of the screen.
+    """
+    dialog = page.locator('[data-testid="send-dialog"] article')
+    for size, viewport in VIEWPORTS.items():
+        page.set_viewport_size(viewport)
+        dialog.evaluate("article => { article.scrollTop = 0; }")
+        for part in (dialog, page.locator(notice)):
+            box = part.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], (size, box)
+            assert box["y"] >= 0
+        assert dialog.evaluate("article => article.scrollWidth <= article.clientWidth")
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        screenshot(page, f"{name}-{size}", full_page=False)
+        page.locator('[data-testid="send"]').scroll_into_view_if_needed()
+        assert page.locator('[data-testid="send"]').is_visible()
+
+
+def _open_dialog(page, invoice) -> None:
+    page.goto(f"/invoices/{invoice.id}")
+    page.click('[data-testid="email-invoice"]')
+    page.locator('[data-testid="send-dialog"]').wait_for()
+
+
+def test_second_send_is_refused_until_confirmed(page, make_user):
+    user = make_user("billing")
+    invoice = make_invoice(make_customer(email="ann@example.org"), status="draft")
+    browser_login(page, user.email)
+    _open_dialog(page, invoice)
+    assert page.locator('[data-testid="finalizes-draft"]').is_visible()
+    page.click('[data-testid="send"]')
+    page.locator('[data-testid="send-dialog"]').wait_for(state="detached")
+    assert "on its way to 1 recipient" in page.locator("#notices").inner_text()
+
+    _open_dialog(page, invoice)  # a second dialog: the invoice is finalized now
+    page.click('[data-testid="send"]')
+    refusal = page.locator('[data-testid="repeat-send"]')
+    refusal.wait_for()
+    assert "already sent to ann@example.org at" in refusal.inner_text()
+    assert "send again?" in refusal.inner_text()
+    assert page.locator('[data-testid="finalizes-draft"]').count() == 0
+    _look_at_dialog(page, "email-dialog-repeat", '[data-testid="repeat-send"]')
+
+    page.set_viewport_size(VIEWPORTS["desktop"])
+    page.get_by_label("Yes, send it again").check()
+    page.click('[data-testid="send"]')
+    page.locator('[data-testid="send-dialog"]').wait_for(state="detached")
+    batches = db.session.scalars(db.select(EmailMessage.batch).distinct()).all()
+    assert len(batches) == 2
+    assert [e for e in page.console_errors if EXPECTED_422 not in e] == []
+
+
+def test_draft_with_nothing_to_pay_shows_why_it_cannot_be_sent(page, make_user):
+    user = make_user("billing")
+    invoice = make_invoice(make_customer(email="ann@example.org"), status="draft",
+                           amount="0.00")
+    browser_login(page, user.email)
+    _open_dialog(page, invoice)
+    page.click('[data-testid="send"]')
+    page.locator('[data-testid="send-dialog"] [role="alert"]').wait_for()
+    dialog = page.locator('[data-testid="send-dialog"]').inner_text()
+    assert "The total must be more than zero" in dialog
+    assert "Sending finalizes this draft" in dialog
+    _look_at_dialog(page, "email-dialog-draft-error",
+                    '[data-testid="send-dialog"] [role="alert"]')
+    assert db.session.scalar(db.select(db.func.count(EmailMessage.id))) == 0
+    assert [e for e in page.console_errors if EXPECTED_422 not in e] == []
