@@ -13,7 +13,8 @@ from sqlalchemy.orm import contains_eager
 
 from app.customers.search import matches as customer_matches
 from app.extensions import db
-from app.invoices.access import visible_customers_clause, visible_invoices
+from app.customers.access import visibility_clause
+from app.invoices.access import visible_invoices
 from app.invoices.rules import OPEN_STATES, overdue_clause
 from app.models import INVOICE_STATES, Customer, Invoice
 from app.models.base import parse_id
@@ -107,5 +108,5 @@ def customers_with_invoices(user) -> list[Customer]:
     """The customers `user` may see that have invoices: choices for the customer filter."""
     has_invoices = select(Invoice.id).where(Invoice.customer_id == Customer.id).exists()
     return list(db.session.scalars(
-        select(Customer).where(visible_customers_clause(user), has_invoices)
+        select(Customer).where(visibility_clause(user), has_invoices)
         .order_by(Customer.sort_name, Customer.id)))

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from app.customers.access import sees_all_customers, visibility_clause
 from app.events.status import Status
 from app.extensions import db
-from app.models import Customer, EmailMessage, Note, User
-from app.reports.sql import Window, sees_everyone, visible_customers, week_of
+from app.models import EmailMessage, Note, User
+from app.reports.sql import Window, week_of
 
 STATUS_KEYS = tuple(s.value for s in Status)
 
@@ -29,10 +30,9 @@ class StaffRow:
 
 
 def _restrict(query, user, author_column, customer_column):
-    if sees_everyone(user):
+    if sees_all_customers(user):
         return query
-    return query.where(author_column == user.id, customer_column.in_(
-        select(Customer.id).where(visible_customers(user))))
+    return query.where(author_column == user.id, visibility_clause(user, customer_column))
 
 
 def _names(ids) -> dict[int, str]:

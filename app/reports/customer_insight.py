@@ -26,24 +26,20 @@ from app.extensions import db
 from app.invoices.money import cents
 from app.models import Customer, Invoice
 from app.paging import Page
-from app.reports.sql import Window, customer_name, month_of, sees_everyone, visible_customers
+from app.reports.sql import Window, customer_name, month_of
+from app.customers.access import sees_all_customers, visibility_clause, visible_customers
 from app.customers.segments import BILLED_STATES, SEGMENTS, customer_stats, segment_conditions
 
 def _money(value) -> Decimal:
     return cents(value or 0)
 
 
-def _visible(query, user, customer_column):
-    if sees_everyone(user):
-        return query
-    return query.where(customer_column.in_(select(Customer.id).where(visible_customers(user))))
-
-
 def _stats(today: date, user):
     """The segments' per-customer figures (one definition: the list filter and the report
     can't disagree), limited to the customers `user` may see."""
     return customer_stats(
-        today, None if sees_everyone(user) else select(Customer.id).where(visible_customers(user)))
+        today, None if sees_all_customers(user)
+        else select(Customer.id).where(visibility_clause(user)))
 
 
 @dataclass(frozen=True)
@@ -109,19 +105,19 @@ def monthly(user, span: Window) -> list[MonthFigures]:
     A customer is new in the month of their first billed invoice ever, returning in any
     later month in which they are billed again.
     """
-    first = _visible(select(Invoice.customer_id.label("customer_id"),
-                            func.min(Invoice.issue_date).label("first_purchase"))
-                     .where(Invoice.status.in_(BILLED_STATES)), user, Invoice.customer_id
-                     ).group_by(Invoice.customer_id).subquery("first")
+    first = visible_customers(user, select(Invoice.customer_id.label("customer_id"),
+                                           func.min(Invoice.issue_date).label("first_purchase"))
+                              .where(Invoice.status.in_(BILLED_STATES)), Invoice.customer_id
+                              ).group_by(Invoice.customer_id).subquery("first")
     month = month_of(Invoice.issue_date).label("month")
     is_new = month_of(first.c.first_purchase) == month_of(Invoice.issue_date)
-    query = _visible(select(
+    query = visible_customers(user, select(
         month, func.count(Invoice.id), func.sum(Invoice.total),
         func.count(func.distinct(case((is_new, Invoice.customer_id)))),
         func.count(func.distinct(case((~is_new, Invoice.customer_id)))),
     ).join(first, first.c.customer_id == Invoice.customer_id).where(
         Invoice.status.in_(BILLED_STATES), Invoice.issue_date >= span.first,
-        Invoice.issue_date <= span.last), user, Invoice.customer_id).group_by(month)
+        Invoice.issue_date <= span.last), Invoice.customer_id).group_by(month)
     found = {r[0]: r for r in db.session.execute(query)}
     out = []
     for m in span.months():
@@ -137,8 +133,7 @@ def review_list(user, page: int, per_page: int = 25) -> Page:
                   Customer.last_name, Customer.company, Customer.needs_review_reason,
                   Customer.updated_at).where(Customer.needs_review.is_(True),
                                              Customer.erased_at.is_(None))
-    if not sees_everyone(user):
-        base = base.where(visible_customers(user))
+    base = visible_customers(user, base)
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     pages = max(1, -(-total // per_page))
     number = min(page, pages)

@@ -15,12 +15,11 @@ from sqlalchemy.orm import aliased, selectinload
 from app.events.status import STATUS_LABELS, Status
 from app.extensions import db
 from app.models import Customer, EmailMessage, Invoice, User
+from app.customers.access import sees_all_customers, visibility_clause, visible_customers
 from app.customers.search import matches as customer_matches
 from app.paging import Page
 from app.reports.filters import ArgReader
-from app.reports.sql import (
-    customer_name, month_ranges, sees_everyone, visible_customers, window,
-)
+from app.reports.sql import customer_name, month_ranges, window
 
 PER_PAGE = 25
 # Counting every match of a broad filter over hundreds of thousands of emails costs more
@@ -76,8 +75,7 @@ class ReportPage(Page):
 
 
 def _filtered(query: Select, filters: EmailFilters, user) -> Select:
-    if not sees_everyone(user):
-        query = query.where(visible_customers(user))
+    query = visible_customers(user, query)
     if filters.date_from:
         query = query.where(EmailMessage.created_at >= window(filters.date_from, None,
                                                               filters.date_from).start)
@@ -98,7 +96,7 @@ def _filtered(query: Select, filters: EmailFilters, user) -> Select:
 
 def _joined(query: Select, user, *, need_all: bool) -> Select:
     """Outer joins for names; the customer join only when it is shown or filtered on."""
-    if need_all or not sees_everyone(user):
+    if need_all or not sees_all_customers(user):
         query = query.outerjoin(Customer, Customer.id == EmailMessage.customer_id)
     if need_all:
         query = (query.outerjoin(Invoice, Invoice.id == EmailMessage.invoice_id)
@@ -199,16 +197,16 @@ def message_with_history(message_id: int, user) -> EmailMessage | None:
     query = (select(EmailMessage).where(EmailMessage.id == message_id)
              .options(selectinload(EmailMessage.events), selectinload(EmailMessage.invoice),
                       selectinload(EmailMessage.created_by)))
-    if not sees_everyone(user):
+    if not sees_all_customers(user):
         query = query.join(Customer, Customer.id == EmailMessage.customer_id).where(
-            visible_customers(user))
+            visibility_clause(user))
     return db.session.scalar(query)
 
 
 def staff_choices(user) -> list[tuple[int, str]]:
     """Staff members for the "sent by" menu (staff see only themselves)."""
     staff = select(User.id, User.name, User.email).order_by(User.name, User.email)
-    if not sees_everyone(user):
+    if not sees_all_customers(user):
         staff = staff.where(User.id == user.id)
     return [(r.id, r.name or r.email) for r in db.session.execute(staff)]
 
@@ -217,7 +215,6 @@ def customer_label(customer_id: int, user) -> str | None:
     """The name of the customer a filter points at, if `user` may see it."""
     query = select(Customer.id.label("customer_id"), Customer.kind, Customer.first_name,
                    Customer.last_name, Customer.company).where(Customer.id == customer_id)
-    if not sees_everyone(user):
-        query = query.where(visible_customers(user))
+    query = visible_customers(user, query)
     row = db.session.execute(query).first()
     return customer_name(row) if row else None

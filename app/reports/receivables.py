@@ -12,14 +12,13 @@ from decimal import Decimal
 
 from sqlalchemy import case, func, select
 
+from app.customers.access import sees_all_customers, visibility_clause
 from app.extensions import db
 from app.invoices.money import cents
 from app.invoices.rules import OPEN_STATES
 from app.models import Customer, Invoice, Payment
 from app.paging import Page
-from app.reports.sql import (
-    Window, customer_name, month_of, sees_everyone, visible_customers,
-)
+from app.reports.sql import Window, customer_name, month_of
 
 BUCKETS = (("current", "Current"), ("d1_30", "1–30 days"), ("d31_60", "31–60 days"),
            ("d61_90", "61–90 days"), ("d90", "90+ days"))
@@ -38,9 +37,9 @@ def _open_invoices(user):
     query = (select(Invoice.id, Invoice.customer_id, Invoice.currency, Invoice.due_date,
                     outstanding)
              .where(Invoice.status.in_(OPEN_STATES), Invoice.total - Invoice.amount_paid > 0))
-    if not sees_everyone(user):
+    if not sees_all_customers(user):  # the join only when it restricts
         query = query.join(Customer, Customer.id == Invoice.customer_id).where(
-            visible_customers(user))
+            visibility_clause(user))
     return query.cte("open_invoices").prefix_with("MATERIALIZED")
 
 
@@ -118,9 +117,9 @@ def _payments(query, user, span: Window):
     query = (query.join(Invoice, Invoice.id == Payment.invoice_id)
              .where(Payment.paid_on >= span.first, Payment.paid_on <= span.last,
                     Invoice.status != "void"))
-    if not sees_everyone(user):
+    if not sees_all_customers(user):
         query = query.join(Customer, Customer.id == Invoice.customer_id).where(
-            visible_customers(user))
+            visibility_clause(user))
     return query
 
 

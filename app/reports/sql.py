@@ -1,7 +1,8 @@
-"""SQL building blocks every report shares: date buckets, date windows, who sees what.
+"""SQL building blocks every report shares: date buckets, date windows, customer names.
 
 Buckets are compiled per dialect (SQLite and PostgreSQL), so one query text serves
-both and the grouping happens in the database.
+both and the grouping happens in the database. Who sees which figures is the customer
+files' rule, `app.customers.access`.
 """
 from __future__ import annotations
 
@@ -10,10 +11,8 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import Date, String
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from app.customers.access import sees_all_customers
 from app.models.customers import customer_display_name
 
 
@@ -65,14 +64,6 @@ def _week_pg(element, compiler, **kw):
     return f"to_char(date_trunc('week', {arg}), 'YYYY-MM-DD')"
 
 
-def visible_customers(user) -> ColumnElement[bool]:
-    """Condition on `Customer`: users without "see all" only see customers assigned to them
-    (the record-level rule of app/invoice_access.py, shared so the two can't drift)."""
-    from app.invoices.access import visible_customers_clause
-
-    return visible_customers_clause(user)
-
-
 def customer_name(row) -> str:
     """A customer's name from a row with customer_id, kind, first_name, last_name, company
     (`Customer.display_name`'s rule, for rows that are not model objects)."""
@@ -80,10 +71,6 @@ def customer_name(row) -> str:
         return ""
     return customer_display_name(row.customer_id, row.kind, row.first_name, row.last_name,
                                  row.company)
-
-
-# Whether `user` sees every customer (the customer files' rule).
-sees_everyone = sees_all_customers
 
 
 @dataclass(frozen=True)

@@ -43,15 +43,15 @@ def _list_context(params: ListParams) -> dict:
     page = Page(items=[loaded[i] for i in ids], page=number, per_page=PER_PAGE, total=total)
     anyone = bool(page.items) or db.session.scalar(
         visible_customers(current_user).with_only_columns(Customer.id).limit(1)) is not None
+    sees_all = sees_all_customers(current_user)
     return dict(
-        page=page, params=params, anyone=anyone,
+        page=page, params=params, anyone=anyone, sees_all=sees_all,
         capped=bool(params.q) and page.total >= SEARCH_COUNT_CAP,
         segments=segments_for([c.id for c in page.items], today),
         segment_choices=SEGMENTS, status_choices=STATUS_CHOICES,
         # The filter form is outside the results fragment: only full pages need these.
         tag_names=[] if is_partial() else all_tag_names(),
-        owners=assignable_users() if sees_all_customers(current_user) and not is_partial()
-        else [],
+        owners=assignable_users() if sees_all and not is_partial() else [],
         saved=db.session.scalars(db.select(SavedFilter).filter_by(user_id=current_user.id)
                                  .order_by(SavedFilter.name)).all(),
         saved_form=SavedFilterForm(query=urlencode(params.to_args())),

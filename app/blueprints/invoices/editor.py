@@ -16,7 +16,7 @@ from app.invoices import money, rules
 from app.blueprints.invoices import bp
 from app.blueprints.invoices.forms import MAX_LINES, InvoiceForm
 from app.extensions import db
-from app.invoices.access import visible_customers_clause
+from app.customers.access import visibility_clause
 from app.web.lookups import get_customer_or_404, get_invoice_or_404
 from app.invoices.rules import InvoiceError
 from app.models import Customer, Invoice
@@ -112,7 +112,7 @@ def _save(form: InvoiceForm, invoice: Invoice | None) -> Invoice:
 
 
 def _customer_choices(invoice: Invoice | None) -> list[Customer]:
-    query = db.select(Customer).where(visible_customers_clause(current_user),
+    query = db.select(Customer).where(visibility_clause(current_user),
                                       Customer.erased_at.is_(None))
     if invoice is not None:  # the draft's customer stays choosable even when archived
         query = query.where(db.or_(Customer.status != "archived",

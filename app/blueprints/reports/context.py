@@ -7,11 +7,12 @@ from flask import g, request
 from flask_login import current_user
 
 from app import clock
+from app.customers.access import sees_all_customers
 from app.events.status import STATUS_LABELS, Status
 from app.reports import activity, charts, customer_insight, email_report, receivables
 from app.reports.filters import ArgReader
 from app.reports.cache import cached, data_version
-from app.reports.sql import customer_name, sees_everyone, window
+from app.reports.sql import customer_name, window
 
 STATUSES = [(s.value, STATUS_LABELS[s]) for s in Status]
 
@@ -100,7 +101,7 @@ def customers_page() -> dict[str, Any]:
 
 def _scope():
     """Whose figures: everyone's, or one staff member's own customers."""
-    return "all" if sees_everyone(current_user) else ("user", current_user.id)
+    return "all" if sees_all_customers(current_user) else ("user", current_user.id)
 
 
 def activity_page() -> dict[str, Any]:
@@ -111,4 +112,5 @@ def activity_page() -> dict[str, Any]:
     weeks, notes = activity.notes_per_week(current_user, span)
     return {"span": span, "date_from": first, "date_to": last, "errors": read.errors,
             "weeks": weeks, "notes": notes, "kinds": activity.notes_by_kind(current_user, span),
-            "outcomes": activity.email_outcomes(current_user, span), "statuses": STATUSES}
+            "outcomes": activity.email_outcomes(current_user, span), "statuses": STATUSES,
+            "sees_all": sees_all_customers(current_user)}
