@@ -66,11 +66,3 @@ class EncryptedJSON(EncryptedString):
 
     def process_result_value(self, value, dialect):
         return None if value is None else json.loads(decrypt(value))
-
-
-def mask(value: str | None, visible: int = 4) -> str:
-    """`•••• 1234`: all but the last `visible` characters hidden."""
-    if not value:
-        return ""
-    tail = value[-visible:] if len(value) > visible else ""
-    return "•••• " + tail

@@ -15,9 +15,6 @@ from app.models import Customer, Tag, User
 
 # Values of these fields never reach the audit log, only that they changed.
 SENSITIVE_FIELDS = {"identifiers", "born_or_founded"}
-IDENTIFIER_KINDS = (("tax_id", "Tax ID"), ("vat", "VAT number"),
-                    ("national_id", "National ID"), ("company_reg", "Company registration"),
-                    ("other", "Other"))
 
 
 def parse_tags(text: str) -> list[str]:
@@ -99,12 +96,3 @@ def address_text(address) -> str:
     parts = (address.line1, address.line2, f"{address.postal_code} {address.city}".strip(),
              address.region, address.country)
     return ", ".join(p for p in parts if p)
-
-
-def identifier_last4(value: str) -> str:
-    return re.sub(r"[^0-9A-Za-z]", "", value)[-4:]
-
-
-def masked(last4: str | None) -> str:
-    """How an identification number looks to someone who may not see it."""
-    return f"•••• {last4}" if last4 else "••••"

@@ -8,7 +8,7 @@ from typing import Iterable, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.customers.changes import masked
+from app.customers.identifiers import identifier_text
 from app.extensions import db
 from app.models import Customer
 
@@ -26,8 +26,7 @@ def safe_cell(value) -> str:
 
 
 def identifiers_text(customer: Customer, show_ids: bool) -> str:
-    return "; ".join(f"{i.kind}: {i.value if show_ids else masked(i.last4)}"
-                     for i in customer.identifiers)
+    return "; ".join(f"{i.kind}: {identifier_text(i, show_ids)}" for i in customer.identifiers)
 
 
 def csv_row(customer: Customer, show_ids: bool) -> list[str]:

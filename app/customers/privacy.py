@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import String, and_, case, cast, func, literal, literal_column, or_, select, update
 
-from app.customers.changes import masked
+from app.customers.identifiers import identifier_text
 from app.extensions import db
 from app.models import (AuditLog, Customer, EmailEvent, EmailMessage, InboundMessage, Invoice,
                         Note, SavedFilter, search_index, utcnow)
@@ -95,8 +95,7 @@ def export_document(customer: Customer, show_ids: bool) -> dict[str, Any]:
             "owner": customer.owner.email if customer.owner else None,
             "tags": [t.name for t in customer.tags],
         },
-        "identifiers": [{"kind": i.kind,
-                         "value": i.value if show_ids else masked(i.last4)}
+        "identifiers": [{"kind": i.kind, "value": identifier_text(i, show_ids)}
                         for i in customer.identifiers],
         "emails": [_row(e, ("address", "label", "is_primary", "state", "state_reason",
                             "suppressed", "suppressed_reason", "suppressed_at"))

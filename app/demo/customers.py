@@ -7,7 +7,8 @@ from datetime import timedelta
 import phonenumbers
 
 from app import clock
-from app.customers.changes import identifier_last4, tags_named
+from app.customers.changes import tags_named
+from app.customers.identifiers import identifier_last4
 from app.extensions import db
 from app.models import (
     Customer, CustomerAddress, CustomerEmail, CustomerIdentifier, CustomerPhone, Note, User,

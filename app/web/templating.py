@@ -46,8 +46,9 @@ def _url_with(**changes) -> str:
 
 
 def init_templating(app: Flask) -> None:
-    from app.web.auth import can, can_any
+    from app.customers.identifiers import identifier_text
     from app.mail import history
+    from app.web.auth import can, can_any
 
     app.jinja_env.globals.update(
         can=can, can_any=can_any, csrf_token=generate_csrf, NAV=NAV, url_with=_url_with,
@@ -59,3 +60,4 @@ def init_templating(app: Flask) -> None:
         app.jinja_env.globals["ui"] = app.jinja_env.get_template("macros.html").module
     app.jinja_env.filters["datetime"] = _fmt_datetime
     app.jinja_env.filters["money"] = _fmt_money
+    app.jinja_env.filters["identifier_text"] = identifier_text

@@ -12,7 +12,8 @@ from app.blueprints.customers import bp
 from app.blueprints.customers.forms import NoteForm
 from app.blueprints.customers.sections import SECTIONS, Section, record_consent
 from app.web.lookups import get_changeable_customer_or_404, get_customer_or_404
-from app.customers.changes import IDENTIFIER_KINDS, all_tag_names, assignable_users
+from app.customers.changes import all_tag_names, assignable_users
+from app.customers.identifiers import IDENTIFIER_KINDS
 from app.extensions import db
 from app.models import Invoice
 from app.web.auth import requires

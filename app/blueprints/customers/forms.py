@@ -11,7 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.customers.contacts import ContactError, normalise_email, normalise_phone
-from app.customers.changes import IDENTIFIER_KINDS
+from app.customers.identifiers import IDENTIFIER_KINDS
 from app.models import CHANNELS, CUSTOMER_STATUSES, EMAIL_STATES, NOTE_KINDS
 
 KIND_CHOICES = [("person", "Person"), ("company", "Company")]

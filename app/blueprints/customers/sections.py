@@ -11,7 +11,8 @@ from typing import Callable
 from app.blueprints.customers.forms import (
     AssignmentForm, ContactForm, ConsentForm, IdentifiersForm, IdentityForm,
 )
-from app.customers.changes import changes, identifier_last4, parse_tags, snapshot, tags_named
+from app.customers.changes import changes, parse_tags, snapshot, tags_named
+from app.customers.identifiers import identifier_last4
 from app.models import (
     Customer, CustomerAddress, CustomerEmail, CustomerIdentifier, CustomerPhone, utcnow,
 )
