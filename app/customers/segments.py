@@ -24,10 +24,8 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 
 from app.extensions import db
-from app.invoices.rules import OPEN_STATES
+from app.invoices.rules import BILLED_STATES, OPEN_STATES
 from app.models import Invoice, Payment
-
-BILLED_STATES = ("finalized", "partially_paid", "paid")
 
 WINDOW_DAYS = 365
 HIGH_VALUE_PAID = Decimal("5000")

@@ -36,6 +36,7 @@ class Item:
     sub: str = ""
     lines: list[str] = field(default_factory=list)
     invoice_id: int | None = None  # linked from the item when set
+    day_only: bool = False  # dated, not timed (invoices, payments): `at` is its midnight
 
 
 @dataclass
@@ -86,7 +87,7 @@ def _invoices(cid, before, exact, limit) -> list[Item]:
         .order_by(Invoice.issue_date.desc(), Invoice.id.desc()).limit(limit))
     return [Item(_midnight(i.issue_date), "invoice", ("invoice", i.id),
                  f"Invoice {i.number} issued", sub=f"{i.currency} {i.total:,.2f} · {i.status}",
-                 invoice_id=i.id)
+                 invoice_id=i.id, day_only=True)
             for i in rows]
 
 
@@ -98,7 +99,7 @@ def _payments(cid, before, exact, limit) -> list[Item]:
         .order_by(Payment.paid_on.desc(), Payment.id.desc()).limit(limit))
     return [Item(_midnight(p.paid_on), "payment", ("payment", p.id),
                  f"Payment for invoice {number}", sub=f"{currency} {p.amount:,.2f} · "
-                 f"{p.method.replace('_', ' ')}", invoice_id=p.invoice_id)
+                 f"{p.method.replace('_', ' ')}", invoice_id=p.invoice_id, day_only=True)
             for p, number, currency in rows]
 
 

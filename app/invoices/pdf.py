@@ -17,7 +17,7 @@ from fpdf.fonts import FontFace
 from app import clock
 from app.invoices import pdf_fonts
 from app.invoices.money import cents, line_amounts, plain_number
-from app.invoices.rules import STATUS_LABELS, display_status
+from app.invoices.rules import LABELLED_FOR_CUSTOMER, STATUS_LABELS, display_status
 from app.models import Invoice
 
 DEFAULT_OFFICE_NAME = "Clientele"
@@ -117,7 +117,7 @@ def _header(pdf: _InvoicePDF, invoice: Invoice, office_name: str, today: date) -
     status = display_status(invoice, today)
     rows = [("Number", invoice.number), ("Issued", _day(invoice.issue_date)),
             ("Due", _day(invoice.due_date))]
-    if status in ("void", "paid", "overdue", "draft"):
+    if status in LABELLED_FOR_CUSTOMER:
         rows.append(("Status", STATUS_LABELS[status]))
     for label, value in rows:
         pdf.set_x(130)

@@ -30,6 +30,10 @@ from app.models.base import utcnow
 
 OPEN_STATES = ("finalized", "partially_paid")  # money still expected
 VOIDABLE_STATES = ("draft", "finalized")
+BILLED_STATES = ("finalized", "partially_paid", "paid")  # sent as a bill: has a balance
+# Statuses the customer's copy (PDF, invoice link) labels; an open invoice that is not
+# overdue needs no label.
+LABELLED_FOR_CUSTOMER = ("draft", "paid", "void", "overdue")
 STATUS_LABELS = {
     "draft": "Draft", "finalized": "Finalized", "partially_paid": "Partially paid",
     "paid": "Paid", "void": "Void", "overdue": "Overdue", "open": "Open (unpaid)",
@@ -219,7 +223,7 @@ def record_payment(invoice: Invoice, *, amount, paid_on: date, method: str = "ba
 def refresh_paid(invoice: Invoice) -> None:
     """Recompute amount paid and paid / partially paid from the payments."""
     invoice.amount_paid = sum((cents(p.amount) for p in invoice.payments), ZERO)
-    if invoice.status in ("void", "draft"):
+    if invoice.status not in BILLED_STATES:
         return
     if invoice.amount_paid >= invoice.total:
         invoice.status = "paid"

@@ -16,11 +16,13 @@ class StatusView:
     key: str
     label: str
     css: str
+    pending: bool  # the outcome may still change by itself: the page keeps polling
 
 
 def status_view(value: str) -> StatusView:
     status = Status(value)
-    return StatusView(status.value, STATUS_LABELS[status], STATUS_CSS[status])
+    return StatusView(status.value, STATUS_LABELS[status], STATUS_CSS[status],
+                      is_pending(status))
 
 
 def messages_for_invoice(invoice_id: int) -> list[EmailMessage]:

@@ -22,7 +22,14 @@ from app.queues import get_queue
 log = logging.getLogger(__name__)
 
 MATCH_WINDOW = timedelta(days=30)
+# Where raw mail comes from; provider webhooks ("webhook:<name>") store no mail to re-read.
+MAIL_SOURCES = ("smtp", "imap", "pipe")
 _SOURCE = {"dsn": "dsn", "arf": "arf"}
+
+
+def can_reprocess(message: InboundMessage) -> bool:
+    """Whether the stored message is raw mail that can be processed again."""
+    return message.via in MAIL_SOURCES
 
 
 def store(raw: bytes, *, via: str, envelope_from: str = "", envelope_to: str = "") -> int:

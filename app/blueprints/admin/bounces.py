@@ -38,8 +38,9 @@ def bounce(inbound_id: int):
     message = db.session.get(InboundMessage, inbound_id) or abort(404)
     raw = message.raw[:_RAW_LIMIT].decode("utf-8", "replace")
     return render("admin/bounce.html", message=message, raw=raw,
-                           truncated=len(message.raw) > _RAW_LIMIT,
-                           in_review=message.state in REVIEW_STATES)
+                  truncated=len(message.raw) > _RAW_LIMIT,
+                  in_review=message.state in REVIEW_STATES,
+                  can_reprocess=inbound.can_reprocess(message))
 
 
 @bp.route("/bounces/<int:inbound_id>/resolve", methods=["POST"])
@@ -48,7 +49,7 @@ def bounce_resolve(inbound_id: int):
     message = db.session.get(InboundMessage, inbound_id) or abort(404)
     action = request.form.get("action")
     if action not in ("reprocess", "ignore") or \
-            (action == "reprocess" and message.via not in ("smtp", "imap", "pipe")):
+            (action == "reprocess" and not inbound.can_reprocess(message)):
         abort(400, "Choose to process the message again or to dismiss it.")
     if message.state not in REVIEW_STATES:
         # A stale page or a second tab: processing again would redo its consequences.

@@ -1,5 +1,3 @@
-from datetime import date
-
 from flask import Blueprint
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
@@ -11,11 +9,16 @@ def _template_helpers(state) -> None:
     from app.blueprints.invoices.forms import METHOD_LABELS
     from app.invoices.listing import STATUS_FILTERS
     from app.invoices.money import line_amounts, plain_number
-    from app.invoices.rules import STATUS_LABELS, display_status
+    from app.invoices.rules import (
+        BILLED_STATES, LABELLED_FOR_CUSTOMER, OPEN_STATES, STATUS_LABELS, VOIDABLE_STATES,
+        display_status,
+    )
 
     env = state.app.jinja_env
     env.globals.update(STATUS_LABELS=STATUS_LABELS, STATUS_FILTERS=STATUS_FILTERS,
-                       METHOD_LABELS=METHOD_LABELS)
+                       METHOD_LABELS=METHOD_LABELS, OPEN_STATES=OPEN_STATES,
+                       VOIDABLE_STATES=VOIDABLE_STATES, BILLED_STATES=BILLED_STATES,
+                       LABELLED_FOR_CUSTOMER=LABELLED_FOR_CUSTOMER)
     env.filters["invoice_status"] = lambda invoice: display_status(invoice, clock.today())
     env.filters["line_net"] = lambda line: line_amounts(line).net
     env.filters["plain_number"] = plain_number
