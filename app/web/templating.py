@@ -52,7 +52,6 @@ def init_templating(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         can=can, can_any=can_any, csrf_token=generate_csrf, NAV=NAV, url_with=_url_with,
-        email_messages_for=history.messages_for_invoice, email_pending=history.any_pending,
         email_status_view=history.status_view,
     )
     # Macros as a global, so fragments rendered with render_block see them too.

@@ -95,6 +95,22 @@ def test_bad_input_gets_messages_not_errors(client, login_as, invoice):
     assert bad_extra.status_code == 422 and "The other address isn" in bad_extra.text
 
 
+def test_a_refused_dialog_keeps_the_choices_made(client, login_as, invoice):
+    """The view, not the template, reads the posted choices back into the dialog."""
+    login_as("billing")
+    ids = {e.address: e.id for e in db.session.scalars(db.select(CustomerEmail))}
+    dialog = _dialog(client, invoice)
+    assert re.search(rf'name="role_{ids["ann@example.org"]}"[^>]*>\s*<option value="" >'
+                     rf'[^<]*</option>\s*<option value="to" selected>', dialog)
+    refused = client.post(f"/invoices/{invoice.id}/email", headers=HX, data={
+        **_form(dialog, **{"role_{ann}": "bcc", "role_{gone}": "cc", "override_{gone}": "1"}),
+        "subject": ""}).text
+    assert '<option value="bcc" selected>' in refused
+    assert '<option value="cc" selected>' in refused
+    assert re.search(rf'name="override_{ids["gone@example.org"]}" value="1"\s*checked>',
+                     refused)
+
+
 def test_two_concurrent_sends_from_one_dialog_make_one_message(app, client, login_as,
                                                                invoice):
     login_as("billing")

@@ -8,9 +8,10 @@ import pytest
 
 from app import create_app
 from app.events.status import Status
+from app.extensions import db
 from app.invoices.rules import STATUS_LABELS
 from app.models import CUSTOMER_STATUSES, INVOICE_STATES
-from tests.support.templates_rule import retyped_lists
+from tests.support.templates_rule import database_globals, request_reads, retyped_lists
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "app" / "templates"
 # Every state the code names: invoices (with the displayed overdue / open), Sent Status,
@@ -47,3 +48,40 @@ def test_display_lists_and_single_comparisons_pass_the_state_list_guard(env):
               "{% if invoice.status == 'draft' %}{% endif %}"
               "{% if invoice.status in OPEN_STATES %}{% endif %}")
     assert retyped_lists(env, [("fine.html", source)], STATES) == []
+
+
+def test_templates_read_only_the_endpoint_of_the_request(env):
+    assert request_reads(env, _all_templates()) == []
+
+
+@pytest.mark.parametrize("source", [
+    "{{ request.form.get('role_1') }}",
+    "{% if request.method == 'POST' %}{% endif %}",
+    "{% if request.headers.get('HX-Request') %}{% endif %}",
+    "{% set r = request %}{{ r.args }}",
+])
+def test_the_request_guard_fails_on_a_planted_read(env, source):
+    assert request_reads(env, [("planted.html", source)]) != []
+
+
+def test_no_jinja_global_reaches_the_database(env):
+    assert database_globals(env, db) == []
+
+
+def test_the_database_guard_fails_on_a_planted_global(env):
+    from app.mail import history
+
+    env.globals["email_messages_for"] = history.messages_for_invoice
+    env.filters["emails"] = lambda invoice: history.messages_for_invoice(invoice.id)
+    found = database_globals(env, db)
+    assert any("'email_messages_for'" in f for f in found), found
+    assert any("'emails'" in f for f in found), found
+
+
+def test_the_invoice_email_icon_is_one_macro():
+    """The list's cell and the polled icon draw the icon through invoices/_macros.html."""
+    drawn = [name for name, source in _all_templates() if "mail-icon" in source]
+    assert drawn == ["invoices/_macros.html"]
+    for name in ("invoices/index.html", "invoices/email_icon_page.html"):
+        assert "email_icon" in (TEMPLATES / name).read_text() or \
+            "email_cell" in (TEMPLATES / name).read_text(), name

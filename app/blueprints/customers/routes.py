@@ -27,7 +27,7 @@ from app.paging import Page
 from app.web.pagination import page_number
 from app.web.auth import requires
 from app.customers.segments import SEGMENTS, segments_for
-from app.web.render import is_partial, render
+from app.web.render import is_htmx, is_partial, render
 
 PER_PAGE = 25
 
@@ -46,6 +46,8 @@ def _list_context(params: ListParams) -> dict:
     sees_all = sees_all_customers(current_user)
     return dict(
         page=page, params=params, anyone=anyone, sees_all=sees_all,
+        # An htmx answer also refreshes the sort inputs of the form outside the results.
+        sort_state_oob=is_htmx(),
         capped=bool(params.q) and page.total >= SEARCH_COUNT_CAP,
         segments=segments_for([c.id for c in page.items], today),
         segment_choices=SEGMENTS, status_choices=STATUS_CHOICES,

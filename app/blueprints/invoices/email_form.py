@@ -1,7 +1,9 @@
 """The send dialog's form and how its recipient choices become outbox recipients."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
@@ -10,7 +12,8 @@ from wtforms.validators import DataRequired, Length
 
 from app.mail.outbox import Recipient as OutboxRecipient
 
-ROLES = ("to", "cc", "bcc")
+ROLE_CHOICES = (("", "Don’t send"), ("to", "To"), ("cc", "Cc"), ("bcc", "Bcc"))
+ROLES = tuple(value for value, _ in ROLE_CHOICES if value)
 
 
 class SendForm(FlaskForm):
@@ -44,18 +47,37 @@ def default_texts(invoice, office_name: str) -> tuple[str, str]:
     return subject, body
 
 
-def recipients_from(form, addresses, extra: str | None):
+@dataclass(frozen=True)
+class AddressChoice:
+    """One of the customer's addresses as the dialog shows it."""
+
+    email: Any  # a CustomerEmail
+    role: str | None  # the option selected ("" = don't send; None: none marked)
+    override: bool  # "send anyway" ticked for a suppressed address
+
+
+def address_choices(addresses, posted: Mapping[str, str] | None) -> list[AddressChoice]:
+    """The choices as `posted` (the dialog's form), or, opening the dialog, the billing
+    address as "To" unless it is suppressed."""
+    if posted is None:
+        return [AddressChoice(e, "to" if e.is_primary and not e.suppressed else "", False)
+                for e in addresses]
+    return [AddressChoice(e, posted.get(f"role_{e.id}"), posted.get(f"override_{e.id}") == "1")
+            for e in addresses]
+
+
+def recipients_from(choices: list[AddressChoice], extra: str | None):
     """Recipients chosen in the dialog, or an error a person can act on."""
     chosen: list[Recipient] = []
-    for email in addresses:
-        role = form.get(f"role_{email.id}", "")
+    for choice in choices:
+        email, role = choice.email, choice.role or ""
         if role not in ROLES:
             continue
-        override = form.get(f"override_{email.id}") == "1"
-        if email.suppressed and not override:
+        if email.suppressed and not choice.override:
             return [], (f"{email.address} is suppressed ({email.suppressed_reason or 'bounced'}). "
                         "Tick “send anyway” next to it, or leave it out.")
-        chosen.append(Recipient(email.address, email.customer.display_name, role, override))
+        chosen.append(Recipient(email.address, email.customer.display_name, role,
+                                choice.override))
     if extra and extra.strip():
         try:
             address = validate_email(extra.strip(), check_deliverability=False).normalized

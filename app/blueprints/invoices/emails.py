@@ -7,8 +7,9 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.blueprints.invoices import bp
-from app.blueprints.invoices.email_form import (Recipient, SendForm, default_texts,
-                                                recipients_from)
+from app.blueprints.invoices.email_form import (
+    ROLE_CHOICES, Recipient, SendForm, address_choices, default_texts, recipients_from,
+)
 from app.invoices.rules import InvoiceError
 from app.mail import history
 from app.mail.invoice_send import Repeat, send_invoice
@@ -19,10 +20,10 @@ from app.web.render import hx_retarget, hx_trigger, is_htmx, render
 STOP_POLLING = 286  # htmx stops polling an element on this status
 
 
-def _history_context(invoice) -> dict:
+def email_context(invoice) -> dict:
+    """What the emails section, the history and the icon show, loaded once by the view."""
     messages = history.messages_for_invoice(invoice.id)
-    return {"invoice": invoice, "messages": messages,
-            "latest": history.latest_status(messages),
+    return {"messages": messages, "latest": history.latest_status(messages),
             "pending": history.any_pending(messages), "status_view": history.status_view}
 
 
@@ -31,8 +32,8 @@ def _history_context(invoice) -> dict:
 def email_history(invoice_id: int):
     """The Email History popup (and, opened directly, a page of its own)."""
     invoice = get_invoice_or_404(invoice_id, current_user)
-    return render("invoices/email_history.html", "history",
-                           **_history_context(invoice))
+    return render("invoices/email_history.html", "history", invoice=invoice,
+                  **email_context(invoice))
 
 
 @bp.route("/<int:invoice_id>/emails/icon")
@@ -52,8 +53,8 @@ def emails_section(invoice_id: int):
 def _polled(invoice_id: int, template: str, block: str):
     """A fragment that htmx polls: answers 286 (stop) once nothing is pending."""
     invoice = get_invoice_or_404(invoice_id, current_user)
-    context = _history_context(invoice)
-    response = render(template, block, **context)
+    context = email_context(invoice)
+    response = render(template, block, invoice=invoice, **context)
     if not context["pending"] and is_htmx():
         response.status_code = STOP_POLLING
     return response
@@ -63,7 +64,8 @@ def _polled(invoice_id: int, template: str, block: str):
 @requires("invoices.send")
 def email_send(invoice_id: int):
     invoice = get_invoice_or_404(invoice_id, current_user)
-    addresses = list(invoice.customer.emails)
+    choices = address_choices(list(invoice.customer.emails),
+                              request.form if request.method == "POST" else None)
     form = SendForm()
     if request.method == "GET":
         subject, body = default_texts(invoice, current_app.config["OFFICE_NAME"])
@@ -71,7 +73,7 @@ def email_send(invoice_id: int):
         form.nonce.data = secrets.token_urlsafe(16)
     error = repeat = None
     if form.validate_on_submit():
-        recipients, error = recipients_from(request.form, addresses, form.extra_to.data)
+        recipients, error = recipients_from(choices, form.extra_to.data)
         if error is None:
             try:
                 sent = _send(invoice, form, recipients)
@@ -84,7 +86,8 @@ def email_send(invoice_id: int):
                     return _after_send(invoice, _sent_text(invoice, sent))
     status = 422 if (form.errors or error or repeat) else 200
     return render("invoices/send_dialog.html", "dialog", invoice=invoice, form=form,
-                  addresses=addresses, error=error, repeat=repeat, status=status)
+                  choices=choices, role_choices=ROLE_CHOICES, error=error, repeat=repeat,
+                  status=status)
 
 
 def _send(invoice, form: SendForm, recipients: list[Recipient]):
@@ -108,6 +111,6 @@ def _after_send(invoice, text: str):
         flash(text, "success")
         return redirect(url_for("invoices.show", invoice_id=invoice.id), code=303)
     response = render("invoices/email_history.html", "section_with_dialog_closed",
-                      **_history_context(invoice))
+                      invoice=invoice, **email_context(invoice))
     hx_retarget(response, "#invoice-emails", "innerHTML")
     return hx_trigger(response, "notify", {"text": text, "kind": "success"})

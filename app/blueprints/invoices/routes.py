@@ -10,6 +10,7 @@ from app import audit
 
 from app.invoices import rules
 from app.blueprints.invoices import bp
+from app.blueprints.invoices.emails import email_context
 from app.blueprints.invoices.forms import PaymentForm
 from app.extensions import db
 from app.web.lookups import get_invoice_or_404
@@ -106,10 +107,12 @@ def pdf(invoice_id: int):
 
 def _page(invoice: Invoice, payment_form: PaymentForm, status: int = 200, error: str = ""):
     base = current_app.config["PUBLIC_BASE_URL"]
+    # The emails section sits outside the #invoice-main fragment: only a full page shows it.
+    emails = {} if is_partial() else email_context(invoice)
     return render(
         "invoices/show.html", "main", status=status, invoice=invoice, form=payment_form,
         today=clock.today(), error=error,
-        client_url=base + url_for("client.invoice", view_key=invoice.view_key))
+        client_url=base + url_for("client.invoice", view_key=invoice.view_key), **emails)
 
 
 def _default_amount(invoice: Invoice):
