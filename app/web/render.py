@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from flask import Response, make_response, render_template, request
-from jinja2_fragments.flask import render_block
+from flask import Response, current_app, make_response, render_template, request
+from jinja2 import Environment, Template, nodes
+from jinja2_fragments import flask as fragments
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from app.invoices.pdf import pdf_filename, render_invoice_pdf
@@ -30,6 +32,45 @@ def is_htmx() -> bool:
 def is_partial() -> bool:
     """An htmx request that wants a fragment (history restores want the full page)."""
     return is_htmx() and request.headers.get("HX-History-Restore-Request") != "true"
+
+
+# The layout each template extends (a constant name in `{% extends %}`), read once.
+_layouts: WeakKeyDictionary[Template, str | None] = WeakKeyDictionary()
+
+
+def _layout(env: Environment, template: Template) -> Template | None:
+    if template not in _layouts:
+        source = env.loader.get_source(env, template.name)[0]
+        extends = next(env.parse(source).find_all(nodes.Extends), None)
+        _layouts[template] = (extends.template.value if extends is not None
+                              and isinstance(extends.template, nodes.Const) else None)
+    name = _layouts[template]
+    return None if name is None else env.get_template(name)
+
+
+def render_block(template_name: str, block: str, **context: Any) -> str:
+    """One `{% block %}` of a page. jinja2-fragments renders the blocks a template defines
+    itself; a block it inherits from its layout (the report pages share their region that
+    way) is resolved here as a full render would: the page's own blocks override the
+    layout's."""
+    app = current_app._get_current_object()
+    env = app.jinja_env
+    template = env.get_template(template_name)
+    if block in template.blocks:
+        return fragments.render_block(template_name, block, **context)
+    app.update_template_context(context)
+    ctx = template.new_context(context)
+    layout = _layout(env, template)
+    while layout is not None:
+        for name, function in layout.blocks.items():
+            ctx.blocks.setdefault(name, []).append(function)
+        layout = _layout(env, layout)
+    if block not in ctx.blocks:
+        raise LookupError(f"Block {block!r} not found in template {template_name!r}")
+    try:
+        return env.concat(ctx.blocks[block][0](ctx))
+    except Exception:
+        env.handle_exception()
 
 
 def render(template: str, block: str | None = None, *, status: int = 200,

@@ -85,3 +85,17 @@ def test_the_invoice_email_icon_is_one_macro():
     for name in ("invoices/index.html", "invoices/email_icon_page.html"):
         assert "email_icon" in (TEMPLATES / name).read_text() or \
             "email_cell" in (TEMPLATES / name).read_text(), name
+
+
+def test_the_report_pages_share_one_layout():
+    """One header and tabs for every tabbed report page: reports/_layout.html."""
+    pages = [name for name, source in _all_templates()
+             if name.startswith("reports/") and "reports/_tabs.html" in source]
+    assert pages == ["reports/_layout.html"]
+    tabbed = sorted(name for name, source in _all_templates()
+                    if '{% extends "reports/_layout.html" %}' in source)
+    assert tabbed == ["reports/activity.html", "reports/customers.html",
+                      "reports/emails.html", "reports/receivables.html",
+                      "reports/revenue.html"]
+    assert [name for name, source in _all_templates()
+            if 'id="report-region"' in source] == ["reports/_layout.html"]

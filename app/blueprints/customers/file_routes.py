@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import abort, make_response, redirect, request, url_for
 from flask_login import current_user
-from jinja2_fragments.flask import render_block
 
 from app import clock
 from app import audit
@@ -18,7 +17,7 @@ from app.extensions import db
 from app.models import Invoice
 from app.web.auth import requires
 from app.customers.segments import customer_figures, segments_for
-from app.web.render import hx_trigger, is_partial, render
+from app.web.render import hx_trigger, is_partial, render, render_block
 
 TEMPLATE = "customers/file.html"
 TIMELINE_EVENT = "timeline-changed"
