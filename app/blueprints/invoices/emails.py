@@ -24,7 +24,7 @@ def email_context(invoice) -> dict:
     """What the emails section, the history and the icon show, loaded once by the view."""
     messages = history.messages_for_invoice(invoice.id)
     return {"messages": messages, "latest": history.latest_status(messages),
-            "pending": history.any_pending(messages), "status_view": history.status_view}
+            "pending": history.any_pending(messages)}
 
 
 @bp.route("/<int:invoice_id>/emails/history")
