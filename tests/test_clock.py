@@ -10,7 +10,7 @@ from app import clock
 
 APP = Path(__file__).resolve().parents[1] / "app"
 # A day read from the system clock anywhere but app/clock.py.
-OTHER_TODAYS = re.compile(r"date\.today\(\)|utcnow\(\)\.date\(\)|\bnow\([^)]*\)\.date\(\)")
+OTHER_TODAYS = re.compile(r"\bdate\.today\b|utcnow\(\)\.date\(\)|\bnow\([^)]*\)\.date\(\)")
 
 
 def other_clocks(root: Path) -> list[str]:
@@ -25,8 +25,9 @@ def test_no_other_clock_says_what_day_it_is():
 
 
 def test_the_guard_finds_a_planted_clock(tmp_path):
-    (tmp_path / "reminders.py").write_text("due = date.today()\nday = utcnow().date()\n")
-    assert other_clocks(tmp_path) == ["reminders.py:1", "reminders.py:2"]
+    (tmp_path / "reminders.py").write_text(
+        "due = date.today()\nday = utcnow().date()\npaid_on = DateField(default=date.today)\n")
+    assert other_clocks(tmp_path) == ["reminders.py:1", "reminders.py:2", "reminders.py:3"]
 
 
 def test_today_is_pinnable_and_otherwise_the_utc_date(app):

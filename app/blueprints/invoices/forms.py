@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
@@ -114,7 +114,7 @@ def _customer_id(value):
 class InvoiceForm(FlaskForm):
     customer_id = SelectField("Customer", coerce=_customer_id, validate_choice=False)
     issue_date = DateField("Issue date", validators=[InputRequired("Enter the issue date.")],
-                           default=date.today)
+                           default=clock.today)
     due_date = DateField("Due date", validators=[InputRequired("Enter the due date.")],
                          default=lambda: clock.today() + timedelta(days=PAYMENT_TERMS_DAYS))
     currency = SelectField("Currency", choices=[(c, c) for c in CURRENCIES], default="EUR")
@@ -150,7 +150,7 @@ class InvoiceForm(FlaskForm):
 
 class PaymentForm(FlaskForm):
     paid_on = DateField("Date", validators=[InputRequired("Enter the payment date.")],
-                        default=date.today)
+                        default=clock.today)
     amount = DecimalText("Amount", places=2, low=Decimal(0), low_inclusive=False,
                          high=Decimal("99999999999"))
     method = SelectField("Method", choices=[(m, METHOD_LABELS[m]) for m in PAYMENT_METHODS])
