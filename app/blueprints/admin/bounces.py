@@ -1,17 +1,17 @@
 """Bounce mail that could not be read or matched: a review list for admins."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app import audit
 from app.blueprints.admin import bp
 from app.extensions import db
 from app.mail import inbound, review
 from app.models import InboundMessage
 from app.web.pagination import paginate
 from app.web.auth import requires
+from app.web.endings import audit_request, see_other
 from app.web.render import render
 
 REVIEW_STATES = (review.HELD, "unmatched", "unparsed")
@@ -55,7 +55,7 @@ def bounce_resolve(inbound_id: int):
         # A stale page or a second tab: processing again would redo its consequences.
         flash(f"This message was already handled ({message.state}); nothing was changed.",
               "info")
-        return redirect(url_for("admin.bounces"), code=303)
+        return see_other(url_for("admin.bounces"))
     if action == "reprocess":
         message.state = "new"
         db.session.commit()
@@ -66,10 +66,9 @@ def bounce_resolve(inbound_id: int):
         message.summary = (message.summary + " · dismissed by " + current_user.email)[:2000]
         db.session.commit()
         flash("Dismissed.", "success")
-    audit.record(f"bounce.{action}", user=current_user, ip=request.remote_addr,
-                 subject_type="inbound", subject_id=message.id)
+    audit_request(f"bounce.{action}", subject_type="inbound", subject_id=message.id)
     db.session.commit()
-    return redirect(url_for("admin.bounces"), code=303)
+    return see_other(url_for("admin.bounces"))
 
 
 @bp.route("/bounces/<int:inbound_id>/confirm", methods=["POST"])
@@ -79,14 +78,13 @@ def bounce_confirm(inbound_id: int):
     confirmed = review.confirm(inbound_id)
     if confirmed is None:
         # A second click, or a stale page: what it held was applied or dismissed already.
-        flash("This message was already handled; nothing was changed.", "info")
-        return redirect(url_for("admin.bounces"), code=303)
+        return see_other(url_for("admin.bounces"),
+                         "This message was already handled; nothing was changed.", "info")
     confirmed.summary = (confirmed.summary + " · confirmed by " + current_user.email)[:2000]
-    audit.record("bounce.confirm", user=current_user, ip=request.remote_addr,
-                 subject_type="inbound", subject_id=inbound_id)
+    audit_request("bounce.confirm", subject_type="inbound", subject_id=inbound_id)
     db.session.commit()
     if confirmed.state == "processed":
         flash("Confirmed: applied to the email.", "success")
     else:
         flash("The email it was matched to is no longer there; nothing was changed.", "info")
-    return redirect(url_for("admin.bounces"), code=303)
+    return see_other(url_for("admin.bounces"))

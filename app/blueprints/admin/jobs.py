@@ -1,15 +1,14 @@
 """Admin → Jobs: queues, workers, scheduled and failed jobs, stuck messages."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
-from flask_login import current_user
+from flask import abort, url_for
 
-from app import audit
 from app.blueprints.admin import bp
 from app.extensions import db
 from app.admin.jobs import STUCK_AFTER, jobs_overview, retry_failed_job
 from app.web.auth import requires
 from app.queues import get_redis
+from app.web.endings import audit_request, see_other
 from app.web.render import hx_retarget, is_partial, render
 
 
@@ -40,11 +39,10 @@ def job_retry(job_id: str):
         abort(503)
     if job is None:
         abort(404)
-    audit.record("job.retried", user=current_user, ip=request.remote_addr,
-                 details={"job_id": job.id, "queue": job.origin, "func": job.func_name})
+    audit_request("job.retried",
+                  details={"job_id": job.id, "queue": job.origin, "func": job.func_name})
     db.session.commit()
     message = f"Job {job.func_name} is back on the {job.origin} queue."
     if is_partial():
         return _page(message)
-    flash(message, "success")
-    return redirect(url_for("admin.jobs"), code=303)
+    return see_other(url_for("admin.jobs"), message, "success")

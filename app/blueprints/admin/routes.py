@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from app import audit
 from app.blueprints.admin import bp
 from app.blueprints.admin.forms import UserForm
 from app.extensions import db
@@ -11,6 +10,7 @@ from app.models import AuditLog, User
 from app.models.base import parse_id
 from app.web.pagination import paginate
 from app.web.auth import requires
+from app.web.endings import audit_request, form_status, see_other
 from app.web.render import render
 
 
@@ -49,14 +49,14 @@ def user_new():
             user.set_password(form.password.data)
             db.session.add(user)
             db.session.flush()
-            audit.record("user.created", user=current_user, ip=request.remote_addr,
-                         subject_type="user", subject_id=user.id,
-                         details={"email": email, "role": user.role})
+            audit_request("user.created",
+                          subject_type="user", subject_id=user.id,
+                          details={"email": email, "role": user.role})
             db.session.commit()
-            flash(f"{email} can now log in as {user.role}.", "success")
-            return redirect(url_for("admin.users"), code=303)
+            return see_other(url_for("admin.users"), f"{email} can now log in as {user.role}.",
+                             "success")
     return render("admin/user_form.html", form=form, user=None,
-                  status=422 if form.errors else 200)
+                  status=form_status(form))
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -83,13 +83,12 @@ def user_edit(user_id: int):
                 changes["password"] = "changed"
             elif changes.get("role") or changes.get("active"):
                 user.rotate_session_token()  # new rights take effect at once
-            audit.record("user.updated", user=current_user, ip=request.remote_addr,
-                         subject_type="user", subject_id=user.id, details=changes)
+            audit_request("user.updated",
+                          subject_type="user", subject_id=user.id, details=changes)
             db.session.commit()
-            flash(f"Saved {user.email}.", "success")
-            return redirect(url_for("admin.users"), code=303)
+            return see_other(url_for("admin.users"), f"Saved {user.email}.", "success")
     return render("admin/user_form.html", form=form, user=user,
-                  status=422 if form.errors else 200)
+                  status=form_status(form))
 
 
 @bp.route("/audit")

@@ -2,16 +2,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, redirect, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app import audit
 from app.blueprints.auth import bp
 from app.blueprints.auth.forms import LoginForm, PasswordForm
 from app.extensions import db, limiter
 from app.models import User
 from app.models.users import check_dummy_password
 from app.web.auth import public, requires
+from app.web.endings import audit_request, form_status, see_other
 from app.web.render import render
 
 
@@ -48,14 +48,13 @@ def login():
         if user is not None and user.active and user.check_password(form.password.data):
             login_user(user, remember=form.remember.data)
             user.last_login_at = db.func.now()
-            audit.record("login.success", user=user, ip=request.remote_addr)
+            audit_request("login.success", user=user)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
-        audit.record("login.failure", actor=email, ip=request.remote_addr,
-                     user=user)
+        audit_request("login.failure", actor=email, user=user)
         db.session.commit()
         form.password.errors.append("That email and password don't match an active account.")
-    return render("auth/login.html", form=form, status=200 if not form.errors else 422)
+    return render("auth/login.html", form=form, status=form_status(form))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -64,11 +63,10 @@ def logout():
     if current_user.is_authenticated:
         user = db.session.get(User, current_user.id)
         user.rotate_session_token()  # every other copy of the cookie dies too
-        audit.record("logout", user=user, ip=request.remote_addr)
+        audit_request("logout", user=user)
         db.session.commit()
     logout_user()
-    flash("You are logged out.", "info")
-    return redirect(url_for("auth.login"), code=303)
+    return see_other(url_for("auth.login"), "You are logged out.", "info")
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -82,9 +80,9 @@ def password():
             form.current.errors.append("That is not your current password.")
         else:
             user.set_password(form.new.data)
-            audit.record("password.changed", user=user, ip=request.remote_addr)
+            audit_request("password.changed", user=user)
             db.session.commit()
             login_user(user)  # keep this browser logged in with the new token
-            flash("Password changed. Other sessions were logged out.", "success")
-            return redirect(url_for("main.index"), code=303)
-    return render("auth/password.html", form=form, status=200 if not form.errors else 422)
+            return see_other(url_for("main.index"), "Password changed. Other sessions were logged out.",
+                             "success")
+    return render("auth/password.html", form=form, status=form_status(form))

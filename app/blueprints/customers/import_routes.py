@@ -6,7 +6,7 @@ when it is applied, and a periodic job deletes it if nobody confirms it within a
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, request, url_for
 from flask_login import current_user
 
 from app.blueprints.customers import bp
@@ -18,6 +18,7 @@ from app.customers.csv_import import (
 from app.extensions import db
 from app.models import CustomerImport, utcnow
 from app.web.auth import requires
+from app.web.endings import see_other
 from app.web.render import render
 
 PREVIEW_ROWS = 5
@@ -51,7 +52,7 @@ def import_upload():
                                         mapping=suggest_mapping(data["header"]))
                 db.session.add(record)
                 db.session.commit()
-                return redirect(url_for("customers.import_map", import_id=record.id), code=303)
+                return see_other(url_for("customers.import_map", import_id=record.id))
     elif request.method == "POST":
         error = "The form expired; please choose the file again."
     return render("customers/import_upload.html", form=form, error=error,
@@ -70,7 +71,7 @@ def import_map(import_id: int):
         upload.mode = "update" if request.form.get("mode") == "update" else "skip"
         upload.updated_at = utcnow()  # even when nothing changed: the day counts from here
         db.session.commit()
-        return redirect(url_for("customers.import_review", import_id=upload.id), code=303)
+        return see_other(url_for("customers.import_review", import_id=upload.id))
     return render("customers/import_map.html", upload=upload, header=header,
                            preview=upload.data["rows"][:PREVIEW_ROWS], targets=TARGETS,
                            total=len(upload.data["rows"]))
@@ -106,8 +107,8 @@ def import_confirm(import_id: int):
     except Exception:
         db.session.rollback()
         current_app.logger.exception("customer import %s failed", upload.id)
-        flash("The import failed and nothing was imported. Please try again.", "error")
-        return redirect(url_for("customers.import_review", import_id=upload.id), code=303)
-    flash(f"Imported {upload.filename}: {counts['created']} added, {counts['updated']} "
-          f"updated, {counts['skipped']} duplicates skipped.", "success")
-    return redirect(url_for("customers.index", sort="added"), code=303)
+        return see_other(url_for("customers.import_review", import_id=upload.id), "The import failed and nothing was imported. Please try again.",
+                         "error")
+    return see_other(url_for("customers.index", sort="added"), f"Imported {upload.filename}: {counts['created']} added, {counts['updated']} "
+          f"updated, {counts['skipped']} duplicates skipped.",
+                     "success")

@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
-from app import audit
 from app.blueprints.customers import bp
 from app.blueprints.customers.file_routes import TEMPLATE, TIMELINE_EVENT, file_context
 from app.blueprints.customers.forms import NoteForm
@@ -15,6 +14,7 @@ from app.customers.timeline import timeline_page
 from app.extensions import db
 from app.models import Note
 from app.web.auth import requires
+from app.web.endings import audit_request
 from app.web.render import hx_trigger, is_partial, render
 
 
@@ -30,9 +30,9 @@ def note_add(customer_id: int):
                 body=form.body.data.strip(), invoice_id=form.invoice_id.data or None)
     db.session.add(note)
     db.session.flush()
-    audit.record("customer.note_added", user=current_user, ip=request.remote_addr,
-                 subject_type="customer", subject_id=customer.id,
-                 details={"note_id": note.id, "kind": note.kind})
+    audit_request("customer.note_added",
+                  subject_type="customer", subject_id=customer.id,
+                  details={"note_id": note.id, "kind": note.kind})
     db.session.commit()
     if not is_partial():
         flash("Note added.", "success")

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app import clock
-from app import audit
 from app.web.auth import can
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import CustomerForm, SavedFilterForm
@@ -27,6 +26,7 @@ from app.paging import Page
 from app.web.pagination import page_number
 from app.web.auth import requires
 from app.customers.segments import SEGMENTS, segments_for
+from app.web.endings import audit_request, see_other
 from app.web.render import is_htmx, is_partial, render
 
 PER_PAGE = 25
@@ -75,10 +75,10 @@ def csv_export():
     query = build_query(params, current_user, clock.today())
     ids = list(db.session.scalars(query.with_only_columns(Customer.id)))
     show_ids = can("customers.view_ids")
-    audit.record("customers.exported", user=current_user, ip=request.remote_addr,
-                 details={"filters": params.to_args(), "rows": len(ids),
-                          "ids_unmasked": show_ids},
-                 summary=f"CSV export of {len(ids)} customers")
+    audit_request("customers.exported",
+                  details={"filters": params.to_args(), "rows": len(ids),
+                           "ids_unmasked": show_ids},
+                  summary=f"CSV export of {len(ids)} customers")
     db.session.commit()
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     # Built in the request (batched loads, flat memory per batch): a streamed body would
@@ -93,8 +93,8 @@ def csv_export():
 def filter_save():
     form = SavedFilterForm()
     if not form.validate_on_submit():
-        flash(" ".join(form.name.errors) or "The filter could not be saved.", "error")
-        return redirect(url_for("customers.index"), code=303)
+        return see_other(url_for("customers.index"), " ".join(form.name.errors) or "The filter could not be saved.",
+                         "error")
     name = form.name.data.strip()
     query = urlencode(ListParams.from_args(_parse_qs(form.query.data)).to_args())
     saved = db.session.scalar(db.select(SavedFilter).filter_by(user_id=current_user.id,
@@ -104,8 +104,8 @@ def filter_save():
         db.session.add(saved)
     saved.query = query
     db.session.commit()
-    flash(f"Saved the filter “{name}”.", "success")
-    return redirect(url_for("customers.index") + ("?" + query if query else ""), code=303)
+    return see_other(url_for("customers.index") + ("?" + query if query else ""), f"Saved the filter “{name}”.",
+                     "success")
 
 
 @bp.route("/filters/<int:filter_id>/delete", methods=["POST"])
@@ -116,8 +116,8 @@ def filter_delete(filter_id: int):
         abort(404)
     db.session.delete(saved)
     db.session.commit()
-    flash(f"Deleted the filter “{saved.name}”.", "success")
-    return redirect(url_for("customers.index"), code=303)
+    return see_other(url_for("customers.index"), f"Deleted the filter “{saved.name}”.",
+                     "success")
 
 
 def _parse_qs(text: str) -> dict[str, str]:
@@ -146,8 +146,8 @@ def new():
                                      [phone_e164] if phone_e164 else [])
         if not duplicates or form.confirm_duplicate.data == "1":
             customer = _create_customer(form, phone_e164)
-            flash(f"Added {customer.display_name}.", "success")
-            return redirect(url_for("customers.show", customer_id=customer.id), code=303)
+            return see_other(url_for("customers.show", customer_id=customer.id), f"Added {customer.display_name}.",
+                             "success")
         form.confirm_duplicate.data = "1"
     status = 422 if form.errors else (409 if duplicates else 200)
     return render(
@@ -168,10 +168,10 @@ def _create_customer(form: CustomerForm, phone_e164: str) -> Customer:
     customer.refresh_search_fields()
     db.session.add(customer)
     db.session.flush()
-    audit.record("customer.created", user=current_user, ip=request.remote_addr,
-                 subject_type="customer", subject_id=customer.id,
-                 details={"kind": customer.kind, "owner_id": customer.owner_id,
-                          "possible_duplicate": form.confirm_duplicate.data == "1"},
-                 summary=f"Added customer #{customer.id}")
+    audit_request("customer.created",
+                  subject_type="customer", subject_id=customer.id,
+                  details={"kind": customer.kind, "owner_id": customer.owner_id,
+                           "possible_duplicate": form.confirm_duplicate.data == "1"},
+                  summary=f"Added customer #{customer.id}")
     db.session.commit()
     return customer

@@ -7,10 +7,8 @@ does all arithmetic; the browser never computes a total.
 """
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, request, url_for
 from flask_login import current_user
-
-from app import audit
 
 from app.invoices import money, rules
 from app.blueprints.invoices import bp
@@ -21,7 +19,8 @@ from app.web.lookups import get_customer_or_404, get_invoice_or_404
 from app.invoices.rules import InvoiceError
 from app.models import Customer, Invoice
 from app.web.auth import requires
-from app.web.render import hx_redirect, is_htmx, render
+from app.web.endings import audit_request, go_to
+from app.web.render import render
 
 TEMPLATE = "invoices/form.html"
 
@@ -46,7 +45,7 @@ def edit(invoice_id: int):
         flash(f"Invoice {invoice.number} is no longer a draft, so it can't be edited.",
               "warning")
         url = url_for("invoices.show", invoice_id=invoice.id)
-        return hx_redirect(url) if is_htmx() else redirect(url, code=303)
+        return go_to(url)
     if request.method == "GET":
         form = InvoiceForm(data=_form_data(invoice))
     else:
@@ -83,7 +82,7 @@ def _handle(form: InvoiceForm, invoice: Invoice | None):
                 form.form_errors.append(str(exc))
             else:
                 url = url_for("invoices.show", invoice_id=saved.id)
-                return hx_redirect(url) if is_htmx() else redirect(url, code=303)
+                return go_to(url)
     status = 422 if form.errors or form.form_errors else 200
     return render(TEMPLATE, "editor", status=status,
                            **_context(form, invoice, focus=focus))
@@ -102,10 +101,10 @@ def _save(form: InvoiceForm, invoice: Invoice | None) -> Invoice:
         rules.update_draft(invoice, **fields)
         rules.move_draft(db.session, invoice, customer)
         action = "invoice.updated"
-    audit.record(action, user=current_user, ip=request.remote_addr, subject_type="invoice",
-                 subject_id=invoice.id, details={"number": invoice.number,
-                                                 "customer_id": customer.id,
-                                                 "total": str(invoice.total)})
+    audit_request(action, subject_type="invoice",
+                  subject_id=invoice.id, details={"number": invoice.number,
+                                                  "customer_id": customer.id,
+                                                  "total": str(invoice.total)})
     db.session.commit()
     flash(f"Saved draft invoice {invoice.number}.", "success")
     return invoice

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, request, url_for
 from flask_login import current_user
 
 from app.blueprints.invoices import bp
@@ -15,7 +15,8 @@ from app.mail import history
 from app.mail.invoice_send import Repeat, send_invoice
 from app.web.auth import requires
 from app.web.lookups import get_invoice_or_404
-from app.web.render import hx_retarget, hx_trigger, is_htmx, render
+from app.web.endings import notify, see_other
+from app.web.render import hx_retarget, is_htmx, render
 
 STOP_POLLING = 286  # htmx stops polling an element on this status
 
@@ -108,9 +109,8 @@ def _sent_text(invoice, messages: list) -> str:
 
 def _after_send(invoice, text: str):
     if not is_htmx():
-        flash(text, "success")
-        return redirect(url_for("invoices.show", invoice_id=invoice.id), code=303)
+        return see_other(url_for("invoices.show", invoice_id=invoice.id), text, "success")
     response = render("invoices/email_history.html", "section_with_dialog_closed",
                       invoice=invoice, **email_context(invoice))
     hx_retarget(response, "#invoice-emails", "innerHTML")
-    return hx_trigger(response, "notify", {"text": text, "kind": "success"})
+    return notify(response, text)

@@ -1,12 +1,10 @@
 """Invoices list and invoice page with its actions (finalize, void, payments, PDF)."""
 from __future__ import annotations
 
-
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, flash, request, url_for
 from flask_login import current_user
 
 from app import clock
-from app import audit
 
 from app.invoices import rules
 from app.blueprints.invoices import bp
@@ -20,6 +18,7 @@ from app.models import Invoice
 from app.web.pagination import paginate
 from app.web.auth import requires
 from app.mail.history import latest_statuses
+from app.web.endings import audit_request, see_other
 from app.web.render import (
     hx_retarget, hx_trigger, is_htmx, is_partial, pdf_response, render,
 )
@@ -83,15 +82,15 @@ def payment(invoice_id: int):
             form.amount.errors.append(str(exc))
         else:
             db.session.flush()
-            audit.record("invoice.payment_recorded", user=current_user, ip=request.remote_addr,
-                         subject_type="invoice", subject_id=invoice.id,
-                         details={"number": invoice.number, "amount": str(paid.amount),
-                                  "method": paid.method, "status": invoice.status})
+            audit_request("invoice.payment_recorded",
+                          subject_type="invoice", subject_id=invoice.id,
+                          details={"number": invoice.number, "amount": str(paid.amount),
+                                   "method": paid.method, "status": invoice.status})
             db.session.commit()
             message = f"Recorded {paid.amount} {invoice.currency} for {invoice.number}."
             if not is_htmx():
-                flash(message, "success")
-                return redirect(url_for("invoices.show", invoice_id=invoice.id), code=303)
+                return see_other(url_for("invoices.show", invoice_id=invoice.id), message,
+                                 "success")
             fresh = PaymentForm(formdata=None, amount=_default_amount(invoice))
             return hx_trigger(_page(invoice, fresh), "notify",
                               {"text": message, "kind": "success"})
@@ -126,9 +125,9 @@ def _transition(invoice: Invoice, change, action: str, message: str):
         db.session.rollback()
         flash(str(exc), "error")
     else:
-        audit.record(action, user=current_user, ip=request.remote_addr, subject_type="invoice",
-                     subject_id=invoice.id, details={"number": invoice.number,
-                                                     "total": str(invoice.total)})
+        audit_request(action, subject_type="invoice",
+                      subject_id=invoice.id, details={"number": invoice.number,
+                                                      "total": str(invoice.total)})
         db.session.commit()
         flash(message.format(invoice.number), "success")
-    return redirect(url_for("invoices.show", invoice_id=invoice.id), code=303)
+    return see_other(url_for("invoices.show", invoice_id=invoice.id))
