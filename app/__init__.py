@@ -124,6 +124,9 @@ def _configure_sqlite(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.blueprints import BLUEPRINTS
+    from app.blueprints.tracking import bp as tracking
+    from app.blueprints.webhooks import bp as webhooks
+    from app.extensions import csrf, limiter
     from app.web.render import DatabaseIdConverter
 
     # Every <int:...> in a URL is a database id: out-of-range ones are a plain 404.
@@ -131,6 +134,10 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    # Provider webhooks are signed by the provider instead of carrying a CSRF token.
+    csrf.exempt(webhooks)
+    # Nothing to throttle in tracking, and the image must cost as little as a static file.
+    limiter.exempt(tracking)
 
 
 def register_errorhandlers(app: Flask) -> None:

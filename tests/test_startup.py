@@ -1,14 +1,20 @@
-"""Starting does no work: importing `app` and building it (what every CLI call, worker,
-test and gunicorn process does) hashes no password."""
+"""Starting does no work and touches nothing: importing `app` and building it (what every
+CLI call, worker, test and gunicorn process does) hashes no password, and registrations
+on the extensions happen in `create_app`, not when a module is imported."""
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app"
+EXTENSIONS = {"db", "migrate", "login_manager", "mail", "htmx", "csrf", "limiter"}
 
 
 def _run(tmp_path: Path, script: str, **env: str) -> str:
@@ -41,3 +47,34 @@ def test_importing_and_building_the_app_hashes_no_password(tmp_path):
     """)
     # None at start; the dummy hash for unknown emails is made once, when first needed.
     assert out == "0 1"
+
+
+def import_time_registrations(root: Path) -> list[str]:
+    """Module-level statements that call a method of an extension from app.extensions."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {alias.asname or alias.name for node in tree.body
+                 if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("extensions")
+                 for alias in node.names if alias.name in EXTENSIONS}
+        for node in tree.body:
+            if not isinstance(node, (ast.Expr, ast.Assign, ast.AnnAssign)) or node.value is None:
+                continue
+            for call in ast.walk(node.value):
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
+                        and isinstance(call.func.value, ast.Name) and call.func.value.id in names:
+                    found.append(f"{path.relative_to(root)}:{node.lineno} {ast.unparse(call.func)}")
+    return found
+
+
+def test_no_module_registers_on_an_extension_when_imported():
+    assert import_time_registrations(APP) == []
+
+
+@pytest.mark.parametrize("source", [
+    "from app.extensions import csrf\nfrom x import bp\ncsrf.exempt(bp)\n",
+    "from app.extensions import limiter as lim\nEXEMPT = lim.exempt(bp)\n",
+])
+def test_the_registration_guard_fails_on_a_planted_one(tmp_path, source):
+    (tmp_path / "routes.py").write_text(source)
+    assert len(import_time_registrations(tmp_path)) == 1

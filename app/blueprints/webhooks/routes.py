@@ -13,15 +13,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app.blueprints.webhooks import bp
 from app.events.providers import mailgun, postmark, sendgrid, ses
 from app.events.webhooks import WebhookAuthError, WebhookPayloadError
-from app.extensions import csrf
 from app.mail import provider_reports
 from app.web.auth import public
 from app.queues import get_redis
 
 log = logging.getLogger(__name__)
-
-# Signed by the provider instead of a CSRF token.
-csrf.exempt(bp)
 
 # Providers post events in batches far below this (SendGrid: at most a few hundred KB);
 # anything larger would only be kept in memory and stored raw for nobody.
