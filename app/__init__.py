@@ -76,7 +76,6 @@ def register_extensions(app: Flask) -> None:
     htmx.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
-    _limit_decorated_views_only(app, limiter)
     init_login(app)
     init_requests(app)
     init_security_headers(app)
@@ -90,15 +89,6 @@ def _serve_tracking_image(app: Flask) -> None:
     from app.blueprints.tracking.image import TrackingImage
 
     app.wsgi_app = TrackingImage(app, app.wsgi_app)
-
-
-def _limit_decorated_views_only(app: Flask, limiter) -> None:
-    """Drop Flask-Limiter's app-wide hook: no default limits are set, and decorated views
-    check their own limits in their wrapper. The hook would otherwise cost every request,
-    the tracking image included, about as much as the image itself."""
-    hooks = app.before_request_funcs.get(None, [])
-    app.before_request_funcs[None] = [h for h in hooks
-                                      if getattr(h, "__self__", None) is not limiter]
 
 
 def _configure_sqlite(app: Flask) -> None:
