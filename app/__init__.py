@@ -3,15 +3,21 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-
-from dotenv import load_dotenv
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from app.config import Config
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` overrides settings read from the environment."""
+    # Imported here, so that a process using one small part of `app` (make run's
+    # supervisor) does not load Flask for nothing.
+    from dotenv import load_dotenv
+    from flask import Flask
+
     load_dotenv()
     settings = Config.from_env()
     settings.update(config or {})

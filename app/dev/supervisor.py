@@ -1,4 +1,8 @@
-"""`make run`: start the embedded parts, the web server and the worker; stop them all."""
+"""`make run`: start the embedded parts, the web server and the worker; stop them all.
+
+Run as `python -m app.dev.supervisor` (which `flask devserver` hands over to): it imports
+only what starting and stopping processes needs, never the app itself.
+"""
 from __future__ import annotations
 
 import os
@@ -68,3 +72,17 @@ def run_all(instance_path: str, host: str, port: int, env_file_redis: str | None
                 child.kill()
         for part in reversed(started):
             part.stop()
+
+
+@click.command()
+@click.option("--instance", "instance_path", required=True, help="the app's instance folder")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def main(instance_path: str, host: str, port: int) -> None:
+    """Run everything for local use: embedded Redis, mail sink, web, worker."""
+    run_all(instance_path, host, port, os.environ.get("REDIS_URL"),
+            os.environ.get("MAIL_SERVER"))
+
+
+if __name__ == "__main__":
+    main()
