@@ -20,8 +20,8 @@ EXTENSIONS = {"db", "migrate", "login_manager", "mail", "htmx", "csrf", "limiter
 def _run(tmp_path: Path, script: str, **env: str) -> str:
     """Run `script` in a fresh interpreter, as a process started from the project is."""
     environ = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
-    environ.update(PYTHONPATH=str(ROOT), CLIENTELE_INSTANCE=str(tmp_path / "instance"),
-                   DATABASE_URL=f"sqlite:///{tmp_path / 'start.db'}", **env)
+    environ.update({"PYTHONPATH": str(ROOT), "CLIENTELE_INSTANCE": str(tmp_path / "instance"),
+                    "DATABASE_URL": f"sqlite:///{tmp_path / 'start.db'}", **env})
     done = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], cwd=ROOT,
                           env=environ, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -47,6 +47,23 @@ def test_importing_and_building_the_app_hashes_no_password(tmp_path):
     """)
     # None at start; the dummy hash for unknown emails is made once, when first needed.
     assert out == "0 1"
+
+
+def test_building_the_app_opens_no_connection(tmp_path, database_url, redis_url):
+    # `make run` preloads the app in gunicorn's arbiter and forks the web workers from
+    # it: a connection opened while building would be shared by every worker.
+    out = _run(tmp_path, """
+        import os
+        import wsgi
+        open_fds = []
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                open_fds.append(os.readlink(f"/proc/self/fd/{fd}"))
+            except FileNotFoundError:  # the listing's own descriptor, closed by now
+                pass
+        print([fd for fd in open_fds if fd.startswith("socket:") or fd.endswith(".db")])
+    """, DATABASE_URL=database_url, REDIS_URL=redis_url)
+    assert out == "[]"
 
 
 def import_time_registrations(root: Path) -> list[str]:

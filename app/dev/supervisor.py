@@ -51,9 +51,13 @@ def run_all(instance_path: str, host: str, port: int, env_file_redis: str | None
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
         children.append(subprocess.Popen(flask + ["worker"], env=env,
                                          preexec_fn=die_with_parent))
+        # --preload: the app is built once, in the arbiter, and the two web processes
+        # are forked from it, sharing its memory (wsgi.py froze it for the GC) instead
+        # of building a copy each. Building it connects to nothing (tests/test_startup.py).
         children.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
-             "--workers", "2", "--threads", "4", "--access-logfile", "-", "wsgi:app"],
+             "--workers", "2", "--threads", "4", "--preload", "--access-logfile", "-",
+             "wsgi:app"],
             env=env, preexec_fn=die_with_parent))
         click.echo(f"\n  Clientele is running at http://{host}:{port}/  (Ctrl-C stops everything)\n")
         while all(child.poll() is None for child in children):
