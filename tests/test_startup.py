@@ -1,6 +1,7 @@
 """Starting does no work and touches nothing: importing `app` and building it (what every
-CLI call, worker, test and gunicorn process does) hashes no password, and registrations
-on the extensions happen in `create_app`, not when a module is imported."""
+CLI call, worker, test and gunicorn process does) hashes no password and opens no
+connection, and registrations on the extensions happen in `create_app`, not when a module
+is imported."""
 from __future__ import annotations
 
 import ast
