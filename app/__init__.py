@@ -3,15 +3,21 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-
-from dotenv import load_dotenv
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from app.config import Config
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` overrides settings read from the environment."""
+    # Imported here, so that a process using one small part of `app` (make run's
+    # supervisor) does not load Flask for nothing.
+    from dotenv import load_dotenv
+    from flask import Flask
+
     load_dotenv()
     settings = Config.from_env()
     settings.update(config or {})
@@ -76,7 +82,6 @@ def register_extensions(app: Flask) -> None:
     htmx.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
-    _limit_decorated_views_only(app, limiter)
     init_login(app)
     init_requests(app)
     init_security_headers(app)
@@ -90,15 +95,6 @@ def _serve_tracking_image(app: Flask) -> None:
     from app.blueprints.tracking.image import TrackingImage
 
     app.wsgi_app = TrackingImage(app, app.wsgi_app)
-
-
-def _limit_decorated_views_only(app: Flask, limiter) -> None:
-    """Drop Flask-Limiter's app-wide hook: no default limits are set, and decorated views
-    check their own limits in their wrapper. The hook would otherwise cost every request,
-    the tracking image included, about as much as the image itself."""
-    hooks = app.before_request_funcs.get(None, [])
-    app.before_request_funcs[None] = [h for h in hooks
-                                      if getattr(h, "__self__", None) is not limiter]
 
 
 def _configure_sqlite(app: Flask) -> None:
@@ -124,6 +120,9 @@ def _configure_sqlite(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.blueprints import BLUEPRINTS
+    from app.blueprints.tracking import bp as tracking
+    from app.blueprints.webhooks import bp as webhooks
+    from app.extensions import csrf, limiter
     from app.web.render import DatabaseIdConverter
 
     # Every <int:...> in a URL is a database id: out-of-range ones are a plain 404.
@@ -131,6 +130,10 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    # Provider webhooks are signed by the provider instead of carrying a CSRF token.
+    csrf.exempt(webhooks)
+    # Nothing to throttle in tracking, and the image must cost as little as a static file.
+    limiter.exempt(tracking)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Child processes that must not outlive their parent (worker scheduler, dev servers)."""
+"""Child processes that must not outlive their parent (the dev servers `make run` starts)."""
 from __future__ import annotations
 
 import ctypes

@@ -1,4 +1,8 @@
-"""`make run`: start the embedded parts, the web server and the worker; stop them all."""
+"""`make run`: start the embedded parts, the web server and the worker; stop them all.
+
+Run as `python -m app.dev.supervisor` (which `flask devserver` hands over to): it imports
+only what starting and stopping processes needs, never the app itself.
+"""
 from __future__ import annotations
 
 import os
@@ -47,9 +51,13 @@ def run_all(instance_path: str, host: str, port: int, env_file_redis: str | None
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
         children.append(subprocess.Popen(flask + ["worker"], env=env,
                                          preexec_fn=die_with_parent))
+        # --preload: the app is built once, in the arbiter, and the two web processes
+        # are forked from it, sharing its memory (wsgi.py froze it for the GC) instead
+        # of building a copy each. Building it connects to nothing (tests/test_startup.py).
         children.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
-             "--workers", "2", "--threads", "4", "--access-logfile", "-", "wsgi:app"],
+             "--workers", "2", "--threads", "4", "--preload", "--access-logfile", "-",
+             "wsgi:app"],
             env=env, preexec_fn=die_with_parent))
         click.echo(f"\n  Clientele is running at http://{host}:{port}/  (Ctrl-C stops everything)\n")
         while all(child.poll() is None for child in children):
@@ -68,3 +76,17 @@ def run_all(instance_path: str, host: str, port: int, env_file_redis: str | None
                 child.kill()
         for part in reversed(started):
             part.stop()
+
+
+@click.command()
+@click.option("--instance", "instance_path", required=True, help="the app's instance folder")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def main(instance_path: str, host: str, port: int) -> None:
+    """Run everything for local use: embedded Redis, mail sink, web, worker."""
+    run_all(instance_path, host, port, os.environ.get("REDIS_URL"),
+            os.environ.get("MAIL_SERVER"))
+
+
+if __name__ == "__main__":
+    main()

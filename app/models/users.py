@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -73,12 +74,16 @@ class User(UserMixin, db.Model):
 def check_dummy_password(password: str) -> None:
     """Spend the same time as a real check, so unknown emails are not revealed by timing."""
     try:
-        _hasher.verify(_DUMMY_HASH, password)
+        _hasher.verify(_dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         pass
 
 
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+@cache
+def _dummy_hash() -> str:
+    # Made on first use, not on import: every CLI call, worker and test process imports
+    # the models, and a hash costs ~0.1 s and 64 MiB of work memory.
+    return _hasher.hash("not-a-real-password")
 
 
 class AuditLog(db.Model):

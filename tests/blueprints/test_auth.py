@@ -33,6 +33,17 @@ def test_login_is_throttled_per_account(client, make_user, app):
     assert login(client, user.email).status_code == 429
 
 
+def test_login_limits_count_each_attempt_once_and_only_login_posts(client, make_user, app):
+    # Flask-Limiter's own before_request hook runs for every request; the limits are
+    # declared on the login view only and counted by its wrapper, once per attempt.
+    app.config["LOGIN_LIMIT_PER_IP"] = "3 per 15 minutes"
+    user = make_user("staff")
+    statuses = [login(client, user.email, "nope nope nope").status_code for _ in range(4)]
+    assert statuses == [422, 422, 422, 429]
+    assert client.get("/login").status_code == 200  # pages are never throttled
+    assert client.get("/t/c/not-a-token").status_code == 404
+
+
 def test_open_redirect_via_next_is_refused(client, make_user):
     user = make_user("staff")
     page = client.get("/login")

@@ -327,7 +327,7 @@ def test_sns_certificate_fetch_failures_are_not_500(app, client, monkeypatch, fa
                                                     says):
     import urllib.error
 
-    from app.blueprints.webhooks import routes
+    from app.mail import sns
 
     def urlopen(url, timeout):
         # Amazon's servers are outside this machine: the two ways a fetch fails.
@@ -336,7 +336,7 @@ def test_sns_certificate_fetch_failures_are_not_500(app, client, monkeypatch, fa
         raise urllib.error.HTTPError(url, 404, "Not Found", {}, None)
 
     app.config["SES_TOPIC_ARN"] = SNS_TOPIC
-    monkeypatch.setattr(routes.urllib.request, "urlopen", urlopen)
+    monkeypatch.setattr(sns.urllib.request, "urlopen", urlopen)
     response = _sns_post(client)
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.get_json() == {"error": says}

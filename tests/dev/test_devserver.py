@@ -21,7 +21,9 @@ def _env(tmp_path) -> dict[str, str]:
            if k not in {"REDIS_URL", "MAIL_SERVER", "DATABASE_URL", "TEST_DATABASE_URL"}}
     env.update(CLIENTELE_INSTANCE=str(tmp_path / "instance"),
                DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}",
-               MAIL_SINK_PORT=str(free_port()))
+               MAIL_SINK_PORT=str(free_port()),
+               # Two gunicorns of one user share $XDG_RUNTIME_DIR/gunicorn.ctl otherwise.
+               GUNICORN_CMD_ARGS=f"--control-socket {tmp_path / 'gunicorn.ctl'}")
     return env
 
 
@@ -50,6 +52,11 @@ def test_devserver_serves_login_and_leaves_no_process(tmp_path):
         family = psutil.Process(proc.pid).children(recursive=True)
         names = " ".join(" ".join(p.cmdline()) for p in family)
         assert "valkey-server" in names and "gunicorn" in names and "worker" in names
+        # The supervisor starts and stops processes; it holds no app (SQLAlchemy's and
+        # MarkupSafe's compiled parts are mapped by any process that built one).
+        supervisor_maps = open(f"/proc/{proc.pid}/maps").read()
+        assert "app.dev.supervisor" in " ".join(psutil.Process(proc.pid).cmdline())
+        assert "sqlalchemy" not in supervisor_maps and "markupsafe" not in supervisor_maps
         # Ctrl-C reaches the whole foreground group, as in a terminal.
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(30)

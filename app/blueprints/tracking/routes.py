@@ -5,14 +5,11 @@ from flask import Response, abort, redirect, request
 
 from app.blueprints.tracking import bp
 from app.blueprints.tracking.image import NO_CACHE, PIXEL
-from app.extensions import db, limiter
+from app.extensions import db
 from app.mail.hits import Hit, record_hit
 from app.mail.tracking import CLICK, OPEN, read_token
 from app.models import EmailLink
 from app.web.auth import public
-
-# Nothing to throttle here, and the image must cost as little as a static file.
-limiter.exempt(bp)
 
 
 def _client_ip() -> str:

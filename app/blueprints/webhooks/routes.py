@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import logging
-import urllib.error
-import urllib.request
 
 import redis
 
@@ -13,15 +11,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app.blueprints.webhooks import bp
 from app.events.providers import mailgun, postmark, sendgrid, ses
 from app.events.webhooks import WebhookAuthError, WebhookPayloadError
-from app.extensions import csrf
-from app.mail import provider_reports
+from app.mail import provider_reports, sns
 from app.web.auth import public
 from app.queues import get_redis
 
 log = logging.getLogger(__name__)
-
-# Signed by the provider instead of a CSRF token.
-csrf.exempt(bp)
 
 # Providers post events in batches far below this (SendGrid: at most a few hundred KB);
 # anything larger would only be kept in memory and stored raw for nobody.
@@ -67,12 +61,8 @@ def _auth_failed(error):
     return jsonify(error=str(error)), 401
 
 
-class _Unreachable(Exception):
-    """Something the webhook needs is out of reach for now (Redis, Amazon's cert host)."""
-
-
 @bp.errorhandler(redis.RedisError)
-@bp.errorhandler(_Unreachable)
+@bp.errorhandler(sns.SnsUnreachable)
 def _try_later(error):
     # Providers retry on 5xx: tell them to come back rather than lose the event.
     log.warning("webhook deferred: %s", error)
@@ -131,41 +121,14 @@ def postmark_events():
                                           username=username, password=password))
 
 
-def fetch_sns_certificate(url: str) -> bytes:
-    """Fetch (and cache) an SNS signing certificate; ses.py has checked the URL."""
-    cache = current_app.extensions.setdefault("sns_certs", {})
-    if url not in cache:
-        cache[url] = _fetch(url, "the SNS signing certificate")
-    return cache[url]
-
-
-def confirm_sns_subscription(url: str) -> None:
-    _fetch(url, "the SNS subscription confirmation")
-
-
-def _fetch(url: str, what: str) -> bytes:
-    """GET an SNS URL (already checked: https, an SNS host).
-
-    Amazon answering with an error means the message can't be verified (401); no answer
-    at all is our side's trouble, so SNS is asked to retry (503) and nothing is lost.
-    """
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - https only
-            return response.read(64 * 1024)
-    except urllib.error.HTTPError as exc:
-        raise WebhookAuthError(f"{what} could not be fetched (HTTP {exc.code})") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        raise _Unreachable(f"{what} could not be fetched: {exc}") from exc
-
-
 @bp.route("/ses", methods=["POST"])
 @public
 def ses_events():
     topic = _setting("SES_TOPIC_ARN")
-    fetch = current_app.config.get("SNS_CERT_FETCHER") or fetch_sns_certificate
+    fetch = current_app.config.get("SNS_CERT_FETCHER") or sns.fetch_certificate
     result = ses.parse_webhook(_body(), topic_arn=topic, fetch_cert=fetch)
     if result.subscribe_url:
-        confirm = current_app.config.get("SNS_SUBSCRIBE_CONFIRMER") or confirm_sns_subscription
+        confirm = current_app.config.get("SNS_SUBSCRIBE_CONFIRMER") or sns.confirm_subscription
         confirm(result.subscribe_url)
         return jsonify(subscribed=True), 200
     return _accept(result.events)

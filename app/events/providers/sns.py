@@ -5,7 +5,8 @@ of a certificate it serves from ``SigningCertURL``; SignatureVersion 1 uses
 SHA1, 2 uses SHA256. We only fetch certificates from an https URL on an
 ``sns.<region>.amazonaws.com`` host, as the AWS SDK verifiers do; the TLS
 connection to that host is what vouches for the certificate, so the injected
-``fetch_cert`` must verify TLS (and should cache by URL).
+``fetch_cert`` must verify TLS (and should cache by URL): the app's is
+``app.mail.sns.fetch_certificate``, kept out of this package so it stays pure.
 
 "Raw message delivery" must be off for the subscription: raw deliveries carry
 no signature and are refused.
