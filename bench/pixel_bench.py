@@ -61,7 +61,8 @@ def pixel_figures(url_db: str, redis_url: str, rounds: int, seconds: int) -> dic
     ports = {"app": free_port(), "bare": free_port()}
     servers = {
         name: subprocess.Popen([sys.executable, "-m", "gunicorn", *GUNICORN, "--bind",
-                                f"127.0.0.1:{port}",
+                                f"127.0.0.1:{port}", "--control-socket",  # one each
+                                f"{env['CLIENTELE_INSTANCE']}/gunicorn-{name}.ctl",
                                 "wsgi:app" if name == "app" else "bench.bare_pixel:app"],
                                cwd=ROOT, env=env)
         for name, port in ports.items()}

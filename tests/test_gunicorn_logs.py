@@ -28,6 +28,7 @@ def test_access_log_has_no_tracking_tokens(app_config, tmp_path):
     log = tmp_path / "access.log"
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+         "--control-socket", str(tmp_path / "gunicorn.ctl"),
          "--access-logfile", str(log), "wsgi:app"], cwd=ROOT, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

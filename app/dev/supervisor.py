@@ -57,6 +57,9 @@ def run_all(instance_path: str, host: str, port: int, env_file_redis: str | None
         children.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
              "--workers", "2", "--threads", "4", "--preload", "--access-logfile", "-",
+             # Its own control socket: gunicorn >= 23 otherwise shares one per user, and a
+             # second `make run` (or a test's gunicorn) would take over this one's.
+             "--control-socket", str(Path(instance_path) / "gunicorn.ctl"),
              "wsgi:app"],
             env=env, preexec_fn=die_with_parent))
         click.echo(f"\n  Clientele is running at http://{host}:{port}/  (Ctrl-C stops everything)\n")

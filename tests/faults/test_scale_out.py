@@ -57,7 +57,7 @@ def _csrf(html: str) -> str:
     return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
 
 
-def test_two_webs_two_workers_send_and_count_once(app, smtp, worker_env, make_user):
+def test_two_webs_two_workers_send_and_count_once(app, smtp, worker_env, make_user, tmp_path):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL)")
     key = ec.generate_private_key(ec.SECP256R1())
@@ -69,7 +69,9 @@ def test_two_webs_two_workers_send_and_count_once(app, smtp, worker_env, make_us
     env = worker_env(SENDGRID_WEBHOOK_PUBLIC_KEY=public,
                      PUBLIC_BASE_URL=f"http://127.0.0.1:{ports[0]}")
     processes = [subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "1",
-                                   "--threads", "4", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+                                   "--threads", "4", "--bind", f"127.0.0.1:{port}",
+                                   "--control-socket", str(tmp_path / f"gunicorn-{port}.ctl"),
+                                   "wsgi:app"],
                                   cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
                  for port in ports]
     processes += [start_worker(env), start_worker(env)]
