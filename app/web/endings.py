@@ -18,9 +18,10 @@ def audit_request(action: str, **fields) -> AuditLog:
     return audit.record(action, ip=request.remote_addr, **fields)
 
 
-def form_status(form) -> int:
-    """422 for a form that came back with errors (htmx swaps it in all the same), else 200."""
-    return 422 if form.errors else 200
+def form_status(form, otherwise: int = 200) -> int:
+    """422 for a form that came back with errors, its own or a field's (htmx swaps it in all
+    the same), else `otherwise`."""
+    return 422 if form.errors else otherwise
 
 
 def see_other(url: str, message: str | None = None, category: str = "success") -> Response:

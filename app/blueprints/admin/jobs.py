@@ -45,4 +45,4 @@ def job_retry(job_id: str):
     message = f"Job {job.func_name} is back on the {job.origin} queue."
     if is_partial():
         return _page(message)
-    return see_other(url_for("admin.jobs"), message, "success")
+    return see_other(url_for("admin.jobs"), message)

@@ -53,8 +53,7 @@ def user_new():
                           subject_type="user", subject_id=user.id,
                           details={"email": email, "role": user.role})
             db.session.commit()
-            return see_other(url_for("admin.users"), f"{email} can now log in as {user.role}.",
-                             "success")
+            return see_other(url_for("admin.users"), f"{email} can now log in as {user.role}.")
     return render("admin/user_form.html", form=form, user=None,
                   status=form_status(form))
 
@@ -86,7 +85,7 @@ def user_edit(user_id: int):
             audit_request("user.updated",
                           subject_type="user", subject_id=user.id, details=changes)
             db.session.commit()
-            return see_other(url_for("admin.users"), f"Saved {user.email}.", "success")
+            return see_other(url_for("admin.users"), f"Saved {user.email}.")
     return render("admin/user_form.html", form=form, user=user,
                   status=form_status(form))
 

@@ -83,6 +83,6 @@ def password():
             audit_request("password.changed", user=user)
             db.session.commit()
             login_user(user)  # keep this browser logged in with the new token
-            return see_other(url_for("main.index"), "Password changed. Other sessions were logged out.",
-                             "success")
+            return see_other(url_for("main.index"),
+                             "Password changed. Other sessions were logged out.")
     return render("auth/password.html", form=form, status=form_status(form))

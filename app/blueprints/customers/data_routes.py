@@ -40,8 +40,8 @@ def erase(customer_id: int):
     customer = get_customer_or_404(customer_id)
     form = EraseForm()
     if customer.erased_at:
-        return see_other(url_for("customers.show", customer_id=customer.id), "This customer's personal data was already erased.",
-                         "info")
+        return see_other(url_for("customers.show", customer_id=customer.id),
+                         "This customer's personal data was already erased.", "info")
     if form.validate_on_submit():
         counts = erase_customer(customer)
         audit_request("customer.erased",

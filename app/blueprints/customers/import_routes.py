@@ -107,8 +107,9 @@ def import_confirm(import_id: int):
     except Exception:
         db.session.rollback()
         current_app.logger.exception("customer import %s failed", upload.id)
-        return see_other(url_for("customers.import_review", import_id=upload.id), "The import failed and nothing was imported. Please try again.",
+        return see_other(url_for("customers.import_review", import_id=upload.id),
+                         "The import failed and nothing was imported. Please try again.",
                          "error")
-    return see_other(url_for("customers.index", sort="added"), f"Imported {upload.filename}: {counts['created']} added, {counts['updated']} "
-          f"updated, {counts['skipped']} duplicates skipped.",
-                     "success")
+    return see_other(url_for("customers.index", sort="added"),
+                     f"Imported {upload.filename}: {counts['created']} added, "
+                     f"{counts['updated']} updated, {counts['skipped']} duplicates skipped.")

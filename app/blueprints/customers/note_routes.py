@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import flash, redirect, request, url_for
+from flask import request, url_for
 from flask_login import current_user
 
 from app.blueprints.customers import bp
@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Note
 from app.web.auth import requires
 from app.web.endings import audit_request
+from app.web.endings import see_other
 from app.web.render import hx_trigger, is_partial, render
 
 
@@ -35,9 +36,8 @@ def note_add(customer_id: int):
                   details={"note_id": note.id, "kind": note.kind})
     db.session.commit()
     if not is_partial():
-        flash("Note added.", "success")
-        return redirect(url_for("customers.show", customer_id=customer.id) + "#timeline",
-                        code=303)
+        return see_other(url_for("customers.show", customer_id=customer.id) + "#timeline",
+                         "Note added.")
     fresh = file_context(customer)  # an empty form for the next note
     response = render(TEMPLATE, "note_form", **fresh)
     return hx_trigger(response, TIMELINE_EVENT)

@@ -27,6 +27,7 @@ from app.web.pagination import page_number
 from app.web.auth import requires
 from app.customers.segments import SEGMENTS, segments_for
 from app.web.endings import audit_request, see_other
+from app.web.endings import form_status
 from app.web.render import is_htmx, is_partial, render
 
 PER_PAGE = 25
@@ -93,8 +94,8 @@ def csv_export():
 def filter_save():
     form = SavedFilterForm()
     if not form.validate_on_submit():
-        return see_other(url_for("customers.index"), " ".join(form.name.errors) or "The filter could not be saved.",
-                         "error")
+        return see_other(url_for("customers.index"),
+                         " ".join(form.name.errors) or "The filter could not be saved.", "error")
     name = form.name.data.strip()
     query = urlencode(ListParams.from_args(_parse_qs(form.query.data)).to_args())
     saved = db.session.scalar(db.select(SavedFilter).filter_by(user_id=current_user.id,
@@ -104,8 +105,8 @@ def filter_save():
         db.session.add(saved)
     saved.query = query
     db.session.commit()
-    return see_other(url_for("customers.index") + ("?" + query if query else ""), f"Saved the filter “{name}”.",
-                     "success")
+    return see_other(url_for("customers.index") + ("?" + query if query else ""),
+                     f"Saved the filter “{name}”.")
 
 
 @bp.route("/filters/<int:filter_id>/delete", methods=["POST"])
@@ -116,8 +117,7 @@ def filter_delete(filter_id: int):
         abort(404)
     db.session.delete(saved)
     db.session.commit()
-    return see_other(url_for("customers.index"), f"Deleted the filter “{saved.name}”.",
-                     "success")
+    return see_other(url_for("customers.index"), f"Deleted the filter “{saved.name}”.")
 
 
 def _parse_qs(text: str) -> dict[str, str]:
@@ -146,10 +146,10 @@ def new():
                                      [phone_e164] if phone_e164 else [])
         if not duplicates or form.confirm_duplicate.data == "1":
             customer = _create_customer(form, phone_e164)
-            return see_other(url_for("customers.show", customer_id=customer.id), f"Added {customer.display_name}.",
-                             "success")
+            return see_other(url_for("customers.show", customer_id=customer.id),
+                             f"Added {customer.display_name}.")
         form.confirm_duplicate.data = "1"
-    status = 422 if form.errors else (409 if duplicates else 200)
+    status = form_status(form, otherwise=409 if duplicates else 200)
     return render(
         "customers/new.html", form=form, status=status, tag_names=all_tag_names(),
         duplicates=[d for d in duplicates if can_see_customer(d, current_user)],

@@ -19,7 +19,7 @@ from app.web.lookups import get_customer_or_404, get_invoice_or_404
 from app.invoices.rules import InvoiceError
 from app.models import Customer, Invoice
 from app.web.auth import requires
-from app.web.endings import audit_request, go_to
+from app.web.endings import audit_request, form_status, go_to
 from app.web.render import render
 
 TEMPLATE = "invoices/form.html"
@@ -83,7 +83,7 @@ def _handle(form: InvoiceForm, invoice: Invoice | None):
             else:
                 url = url_for("invoices.show", invoice_id=saved.id)
                 return go_to(url)
-    status = 422 if form.errors or form.form_errors else 200
+    status = form_status(form)
     return render(TEMPLATE, "editor", status=status,
                            **_context(form, invoice, focus=focus))
 

@@ -109,7 +109,7 @@ def _sent_text(invoice, messages: list) -> str:
 
 def _after_send(invoice, text: str):
     if not is_htmx():
-        return see_other(url_for("invoices.show", invoice_id=invoice.id), text, "success")
+        return see_other(url_for("invoices.show", invoice_id=invoice.id), text)
     response = render("invoices/email_history.html", "section_with_dialog_closed",
                       invoice=invoice, **email_context(invoice))
     hx_retarget(response, "#invoice-emails", "innerHTML")

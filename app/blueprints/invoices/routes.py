@@ -89,8 +89,7 @@ def payment(invoice_id: int):
             db.session.commit()
             message = f"Recorded {paid.amount} {invoice.currency} for {invoice.number}."
             if not is_htmx():
-                return see_other(url_for("invoices.show", invoice_id=invoice.id), message,
-                                 "success")
+                return see_other(url_for("invoices.show", invoice_id=invoice.id), message)
             fresh = PaymentForm(formdata=None, amount=_default_amount(invoice))
             return hx_trigger(_page(invoice, fresh), "notify",
                               {"text": message, "kind": "success"})
