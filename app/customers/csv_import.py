@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 from app import audit
 from app.customers.contacts import ContactError, duplicate_index, normalise_email, normalise_phone
 from app.customers.changes import identifier_last4, parse_tags, tags_named
+from app.customers.consent import change_consent
 from app.extensions import db
 from app.models import (
     CUSTOMER_STATUSES, Customer, CustomerAddress, CustomerEmail, CustomerIdentifier,
@@ -326,10 +327,8 @@ def _fill(c: Customer, rec: dict, filename: str, new: bool) -> None:
             setattr(c, name, rec[name])
     if new and not c.status:
         c.status = "active"
-    if "marketing_consent" in rec and rec["marketing_consent"] != c.marketing_consent:
-        c.marketing_consent = rec["marketing_consent"]
-        c.marketing_consent_at = utcnow()
-        c.marketing_consent_source = f"CSV import {filename}"[:200]
+    if "marketing_consent" in rec:
+        change_consent(c, "marketing", rec["marketing_consent"], source=f"CSV import {filename}")
     have = {e.address for e in c.emails}
     for address in rec["emails"]:
         if address not in have:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import String, and_, case, cast, func, literal, literal_column, or_, select, update
 
 from app.customers.changes import masked
+from app.customers.consent import erase_consents
 from app.extensions import db
 from app.models import (AuditLog, Customer, EmailEvent, EmailMessage, InboundMessage, Invoice,
                         Note, search_index, utcnow)
@@ -94,12 +95,10 @@ def erase_customer(customer: Customer) -> dict[str, int]:
     customer.emails, customer.phones, customer.addresses, customer.identifiers = [], [], [], []
     customer.tags = []
     for field in ("first_name", "last_name", "company", "industry", "size", "source",
-                  "language", "preference_notes", "marketing_consent_source",
-                  "sharing_consent_source", "needs_review_reason"):
+                  "language", "preference_notes", "needs_review_reason"):
         setattr(customer, field, "")
     customer.born_or_founded = None
-    customer.marketing_consent = customer.sharing_consent = False
-    customer.marketing_consent_at = customer.sharing_consent_at = utcnow()
+    erase_consents(customer)
     customer.needs_review = False
     customer.status = "archived"
     customer.erased_at = utcnow()

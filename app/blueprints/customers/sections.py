@@ -12,8 +12,9 @@ from app.blueprints.customers.forms import (
     AssignmentForm, ContactForm, ConsentForm, IdentifiersForm, IdentityForm,
 )
 from app.customers.changes import changes, identifier_last4, parse_tags, snapshot, tags_named
+from app.customers.consent import KINDS, change_consent
 from app.models import (
-    Customer, CustomerAddress, CustomerEmail, CustomerIdentifier, CustomerPhone, utcnow,
+    Customer, CustomerAddress, CustomerEmail, CustomerIdentifier, CustomerPhone,
 )
 
 IDENTITY_FIELDS = ("kind", "first_name", "last_name", "company", "born_or_founded",
@@ -115,17 +116,9 @@ def _apply_consent(form: ConsentForm, c: Customer, actor) -> dict:
     c.preferred_channel = form.preferred_channel.data
     c.preference_notes = form.preference_notes.data.strip()
     source = form.source.data.strip() or f"customer file, by {actor.email}"
-    for kind in ("marketing", "sharing"):
-        new = bool(getattr(form, f"{kind}_consent").data)
-        if new != getattr(c, f"{kind}_consent"):
-            record_consent(c, kind, new, source)
+    for kind in KINDS:
+        change_consent(c, kind, bool(getattr(form, f"{kind}_consent").data), source=source)
     return changes(before, snapshot(c, CONSENT_FIELDS))
-
-
-def record_consent(c: Customer, kind: str, given: bool, source: str) -> None:
-    setattr(c, f"{kind}_consent", given)
-    setattr(c, f"{kind}_consent_at", utcnow())
-    setattr(c, f"{kind}_consent_source", source[:200])
 
 
 def _fill_assignment(c: Customer) -> dict:
