@@ -350,7 +350,6 @@ def _fill(c: Customer, rec: dict, filename: str, new: bool) -> None:
     if rec["tags"]:
         names = {t.name.lower() for t in c.tags}
         c.tags += [t for t in tags_named(rec["tags"]) if t.name.lower() not in names]
-    c.refresh_search_fields()
 
 
 def forget_abandoned(now: datetime | None = None) -> int:

@@ -133,7 +133,6 @@ def seed_customers() -> dict[str, int]:
         if rng.random() < .08:
             c.needs_review, c.needs_review_reason = True, "Post returned: address unknown"
         c.created_at = utcnow() - timedelta(days=rng.randrange(30, 900))
-        c.refresh_search_fields()
         db.session.add(c)
         db.session.flush()
         for _ in range(rng.randrange(0, 5)):

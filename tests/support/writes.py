@@ -3,6 +3,12 @@
 - Consent columns (value, time, source) are assigned only by `_write` in
   `app/customers/consent.py`: `consent_writes` finds every other assignment, `setattr`,
   keyword argument (a constructor, `.values(...)`) or statement dict that sets one.
+- A customer's search fields are kept by a flush listener in `app/models/customers.py`,
+  which a Core or bulk statement bypasses: `search_source_statements` finds every
+  `update()` / `insert()` / `delete()` (function or method form, or `Model.query...`)
+  aimed at a table the search fields are made of. A table given as a variable (key
+  rotation's `update(table)`) can't be read from the source; key rotation only touches
+  encrypted columns, none of which is a search part.
 """
 from __future__ import annotations
 
@@ -16,6 +22,16 @@ CONSENT_COLUMNS = {f"{kind}_consent{suffix}" for kind in ("marketing", "sharing"
                    for suffix in ("", "_at", "_source")}
 CONSENT_WRITER = ("customers.consent", "_write")  # (module below the package, function)
 
+# Tables the search fields are made of → the statements that would leave them stale.
+# Deleting a customer needs no recomputing, and a new tag belongs to nobody yet.
+SEARCH_SOURCES = {
+    "Customer": {"update", "insert"},
+    "CustomerEmail": {"update", "insert", "delete"},
+    "CustomerPhone": {"update", "insert", "delete"},
+    "customer_tags": {"update", "insert", "delete"},
+    "Tag": {"update", "delete"},
+}
+_STATEMENTS = {"update", "insert", "delete", "pg_insert", "sqlite_insert"}
 # Statement-building calls whose dict arguments are rows or values.
 _ROW_CALLS = {"values", "execute", "bulk_update_mappings", "bulk_insert_mappings"}
 
@@ -125,3 +141,51 @@ def consent_writes(root: Path, package: str = "app") -> list[Write]:
         found += visitor.found
     return found
 
+
+def _source(node: ast.AST) -> str | None:
+    """`Customer`, `Customer.__table__` or `models.Customer` → "Customer"."""
+    if isinstance(node, ast.Attribute) and node.attr == "__table__":
+        node = node.value
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def _receivers(node: ast.AST):
+    """The names a method call is made on: `Customer.query.filter(...).update` → Customer…"""
+    while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+        if isinstance(node, ast.Call):
+            for arg in node.args:
+                yield _source(arg)
+            node = node.func
+        else:
+            node = node.value
+            if isinstance(node, ast.Attribute) and node.attr == "__table__":
+                yield _source(node)
+    if isinstance(node, ast.Name):
+        yield node.id
+
+
+def search_source_statements(root: Path, package: str = "app") -> list[Write]:
+    """Core / bulk statements on the tables a customer's search fields are made of."""
+    found = []
+    for module, tree in _files(root, package):
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if name not in _STATEMENTS:
+                continue
+            kind = "insert" if name.endswith("insert") else name
+            # update(Customer), db.delete(CustomerEmail), pg_insert(...); the method forms
+            # Customer.__table__.update() and session.query(Customer)....delete().
+            targets = {_source(node.args[0])} if node.args else set()
+            if isinstance(func, ast.Attribute):
+                targets |= set(_receivers(func.value))
+            for target in sorted(t for t in targets if t in SEARCH_SOURCES):
+                if kind in SEARCH_SOURCES[target]:
+                    found.append(Write(module, node.lineno, f"{kind} on {target}"))
+    return found

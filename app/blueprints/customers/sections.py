@@ -45,7 +45,6 @@ def _apply_identity(form: IdentityForm, c: Customer, actor) -> dict:
     for field in IDENTITY_FIELDS:
         value = getattr(form, field).data
         setattr(c, field, value.strip() if isinstance(value, str) else value)
-    c.refresh_search_fields()
     return changes(before, snapshot(c, IDENTITY_FIELDS))
 
 
@@ -102,7 +101,6 @@ def _apply_contact(form: ContactForm, c: Customer, actor) -> dict:
         CustomerAddress(**{f: (getattr(r, f).data or "").strip() for f in (
             "label", "line1", "line2", "postal_code", "city", "region", "country")})
         for r in (row.form for row in form.addresses) if not r.is_blank and not r.remove.data]
-    c.refresh_search_fields()
     return changes(before, snapshot(c, CONTACT_FIELDS))
 
 
@@ -136,7 +134,6 @@ def _apply_assignment(form: AssignmentForm, c: Customer, actor) -> dict:
     c.last_verified_on = form.last_verified_on.data
     c.needs_review = bool(form.needs_review.data)
     c.needs_review_reason = form.needs_review_reason.data.strip() if c.needs_review else ""
-    c.refresh_search_fields()
     from app.extensions import db
 
     db.session.flush()
