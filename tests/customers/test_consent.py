@@ -15,6 +15,7 @@ from app.mail.consequences import after_complaint
 from app.models import AuditLog, Customer, CustomerEmail, utcnow
 from tests.conftest import csrf_token
 from tests.customer_factories import make_customer
+from tests.support.layers import plant
 from tests.support.writes import consent_writes
 
 APP = Path(__file__).resolve().parents[2] / "app"
@@ -175,15 +176,6 @@ def test_only_the_consent_module_writes_consent_columns():
     assert [str(w) for w in consent_writes(APP)] == []
 
 
-def _plant(root: Path, files: dict[str, str]) -> Path:
-    for name, source in {"__init__.py": "", **files}.items():
-        path = root / "fake" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        (path.parent / "__init__.py").touch()
-        path.write_text(source)
-    return root / "fake"
-
-
 @pytest.mark.parametrize("source", [
     "def f(c):\n    c.marketing_consent = True\n",
     "def f(c):\n    c.marketing_consent, c.sharing_consent_at = False, None\n",
@@ -195,14 +187,14 @@ def _plant(root: Path, files: dict[str, str]) -> Path:
     "def f(s):\n    s.execute(update(Customer), [{'id': 1, 'marketing_consent_at': None}])\n",
 ])
 def test_the_consent_guard_fails_on_a_planted_write(tmp_path, source):
-    root = _plant(tmp_path, {"mail/complaints.py": source})
+    root = plant(tmp_path, {"mail/complaints.py": source})
     assert len(consent_writes(root, "fake")) >= 1
 
 
 def test_the_consent_guard_allows_the_writer_and_nothing_else_in_its_module(tmp_path):
     writer = "def _write(c, kind):\n    setattr(c, f'{kind}_consent', True)\n"
-    root = _plant(tmp_path, {"customers/consent.py": writer})
+    root = plant(tmp_path, {"customers/consent.py": writer})
     assert consent_writes(root, "fake") == []
-    root = _plant(tmp_path, {"customers/consent.py": writer +
+    root = plant(tmp_path, {"customers/consent.py": writer +
                              "def change(c):\n    c.marketing_consent = True\n"})
     assert [w.what for w in consent_writes(root, "fake")] == ["assigns marketing_consent"]

@@ -24,6 +24,7 @@ from app.models import Customer, CustomerEmail, CustomerPhone, Tag
 from tests.blueprints.test_customers import _contact_data
 from tests.conftest import csrf_token
 from tests.customer_factories import make_customer
+from tests.support.layers import plant
 from tests.support.writes import search_source_statements
 
 APP = Path(__file__).resolve().parents[2] / "app"
@@ -208,14 +209,6 @@ def test_no_core_statement_bypasses_the_search_listener():
     assert [str(w) for w in search_source_statements(APP)] == []
 
 
-def _plant(root: Path, source: str) -> Path:
-    (root / "fake" / "customers").mkdir(parents=True)
-    for init in (root / "fake" / "__init__.py", root / "fake" / "customers" / "__init__.py"):
-        init.touch()
-    (root / "fake" / "customers" / "merge.py").write_text(source)
-    return root / "fake"
-
-
 @pytest.mark.parametrize("source", [
     "def f(s):\n    s.execute(update(Customer).values(first_name='x'))\n",
     "def f(s):\n    s.execute(sa.update(CustomerEmail).where(x).values(customer_id=2))\n",
@@ -226,7 +219,8 @@ def _plant(root: Path, source: str) -> Path:
     "def f():\n    Tag.query.filter_by(name='x').delete()\n",
 ])
 def test_the_search_guard_fails_on_a_planted_statement(tmp_path, source):
-    assert len(search_source_statements(_plant(tmp_path, source), "fake")) == 1
+    root = plant(tmp_path, {"customers/merge.py": source})
+    assert len(search_source_statements(root, "fake")) == 1
 
 
 @pytest.mark.parametrize("source", [
@@ -235,4 +229,5 @@ def test_the_search_guard_fails_on_a_planted_statement(tmp_path, source):
     "def f(s):\n    s.execute(delete(Customer).where(Customer.id == 1))\n",
 ])
 def test_the_search_guard_leaves_other_statements_alone(tmp_path, source):
-    assert search_source_statements(_plant(tmp_path, source), "fake") == []
+    root = plant(tmp_path, {"customers/merge.py": source})
+    assert search_source_statements(root, "fake") == []
