@@ -9,6 +9,7 @@ the end fails on one aimed at these tables.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -168,23 +169,44 @@ def test_a_contact_changed_after_a_commit_or_moved_is_found(db, found):
     assert found("new.example") == {alan.id} and found("byron") == {ada.id}
 
 
+@contextmanager
+def _statements(db):
+    """The statements run inside the block, as their first two words."""
+    seen: list[str] = []
+    engine = db.session.get_bind()
+
+    def record(conn, cursor, sql, *args):
+        seen.append(" ".join(sql.split()[:2]))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
 def test_a_change_to_no_search_part_reads_nothing_more(db):
     """A bounce flags the file: one UPDATE, no loading of contacts or tags to recompute."""
     c = make_customer("Ada", "Byron", emails=("ada@example.com",), tags=("vip",))
     db.session.expire_all()
     customer = db.session.get(Customer, c.id)
     email = customer.emails[0]
-    statements: list[str] = []
-    engine = db.session.get_bind()
-    listen = event.listens_for(engine, "before_cursor_execute")(
-        lambda conn, cursor, sql, *a: statements.append(sql.split()[0]))
-    try:
+    with _statements(db) as seen:
         customer.needs_review, email.state = True, "invalid"
         db.session.flush()
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
-    assert statements == ["UPDATE", "UPDATE"], statements
+    assert seen == ["UPDATE customers", "UPDATE customer_emails"], seen
     db.session.rollback()
+
+
+def test_an_imported_update_writes_the_customer_once(db, make_user, found):
+    user = make_user("admin")
+    alan = make_customer("Alan", "Turing", emails=("alan@example.com",), tags=("eu",))
+    db.session.expire_all()
+    with _statements(db) as seen:
+        _import(db, user, "First name,Last name,Email,Phone,Tags\n"
+                          "Alan,Turing-Smith,alan@example.com,020 7946 0001,enigma\n", "update")
+    assert seen.count("UPDATE customers") == 1, seen
+    assert found("turing-smith") == found("enigma") == found("2079460001") == {alan.id}
 
 
 # -- erasure keeps no search text ---------------------------------------------------------
