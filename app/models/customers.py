@@ -288,22 +288,24 @@ def _changed(obj, names: tuple[str, ...]) -> bool:
 
 def _owners(session: Session, contact: CustomerEmail | CustomerPhone) -> set[Customer]:
     """The customer a contact belongs to, and the one it left if it moved in this flush."""
-    state = inspect(contact)
-    owners = set(state.attrs.customer.history.deleted)
-    owners.update(session.get(Customer, i) for i in state.attrs.customer_id.history.deleted)
-    if state.persistent and state.attrs.customer.history.has_changes():
-        # Moved to another customer: until this flush, customer_id still names the old one.
-        owners.add(session.get(Customer, contact.customer_id))
     owner = contact.customer
-    if owner is None and state.pending and contact.customer_id is not None:
-        # Added by its customer_id alone: the customer's contacts, read from the database,
-        # would not hold it yet.
-        owner = session.get(Customer, contact.customer_id)
-        contacts = owner.emails if isinstance(contact, CustomerEmail) else owner.phones
-        if contact not in contacts:
-            contacts.append(contact)
-    owners.add(owner)
-    return {o for o in owners if o is not None}
+    state = inspect(contact)
+    if state.pending:
+        if owner is None and contact.customer_id is not None:
+            # Added by its customer_id alone: the customer's contacts, read from the
+            # database, would not hold it yet.
+            owner = session.get(Customer, contact.customer_id)
+            contacts = owner.emails if isinstance(contact, CustomerEmail) else owner.phones
+            if contact not in contacts:
+                contacts.append(contact)
+        return {owner} - {None}
+    moved = state.attrs.customer.history
+    owners = {owner, *moved.deleted}
+    owners.update(session.get(Customer, i) for i in state.attrs.customer_id.history.deleted)
+    if moved.has_changes():
+        # Until this flush, customer_id still names the customer it left.
+        owners.add(session.get(Customer, contact.customer_id))
+    return owners - {None}
 
 
 @event.listens_for(Session, "before_flush")
@@ -343,6 +345,7 @@ def _keep_search_fields(session: Session, flush_context, instances) -> None:
                 .where(customer_tags.c.tag_id.in_(tag_ids))
                 .options(selectinload(Customer.emails), selectinload(Customer.phones),
                          selectinload(Customer.tags))))
-        leaving = set(session.deleted)
-        for customer in stale - leaving:
-            customer.refresh_search_fields(leaving)
+        if stale:
+            leaving = set(session.deleted)
+            for customer in stale - leaving:
+                customer.refresh_search_fields(leaving)
