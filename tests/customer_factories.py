@@ -28,7 +28,6 @@ def make_customer(first_name: str = "Ada", last_name: str = "Lovelace", *, owner
     if id_number:
         customer.identifiers.append(
             CustomerIdentifier(kind="tax_id", value=id_number, last4=id_number[-4:]))
-    customer.refresh_search_fields()
     db.session.add(customer)
     if commit:
         db.session.commit()

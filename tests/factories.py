@@ -18,7 +18,6 @@ def make_customer(*, owner=None, email: str | None = None, **fields) -> Customer
                         owner_id=getattr(owner, "id", None), **fields)
     customer.emails.append(CustomerEmail(address=email or f"client{n}@example.org",
                                          is_primary=True, state="ok"))
-    customer.refresh_search_fields()
     db.session.add(customer)
     db.session.commit()
     return customer

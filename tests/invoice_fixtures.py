@@ -23,7 +23,6 @@ def make_customer(db):
     def make(name: str | None = None, owner=None, **fields) -> Customer:
         customer = Customer(kind="company", company=name or f"Customer {next(_names)}",
                             owner_id=getattr(owner, "id", None), **fields)
-        customer.refresh_search_fields()
         db.session.add(customer)
         db.session.commit()
         return customer

@@ -6,23 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.layers import violations
+from tests.support.layers import plant, violations
 
 APP = Path(__file__).resolve().parents[1] / "app"
 
 
 def test_the_app_keeps_its_layers():
     assert [str(v) for v in violations(APP)] == []
-
-
-def _plant(root: Path, files: dict[str, str]) -> Path:
-    for name, source in {"__init__.py": "", **files}.items():
-        path = root / "fake" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for parent in path.relative_to(root / "fake").parents:
-            (root / "fake" / parent / "__init__.py").touch()
-        path.write_text(source)
-    return root / "fake"
 
 
 @pytest.mark.parametrize("files, expected", [
@@ -42,12 +32,12 @@ def _plant(root: Path, files: dict[str, str]) -> Path:
       "customers/b.py": "from fake.customers import a\n"}, "import cycle"),
 ])
 def test_the_guard_fails_on_a_planted_violation(tmp_path, files, expected):
-    found = [str(v) for v in violations(_plant(tmp_path, files), "fake")]
+    found = [str(v) for v in violations(plant(tmp_path, files), "fake")]
     assert any(expected in v for v in found), found
 
 
 def test_a_blueprint_and_its_own_route_modules_may_import_each_other(tmp_path):
-    root = _plant(tmp_path, {
+    root = plant(tmp_path, {
         "blueprints/notes/__init__.py": "from fake.blueprints.notes import routes\n",
         "blueprints/notes/routes.py": "from fake.blueprints.notes import bp\n",
         "web/render.py": "", "customers/search.py": "from fake.models import x\n",

@@ -19,6 +19,7 @@ from app import audit
 from app.customers.contacts import ContactError, duplicate_index, normalise_email, normalise_phone
 from app.customers.changes import parse_tags, tags_named
 from app.customers.identifiers import identifier_last4
+from app.customers.consent import change_consent
 from app.extensions import db
 from app.models import (
     CUSTOMER_STATUSES, Customer, CustomerAddress, CustomerEmail, CustomerIdentifier,
@@ -322,37 +323,46 @@ def apply(review: Review, *, user, filename: str, ip: str | None = None) -> dict
 
 
 def _fill(c: Customer, rec: dict, filename: str, new: bool) -> None:
+    # Everything read first: a read may flush the session, and a flush between changes
+    # would write the customer (and recompute its search fields) once per read.
+    have = {e.address for e in c.emails}
+    numbers = {p.e164 for p in c.phones}
+    address = None
+    if any(rec.get(f) for f in _ADDRESS):
+        address = CustomerAddress(**{f: rec.get(f, "") for f in _ADDRESS})
+        if any(all(getattr(a, f) == getattr(address, f) for f in _ADDRESS)
+               for a in c.addresses):
+            address = None
+    tax_id = rec.get("tax_id")
+    if tax_id and tax_id in [i.value for i in c.identifiers]:
+        tax_id = None
+    tags = []
+    if rec["tags"]:
+        names = {t.name.lower() for t in c.tags}
+        tags = [t for t in tags_named(rec["tags"]) if t.name.lower() not in names]
+
     for name in _SCALARS:
         if rec.get(name) not in (None, ""):
             setattr(c, name, rec[name])
     if new and not c.status:
         c.status = "active"
-    if "marketing_consent" in rec and rec["marketing_consent"] != c.marketing_consent:
-        c.marketing_consent = rec["marketing_consent"]
-        c.marketing_consent_at = utcnow()
-        c.marketing_consent_source = f"CSV import {filename}"[:200]
-    have = {e.address for e in c.emails}
-    for address in rec["emails"]:
-        if address not in have:
-            c.emails.append(CustomerEmail(address=address, is_primary=not c.emails))
-            have.add(address)
-    numbers = {p.e164 for p in c.phones}
+    if "marketing_consent" in rec:
+        change_consent(c, "marketing", rec["marketing_consent"], source=f"CSV import {filename}")
+    for email in rec["emails"]:
+        if email not in have:
+            c.emails.append(CustomerEmail(address=email, is_primary=not c.emails))
+            have.add(email)
     for e164, display in rec["phones"]:
         if e164 not in numbers:
             c.phones.append(CustomerPhone(e164=e164, display=display))
             numbers.add(e164)
-    if any(rec.get(f) for f in _ADDRESS):
-        address = CustomerAddress(**{f: rec.get(f, "") for f in _ADDRESS})
-        if not any(all(getattr(a, f) == getattr(address, f) for f in _ADDRESS)
-                   for a in c.addresses):
-            c.addresses.append(address)
-    if rec.get("tax_id") and rec["tax_id"] not in [i.value for i in c.identifiers]:
-        c.identifiers.append(CustomerIdentifier(kind="tax_id", value=rec["tax_id"],
-                                                last4=identifier_last4(rec["tax_id"])))
-    if rec["tags"]:
-        names = {t.name.lower() for t in c.tags}
-        c.tags += [t for t in tags_named(rec["tags"]) if t.name.lower() not in names]
-    c.refresh_search_fields()
+    if address is not None:
+        c.addresses.append(address)
+    if tax_id:
+        c.identifiers.append(CustomerIdentifier(kind="tax_id", value=tax_id,
+                                                last4=identifier_last4(tax_id)))
+    if tags:
+        c.tags += tags
 
 
 def forget_abandoned(now: datetime | None = None) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import String, and_, case, cast, func, literal, literal_column, or_, select, update
 
 from app.customers.identifiers import identifier_text
+from app.customers.consent import erase_consents
 from app.extensions import db
 from app.models import (AuditLog, Customer, EmailEvent, EmailMessage, InboundMessage, Invoice,
                         Note, SavedFilter, search_index, utcnow)
@@ -137,18 +138,14 @@ def erase_customer(customer: Customer) -> dict[str, int]:
     customer.emails, customer.phones, customer.addresses, customer.identifiers = [], [], [], []
     customer.tags = []
     for field in ("first_name", "last_name", "company", "industry", "size", "source",
-                  "language", "preference_notes", "marketing_consent_source",
-                  "sharing_consent_source", "needs_review_reason"):
+                  "language", "preference_notes", "needs_review_reason"):
         setattr(customer, field, "")
     customer.born_or_founded = None
-    customer.marketing_consent = customer.sharing_consent = False
-    customer.marketing_consent_at = customer.sharing_consent_at = utcnow()
+    erase_consents(customer)
     customer.needs_review = False
     customer.status = "archived"
     customer.erased_at = utcnow()
-    customer.last_name = f"Erased customer #{customer.id}"
-    customer.refresh_search_fields()
-    customer.search_text = ""
+    customer.last_name = f"Erased customer #{customer.id}"  # the model keeps no search text
     notes = db.session.execute(db.delete(Note).where(Note.customer_id == customer.id))
     counts["notes"] = notes.rowcount or 0
     messages = select(EmailMessage.id).where(EmailMessage.customer_id == customer.id)

@@ -9,6 +9,7 @@ import phonenumbers
 from app import clock
 from app.customers.changes import tags_named
 from app.customers.identifiers import identifier_last4
+from app.customers.consent import change_consent
 from app.extensions import db
 from app.models import (
     Customer, CustomerAddress, CustomerEmail, CustomerIdentifier, CustomerPhone, Note, User,
@@ -124,16 +125,16 @@ def seed_customers() -> dict[str, int]:
                                                     last4=identifier_last4(vat)))
         c.tags = rng.sample(tags, rng.randrange(0, 3))
         if rng.random() < .5:
-            c.marketing_consent = True
-            c.marketing_consent_at = utcnow() - timedelta(days=rng.randrange(10, 700))
-            c.marketing_consent_source = rng.choice(("signup form", "signed order form",
-                                                     "phone call"))
+            # Keywords in this order: the seed draws the time before the source.
+            change_consent(c, "marketing", True,
+                           at=utcnow() - timedelta(days=rng.randrange(10, 700)),
+                           source=rng.choice(("signup form", "signed order form",
+                                              "phone call")))
         c.last_verified_on = today - timedelta(days=rng.randrange(0, 500)) \
             if rng.random() < .7 else None
         if rng.random() < .08:
             c.needs_review, c.needs_review_reason = True, "Post returned: address unknown"
         c.created_at = utcnow() - timedelta(days=rng.randrange(30, 900))
-        c.refresh_search_fields()
         db.session.add(c)
         db.session.flush()
         for _ in range(rng.randrange(0, 5)):

@@ -69,7 +69,6 @@ def _customers(rng: random.Random) -> list[Customer]:
     for i, name in enumerate(FALLBACK_CUSTOMERS):
         customer = Customer(kind="company", company=name,
                             owner_id=staff.id if staff and i % 3 == 0 else None)
-        customer.refresh_search_fields()
         db.session.add(customer)
         customers.append(customer)
     db.session.flush()

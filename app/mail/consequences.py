@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app import audit
+from app.customers.consent import change_consent
 from app.extensions import db
 from app.models import Customer, CustomerEmail, EmailMessage
 from app.models.base import utcnow
@@ -44,10 +45,8 @@ def after_complaint(message: EmailMessage) -> None:
         email.suppressed, email.suppressed_at = True, now
         email.suppressed_reason = "spam complaint"
         customer = db.session.get(Customer, email.customer_id)
-        if customer.marketing_consent:
-            customer.marketing_consent = False
-            customer.marketing_consent_at = now
-            customer.marketing_consent_source = "withdrawn by spam complaint"
+        change_consent(customer, "marketing", False, source="withdrawn by spam complaint",
+                       at=now)
         audit.record("customer.spam_complaint", actor="mail system",
                      subject_type="customer", subject_id=customer.id,
                      details={"address": email.address, "message": message.id},

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Collection
 
 from sqlalchemy import (
-    JSON, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint,
+    JSON, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint, event,
+    inspect, select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from app.crypto import EncryptedJSON, EncryptedString
 from app.extensions import db
@@ -63,7 +65,8 @@ class Customer(db.Model):
     company: Mapped[str] = mapped_column(String(200), default="")
     # "Last, First" or the company name: what lists sort by.
     sort_name: Mapped[str] = mapped_column(String(260), default="")
-    # Lower-cased name, company, emails, phones and tags: what search looks in.
+    # Lower-cased name, company, emails, phones and tags: what search looks in. Both are
+    # kept by a flush listener (end of this module), never set by hand.
     search_text: Mapped[str] = mapped_column(Text, default="")
     born_or_founded: Mapped[date | None] = mapped_column(Date)
     industry: Mapped[str] = mapped_column(String(100), default="")
@@ -115,17 +118,30 @@ class Customer(db.Model):
                 return email
         return self.emails[0] if self.emails else None
 
-    def refresh_search_fields(self) -> None:
-        """Recompute sort and search text; call after changing names or contacts."""
+    def refresh_search_fields(self, leaving: Collection[object] = ()) -> None:
+        """Recompute sort name and search text from names, contacts and tags.
+
+        Every flush does this for the customers whose parts changed (`_keep_search_fields`
+        below); call it by hand only after a statement that bypassed the session. `leaving`
+        holds contacts and tags being deleted in this flush. An erased customer keeps no
+        search text, so nothing finds them by what they were called.
+        """
         if self.kind == "company":
             self.sort_name = (self.company or self.last_name).lower()
         else:
             self.sort_name = ", ".join(p for p in (self.last_name, self.first_name) if p).lower() \
                 or self.company.lower()
+        if self.erased_at is not None:
+            self.search_text = ""
+            return
+        # A contact moved to another customer in this flush is still in a list read
+        # from the database.
+        emails = [e for e in self.emails if e not in leaving and e.customer is self]
+        phones = [p for p in self.phones if p not in leaving and p.customer is self]
         parts = [self.first_name, self.last_name, self.company]
-        parts += [e.address for e in self.emails]
-        parts += [p.e164 for p in self.phones] + [p.display for p in self.phones]
-        parts += [t.name for t in self.tags]
+        parts += [e.address for e in emails]
+        parts += [p.e164 for p in phones] + [p.display for p in phones]
+        parts += [t.name for t in self.tags if t not in leaving]
         self.search_text = " ".join(p for p in parts if p).lower()
 
 
@@ -253,3 +269,83 @@ class CustomerImport(db.Model):
     mapping: Mapped[list] = mapped_column(JSON, default=list)  # one target per column
     mode: Mapped[str] = mapped_column(String(8), default="skip")  # skip | update
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+# What a customer's search fields are made of, by the model it lives in.
+_SEARCH_PARTS = {
+    Customer: ("kind", "first_name", "last_name", "company", "emails", "phones", "tags",
+               "erased_at"),
+    CustomerEmail: ("address", "customer", "customer_id"),
+    CustomerPhone: ("e164", "display", "customer", "customer_id"),
+    Tag: ("name",),
+}
+
+
+def _changed(obj, names: tuple[str, ...]) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _owners(session: Session, contact: CustomerEmail | CustomerPhone) -> set[Customer]:
+    """The customer a contact belongs to, and the one it left if it moved in this flush."""
+    owner = contact.customer
+    state = inspect(contact)
+    if state.pending:
+        if owner is None and contact.customer_id is not None:
+            # Added by its customer_id alone: the customer's contacts, read from the
+            # database, would not hold it yet.
+            owner = session.get(Customer, contact.customer_id)
+            contacts = owner.emails if isinstance(contact, CustomerEmail) else owner.phones
+            if contact not in contacts:
+                contacts.append(contact)
+        return {owner} - {None}
+    moved = state.attrs.customer.history
+    owners = {owner, *moved.deleted}
+    owners.update(session.get(Customer, i) for i in state.attrs.customer_id.history.deleted)
+    if moved.has_changes():
+        # Until this flush, customer_id still names the customer it left.
+        owners.add(session.get(Customer, contact.customer_id))
+    return owners - {None}
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_search_fields(session: Session, flush_context, instances) -> None:
+    """Recompute the search fields of every customer whose names, contacts or tags change.
+
+    Covers the ORM only: a Core or bulk `update()` / `insert()` / `delete()` on these
+    tables bypasses it (tests/customers/test_search_fields.py fails on one in app/).
+    """
+    stale: set[Customer] = set()
+    tags: list[Tag] = []
+    with session.no_autoflush:
+        for obj in session.new:
+            if isinstance(obj, Customer):
+                stale.add(obj)
+            elif isinstance(obj, (CustomerEmail, CustomerPhone)):
+                stale |= _owners(session, obj)
+        for obj in session.dirty:
+            parts = _SEARCH_PARTS.get(type(obj))
+            if parts is None or not _changed(obj, parts):
+                continue
+            if isinstance(obj, Customer):
+                stale.add(obj)
+            elif isinstance(obj, Tag):
+                tags.append(obj)
+            else:
+                stale |= _owners(session, obj)
+        for obj in session.deleted:
+            if isinstance(obj, (CustomerEmail, CustomerPhone)):
+                stale |= _owners(session, obj)
+            elif isinstance(obj, Tag):
+                tags.append(obj)
+        tag_ids = [t.id for t in tags if t.id is not None]
+        if tag_ids:
+            stale.update(session.scalars(
+                select(Customer).join(customer_tags)
+                .where(customer_tags.c.tag_id.in_(tag_ids))
+                .options(selectinload(Customer.emails), selectinload(Customer.phones),
+                         selectinload(Customer.tags))))
+        if stale:
+            leaving = set(session.deleted)
+            for customer in stale - leaving:
+                customer.refresh_search_fields(leaving)

@@ -57,7 +57,6 @@ def test_index_follows_inserts_edits_and_erasure(db, make_user):
     assert _index_matches(db, "lovelace") == 1
 
     grace.last_name = "Murray"
-    grace.refresh_search_fields()
     db.session.commit()
     assert _found(admin, "hopper") == set() and _found(admin, "murray") == {grace.id}
     assert _index_matches(db, "hopper") == 0 and _index_matches(db, "murray") == 1

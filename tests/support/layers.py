@@ -47,6 +47,18 @@ def modules(root: Path, package: str) -> dict[str, Path]:
     return found
 
 
+def plant(root: Path, files: dict[str, str], package: str = "fake") -> Path:
+    """A throwaway package under `root` holding `files` (path → source), every folder a
+    package: what the guards' meta-tests plant a violation in."""
+    for name, source in {"__init__.py": "", **files}.items():
+        path = root / package / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for parent in path.relative_to(root / package).parents:
+            (root / package / parent / "__init__.py").touch()
+        path.write_text(source)
+    return root / package
+
+
 def layer(name: str, package: str) -> str:
     parts = name.split(".")
     top = parts[1] if len(parts) > 1 else ""

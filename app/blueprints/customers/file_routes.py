@@ -9,10 +9,11 @@ from app import audit
 from app.web.auth import can
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import NoteForm
-from app.blueprints.customers.sections import SECTIONS, Section, record_consent
+from app.blueprints.customers.sections import SECTIONS, Section
 from app.web.lookups import get_changeable_customer_or_404, get_customer_or_404
 from app.customers.changes import all_tag_names, assignable_users
 from app.customers.identifiers import IDENTIFIER_KINDS
+from app.customers.consent import KINDS, change_consent
 from app.extensions import db
 from app.models import Invoice
 from app.web.auth import requires
@@ -127,11 +128,10 @@ for _name in SECTIONS:
 def consent_withdraw(customer_id: int, kind: str):
     """One click records that the customer withdrew a consent (anyone editing contacts)."""
     customer = get_changeable_customer_or_404(customer_id)
-    if kind not in ("marketing", "sharing"):
+    if kind not in KINDS:
         abort(404)
-    if getattr(customer, f"{kind}_consent"):
-        record_consent(customer, kind, False, f"withdrawn in the customer file, by "
-                                              f"{current_user.email}")
+    if change_consent(customer, kind, False,
+                      source=f"withdrawn in the customer file, by {current_user.email}"):
         audit.record("customer.consent_withdrawn", user=current_user, ip=request.remote_addr,
                      subject_type="customer", subject_id=customer.id,
                      details={"consent": kind}, summary=f"{kind.capitalize()} consent withdrawn")

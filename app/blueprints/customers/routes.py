@@ -165,7 +165,6 @@ def _create_customer(form: CustomerForm, phone_e164: str) -> Customer:
     if phone_e164:
         customer.phones.append(CustomerPhone(e164=phone_e164, display=form.phone.display))
     customer.tags = tags_named(parse_tags(form.tags.data))
-    customer.refresh_search_fields()
     db.session.add(customer)
     db.session.flush()
     audit_request("customer.created",

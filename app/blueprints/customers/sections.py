@@ -13,8 +13,9 @@ from app.blueprints.customers.forms import (
 )
 from app.customers.changes import changes, parse_tags, snapshot, tags_named
 from app.customers.identifiers import identifier_last4
+from app.customers.consent import KINDS, change_consent
 from app.models import (
-    Customer, CustomerAddress, CustomerEmail, CustomerIdentifier, CustomerPhone, utcnow,
+    Customer, CustomerAddress, CustomerEmail, CustomerIdentifier, CustomerPhone,
 )
 
 IDENTITY_FIELDS = ("kind", "first_name", "last_name", "company", "born_or_founded",
@@ -45,7 +46,6 @@ def _apply_identity(form: IdentityForm, c: Customer, actor) -> dict:
     for field in IDENTITY_FIELDS:
         value = getattr(form, field).data
         setattr(c, field, value.strip() if isinstance(value, str) else value)
-    c.refresh_search_fields()
     return changes(before, snapshot(c, IDENTITY_FIELDS))
 
 
@@ -102,7 +102,6 @@ def _apply_contact(form: ContactForm, c: Customer, actor) -> dict:
         CustomerAddress(**{f: (getattr(r, f).data or "").strip() for f in (
             "label", "line1", "line2", "postal_code", "city", "region", "country")})
         for r in (row.form for row in form.addresses) if not r.is_blank and not r.remove.data]
-    c.refresh_search_fields()
     return changes(before, snapshot(c, CONTACT_FIELDS))
 
 
@@ -116,17 +115,9 @@ def _apply_consent(form: ConsentForm, c: Customer, actor) -> dict:
     c.preferred_channel = form.preferred_channel.data
     c.preference_notes = form.preference_notes.data.strip()
     source = form.source.data.strip() or f"customer file, by {actor.email}"
-    for kind in ("marketing", "sharing"):
-        new = bool(getattr(form, f"{kind}_consent").data)
-        if new != getattr(c, f"{kind}_consent"):
-            record_consent(c, kind, new, source)
+    for kind in KINDS:
+        change_consent(c, kind, bool(getattr(form, f"{kind}_consent").data), source=source)
     return changes(before, snapshot(c, CONSENT_FIELDS))
-
-
-def record_consent(c: Customer, kind: str, given: bool, source: str) -> None:
-    setattr(c, f"{kind}_consent", given)
-    setattr(c, f"{kind}_consent_at", utcnow())
-    setattr(c, f"{kind}_consent_source", source[:200])
 
 
 def _fill_assignment(c: Customer) -> dict:
@@ -144,7 +135,6 @@ def _apply_assignment(form: AssignmentForm, c: Customer, actor) -> dict:
     c.last_verified_on = form.last_verified_on.data
     c.needs_review = bool(form.needs_review.data)
     c.needs_review_reason = form.needs_review_reason.data.strip() if c.needs_review else ""
-    c.refresh_search_fields()
     from app.extensions import db
 
     db.session.flush()
