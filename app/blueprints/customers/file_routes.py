@@ -5,7 +5,6 @@ from flask import abort, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from app import clock
-from app import audit
 from app.web.auth import can
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import NoteForm
@@ -18,6 +17,7 @@ from app.extensions import db
 from app.models import Invoice
 from app.web.auth import requires
 from app.customers.segments import customer_figures, segments_for
+from app.web.endings import audit_request, form_status, see_other
 from app.web.render import hx_trigger, is_partial, render, render_block
 
 TEMPLATE = "customers/file.html"
@@ -54,8 +54,7 @@ def _prepare(section: Section, form) -> None:
 @requires("customers.view")
 def show(customer_id: int):
     customer = get_customer_or_404(customer_id)
-    audit.record("customer.viewed", user=current_user, ip=request.remote_addr,
-                 subject_type="customer", subject_id=customer.id)
+    audit_request("customer.viewed", subject_type="customer", subject_id=customer.id)
     db.session.commit()
     return render(TEMPLATE, **file_context(customer))
 
@@ -83,22 +82,20 @@ def _edit(customer_id: int, name: str):
     if request.method == "POST" and form.validate():
         changed = spec.apply(form, customer, current_user)
         if changed:
-            audit.record("customer.updated", user=current_user, ip=request.remote_addr,
-                         subject_type="customer", subject_id=customer.id,
-                         details={"section": name, "changes": changed},
-                         summary=f"Changed {spec.title.lower()}: " + ", ".join(changed))
+            audit_request("customer.updated",
+                          subject_type="customer", subject_id=customer.id,
+                          details={"section": name, "changes": changed},
+                          summary=f"Changed {spec.title.lower()}: " + ", ".join(changed))
         db.session.commit()
         return _section_saved(customer, name)
-    status = 422 if form.errors else 200
-    return render(TEMPLATE, name, status=status,
-                           **file_context(customer, editing=name, form=form))
+    return render(TEMPLATE, name, status=form_status(form),
+                  **file_context(customer, editing=name, form=form))
 
 
 def _section_saved(customer, name: str):
     """Display mode again: the section, the header out of band, and a timeline refresh."""
     if not is_partial():
-        return redirect(url_for("customers.show", customer_id=customer.id) + f"#sec-{name}",
-                        code=303)
+        return see_other(url_for("customers.show", customer_id=customer.id) + f"#sec-{name}")
     db.session.refresh(customer)
     context = file_context(customer)
     body = render_block(TEMPLATE, name, **context) + render_block(TEMPLATE, "head", oob=True,
@@ -132,9 +129,9 @@ def consent_withdraw(customer_id: int, kind: str):
         abort(404)
     if change_consent(customer, kind, False,
                       source=f"withdrawn in the customer file, by {current_user.email}"):
-        audit.record("customer.consent_withdrawn", user=current_user, ip=request.remote_addr,
-                     subject_type="customer", subject_id=customer.id,
-                     details={"consent": kind}, summary=f"{kind.capitalize()} consent withdrawn")
+        audit_request("customer.consent_withdrawn",
+                      subject_type="customer", subject_id=customer.id,
+                      details={"consent": kind}, summary=f"{kind.capitalize()} consent withdrawn")
         db.session.commit()
     return _section_saved(customer, "consent")
 
@@ -148,12 +145,12 @@ def contact_verify(customer_id: int):
               "needs_review": customer.needs_review}
     customer.last_verified_on = clock.today()
     customer.needs_review, customer.needs_review_reason = False, ""
-    audit.record("customer.contact_verified", user=current_user, ip=request.remote_addr,
-                 subject_type="customer", subject_id=customer.id,
-                 details={"changes": {"last_verified_on": [before["last_verified_on"],
-                                                           str(customer.last_verified_on)],
-                                      "needs_review": [before["needs_review"], False]}},
-                 summary="Contact details verified")
+    audit_request("customer.contact_verified",
+                  subject_type="customer", subject_id=customer.id,
+                  details={"changes": {"last_verified_on": [before["last_verified_on"],
+                                                            str(customer.last_verified_on)],
+                                       "needs_review": [before["needs_review"], False]}},
+                  summary="Contact details verified")
     db.session.commit()
     return _section_saved(customer, "contact")
 
