@@ -16,10 +16,10 @@ from itertools import islice
 from sqlalchemy import delete, select, update
 
 from app import audit
-from app.customers.contacts import ContactError, duplicate_index, normalise_email, normalise_phone
 from app.customers.changes import parse_tags, tags_named
-from app.customers.identifiers import identifier_last4
 from app.customers.consent import change_consent
+from app.customers.contacts import ContactError, duplicate_index, normalise_email, normalise_phone
+from app.customers.identifiers import identifier_last4
 from app.extensions import db
 from app.models import (
     CUSTOMER_STATUSES, Customer, CustomerAddress, CustomerEmail, CustomerIdentifier,

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import String, and_, case, cast, func, literal, literal_column, or_, select, update
 
-from app.customers.identifiers import identifier_text
 from app.customers.consent import erase_consents
+from app.customers.identifiers import identifier_text
 from app.extensions import db
 from app.models import (AuditLog, Customer, EmailEvent, EmailMessage, InboundMessage, Invoice,
                         Note, SavedFilter, search_index, utcnow)

@@ -13,10 +13,10 @@ from typing import Mapping
 from sqlalchemy import ColumnElement, Select, and_, func, select, true
 
 from app.customers.access import visibility_clause
+from app.customers.segments import SEGMENT_KEYS, segment_members
 from app.extensions import db
 from app.models import CUSTOMER_STATUSES, Customer, Tag, customer_tags, search_index
 from app.models.base import parse_id
-from app.customers.segments import SEGMENT_KEYS, segment_members
 
 # Each sort has an index (see the Customer model); ties are broken by name, then id.
 SORTS = {

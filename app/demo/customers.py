@@ -8,8 +8,8 @@ import phonenumbers
 
 from app import clock
 from app.customers.changes import tags_named
-from app.customers.identifiers import identifier_last4
 from app.customers.consent import change_consent
+from app.customers.identifiers import identifier_last4
 from app.extensions import db
 from app.models import (
     Customer, CustomerAddress, CustomerEmail, CustomerIdentifier, CustomerPhone, Note, User,

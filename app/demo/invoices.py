@@ -10,8 +10,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from app import clock
-from app.invoices import money, rules
 from app.extensions import db
+from app.invoices import money, rules
 from app.invoices.money import LineInput
 from app.models import Customer, Invoice, User
 

@@ -11,9 +11,9 @@ from datetime import date
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager
 
+from app.customers.access import visibility_clause
 from app.customers.search import matches as customer_matches
 from app.extensions import db
-from app.customers.access import visibility_clause
 from app.invoices.access import visible_invoices
 from app.invoices.rules import OPEN_STATES, overdue_clause
 from app.models import INVOICE_STATES, Customer, Invoice

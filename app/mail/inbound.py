@@ -13,8 +13,8 @@ from app.events.feedback import NOT_COMPLAINTS
 from app.events.tokens import parse_verp
 from app.extensions import db
 from app.mail.consequences import after_complaint, after_rejection
-from app.mail.recorder import NewEvent, store_events
 from app.mail.outbox import shaped_like_ours
+from app.mail.recorder import NewEvent, store_events
 from app.models import EmailMessage, InboundMessage
 from app.models.base import utcnow
 from app.queues import get_queue

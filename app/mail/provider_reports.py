@@ -10,8 +10,8 @@ from datetime import datetime
 from app.events.webhooks import ProviderEvent
 from app.extensions import db
 from app.mail.consequences import after_complaint, after_rejection
-from app.mail.recorder import NewEvent, dedupe_key, insert_ignoring_duplicates, store_events
 from app.mail.inbound import by_address, proven_message
+from app.mail.recorder import NewEvent, dedupe_key, insert_ignoring_duplicates, store_events
 from app.models import EmailMessage, InboundMessage
 from app.models.base import utcnow
 

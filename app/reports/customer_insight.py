@@ -22,14 +22,14 @@ from decimal import Decimal
 
 from sqlalchemy import case, func, select
 
+from app.customers.access import sees_all_customers, visibility_clause, visible_customers
+from app.customers.segments import SEGMENTS, customer_stats, segment_conditions
 from app.extensions import db
 from app.invoices.money import cents
 from app.invoices.rules import BILLED_STATES
 from app.models import Customer, Invoice
 from app.paging import Page
 from app.reports.sql import Window, customer_name, month_of
-from app.customers.access import sees_all_customers, visibility_clause, visible_customers
-from app.customers.segments import SEGMENTS, customer_stats, segment_conditions
 
 def _money(value) -> Decimal:
     return cents(value or 0)

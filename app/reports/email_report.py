@@ -12,11 +12,11 @@ from datetime import date
 from sqlalchemy import Select, func, literal, select, union_all
 from sqlalchemy.orm import aliased, selectinload
 
+from app.customers.access import sees_all_customers, visibility_clause, visible_customers
+from app.customers.search import matches as customer_matches
 from app.events.status import STATUS_LABELS, Status
 from app.extensions import db
 from app.models import Customer, EmailMessage, Invoice, User
-from app.customers.access import sees_all_customers, visibility_clause, visible_customers
-from app.customers.search import matches as customer_matches
 from app.paging import Page
 from app.reports.filters import ArgReader
 from app.reports.sql import customer_name, month_ranges, window

@@ -9,9 +9,9 @@ from app.blueprints.admin import bp
 from app.extensions import db
 from app.mail import inbound, review
 from app.models import InboundMessage
-from app.web.pagination import paginate
 from app.web.auth import requires
 from app.web.endings import audit_request, see_other
+from app.web.pagination import paginate
 from app.web.render import render
 
 REVIEW_STATES = (review.HELD, "unmatched", "unparsed")

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import abort, url_for
 
+from app.admin.jobs import STUCK_AFTER, jobs_overview, retry_failed_job
 from app.blueprints.admin import bp
 from app.extensions import db
-from app.admin.jobs import STUCK_AFTER, jobs_overview, retry_failed_job
-from app.web.auth import requires
 from app.queues import get_redis
+from app.web.auth import requires
 from app.web.endings import audit_request, see_other
 from app.web.render import hx_retarget, is_partial, render
 

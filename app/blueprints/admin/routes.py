@@ -8,9 +8,9 @@ from app.blueprints.admin.forms import UserForm
 from app.extensions import db
 from app.models import AuditLog, User
 from app.models.base import parse_id
-from app.web.pagination import paginate
 from app.web.auth import requires
 from app.web.endings import audit_request, form_status, see_other
+from app.web.pagination import paginate
 from app.web.render import render
 
 

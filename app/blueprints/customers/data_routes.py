@@ -5,14 +5,14 @@ import json
 
 from flask import Response, flash, url_for
 
-from app.web.auth import can
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import EraseForm
-from app.web.lookups import get_customer_or_404
 from app.customers.privacy import erase_customer, export_document
 from app.extensions import db
+from app.web.auth import can
 from app.web.auth import requires
 from app.web.endings import audit_request, form_status, see_other
+from app.web.lookups import get_customer_or_404
 from app.web.render import render
 
 

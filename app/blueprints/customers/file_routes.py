@@ -5,19 +5,19 @@ from flask import abort, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from app import clock
-from app.web.auth import can
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import NoteForm
 from app.blueprints.customers.sections import SECTIONS, Section
-from app.web.lookups import get_changeable_customer_or_404, get_customer_or_404
 from app.customers.changes import all_tag_names, assignable_users
-from app.customers.identifiers import IDENTIFIER_KINDS
 from app.customers.consent import KINDS, change_consent
+from app.customers.identifiers import IDENTIFIER_KINDS
+from app.customers.segments import customer_figures, segments_for
 from app.extensions import db
 from app.models import Invoice
+from app.web.auth import can
 from app.web.auth import requires
-from app.customers.segments import customer_figures, segments_for
 from app.web.endings import audit_request, form_status, see_other
+from app.web.lookups import get_changeable_customer_or_404, get_customer_or_404
 from app.web.render import hx_trigger, is_partial, render, render_block
 
 TEMPLATE = "customers/file.html"

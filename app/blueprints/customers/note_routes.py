@@ -9,13 +9,13 @@ from flask_login import current_user
 from app.blueprints.customers import bp
 from app.blueprints.customers.file_routes import TEMPLATE, TIMELINE_EVENT, file_context
 from app.blueprints.customers.forms import NoteForm
-from app.web.lookups import get_changeable_customer_or_404, get_customer_or_404
 from app.customers.timeline import timeline_page
 from app.extensions import db
 from app.models import Note
 from app.web.auth import requires
 from app.web.endings import audit_request
 from app.web.endings import see_other
+from app.web.lookups import get_changeable_customer_or_404, get_customer_or_404
 from app.web.render import hx_trigger, is_partial, render
 
 

@@ -8,26 +8,26 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app import clock
-from app.web.auth import can
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import CustomerForm, SavedFilterForm
-from app.customers.contacts import find_duplicates
 from app.customers.access import (
     can_see_customer, get_by_id, sees_all_customers, visible_customers,
 )
-from app.customers.csv_export import iter_csv
 from app.customers.changes import all_tag_names, assignable_users, parse_tags, tags_named
+from app.customers.contacts import find_duplicates
+from app.customers.csv_export import iter_csv
 from app.customers.search import (
     SEARCH_COUNT_CAP, STATUS_CHOICES, ListParams, build_query, list_page,
 )
+from app.customers.segments import SEGMENTS, segments_for
 from app.extensions import db
 from app.models import Customer, CustomerEmail, CustomerPhone, SavedFilter, utcnow
 from app.paging import Page
-from app.web.pagination import page_number
+from app.web.auth import can
 from app.web.auth import requires
-from app.customers.segments import SEGMENTS, segments_for
 from app.web.endings import audit_request, see_other
 from app.web.endings import form_status
+from app.web.pagination import page_number
 from app.web.render import is_htmx, is_partial, render
 
 PER_PAGE = 25

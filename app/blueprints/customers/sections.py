@@ -12,8 +12,8 @@ from app.blueprints.customers.forms import (
     AssignmentForm, ContactForm, ConsentForm, IdentifiersForm, IdentityForm,
 )
 from app.customers.changes import changes, parse_tags, snapshot, tags_named
-from app.customers.identifiers import identifier_last4
 from app.customers.consent import KINDS, change_consent
+from app.customers.identifiers import identifier_last4
 from app.models import (
     Customer, CustomerAddress, CustomerEmail, CustomerIdentifier, CustomerPhone,
 )

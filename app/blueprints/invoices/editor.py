@@ -10,16 +10,16 @@ from __future__ import annotations
 from flask import flash, request, url_for
 from flask_login import current_user
 
-from app.invoices import money, rules
 from app.blueprints.invoices import bp
 from app.blueprints.invoices.forms import MAX_LINES, InvoiceForm
-from app.extensions import db
 from app.customers.access import visibility_clause
-from app.web.lookups import get_customer_or_404, get_invoice_or_404
+from app.extensions import db
+from app.invoices import money, rules
 from app.invoices.rules import InvoiceError
 from app.models import Customer, Invoice
 from app.web.auth import requires
 from app.web.endings import audit_request, form_status, go_to
+from app.web.lookups import get_customer_or_404, get_invoice_or_404
 from app.web.render import render
 
 TEMPLATE = "invoices/form.html"

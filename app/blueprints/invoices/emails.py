@@ -14,8 +14,8 @@ from app.invoices.rules import InvoiceError
 from app.mail import history
 from app.mail.invoice_send import Repeat, send_invoice
 from app.web.auth import requires
-from app.web.lookups import get_invoice_or_404
 from app.web.endings import notify, see_other
+from app.web.lookups import get_invoice_or_404
 from app.web.render import hx_retarget, is_htmx, render
 
 STOP_POLLING = 286  # htmx stops polling an element on this status

@@ -6,19 +6,19 @@ from flask_login import current_user
 
 from app import clock
 
-from app.invoices import rules
 from app.blueprints.invoices import bp
 from app.blueprints.invoices.emails import email_context
 from app.blueprints.invoices.forms import PaymentForm
 from app.extensions import db
-from app.web.lookups import get_invoice_or_404
+from app.invoices import rules
 from app.invoices.listing import InvoiceFilters, customers_with_invoices, invoice_list_query
 from app.invoices.rules import InvoiceError
-from app.models import Invoice
-from app.web.pagination import paginate
-from app.web.auth import requires
 from app.mail.history import latest_statuses
+from app.models import Invoice
+from app.web.auth import requires
 from app.web.endings import audit_request, see_other
+from app.web.lookups import get_invoice_or_404
+from app.web.pagination import paginate
 from app.web.render import (
     hx_retarget, hx_trigger, is_htmx, is_partial, pdf_response, render,
 )

@@ -10,8 +10,8 @@ from app import clock
 from app.customers.access import sees_all_customers
 from app.events.status import STATUS_LABELS, Status
 from app.reports import activity, charts, customer_insight, email_report, receivables
-from app.reports.filters import ArgReader
 from app.reports.cache import cached, data_version
+from app.reports.filters import ArgReader
 from app.reports.sql import customer_name, window
 
 STATUSES = [(s.value, STATUS_LABELS[s]) for s in Status]

@@ -8,11 +8,11 @@ from flask_login import current_user
 
 from app import clock
 from app.blueprints.reports import bp
-from app.web.auth import requires
 from app.reports import activity, customer_insight, email_report, receivables
 from app.reports.export import XLSX_TYPE, Table, csv_chunks, filename, xlsx_bytes
 from app.reports.filters import ArgReader
 from app.reports.sql import customer_name, window
+from app.web.auth import requires
 
 EXCEL_MAX_ROWS = 100_000  # a workbook is built in memory; CSV streams without a limit
 

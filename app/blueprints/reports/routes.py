@@ -8,10 +8,10 @@ from __future__ import annotations
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
-from app.web.auth import can
 from app.blueprints.reports import bp, context
-from app.web.auth import requires
 from app.reports import email_report
+from app.web.auth import can
+from app.web.auth import requires
 from app.web.render import render
 
 

@@ -12,8 +12,8 @@ from app.blueprints.webhooks import bp
 from app.events.providers import mailgun, postmark, sendgrid, ses
 from app.events.webhooks import WebhookAuthError, WebhookPayloadError
 from app.mail import provider_reports, sns
-from app.web.auth import public
 from app.queues import get_redis
+from app.web.auth import public
 
 log = logging.getLogger(__name__)
 
