@@ -27,10 +27,11 @@ def sent(db, make_user):
     ann = make_user("staff", name="Ann")
     acme = make_customer(kind="company", company="=HYPERLINK(\"http://x\")", owner=ann)
     other = make_customer(first_name="Otto", last_name="Other")
-    opened = make_message(make_invoice(acme), user=ann, created=at("2026-12-01"),
-                          subject="@SUM(1+1) invoice")
+    issued = date(2026, 11, 1)  # due 11-15: a month old and overdue on the pinned day
+    opened = make_message(make_invoice(acme, issue_date=issued), user=ann,
+                          created=at("2026-12-01"), subject="@SUM(1+1) invoice")
     add_events(opened, ("sent", at("2026-12-01")), ("opened", at("2026-12-02")))
-    rejected = make_message(make_invoice(other), created=at("2026-12-03"))
+    rejected = make_message(make_invoice(other, issue_date=issued), created=at("2026-12-03"))
     add_events(rejected, ("sent", at("2026-12-03")), ("rejected", at("2026-12-03", "10:01")))
     note(acme, ann, at("2026-12-10"))
     return {"ann": ann, "acme": acme, "opened": opened, "rejected": rejected}

@@ -10,7 +10,7 @@ from tests.reports.factories import pay
 def test_revenue_and_segments_follow_new_payments(client, login_as, db):
     login_as("billing")
     invoice = make_invoice(make_customer(first_name="Cal", last_name="Cached"),
-                           amount="7000.00", issue_date=date(2026, 11, 1))
+                           total="7000.00", issue_date=date(2026, 11, 1))
     pay(invoice, "1000.00", date(2026, 11, 5))
     assert "1,000.00" in client.get("/reports/accounting/revenue").text
     first = client.get("/reports/customers").text
