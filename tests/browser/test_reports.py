@@ -3,8 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import browser_login, screenshot
-from tests.factories import make_customer, make_invoice
-from tests.reports.factories import add_events, at, make_message
+from tests.factories import add_events, at, make_customer, make_invoice, make_message
 
 pytestmark = pytest.mark.browser
 
