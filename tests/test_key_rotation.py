@@ -6,7 +6,7 @@ from cryptography.fernet import Fernet
 
 from app.models import Customer, CustomerIdentifier, CustomerImport
 from tests.conftest import TEST_KEYS, csrf_token
-from tests.customer_factories import make_customer
+from tests.factories import make_customer
 
 NUMBER = "DE811907980"
 
@@ -34,7 +34,7 @@ def test_raw_database_holds_no_plain_identification_number(app, db, client, logi
     customer = make_customer(id_number=NUMBER)
     assert customer.identifiers[0].value == NUMBER
     login_as("billing")  # an edit through the web goes through the audit log too
-    other = make_customer("Via", "Web")
+    other = make_customer(first_name="Via", last_name="Web")
     response = client.post(f"/customers/{other.id}/ids/edit", data={
         "csrf_token": csrf_token(client, f"/customers/{other.id}"),
         "rows-0-kind": "tax_id", "rows-0-value": "FR40303265045"})
@@ -48,7 +48,7 @@ def test_raw_database_holds_no_plain_identification_number(app, db, client, logi
 def test_rotate_then_drop_old_key(app, db):
     runner = app.test_cli_runner()
     for i in range(3):
-        make_customer(f"P{i}", "Q", id_number=f"{NUMBER}{i}")
+        make_customer(first_name=f"P{i}", last_name="Q", id_number=f"{NUMBER}{i}")
     before = _raw_tokens(db)
     new_key = runner.invoke(args=["keys", "generate"]).output.strip()
     Fernet(new_key.encode())  # a valid key

@@ -9,7 +9,7 @@ from app.models import ROLES, CustomerImport, SavedFilter
 from app.permissions import ROLE_PERMISSIONS
 from app.web.auth import declared_permission
 from tests.conftest import csrf_token
-from tests.customer_factories import make_customer
+from tests.factories import make_customer
 
 HX = {"HX-Request": "true"}
 
@@ -32,8 +32,9 @@ def _url(rule, customer_id, filter_id, import_id) -> str:
 def test_every_customer_route_for_every_role(app, client, db, login_as, make_user, role):
     user = login_as(role)
     colleague = make_user("staff")
-    mine = make_customer("Mine", "Assigned", owner=user, emails=("mine@example.com",))
-    theirs = make_customer("Theirs", "Unassigned", owner=colleague,
+    mine = make_customer(first_name="Mine", last_name="Assigned", owner=user,
+                         emails=("mine@example.com",))
+    theirs = make_customer(first_name="Theirs", last_name="Unassigned", owner=colleague,
                            emails=("theirs@example.com",))
     saved = SavedFilter(user_id=user.id, name="x", query="q=a")
     upload = CustomerImport(user_id=user.id, filename="a.csv",
@@ -74,14 +75,14 @@ def test_every_customer_route_for_every_role(app, client, db, login_as, make_use
 @pytest.mark.parametrize("role", ["admin", "billing", "viewer"])
 def test_list_shows_everyone_to_roles_that_see_all(client, login_as, make_user, role):
     login_as(role)
-    make_customer("Theirs", "Unassigned", owner=make_user("staff"))
+    make_customer(first_name="Theirs", last_name="Unassigned", owner=make_user("staff"))
     assert "Theirs Unassigned" in client.get("/customers/").text
 
 
 def test_staff_list_and_search_show_only_their_customers(client, login_as, make_user):
     staff = login_as("staff")
-    make_customer("Mine", "Assigned", owner=staff)
-    make_customer("Theirs", "Unassigned", owner=make_user("staff"))
+    make_customer(first_name="Mine", last_name="Assigned", owner=staff)
+    make_customer(first_name="Theirs", last_name="Unassigned", owner=make_user("staff"))
     page = client.get("/customers/")
     assert "Mine Assigned" in page.text and "Theirs" not in page.text
     assert "Theirs" not in client.get("/customers/?q=theirs&owner=none", headers=HX).text
@@ -89,7 +90,7 @@ def test_staff_list_and_search_show_only_their_customers(client, login_as, make_
 
 def test_staff_cannot_open_unassigned_customer(client, login_as, make_user):
     login_as("staff")
-    theirs = make_customer("Theirs", "Unassigned", owner=make_user("staff"))
+    theirs = make_customer(first_name="Theirs", last_name="Unassigned", owner=make_user("staff"))
     for path in ("", "/timeline", "/section/contact", "/contact/edit", "/identity/edit"):
         for headers in ({}, HX):
             response = client.get(f"/customers/{theirs.id}{path}", headers=headers)

@@ -6,21 +6,21 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import csrf_token
-from tests.invoice_fixtures import invoice_form as _invoice_form
-from tests.invoice_fixtures import make_customer, make_invoice  # noqa: F401
+from tests.blueprints.helpers import invoice_form
+from tests.factories import CONSULTING_240, make_customer, make_invoice
 
 HX = {"HX-Request": "true"}
 
 
-def test_create_draft_without_javascript(client, login_as, make_customer, db):
+def test_create_draft_without_javascript(client, login_as, db):
     from app.models import AuditLog, Invoice
 
     login_as("billing")
-    customer = make_customer("Acme Ltd")
+    customer = make_customer(kind="company", company="Acme Ltd")
     page = client.get("/invoices/new")
     assert page.status_code == 200 and "Acme Ltd" in page.text
     assert 'name="lines-0-description"' in page.text
-    response = client.post("/invoices/new", data=_invoice_form(client, customer, [
+    response = client.post("/invoices/new", data=invoice_form(client, customer, [
         ("Design", "2", "100.00", "20"), ("", "", "", ""), ("Hosting", "1.5", "9.99", "0")],
         action="save"))
     assert response.status_code == 303
@@ -33,12 +33,12 @@ def test_create_draft_without_javascript(client, login_as, make_customer, db):
     assert db.session.scalars(db.select(AuditLog.action)).all()[-1] == "invoice.created"
 
 
-def test_add_and_remove_lines_rerender_without_saving(client, login_as, make_customer, db):
+def test_add_and_remove_lines_rerender_without_saving(client, login_as, db):
     from app.models import Invoice
 
     login_as("billing")
     customer = make_customer()
-    form = _invoice_form(client, customer, [("A", "1", "10", "0"), ("B", "2", "5", "10")])
+    form = invoice_form(client, customer, [("A", "1", "10", "0"), ("B", "2", "5", "10")])
     added = client.post("/invoices/new", data={**form, "action": "add_line"})
     assert added.status_code == 200
     assert 'name="lines-2-description"' in added.text and "autofocus" in added.text
@@ -50,10 +50,10 @@ def test_add_and_remove_lines_rerender_without_saving(client, login_as, make_cus
     assert db.session.scalar(db.select(db.func.count(Invoice.id))) == 0
 
 
-def test_live_totals_fragment_has_totals_and_line_amounts(client, login_as, make_customer):
+def test_live_totals_fragment_has_totals_and_line_amounts(client, login_as):
     login_as("billing")
     customer = make_customer()
-    form = _invoice_form(client, customer, [("A", "0.335", "3", "0"), ("B", "x", "5", "0")])
+    form = invoice_form(client, customer, [("A", "0.335", "3", "0"), ("B", "x", "5", "0")])
     fragment = client.post("/invoices/totals", data=form, headers=HX)
     assert fragment.status_code == 200 and "<html" not in fragment.text
     assert 'id="editor-totals"' in fragment.text
@@ -75,13 +75,12 @@ def test_live_totals_fragment_has_totals_and_line_amounts(client, login_as, make
     ({"lines-0-quantity": "999999999", "lines-0-unit_price": "99999999999"},
      "too large for one invoice"),
 ])
-def test_invalid_invoice_is_shown_in_place_with_422(client, login_as, make_customer, db,
-                                                    change, message):
+def test_invalid_invoice_is_shown_in_place_with_422(client, login_as, db, change, message):
     from app.models import Invoice
 
     login_as("billing")
     customer = make_customer()
-    form = {**_invoice_form(client, customer, [("A", "1", "10", "0")]), "action": "save",
+    form = {**invoice_form(client, customer, [("A", "1", "10", "0")]), "action": "save",
             **change}
     page = client.post("/invoices/new", data=form)
     assert page.status_code == 422 and message in page.text and "<html" in page.text
@@ -92,22 +91,21 @@ def test_invalid_invoice_is_shown_in_place_with_422(client, login_as, make_custo
     assert db.session.scalar(db.select(db.func.count(Invoice.id))) == 0
 
 
-def test_htmx_save_redirects_with_hx_redirect(client, login_as, make_customer):
+def test_htmx_save_redirects_with_hx_redirect(client, login_as):
     login_as("billing")
-    form = _invoice_form(client, make_customer(), [("A", "1", "10", "0")], action="save")
+    form = invoice_form(client, make_customer(), [("A", "1", "10", "0")], action="save")
     response = client.post("/invoices/new", data=form, headers=HX)
     assert response.status_code == 200 and "/invoices/" in response.headers["HX-Redirect"]
 
 
-def test_edit_draft_changes_lines_and_customer(client, login_as, make_customer,
-                                               make_invoice, db):
+def test_edit_draft_changes_lines_and_customer(client, login_as, db):
     login_as("billing")
-    invoice = make_invoice()
-    other = make_customer("Other Co")
+    invoice = make_invoice(via_rules=True, status="draft", lines=CONSULTING_240)
+    other = make_customer(kind="company", company="Other Co")
     page = client.get(f"/invoices/{invoice.id}/edit")
     assert page.status_code == 200 and 'value="Consulting"' in page.text
     assert 'value="2"' in page.text and 'value="100.00"' in page.text
-    response = client.post(f"/invoices/{invoice.id}/edit", data=_invoice_form(
+    response = client.post(f"/invoices/{invoice.id}/edit", data=invoice_form(
         client, other, [("Audit", "1", "500", "10")], action="save"))
     assert response.status_code == 303
     db.session.refresh(invoice)
@@ -115,9 +113,9 @@ def test_edit_draft_changes_lines_and_customer(client, login_as, make_customer,
     assert invoice.total == Decimal("550.00") and len(invoice.lines) == 1
 
 
-def test_finalized_invoice_cannot_be_edited(client, login_as, make_invoice):
+def test_finalized_invoice_cannot_be_edited(client, login_as):
     login_as("billing")
-    invoice = make_invoice(status="finalized")
+    invoice = make_invoice(via_rules=True, status="finalized")
     response = client.get(f"/invoices/{invoice.id}/edit")
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/invoices/{invoice.id}")
@@ -126,27 +124,26 @@ def test_finalized_invoice_cannot_be_edited(client, login_as, make_invoice):
     assert hx.headers["HX-Redirect"].endswith(f"/invoices/{invoice.id}")
 
 
-def test_new_invoice_for_a_given_customer(client, login_as, make_customer):
+def test_new_invoice_for_a_given_customer(client, login_as):
     login_as("billing")
-    customer = make_customer("Preselected")
+    customer = make_customer(kind="company", company="Preselected")
     page = client.get(f"/invoices/new?customer={customer.id}")
     assert f'<option selected value="{customer.id}">Preselected</option>' in page.text
     assert client.get("/invoices/new?customer=99999").status_code == 404
 
 
-def test_staff_can_only_invoice_their_customers(client, login_as, make_customer, make_user,
-                                                db):
+def test_staff_can_only_invoice_their_customers(client, login_as, make_user, db):
     from app.models import Invoice
 
     staff = login_as("staff")
-    mine = make_customer("Mine", owner=staff)
-    theirs = make_customer("Theirs", owner=make_user("staff"))
+    mine = make_customer(kind="company", company="Mine", owner=staff)
+    theirs = make_customer(kind="company", company="Theirs", owner=make_user("staff"))
     page = client.get("/invoices/new")
     assert "Mine" in page.text and "Theirs" not in page.text
-    response = client.post("/invoices/new", data=_invoice_form(
+    response = client.post("/invoices/new", data=invoice_form(
         client, theirs, [("A", "1", "10", "0")], action="save"))
     assert response.status_code == 422 and "Choose one of your customers." in response.text
     assert client.get(f"/invoices/new?customer={theirs.id}").status_code == 404
-    assert client.post("/invoices/new", data=_invoice_form(
+    assert client.post("/invoices/new", data=invoice_form(
         client, mine, [("A", "1", "10", "0")], action="save")).status_code == 303
     assert db.session.scalar(db.select(Invoice.customer_id)) == mine.id

@@ -22,7 +22,7 @@ HX = {"HX-Request": "true"}
 
 @pytest.fixture
 def invoice(app):
-    customer = make_customer(email="ann@example.org")
+    customer = make_customer(emails=("ann@example.org",))
     customer.emails.append(CustomerEmail(address="gone@example.org", state="invalid",
                                          suppressed=True, suppressed_reason="hard bounce"))
     db.session.commit()
@@ -201,8 +201,8 @@ def test_repeat_guard_is_per_recipient_and_lasts_ten_minutes(client, login_as, i
 @pytest.mark.parametrize("headers", [HX, {}], ids=["htmx", "plain-form"])
 def test_draft_that_cannot_be_finalized_gets_the_reason_in_the_dialog(client, login_as,
                                                                       amount, headers):
-    draft = make_invoice(make_customer(email="ann@example.org"), status="draft",
-                         amount=amount)
+    draft = make_invoice(make_customer(emails=("ann@example.org",)), status="draft",
+                         total=amount)
     login_as("billing")
     response = client.post(f"/invoices/{draft.id}/email", data=_form(_dialog(client, draft)),
                            headers=headers)

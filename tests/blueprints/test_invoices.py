@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import csrf_token
-from tests.invoice_fixtures import invoice_form as _invoice_form
-from tests.invoice_fixtures import make_customer, make_invoice  # noqa: F401
+from tests.blueprints.helpers import invoice_form
+from tests.factories import CONSULTING_240, make_customer, make_invoice
 
 HX = {"HX-Request": "true"}
 
@@ -28,12 +28,15 @@ def test_empty_list_invites_to_create(client, login_as):
     assert page.headers["Cache-Control"] == "no-store"
 
 
-def test_list_search_filter_sort_and_fragment(client, login_as, make_customer, make_invoice):
+def test_list_search_filter_sort_and_fragment(client, login_as):
     login_as("billing")
-    acme, zeta = make_customer("Acme Ltd"), make_customer("Zeta GmbH")
-    a1 = make_invoice(acme, status="finalized")
-    a2 = make_invoice(acme, status="paid", issue_date=date.today() - timedelta(days=3))
-    z1 = make_invoice(zeta, status="finalized", issue_date=date.today() - timedelta(days=60))
+    acme = make_customer(kind="company", company="Acme Ltd")
+    zeta = make_customer(kind="company", company="Zeta GmbH")
+    a1 = make_invoice(acme, via_rules=True, status="finalized")
+    a2 = make_invoice(acme, via_rules=True, status="paid",
+                      issue_date=date.today() - timedelta(days=3))
+    z1 = make_invoice(zeta, via_rules=True, status="finalized",
+                      issue_date=date.today() - timedelta(days=60))
     page = client.get("/invoices/")
     assert numbers(page.text) == [a1.number, a2.number, z1.number]  # newest first
     assert numbers(client.get("/invoices/?q=zeta").text) == [z1.number]
@@ -54,59 +57,61 @@ def test_list_search_filter_sort_and_fragment(client, login_as, make_customer, m
     assert "<html" in client.get("/invoices/?q=acme").text
 
 
-def test_list_rows_include_the_email_icon_partial(client, login_as, make_invoice):
+def test_list_rows_include_the_email_icon_partial(client, login_as):
     login_as("billing")
-    make_invoice()
-    make_invoice()
+    make_invoice(via_rules=True, status="draft")
+    make_invoice(via_rules=True, status="draft")
     cells = re.findall(r'<td class="email-cell">(.*?)</td>', client.get("/invoices/").text,
                        re.S)
     assert len(cells) == 2 and all(cell.strip() for cell in cells)
 
 
-def test_list_ignores_bad_arguments(client, login_as, make_invoice):
+def test_list_ignores_bad_arguments(client, login_as):
     login_as("billing")
-    make_invoice()
+    make_invoice(via_rules=True, status="draft")
     page = client.get("/invoices/?status=bogus&customer=x&from=2024-99-99&sort=drop&dir=up"
                       "&page=-3")
     assert page.status_code == 200 and len(numbers(page.text)) == 1
 
 
-def test_nul_bytes_in_search_and_fields_never_500(client, login_as, make_customer, db):
+def test_nul_bytes_in_search_and_fields_never_500(client, login_as, db):
     from app.models import Invoice
 
     login_as("billing")
     assert client.get("/invoices/?q=a%00b").status_code == 200
-    response = client.post("/invoices/new", data=_invoice_form(
+    response = client.post("/invoices/new", data=invoice_form(
         client, make_customer(), [("Fee\x00", "1", "10", "0")], notes="n\x00", action="save"))
     assert response.status_code == 303
     invoice = db.session.scalars(db.select(Invoice)).one()
     assert (invoice.lines[0].description, invoice.notes) == ("Fee", "n")
 
 
-def test_no_match_says_so_and_offers_to_clear(client, login_as, make_invoice):
+def test_no_match_says_so_and_offers_to_clear(client, login_as):
     login_as("billing")
-    make_invoice()
+    make_invoice(via_rules=True, status="draft")
     page = client.get("/invoices/?q=nothing-like-this")
     assert "No invoices match these filters" in page.text and "Clear filters" in page.text
 
 
-def test_list_paginates(client, login_as, make_customer, make_invoice):
+def test_list_paginates(client, login_as):
     login_as("billing")
     customer = make_customer()
     for _ in range(27):
-        make_invoice(customer)
+        make_invoice(customer, via_rules=True, status="draft")
     first = client.get("/invoices/?sort=number&dir=asc")
     assert len(numbers(first.text)) == 25 and "Page 1 of 2" in first.text
     second = client.get("/invoices/?sort=number&dir=asc&page=2")
     assert numbers(second.text) == [f"{customer.id:04d}-0026", f"{customer.id:04d}-0027"]
 
 
-def test_staff_list_shows_only_their_customers_invoices(client, login_as, make_customer,
-                                                         make_invoice, make_user):
+def test_staff_list_shows_only_their_customers_invoices(client, login_as, make_user):
     staff = login_as("staff")
-    mine = make_invoice(make_customer("Mine", owner=staff))
-    make_invoice(make_customer("Theirs", owner=make_user("staff")))
-    make_invoice(make_customer("Nobody's"))
+    mine = make_invoice(make_customer(kind="company", company="Mine", owner=staff),
+                        via_rules=True, status="draft")
+    make_invoice(make_customer(kind="company", company="Theirs", owner=make_user("staff")),
+                 via_rules=True, status="draft")
+    make_invoice(make_customer(kind="company", company="Nobody's"), via_rules=True,
+                 status="draft")
     page = client.get("/invoices/")
     assert numbers(page.text) == [mine.number]
     assert "Theirs" not in page.text  # not even in the customer filter
@@ -114,9 +119,10 @@ def test_staff_list_shows_only_their_customers_invoices(client, login_as, make_c
 
 # -- invoice page and actions ------------------------------------------------------------
 
-def test_invoice_page_shows_lines_totals_and_actions(client, login_as, make_invoice):
+def test_invoice_page_shows_lines_totals_and_actions(client, login_as):
     login_as("billing")
-    invoice = make_invoice(notes="Bank: IBAN XX00")
+    invoice = make_invoice(via_rules=True, status="draft", lines=CONSULTING_240,
+                           notes="Bank: IBAN XX00")
     page = client.get(f"/invoices/{invoice.id}")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     for text in (invoice.number, "Consulting", "EUR 240.00", "Bank: IBAN XX00", "Finalize",
@@ -126,9 +132,9 @@ def test_invoice_page_shows_lines_totals_and_actions(client, login_as, make_invo
     assert page.text.count('id="invoice-emails"') == 1
 
 
-def test_viewer_sees_the_invoice_but_no_actions(client, login_as, make_invoice):
+def test_viewer_sees_the_invoice_but_no_actions(client, login_as):
     login_as("viewer")
-    invoice = make_invoice(status="finalized")
+    invoice = make_invoice(via_rules=True, status="finalized")
     page = client.get(f"/invoices/{invoice.id}")
     assert page.status_code == 200
     assert "Record a payment" not in page.text and "Void this" not in page.text
@@ -136,11 +142,11 @@ def test_viewer_sees_the_invoice_but_no_actions(client, login_as, make_invoice):
                        headers={"X-CSRFToken": csrf_token(client)}).status_code == 403
 
 
-def test_finalize_then_void(client, login_as, make_invoice, db):
+def test_finalize_then_void(client, login_as, db):
     from app.models import AuditLog
 
     login_as("billing")
-    invoice = make_invoice()
+    invoice = make_invoice(via_rules=True, status="draft")
     token = csrf_token(client)
     response = client.post(f"/invoices/{invoice.id}/finalize", data={"csrf_token": token})
     assert response.status_code == 303
@@ -157,9 +163,9 @@ def test_finalize_then_void(client, login_as, make_invoice, db):
     assert actions == ["invoice.finalized", "invoice.voided"]
 
 
-def test_refused_transition_explains_why(client, login_as, make_invoice, db):
+def test_refused_transition_explains_why(client, login_as, db):
     login_as("billing")
-    invoice = make_invoice(lines=[])
+    invoice = make_invoice(via_rules=True, status="draft", lines=[])
     response = client.post(f"/invoices/{invoice.id}/finalize",
                            data={"csrf_token": csrf_token(client)}, follow_redirects=True)
     assert "Add at least one line before finalizing." in response.text
@@ -173,9 +179,9 @@ def _payment(client, invoice, **fields):
     return data
 
 
-def test_record_payments_until_paid(client, login_as, make_invoice, db):
+def test_record_payments_until_paid(client, login_as, db):
     login_as("billing")
-    invoice = make_invoice(status="finalized")  # 240.00
+    invoice = make_invoice(via_rules=True, status="finalized", lines=CONSULTING_240)
     response = client.post(f"/invoices/{invoice.id}/payments", data=_payment(client, invoice))
     assert response.status_code == 303
     db.session.refresh(invoice)
@@ -198,9 +204,9 @@ def test_record_payments_until_paid(client, login_as, make_invoice, db):
     ({"paid_on": ""}, "Enter the payment date."),
     ({"method": "barter"}, "Not a valid choice."),
 ])
-def test_bad_payment_is_refused_in_place(client, login_as, make_invoice, db, fields, message):
+def test_bad_payment_is_refused_in_place(client, login_as, db, fields, message):
     login_as("billing")
-    invoice = make_invoice(status="finalized")
+    invoice = make_invoice(via_rules=True, status="finalized", lines=CONSULTING_240)
     data = _payment(client, invoice, **fields)
     page = client.post(f"/invoices/{invoice.id}/payments", data=data)
     assert page.status_code == 422 and message in page.text
@@ -211,9 +217,9 @@ def test_bad_payment_is_refused_in_place(client, login_as, make_invoice, db, fie
     assert invoice.payments == [] and invoice.status == "finalized"
 
 
-def test_overpayment_needs_the_explicit_tick(client, login_as, make_invoice, db):
+def test_overpayment_needs_the_explicit_tick(client, login_as, db):
     login_as("billing")
-    invoice = make_invoice(status="finalized")
+    invoice = make_invoice(via_rules=True, status="finalized", lines=CONSULTING_240)
     response = client.post(f"/invoices/{invoice.id}/payments",
                            data=_payment(client, invoice, amount="250", allow_overpayment="y"))
     assert response.status_code == 303
@@ -221,9 +227,9 @@ def test_overpayment_needs_the_explicit_tick(client, login_as, make_invoice, db)
     assert invoice.status == "paid" and invoice.balance == Decimal("-10.00")
 
 
-def test_payment_on_a_void_invoice_is_refused(client, login_as, make_invoice):
+def test_payment_on_a_void_invoice_is_refused(client, login_as):
     login_as("billing")
-    invoice = make_invoice(status="void")
+    invoice = make_invoice(via_rules=True, status="void")
     page = client.post(f"/invoices/{invoice.id}/payments", data=_payment(client, invoice))
     assert page.status_code == 409 and "A void invoice takes no payments." in page.text
     # From htmx: an error status is swapped only where the server retargets it.
@@ -235,11 +241,11 @@ def test_payment_on_a_void_invoice_is_refused(client, login_as, make_invoice):
 
 # -- access ------------------------------------------------------------------------------
 
-def test_staff_gets_404_for_other_customers_invoices(client, login_as, make_customer,
-                                                      make_invoice, make_user):
+def test_staff_gets_404_for_other_customers_invoices(client, login_as, make_user):
     staff = login_as("staff")
-    mine = make_invoice(make_customer(owner=staff), status="finalized")
-    other = make_invoice(make_customer(owner=make_user("staff")), status="finalized")
+    mine = make_invoice(make_customer(owner=staff), via_rules=True, status="finalized")
+    other = make_invoice(make_customer(owner=make_user("staff")), via_rules=True,
+                         status="finalized")
     token = csrf_token(client)
     assert client.get(f"/invoices/{mine.id}").status_code == 200
     for method, path in (("GET", ""), ("GET", "/edit"), ("GET", "/pdf"),
@@ -260,9 +266,10 @@ def test_missing_invoice_is_404(client, login_as):
 
 # -- PDF and client view -----------------------------------------------------------------
 
-def test_pdf_download(client, login_as, make_invoice):
+def test_pdf_download(client, login_as):
     login_as("viewer")
-    invoice = make_invoice(status="partially_paid", notes="Merci — Zahlbar in 30 Tagen, Łódź €")
+    invoice = make_invoice(via_rules=True, status="partially_paid",
+                           notes="Merci — Zahlbar in 30 Tagen, Łódź €")
     response = client.get(f"/invoices/{invoice.id}/pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
@@ -271,9 +278,10 @@ def test_pdf_download(client, login_as, make_invoice):
 
 
 
-def test_client_view_through_the_unguessable_key(client, make_invoice, app):
+def test_client_view_through_the_unguessable_key(client, app):
     app.config["OFFICE_NAME"] = "Smith & Daughters Accounting"
-    invoice = make_invoice(status="partially_paid", notes="Pay to IBAN XX00")
+    invoice = make_invoice(via_rules=True, status="partially_paid", lines=CONSULTING_240,
+                           notes="Pay to IBAN XX00")
     page = client.get(f"/i/{invoice.view_key}")  # not logged in
     assert page.status_code == 200
     for text in (invoice.number, "Smith &amp; Daughters Accounting", "Consulting",
@@ -287,28 +295,28 @@ def test_client_view_through_the_unguessable_key(client, make_invoice, app):
 
 
 @pytest.mark.parametrize("key", ["nope", "x" * 200, "%00", "a" * 30 + "%00"])
-def test_unknown_client_key_is_404(client, make_invoice, key):
-    make_invoice()
+def test_unknown_client_key_is_404(client, key):
+    make_invoice(via_rules=True, status="draft")
     assert client.get(f"/i/{key}").status_code == 404
     assert client.get(f"/i/{key}/pdf").status_code == 404
 
 
-def test_render_client_view_is_callable_for_tracked_links(app, make_invoice):
+def test_render_client_view_is_callable_for_tracked_links(app):
     from app.blueprints.client import render_client_view
 
-    invoice = make_invoice(status="finalized")
+    invoice = make_invoice(via_rules=True, status="finalized")
     with app.test_request_context("/t/some-tracked-link"):
         response = render_client_view(invoice, "/somewhere/pdf")
     assert response.status_code == 200 and b'href="/somewhere/pdf"' in response.data
 
 
-def test_tracked_link_records_a_viewed_event_once_per_email(app, client, make_invoice, db):
+def test_tracked_link_records_a_viewed_event_once_per_email(app, client, db):
     from app.mail import hits, outbox
     from app.mail.tracking import view_url
     from app.models import EmailEvent
 
-    invoice = make_invoice(status="finalized")
-    other = make_invoice(status="finalized")
+    invoice = make_invoice(via_rules=True, status="finalized")
+    other = make_invoice(via_rules=True, status="finalized")
     (message,) = outbox.add_messages(recipients=[outbox.Recipient("c@example.org")],
                                      subject="Invoice", body="Hi", invoice=invoice,
                                      attach_pdf=False)

@@ -8,8 +8,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from tests.factories import make_customer, make_invoice
-from tests.reports.factories import add_events, at, make_message, note
+from tests.factories import add_events, at, make_customer, make_invoice, make_message, make_note
 
 HX = {"HX-Request": "true"}
 
@@ -27,12 +26,13 @@ def sent(db, make_user):
     ann = make_user("staff", name="Ann")
     acme = make_customer(kind="company", company="=HYPERLINK(\"http://x\")", owner=ann)
     other = make_customer(first_name="Otto", last_name="Other")
-    opened = make_message(make_invoice(acme), user=ann, created=at("2026-12-01"),
-                          subject="@SUM(1+1) invoice")
+    issued = date(2026, 11, 1)  # due 11-15: a month old and overdue on the pinned day
+    opened = make_message(make_invoice(acme, issue_date=issued), user=ann,
+                          created=at("2026-12-01"), subject="@SUM(1+1) invoice")
     add_events(opened, ("sent", at("2026-12-01")), ("opened", at("2026-12-02")))
-    rejected = make_message(make_invoice(other), created=at("2026-12-03"))
+    rejected = make_message(make_invoice(other, issue_date=issued), created=at("2026-12-03"))
     add_events(rejected, ("sent", at("2026-12-03")), ("rejected", at("2026-12-03", "10:01")))
-    note(acme, ann, at("2026-12-10"))
+    make_note(acme, author=ann, occurred_at=at("2026-12-10"))
     return {"ann": ann, "acme": acme, "opened": opened, "rejected": rejected}
 
 

@@ -27,7 +27,7 @@ from tests.factories import make_customer, make_invoice
 
 @pytest.fixture
 def message(app):
-    invoice = make_invoice(make_customer(email="wh@example.org"))
+    invoice = make_invoice(make_customer(emails=("wh@example.org",)))
     (msg,) = outbox.add_messages(recipients=[outbox.Recipient("wh@example.org")],
                                  subject="Invoice", body="Hi", invoice=invoice,
                                  attach_pdf=False)

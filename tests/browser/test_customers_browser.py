@@ -7,15 +7,16 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import browser_login, screenshot
-from tests.customer_factories import make_customer
+from tests.factories import make_customer
 
 pytestmark = pytest.mark.browser
 
 
 def test_live_search_pushes_the_url(page, make_user):
     user = make_user("admin")
-    make_customer("Grace", "Hopper", emails=("grace@navy.example",), tags=("vip",))
-    make_customer("Alan", "Turing", phones=("+442079460958",))
+    make_customer(first_name="Grace", last_name="Hopper", emails=("grace@navy.example",),
+                  tags=("vip",))
+    make_customer(first_name="Alan", last_name="Turing", emails=(), phones=("+442079460958",))
     browser_login(page, user.email)
     page.goto("/customers/")
     assert page.locator("#results tbody tr").count() == 2
@@ -38,7 +39,8 @@ def test_live_search_pushes_the_url(page, make_user):
 
 def test_inline_edit_shows_validation_error_then_saves(page, make_user):
     user = make_user("staff")
-    c = make_customer("Grace", "Hopper", owner=user, emails=("grace@example.com",))
+    c = make_customer(first_name="Grace", last_name="Hopper", owner=user,
+                      emails=("grace@example.com",))
     browser_login(page, user.email)
     page.goto(f"/customers/{c.id}")
     page.click("[data-testid=edit-contact]")
@@ -65,7 +67,7 @@ def test_inline_edit_shows_validation_error_then_saves(page, make_user):
 
 def test_add_note_updates_timeline_without_reload(page, make_user):
     user = make_user("staff", name="Sam Staff")
-    c = make_customer("Grace", "Hopper", owner=user)
+    c = make_customer(first_name="Grace", last_name="Hopper", owner=user)
     browser_login(page, user.email)
     page.goto(f"/customers/{c.id}")
     page.wait_for_selector("#timeline-items .timeline-empty")

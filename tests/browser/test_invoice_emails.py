@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 def test_hover_shows_history_and_status_updates_without_reload(page, make_user, smtp,  # noqa: F811
                                                                run_worker):  # noqa: F811
     user = make_user("billing")
-    invoice = make_invoice(make_customer(email="ann@example.org"))
+    invoice = make_invoice(make_customer(emails=("ann@example.org",)))
     messages = outbox.add_messages(recipients=[outbox.Recipient("ann@example.org")],
                                    subject=f"Invoice {invoice.number}", body="Hello",
                                    invoice=invoice, attach_pdf=False)
@@ -72,7 +72,7 @@ def _open_dialog(page, invoice) -> None:
 
 def test_second_send_is_refused_until_confirmed(page, make_user):
     user = make_user("billing")
-    invoice = make_invoice(make_customer(email="ann@example.org"), status="draft")
+    invoice = make_invoice(make_customer(emails=("ann@example.org",)), status="draft")
     browser_login(page, user.email)
     _open_dialog(page, invoice)
     assert page.locator('[data-testid="finalizes-draft"]').is_visible()
@@ -100,8 +100,8 @@ def test_second_send_is_refused_until_confirmed(page, make_user):
 
 def test_draft_with_nothing_to_pay_shows_why_it_cannot_be_sent(page, make_user):
     user = make_user("billing")
-    invoice = make_invoice(make_customer(email="ann@example.org"), status="draft",
-                           amount="0.00")
+    invoice = make_invoice(make_customer(emails=("ann@example.org",)), status="draft",
+                           total="0.00")
     browser_login(page, user.email)
     _open_dialog(page, invoice)
     page.click('[data-testid="send"]')

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import browser_login
 from tests.conftest import ARTIFACTS
-from tests.invoice_fixtures import make_customer, make_invoice  # noqa: F401
+from tests.factories import CONSULTING_240, make_customer, make_invoice
 
 pytestmark = pytest.mark.browser
 
@@ -20,11 +20,11 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True, caret="initial")
 
 
-def test_lines_added_and_removed_with_live_totals(page, make_user, make_customer, db):
+def test_lines_added_and_removed_with_live_totals(page, make_user, db):
     from app.models import Invoice
 
     user = make_user("billing")
-    make_customer("Acme Ltd")
+    make_customer(kind="company", company="Acme Ltd")
     browser_login(page, user.email)
     page.goto("/invoices/new")
     # A starved settle timer (a loaded machine): swapped-in content must not wait for it
@@ -62,9 +62,9 @@ def test_lines_added_and_removed_with_live_totals(page, make_user, make_customer
     assert page.console_errors == [], page.console_errors
 
 
-def test_validation_error_shown_in_place(page, make_user, make_customer):
+def test_validation_error_shown_in_place(page, make_user):
     user = make_user("billing")
-    make_customer("Acme Ltd")
+    make_customer(kind="company", company="Acme Ltd")
     browser_login(page, user.email)
     page.goto("/invoices/new")
     page.fill("input[name=lines-0-description]", "Design")
@@ -79,11 +79,12 @@ def test_validation_error_shown_in_place(page, make_user, make_customer):
     screenshot(page, "invoice-editor-errors")
 
 
-def test_list_search_updates_url_and_payment_in_place(page, make_user, make_customer,
-                                                      make_invoice):
+def test_list_search_updates_url_and_payment_in_place(page, make_user):
     user = make_user("billing")
-    acme = make_invoice(make_customer("Acme Ltd"), status="finalized")
-    make_invoice(make_customer("Zeta GmbH"), status="finalized")
+    acme = make_invoice(make_customer(kind="company", company="Acme Ltd"), via_rules=True,
+                        status="finalized", lines=CONSULTING_240)
+    make_invoice(make_customer(kind="company", company="Zeta GmbH"), via_rules=True,
+                 status="finalized")
     browser_login(page, user.email)
     page.goto("/invoices/")
     assert page.locator("#results tbody tr").count() == 2

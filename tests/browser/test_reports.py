@@ -3,8 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import browser_login, screenshot
-from tests.factories import make_customer, make_invoice
-from tests.reports.factories import add_events, at, make_message
+from tests.factories import add_events, at, make_customer, make_invoice, make_message
 
 pytestmark = pytest.mark.browser
 
@@ -16,11 +15,12 @@ def test_switch_tabs_and_filter_the_invoice_email_report(page, make_user, app):
     user = make_user("billing", name="Bill")
     acme = make_customer(kind="company", company="Acme Tools")
     zed = make_customer(first_name="Zed", last_name="Zimmer")
-    opened = make_message(make_invoice(acme), user=user, created=at("2026-12-01"),
-                          to="ap@acme.test")
+    issued = date(2026, 11, 1)  # due 11-15: a month old and overdue on the pinned day
+    opened = make_message(make_invoice(acme, issue_date=issued), user=user,
+                          created=at("2026-12-01"), to="ap@acme.test")
     add_events(opened, ("sent", at("2026-12-01")), ("opened", at("2026-12-02")))
-    rejected = make_message(make_invoice(zed), user=user, created=at("2026-12-03"),
-                            to="zed@zed.test")
+    rejected = make_message(make_invoice(zed, issue_date=issued), user=user,
+                            created=at("2026-12-03"), to="zed@zed.test")
     add_events(rejected, ("sent", at("2026-12-03")), ("rejected", at("2026-12-03", "10:05")))
     browser_login(page, user.email)
 

@@ -10,7 +10,7 @@ from app.customers.access import can_see_customer, visibility_clause, visible_cu
 from app.models import Customer
 from app.permissions import ROLE_PERMISSIONS
 from app.web.lookups import get_customer_or_404
-from tests.customer_factories import make_customer
+from tests.factories import make_customer
 from tests.support.access_rule import strays
 
 APP = Path(__file__).resolve().parents[2] / "app"
@@ -18,9 +18,9 @@ APP = Path(__file__).resolve().parents[2] / "app"
 
 def test_staff_sees_only_assigned_customers(app, db, make_user):
     staff, other = make_user("staff"), make_user("staff")
-    mine = make_customer("Mine", "Customer", owner=staff)
-    make_customer("Other", "Customer", owner=other)
-    make_customer("Nobody", "Owns")
+    mine = make_customer(first_name="Mine", last_name="Customer", owner=staff)
+    make_customer(first_name="Other", last_name="Customer", owner=other)
+    make_customer(first_name="Nobody", last_name="Owns")
     ids = db.session.scalars(visible_customers(user=staff).with_only_columns(
         db.text("customers.id"))).all()
     assert ids == [mine.id]

@@ -14,7 +14,7 @@ from app.mail import outbox
 from app.mail.consequences import after_complaint
 from app.models import AuditLog, Customer, CustomerEmail, utcnow
 from tests.conftest import csrf_token
-from tests.customer_factories import make_customer
+from tests.factories import make_customer, make_invoice
 from tests.support.layers import plant
 from tests.support.writes import consent_writes
 
@@ -114,7 +114,7 @@ def _import(db, user, text: str, mode: str = "skip") -> None:
 
 def test_an_import_records_the_file(db, make_user):
     user = make_user("admin")
-    kept = make_customer("Alan", "Turing", emails=("alan@example.com",))
+    kept = make_customer(first_name="Alan", last_name="Turing", emails=("alan@example.com",))
     _import(db, user, "Name,Email,Marketing\n"
                       "Grace Hopper,grace@example.com,yes\n"
                       "Ada Lovelace,ada@example.com,no\n"
@@ -129,9 +129,7 @@ def test_an_import_records_the_file(db, make_user):
 
 
 def test_a_spam_complaint_withdraws_marketing_consent(db):
-    from tests.factories import make_customer as make_mailed, make_invoice
-
-    customer = make_mailed(email="annoyed@example.org")
+    customer = make_customer(emails=("annoyed@example.org",))
     change_consent(customer, "marketing", True, source="signup form")
     change_consent(customer, "sharing", True, source="signup form")
     (message,) = outbox.add_messages(recipients=[outbox.Recipient("annoyed@example.org")],

@@ -14,7 +14,7 @@ from app import backups
 from app.customers.csv_import import read_csv, suggest_mapping
 from app.models import AuditLog, Customer, CustomerImport, Note, utcnow
 from tests.conftest import csrf_token
-from tests.customer_factories import make_customer
+from tests.factories import make_customer
 
 GOOD = (
     "Name,Company,Email,Phone,Tags,Country,Marketing,VAT number,Notes\n"
@@ -119,7 +119,8 @@ def test_bad_rows_are_listed_and_nothing_is_imported(client, login_as, db):
 
 def test_duplicates_skip_or_update(client, login_as, db):
     login_as("admin")
-    existing = make_customer("Grace", "Hopper", emails=("grace@example.com",))
+    existing = make_customer(first_name="Grace", last_name="Hopper",
+                             emails=("grace@example.com",))
     import_id = _import_id(_upload(client, GOOD))
     review = _map(client, import_id, mode="skip")
     assert 'data-testid="count-skip">1<' in review.text

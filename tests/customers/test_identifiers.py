@@ -10,7 +10,7 @@ from app.customers.csv_export import identifiers_text
 from app.customers.identifiers import identifier_last4, identifier_text
 from app.customers.privacy import export_document
 from app.models import CustomerIdentifier
-from tests.customer_factories import make_customer
+from tests.factories import make_customer
 
 APP = Path(__file__).resolve().parents[2] / "app"
 HOME = "customers/identifiers.py"

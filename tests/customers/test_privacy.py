@@ -8,7 +8,7 @@ from sqlalchemy import text
 from app import audit
 from app.customers.privacy import erase_customer
 from app.models import EmailEvent, EmailMessage, InboundMessage
-from tests.customer_factories import make_customer, make_invoice
+from tests.factories import make_customer, make_invoice
 
 ADDRESS = "grace@navy.example"
 IP = "203.0.113.77"
@@ -69,10 +69,11 @@ def _raw_rows(db, message_id: int) -> str:
 
 
 def test_erasure_scrubs_events_bounce_mail_and_invoice_audit(db):
-    grace = make_customer("Grace", "Hopper", emails=(ADDRESS,))
-    invoice = make_invoice(grace, "120.00", issued=date(2025, 1, 10))
-    other = make_customer("Alan", "Turing", emails=("alan@bletchley.example",))
-    other_invoice = make_invoice(other, "80.00", issued=date(2025, 1, 10))
+    grace = make_customer(first_name="Grace", last_name="Hopper", emails=(ADDRESS,))
+    invoice = make_invoice(grace, status="paid", total="120.00", issue_date=date(2025, 1, 10))
+    other = make_customer(first_name="Alan", last_name="Turing",
+                          emails=("alan@bletchley.example",))
+    other_invoice = make_invoice(other, status="paid", total="80.00", issue_date=date(2025, 1, 10))
     message = _trail(db, grace, invoice, ADDRESS, 1)
     kept = _trail(db, other, other_invoice, "alan@bletchley.example", 2)
     before = _raw_rows(db, message.id)

@@ -74,11 +74,12 @@ def test_the_guard_finds_a_planted_table_of_personal_data():
 
 
 def test_erasure_forgets_saved_searches_for_the_customer(app, db, make_user):
-    from tests.customer_factories import make_customer
+    from tests.factories import make_customer
 
     staff = make_user("admin")
-    customer = make_customer("Grace", "Hopper", emails=("grace@navy.example",))
-    other = make_customer("Alan", "Turing")
+    customer = make_customer(first_name="Grace", last_name="Hopper",
+                             emails=("grace@navy.example",))
+    other = make_customer(first_name="Alan", last_name="Turing")
     db.session.add_all([SavedFilter(user_id=staff.id, name="hopper", query="q=Grace+Hopper"),
                         SavedFilter(user_id=staff.id, name="mail", query="q=grace%40navy.example"),
                         SavedFilter(user_id=staff.id, name="alan", query="q=Alan+Turing")])

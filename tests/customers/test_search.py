@@ -7,7 +7,7 @@ import pytest
 
 from app.customers import search as customer_search
 from app.customers.search import ListParams, list_page, search_terms
-from tests.customer_factories import make_customer
+from tests.factories import make_customer
 
 
 def test_search_terms():
@@ -27,9 +27,10 @@ def test_search_paths_agree(app, db, make_user, monkeypatch, narrow, cap, sort, 
     monkeypatch.setattr(customer_search, "SEARCH_COUNT_CAP", cap)
     admin = make_user("admin")
     for i, last in enumerate(["Young", "Adams", "Miller", "Baker", "Zed", "Cole", "Adams"]):
-        make_customer(f"Pat{i}", last, status="inactive" if i % 3 == 0 else "active",
+        make_customer(first_name=f"Pat{i}", last_name=last,
+                      status="inactive" if i % 3 == 0 else "active",
                       emails=(f"pat{i}@shop.example",))
-    make_customer("Nobody", "Else", emails=("x@elsewhere.example",))
+    make_customer(first_name="Nobody", last_name="Else", emails=("x@elsewhere.example",))
     params = ListParams.from_args({"q": "shop", "sort": sort, "dir": direction})
     first = list_page(params, admin, date.today(), 1, 3)
     total = first[1]

@@ -24,7 +24,7 @@ from app.demo.invoices import FALLBACK_CUSTOMERS, seed_demo_invoices
 from app.models import Customer, CustomerEmail, CustomerPhone, Tag
 from tests.blueprints.test_customers import _contact_data
 from tests.conftest import csrf_token
-from tests.customer_factories import make_customer
+from tests.factories import make_customer
 from tests.support.layers import plant
 from tests.support.writes import search_source_statements
 
@@ -62,7 +62,7 @@ def test_a_customer_added_on_the_page_is_found(client, login_as, db, found):
 
 def test_identity_contact_and_assignment_edits_are_found(client, login_as, db, found):
     login_as("admin")
-    c = make_customer("Grace", "Hopper", emails=("grace@example.com",),
+    c = make_customer(first_name="Grace", last_name="Hopper", emails=("grace@example.com",),
                       phones=("020 7946 0958",), tags=("navy",))
     token = csrf_token(client, f"/customers/{c.id}")
     client.post(f"/customers/{c.id}/identity/edit", headers=HX, data={
@@ -92,7 +92,7 @@ def _import(db, user, text: str, mode: str) -> None:
 
 def test_imported_and_updated_customers_are_found(db, make_user, found):
     user = make_user("admin")
-    known = make_customer("Alan", "Turing", emails=("alan@example.com",))
+    known = make_customer(first_name="Alan", last_name="Turing", emails=("alan@example.com",))
     _import(db, user, "Name,Email,Phone,Tags\n"
                       "Grace Hopper,grace@example.com,020 7946 0958,navy\n"
                       "Alan Turing,alan@example.com,+44 20 7946 0001,enigma\n", mode="update")
@@ -125,8 +125,10 @@ def test_demo_invoices_fallback_customers_are_found(db, found):
 # -- tags and contacts changed on their own -----------------------------------------------
 
 def test_renaming_a_tag_is_found_on_every_customer_holding_it(db, found):
-    tagged = [make_customer("Ada", f"Byron{i}", tags=("vip",)).id for i in range(3)]
-    other = make_customer("Alan", "Turing", tags=("wholesale",)).id
+    tagged = [make_customer(first_name="Ada", last_name=f"Byron{i}", emails=(),
+                            tags=("vip",)).id for i in range(3)]
+    other = make_customer(first_name="Alan", last_name="Turing", emails=(),
+                          tags=("wholesale",)).id
     tag = db.session.scalar(db.select(Tag).filter_by(name="vip"))
     tag.name = "Gold Members"
     db.session.commit()
@@ -135,14 +137,15 @@ def test_renaming_a_tag_is_found_on_every_customer_holding_it(db, found):
 
 
 def test_deleting_a_tag_is_no_longer_found(db, found):
-    c = make_customer("Ada", "Byron", tags=("vip", "eu"))
+    c = make_customer(first_name="Ada", last_name="Byron", emails=(), tags=("vip", "eu"))
     db.session.delete(db.session.scalar(db.select(Tag).filter_by(name="vip")))
     db.session.commit()
     assert found("vip") == set() and found("eu") == {c.id}
 
 
 def test_a_contact_changed_added_or_deleted_by_itself_is_found(db, found):
-    c = make_customer("Ada", "Byron", emails=("ada@old.example",), phones=("020 7946 0958",))
+    c = make_customer(first_name="Ada", last_name="Byron", emails=("ada@old.example",),
+                      phones=("020 7946 0958",))
     db.session.expire_all()
     db.session.scalar(db.select(CustomerEmail)).address = "ada@new.example"
     db.session.commit()
@@ -157,8 +160,8 @@ def test_a_contact_changed_added_or_deleted_by_itself_is_found(db, found):
 
 
 def test_a_contact_changed_after_a_commit_or_moved_is_found(db, found):
-    ada = make_customer("Ada", "Byron", emails=("ada@old.example",))
-    alan = make_customer("Alan", "Turing")
+    ada = make_customer(first_name="Ada", last_name="Byron", emails=("ada@old.example",))
+    alan = make_customer(first_name="Alan", last_name="Turing", emails=())
     email = ada.emails[0]
     db.session.commit()  # everything expired: nothing of the email is loaded
     email.address = "ada@new.example"
@@ -187,7 +190,8 @@ def _statements(db):
 
 def test_a_change_to_no_search_part_reads_nothing_more(db):
     """A bounce flags the file: one UPDATE, no loading of contacts or tags to recompute."""
-    c = make_customer("Ada", "Byron", emails=("ada@example.com",), tags=("vip",))
+    c = make_customer(first_name="Ada", last_name="Byron", emails=("ada@example.com",),
+                      tags=("vip",))
     db.session.expire_all()
     customer = db.session.get(Customer, c.id)
     email = customer.emails[0]
@@ -200,7 +204,8 @@ def test_a_change_to_no_search_part_reads_nothing_more(db):
 
 def test_an_imported_update_writes_the_customer_once(db, make_user, found):
     user = make_user("admin")
-    alan = make_customer("Alan", "Turing", emails=("alan@example.com",), tags=("eu",))
+    alan = make_customer(first_name="Alan", last_name="Turing", emails=("alan@example.com",),
+                         tags=("eu",))
     db.session.expire_all()
     with _statements(db) as seen:
         _import(db, user, "First name,Last name,Email,Phone,Tags\n"
@@ -212,8 +217,8 @@ def test_an_imported_update_writes_the_customer_once(db, make_user, found):
 # -- erasure keeps no search text ---------------------------------------------------------
 
 def test_an_erased_customer_is_found_by_nothing(db, found):
-    c = make_customer("Grace", "Hopper", emails=("grace@navy.example",), tags=("vip",),
-                      company="Navy")
+    c = make_customer(first_name="Grace", last_name="Hopper", emails=("grace@navy.example",),
+                      tags=("vip",), company="Navy")
     erase_customer(c)
     db.session.commit()
     for q in ("grace", "hopper", "navy", "vip", "erased", str(c.id)):

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from app.customers.privacy import erase_customer
 from app.customers.search import ListParams, list_page
 from app.models import Customer, search_index
-from tests.customer_factories import make_customer
+from tests.factories import make_customer
 
 
 def _found(admin, q: str) -> set[int]:
@@ -51,8 +51,8 @@ def test_sqlite_triggers_exist_at_the_head_revision(db):
 
 def test_index_follows_inserts_edits_and_erasure(db, make_user):
     admin = make_user("admin")
-    ada = make_customer("Ada", "Lovelace", emails=("ada@engines.example",))
-    grace = make_customer("Grace", "Hopper", emails=("grace@navy.example",))
+    ada = make_customer(first_name="Ada", last_name="Lovelace", emails=("ada@engines.example",))
+    grace = make_customer(first_name="Grace", last_name="Hopper", emails=("grace@navy.example",))
     assert _found(admin, "lovelace") == {ada.id}
     assert _index_matches(db, "lovelace") == 1
 
@@ -73,7 +73,7 @@ def test_index_follows_inserts_edits_and_erasure(db, make_user):
 
 def test_index_is_rebuilt_for_rows_that_predate_it(db, make_user):
     admin = make_user("admin")
-    ada = make_customer("Ada", "Lovelace")
+    ada = make_customer(first_name="Ada", last_name="Lovelace")
     connection = db.session.connection()
     search_index.uninstall(connection)
     search_index._has_fts_table.cache_clear()
@@ -90,7 +90,7 @@ def test_prefilter_only_for_narrow_searches(db):
         assert search_index.sqlite_prefilter(db.session, Customer.id, ["ada"], 10) is None
         return
     for i in range(4):
-        make_customer(f"Ada{i}", "Byron", emails=(f"ada{i}@shop.example",))
+        make_customer(first_name=f"Ada{i}", last_name="Byron", emails=(f"ada{i}@shop.example",))
     assert search_index.sqlite_prefilter(db.session, Customer.id, ["byron"], 3) is None
     assert search_index.sqlite_prefilter(db.session, Customer.id, ["byron"], 4) is not None
     # Terms under three characters have no trigram: nothing to look up.
@@ -101,7 +101,7 @@ def test_prefilter_only_for_narrow_searches(db):
 @pytest.mark.parametrize("q", ['ab\x00cd', '"', '""', 'AND', 'NEAR(', 'lo*', '^love', 'col:x',
                                '-lace', 'ß', 'ﬀ', '日本語', 'lovelace OR byron'])
 def test_odd_searches_answer_without_error(client, login_as, q):
-    make_customer("Ada", "Lovelace")
+    make_customer(first_name="Ada", last_name="Lovelace")
     login_as("admin")
     response = client.get("/customers/", query_string={"q": q}, headers={"HX-Request": "true"})
     assert response.status_code == 200

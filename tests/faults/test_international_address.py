@@ -46,7 +46,7 @@ def international_relay(app):
 def _send_group_with_crashes_and_sweeps(app, worker_env, rounds: int = 4) -> list[int]:
     """Queue one group; then, round after round, a worker runs (and may crash) and the
     sweep takes back whatever it left "sending", as it would every 30 s in production."""
-    invoice = make_invoice(make_customer(email="ann@example.org"))
+    invoice = make_invoice(make_customer(emails=("ann@example.org",)))
     messages = outbox.add_messages(recipients=RECIPIENTS, subject="Invoice", body="Hello",
                                    invoice=invoice, attach_pdf=False)
     db.session.commit()
@@ -119,7 +119,7 @@ def test_with_smtputf8_every_recipient_gets_exactly_one_copy(app, international_
 
 def test_an_international_recipient_in_to_reads_back_in_utf8(app, international_relay,
                                                              worker_env):
-    invoice = make_invoice(make_customer(email="müller@example.org"))
+    invoice = make_invoice(make_customer(emails=("müller@example.org",)))
     (message,) = outbox.add_messages(
         recipients=[outbox.Recipient("müller@example.org", "Jörg Müller")],
         subject="Rechnung", body="Hallo", invoice=invoice, attach_pdf=False)

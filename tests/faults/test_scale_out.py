@@ -64,7 +64,7 @@ def test_two_webs_two_workers_send_and_count_once(app, smtp, worker_env, make_us
     public = base64.b64encode(key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
     user = make_user("billing")
-    invoices = [make_invoice(make_customer(email=f"c{i}@example.org")) for i in range(12)]
+    invoices = [make_invoice(make_customer(emails=(f"c{i}@example.org",))) for i in range(12)]
     ports = [free_port(), free_port()]
     env = worker_env(SENDGRID_WEBHOOK_PUBLIC_KEY=public,
                      PUBLIC_BASE_URL=f"http://127.0.0.1:{ports[0]}")

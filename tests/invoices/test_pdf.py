@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from app.invoices.pdf import render_invoice_pdf
 from app.invoices.money import LineInput
 from app.invoices.pdf_fonts import EUROPEAN, FULL, european_coverage, fonts_for, make_european_fonts
-from tests.invoice_fixtures import make_customer, make_invoice  # noqa: F401
+from tests.factories import CONSULTING_240, make_customer, make_invoice
 
 
 def _text(data: bytes) -> str:
@@ -17,11 +17,12 @@ def _text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
-def test_invoice_pdf_contains_the_facts(app, make_customer, make_invoice):
+def test_invoice_pdf_contains_the_facts(app):
     app.config["OFFICE_NAME"] = "Müller & Partner"
-    customer = make_customer("Łódź Logistics")
-    invoice = make_invoice(customer, status="partially_paid", notes="IBAN DE00 1234",
-                           issue_date=date(2024, 4, 2))
+    customer = make_customer(kind="company", company="Łódź Logistics")
+    invoice = make_invoice(customer, via_rules=True, status="partially_paid",
+                           lines=CONSULTING_240, notes="IBAN DE00 1234",
+                           issue_date=date(2024, 4, 2), due_date=date(2024, 5, 2))
     data = render_invoice_pdf(invoice, today=date(2024, 4, 3))
     assert data.startswith(b"%PDF")
     text = _text(data)
@@ -31,22 +32,23 @@ def test_invoice_pdf_contains_the_facts(app, make_customer, make_invoice):
         assert fact in text, fact
 
 
-def test_office_name_has_a_default(app, make_invoice):
-    invoice = make_invoice()
+def test_office_name_has_a_default(app):
+    invoice = make_invoice(via_rules=True, status="draft")
     assert "Clientele" in _text(render_invoice_pdf(invoice))
 
 
-def test_void_and_overdue_invoices_say_so(app, make_invoice):
-    void = make_invoice(status="void")
+def test_void_and_overdue_invoices_say_so(app):
+    void = make_invoice(via_rules=True, status="void")
     assert "voided" in _text(render_invoice_pdf(void))
-    late = make_invoice(status="finalized", issue_date=date.today() - timedelta(days=45))
+    late = make_invoice(via_rules=True, status="finalized",
+                        issue_date=date.today() - timedelta(days=45))
     assert "Overdue" in _text(render_invoice_pdf(late))
 
 
-def test_long_invoices_flow_onto_more_pages(app, make_invoice):
+def test_long_invoices_flow_onto_more_pages(app):
     lines = [LineInput(f"Item {i} " + "with a long description " * 4, 1, 10, 0)
              for i in range(80)]
-    data = render_invoice_pdf(make_invoice(lines=lines))
+    data = render_invoice_pdf(make_invoice(via_rules=True, status="draft", lines=lines))
     reader = PdfReader(io.BytesIO(data))
     assert len(reader.pages) > 2
     assert "Item 79" in _text(data) and f"Page {len(reader.pages)} of {len(reader.pages)}" \
@@ -60,19 +62,20 @@ def test_european_texts_use_the_cut_fonts_and_other_scripts_the_full_ones():
     assert fonts_for(["Αθήνα", "東京"]) is FULL
 
 
-def test_names_in_any_script_dejavu_knows_are_printed(app, make_customer, make_invoice):
+def test_names_in_any_script_dejavu_knows_are_printed(app):
     for name in ("Nguyễn Łódź Жанна", "שרה כהן"):
-        text = _text(render_invoice_pdf(make_invoice(make_customer(name))))
+        customer = make_customer(kind="company", company=name)
+        text = _text(render_invoice_pdf(make_invoice(customer, via_rules=True, status="draft")))
         letters = [c for c in name if c.isalpha()]
         assert all(c in text for c in letters), name  # Hebrew comes out reversed
 
 
-def test_a_text_missed_when_choosing_fonts_is_still_printed(app, make_customer, make_invoice,
-                                                            monkeypatch):
+def test_a_text_missed_when_choosing_fonts_is_still_printed(app, monkeypatch):
     from app.invoices import pdf as invoice_pdf
 
     monkeypatch.setattr(invoice_pdf, "_printed_texts", lambda invoice, office_name: [])
-    text = _text(render_invoice_pdf(make_invoice(make_customer("שרה Consulting"))))
+    customer = make_customer(kind="company", company="שרה Consulting")
+    text = _text(render_invoice_pdf(make_invoice(customer, via_rules=True, status="draft")))
     assert "ש" in text and "Consulting" in text
 
 

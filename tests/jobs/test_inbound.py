@@ -17,7 +17,7 @@ SAMPLES = Path(__file__).parent.parent / "events" / "samples"
 
 
 def _sent(address: str):
-    customer = make_customer(email=address)
+    customer = make_customer(emails=(address,))
     invoice = make_invoice(customer)
     (message,) = outbox.add_messages(recipients=[outbox.Recipient(address)], subject="Invoice",
                                      body="Hi", invoice=invoice, attach_pdf=False)

@@ -28,7 +28,7 @@ def _messages(ids):
 
 
 def test_accepted_message_is_sent_with_verp_and_tracking(app, smtp, run_worker):
-    invoice = make_invoice(make_customer(email="ann@example.org"))
+    invoice = make_invoice(make_customer(emails=("ann@example.org",)))
     (mid,) = _queue(invoice, "ann@example.org")
     run_worker()
     (message,) = _messages([mid])
@@ -47,7 +47,7 @@ def test_accepted_message_is_sent_with_verp_and_tracking(app, smtp, run_worker):
 
 
 def test_permanent_refusal_is_rejected_and_flags_the_customer(app, smtp, run_worker):
-    customer = make_customer(email="gone@example.org")
+    customer = make_customer(emails=("gone@example.org",))
     invoice = make_invoice(customer)
     smtp.set_mode("reject")
     (mid,) = _queue(invoice, "gone@example.org")
@@ -81,7 +81,7 @@ def test_temporary_failure_retries_then_delivers(app, smtp, run_worker):
 
 
 def test_gives_up_after_the_last_attempt(app, smtp, run_worker):
-    invoice = make_invoice(make_customer(email="grey@example.org"))
+    invoice = make_invoice(make_customer(emails=("grey@example.org",)))
     smtp.set_mode("defer")
     (mid,) = _queue(invoice, "grey@example.org")
     run_worker(timeout=30)
@@ -322,7 +322,7 @@ def test_a_refused_login_is_retried_and_leaves_the_address_alone(app, smtp):
     app.config.update(MAIL_USERNAME="app", MAIL_PASSWORD="wrong")
     mail.init_app(app)
     smtp.handler.refuse_login = True
-    customer = make_customer(email="ann@example.org")
+    customer = make_customer(emails=("ann@example.org",))
     (mid,) = _queue(make_invoice(customer), "ann@example.org")
     _send_deferring([mid])
     (message,) = _messages([mid])
@@ -333,7 +333,7 @@ def test_a_refused_login_is_retried_and_leaves_the_address_alone(app, smtp):
 
 def test_a_refused_sender_is_retried_and_leaves_the_address_alone(app, smtp):
     smtp.set_mode("refuse-sender")
-    customer = make_customer(email="ann@example.org")
+    customer = make_customer(emails=("ann@example.org",))
     (mid,) = _queue(make_invoice(customer), "ann@example.org")
     _send_deferring([mid])
     (message,) = _messages([mid])
@@ -344,7 +344,7 @@ def test_a_refused_sender_is_retried_and_leaves_the_address_alone(app, smtp):
 
 def test_a_refusal_at_data_rejects_the_message_but_not_the_address(app, smtp):
     smtp.set_mode("refuse-data")
-    customer = make_customer(email="ann@example.org")
+    customer = make_customer(emails=("ann@example.org",))
     (mid,) = _queue(make_invoice(customer), "ann@example.org")
     send_messages([mid])
     (message,) = _messages([mid])
@@ -357,7 +357,7 @@ def test_a_suppressed_address_is_not_sent_and_keeps_its_state(app, smtp):
     """The local refusal is not a bounce: a complaint-suppressed address stays 'ok'."""
     from app.models import AuditLog
 
-    customer = make_customer(email="ann@example.org")
+    customer = make_customer(emails=("ann@example.org",))
     email = customer.emails[0]
     email.suppressed, email.suppressed_reason = True, "spam complaint"
     db.session.commit()

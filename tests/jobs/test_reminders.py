@@ -12,10 +12,10 @@ from tests.factories import make_customer, make_invoice
 def test_reminders_are_queued_once_per_step_and_sent(app, smtp, run_worker):
     app.config["REMINDER_DAYS"] = "7,14"
     today = date(2026, 11, 23)
-    late = make_invoice(make_customer(email="late@example.org"),
+    late = make_invoice(make_customer(emails=("late@example.org",)),
                         due_date=today - timedelta(days=8))
-    make_invoice(make_customer(email="ontime@example.org"), due_date=today + timedelta(days=3))
-    paid = make_invoice(make_customer(email="paid@example.org"),
+    make_invoice(make_customer(emails=("ontime@example.org",)), due_date=today + timedelta(days=3))
+    paid = make_invoice(make_customer(emails=("paid@example.org",)),
                         due_date=today - timedelta(days=8), status="paid")
     assert send_due_reminders(today) == 1
     assert send_due_reminders(today) == 0  # the 7-day step is done for this invoice

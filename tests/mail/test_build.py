@@ -15,7 +15,7 @@ def _parse(raw: bytes):
 
 
 def test_unicode_headers_bodies_and_the_pdf_read_back(app):
-    invoice = make_invoice(make_customer(email="zoe@example.org"))
+    invoice = make_invoice(make_customer(emails=("zoe@example.org",)))
     (message,) = outbox.add_messages(
         recipients=[outbox.Recipient("zoe@example.org", "Zoë Müller")],
         subject="Rechnung für Müller\r\nBcc: evil@example.net", body="Grüße 😀\nhttps://x.example/a",

@@ -7,8 +7,7 @@ import pytest
 
 from app.reports import activity
 from app.reports.sql import Window
-from tests.factories import make_customer, make_invoice
-from tests.reports.factories import add_events, at, make_message, note
+from tests.factories import add_events, at, make_customer, make_invoice, make_message, make_note
 
 SPAN = Window(date(2026, 11, 23), date(2026, 12, 13))  # three whole weeks, Monday to Sunday
 
@@ -18,12 +17,15 @@ def office(db, make_user):
     admin = make_user("admin")
     ann, bob = make_user("staff", name="Ann"), make_user("staff", name="Bob")
     mine, theirs = make_customer(owner=ann), make_customer(owner=bob)
-    note(mine, ann, at("2026-11-23", "00:00"))            # Monday of the first week
-    note(mine, ann, at("2026-11-29", "23:59"), "email")   # Sunday: still the first week
-    note(mine, ann, at("2026-11-30", "08:00"), "meeting")  # second week
-    note(theirs, bob, at("2026-12-13", "18:00"))          # third week
-    note(theirs, ann, at("2026-12-01"))                   # Ann on Bob's customer
-    note(mine, bob, at("2026-11-22", "23:59"))            # before the window
+    for customer, author, when, kind in (
+        (mine, ann, at("2026-11-23", "00:00"), "call"),       # Monday of the first week
+        (mine, ann, at("2026-11-29", "23:59"), "email"),      # Sunday: still the first week
+        (mine, ann, at("2026-11-30", "08:00"), "meeting"),    # second week
+        (theirs, bob, at("2026-12-13", "18:00"), "call"),     # third week
+        (theirs, ann, at("2026-12-01"), "call"),              # Ann on Bob's customer
+        (mine, bob, at("2026-11-22", "23:59"), "call"),       # before the window
+    ):
+        make_note(customer, author=author, occurred_at=when, kind=kind)
     inv_mine, inv_theirs = make_invoice(mine), make_invoice(theirs)
     for user, invoice, day, events in (
         (ann, inv_mine, "2026-11-24", [("sent", "10:00"), ("opened", "11:00")]),

@@ -11,33 +11,32 @@ import pytest
 
 from app.reports import customer_insight
 from app.reports.sql import Window
-from tests.factories import make_customer, make_invoice
+from tests.factories import make_customer, make_invoice, make_payment
 from tests.reports.conftest import TODAY
-from tests.reports.factories import pay
 
 
 @pytest.fixture
 def clientele(db, make_user):
     admin = make_user("admin")
     big = make_customer(first_name="Bea", last_name="Big")
-    first = make_invoice(big, amount="6000.00", issue_date=date(2026, 5, 20))
-    pay(first, "6000.00", date(2026, 6, 1))
+    first = make_invoice(big, total="6000.00", issue_date=date(2026, 5, 20))
+    make_payment(first, amount="6000.00", paid_on=date(2026, 6, 1))
     for month in (10, 11, 12):
-        make_invoice(big, amount="100.00", issue_date=date(2026, month, 1))
+        make_invoice(big, total="100.00", issue_date=date(2026, month, 1))
     lapsing = make_customer(first_name="Lee", last_name="Lapsing")
-    old = make_invoice(lapsing, amount="100.00", issue_date=date(2025, 1, 10))
-    pay(old, "100.00", date(2025, 2, 1))
-    make_invoice(lapsing, amount="200.00", issue_date=date(2026, 4, 1))
+    old = make_invoice(lapsing, total="100.00", issue_date=date(2025, 1, 10))
+    make_payment(old, amount="100.00", paid_on=date(2025, 2, 1))
+    make_invoice(lapsing, total="200.00", issue_date=date(2026, 4, 1))
     fresh = make_customer(first_name="Fay", last_name="Fresh")
-    f1 = make_invoice(fresh, amount="120.00", issue_date=date(2026, 11, 20))
-    make_invoice(fresh, amount="30.00", issue_date=date(2026, 11, 28))
-    pay(f1, "50.00", date(2026, 12, 1))
+    f1 = make_invoice(fresh, total="120.00", issue_date=date(2026, 11, 20))
+    make_invoice(fresh, total="30.00", issue_date=date(2026, 11, 28))
+    make_payment(f1, amount="50.00", paid_on=date(2026, 12, 1))
     gone = make_customer(first_name="Gus", last_name="Gone")
-    g = make_invoice(gone, amount="80.00", issue_date=date(2024, 5, 1))
-    pay(g, "80.00", date(2024, 5, 20))
+    g = make_invoice(gone, total="80.00", issue_date=date(2024, 5, 1))
+    make_payment(g, amount="80.00", paid_on=date(2024, 5, 20))
     nothing = make_customer(first_name="Nat", last_name="Nothing")
-    make_invoice(nothing, amount="500.00", status="void", issue_date=date(2026, 12, 1))
-    make_invoice(nothing, amount="700.00", status="draft", issue_date=date(2026, 12, 1))
+    make_invoice(nothing, total="500.00", status="void", issue_date=date(2026, 12, 1))
+    make_invoice(nothing, total="700.00", status="draft", issue_date=date(2026, 12, 1))
     return {"admin": admin, "big": big, "lapsing": lapsing, "fresh": fresh, "gone": gone,
             "nothing": nothing}
 

@@ -8,9 +8,8 @@ import pytest
 from app.reports import email_report
 from app.reports.email_report import EmailFilters
 from app.reports.sql import month_of, week_of
-from tests.factories import make_customer, make_invoice
+from tests.factories import add_events, at, make_customer, make_invoice, make_message
 from tests.reports.conftest import TODAY
-from tests.reports.factories import add_events, at, make_message
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ import pytest
 
 from app.reports import receivables
 from app.reports.sql import Window
-from tests.factories import make_customer, make_invoice
+from tests.factories import make_customer, make_invoice, make_payment
 from tests.reports.conftest import TODAY
-from tests.reports.factories import pay
 
 
 def _due(days_overdue: int) -> date:
@@ -26,25 +25,25 @@ def books(db, make_user):
     acme = make_customer(kind="company", company="Acme", owner=ann)
     zed = make_customer(first_name="Zed", last_name="Zimmer")
     # Acme: one invoice per bucket, with the edges of each bucket.
-    make_invoice(acme, amount="100.00", due_date=_due(-5))        # current (due in 5 days)
-    make_invoice(acme, amount="10.00", due_date=_due(0))          # current (due today)
-    partly = make_invoice(acme, amount="200.00", due_date=_due(1))  # 1–30, 150 left
-    pay(partly, "50.00", date(2026, 12, 1))
-    make_invoice(acme, amount="30.00", due_date=_due(30))         # 1–30 (edge)
-    make_invoice(acme, amount="31.00", due_date=_due(31))         # 31–60 (edge)
-    make_invoice(acme, amount="60.00", due_date=_due(60))         # 31–60 (edge)
-    make_invoice(acme, amount="61.00", due_date=_due(61))         # 61–90
-    make_invoice(acme, amount="90.00", due_date=_due(90))         # 61–90 (edge)
-    make_invoice(acme, amount="91.00", due_date=_due(91))         # 90+
+    make_invoice(acme, total="100.00", due_date=_due(-5))        # current (due in 5 days)
+    make_invoice(acme, total="10.00", due_date=_due(0))          # current (due today)
+    partly = make_invoice(acme, total="200.00", due_date=_due(1))  # 1–30, 150 left
+    make_payment(partly, amount="50.00", paid_on=date(2026, 12, 1))
+    make_invoice(acme, total="30.00", due_date=_due(30))         # 1–30 (edge)
+    make_invoice(acme, total="31.00", due_date=_due(31))         # 31–60 (edge)
+    make_invoice(acme, total="60.00", due_date=_due(60))         # 31–60 (edge)
+    make_invoice(acme, total="61.00", due_date=_due(61))         # 61–90
+    make_invoice(acme, total="90.00", due_date=_due(90))         # 61–90 (edge)
+    make_invoice(acme, total="91.00", due_date=_due(91))         # 90+
     # Nothing owed on these: void, draft, and paid in full.
-    make_invoice(acme, amount="999.00", status="void", due_date=_due(40))
-    make_invoice(acme, amount="888.00", status="draft", due_date=_due(40))
-    paid = make_invoice(zed, amount="500.00", due_date=_due(100), issue_date=date(2026, 8, 1))
-    pay(paid, "200.00", date(2026, 9, 10))
-    pay(paid, "300.00", date(2026, 10, 31))
-    zed_open = make_invoice(zed, amount="70.00", due_date=_due(10),
+    make_invoice(acme, total="999.00", status="void", due_date=_due(40))
+    make_invoice(acme, total="888.00", status="draft", due_date=_due(40))
+    paid = make_invoice(zed, total="500.00", due_date=_due(100), issue_date=date(2026, 8, 1))
+    make_payment(paid, amount="200.00", paid_on=date(2026, 9, 10))
+    make_payment(paid, amount="300.00", paid_on=date(2026, 10, 31))
+    zed_open = make_invoice(zed, total="70.00", due_date=_due(10),
                             issue_date=date(2026, 11, 1), currency="USD")
-    pay(zed_open, "20.00", date(2026, 11, 30))
+    make_payment(zed_open, amount="20.00", paid_on=date(2026, 11, 30))
     return {"admin": admin, "ann": ann, "acme": acme, "zed": zed}
 
 
@@ -97,8 +96,8 @@ def test_revenue_by_customer_and_window(books):
 
 
 def test_payments_on_a_voided_invoice_are_not_revenue(books, db):
-    invoice = make_invoice(books["acme"], amount="40.00")
-    pay(invoice, "40.00", date(2026, 12, 2))
+    invoice = make_invoice(books["acme"], total="40.00")
+    make_payment(invoice, amount="40.00", paid_on=date(2026, 12, 2))
     invoice.status = "void"
     db.session.commit()
     months = {a.key: a.amount for a in
