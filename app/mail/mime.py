@@ -26,16 +26,12 @@ def header_text(value: str) -> str:
 
 def ascii_domain(email: str) -> str:
     """The address with its domain in ASCII (IDNA A-labels): `user@bücher.de` needs no
-    international mail support once written `user@xn--bcher-kva.de`."""
+    international mail support once written `user@xn--bcher-kva.de`. What is still not
+    ASCII afterwards is a local part that only SMTPUTF8 can carry (RFC 6531)."""
     local, at, domain = email.rpartition("@")
     if not at or domain.isascii():
         return email
     return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
-
-
-def needs_smtputf8(email: str) -> bool:
-    """True when the local part is not ASCII: no encoding makes it so (RFC 6531)."""
-    return not ascii_domain(email).isascii()
 
 
 def address(name: str, email: str) -> str:

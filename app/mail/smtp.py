@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask_mail import Connection
 
-from app.mail.mime import ascii_domain, needs_smtputf8
+from app.mail.mime import ascii_domain
 
 # The one refusal that is ours, not the server's: said in words an office can act on.
 NO_SMTPUTF8 = ("this address needs international mail support (SMTPUTF8), "
@@ -79,7 +79,7 @@ class SmtpSession(Connection):
                     return Outcome("delayed", exc.smtp_code, _text(exc.smtp_error))
             self.host.ehlo_or_helo_if_needed()  # its answer lists what the server offers
             recipient = ascii_domain(recipient)
-            international = needs_smtputf8(recipient) or not data.isascii()
+            international = not (recipient.isascii() and data.isascii())
             if international and not self.host.has_extn("smtputf8"):
                 # Final for this message and this server; the address itself may be fine.
                 return Outcome("rejected", None, NO_SMTPUTF8)

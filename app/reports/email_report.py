@@ -1,7 +1,7 @@
 """The Invoice Email report: one row per invoice email, its filters, its charts.
 
 The Sent Status is read from `EmailMessage.status`, which the event pipeline keeps
-derived from the events (app/mail/events.py); nothing here recomputes it per row.
+derived from the events (app/mail/recorder.py); nothing here recomputes it per row.
 """
 from __future__ import annotations
 
