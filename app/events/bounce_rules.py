@@ -27,7 +27,8 @@ BOUNCE_SUBJECT_RE = re.compile(
     r"|onbestelbaar|niet afgeleverd|niet bezorgd|kan niet worden bezorgd"
     r"|nie mo[żz]na dostarczy[ćc]|niedostarczon|nedoru[čc]iteln"
     r"|недостав|не доставлен|ошибка доставки|не удалось доставить"
-    r"|配信不能|配送エラー|宛先不明|未送達|配信エラー|退信|投递失败|无法投递|發送失敗|退回|無法傳遞",
+    r"|配信不能|配送エラー|宛先不明|未送達|配信エラー|送信エラー|退信|投递失败|无法投递|發送失敗|退回|無法傳遞"
+    r"|\bnot member article from\b",
     _I,
 )
 
@@ -60,6 +61,10 @@ BOUNCE_BODY_RE = re.compile(
     r"|c(?:ould|an)not be delivered to the following|the following recipient\(?s?\)? could not be"
     r"|failed addresses follow|returned mail follows|message not delivered to the following"
     r"|your message to .{1,80} was automatically rejected"  # Sieve reject (Dovecot, Cyrus)
+    r"|that'?s not a valid (?:user|mailbox|recipient) here"  # one-line notices (vpopmail, qmail)
+    # A list server refusing our mail to a list address (fml: "NOT MEMBER article from ...").
+    r"|you are not a member of this (?:mailing )?list|your (?:mail|article) to .{1,80} was rejected"
+    r"|there was an error delivering your mail to"  # DragonFly Mail Agent
     r"|(?:an |the )?e-?mail you sent (?:was|has been) rejected"
     r"|your message to .{1,80} (?:couldn'?t|could not) be delivered|delivery failure report"
     r"|following addresses? failed|undeliverable to the following|delivery status notification"
@@ -71,6 +76,7 @@ BOUNCE_BODY_RE = re.compile(
     r"|kon niet (?:worden )?(?:afgeleverd|bezorgd)|niet worden afgeleverd"
     r"|не может быть доставлено|не удалось доставить|создано автоматически"
     r"|配信できませんでした|送信できませんでした|届きませんでした|配信に失敗"
+    r"|配送できませんでした|送信に失敗しました|配信されませんでした"
     r"|无法投递|系统退信|投递失败|发送失败|無法傳遞|未能成功送达",
     _I,
 )
@@ -214,6 +220,12 @@ def bounce_signal(msg: Message, report: str) -> int:
     if (daemon and (subject or body)) or (subject and body):
         return 2
     return 1 if (daemon or subject or body) else 0
+
+
+def reports_failure(report: str) -> bool:
+    """A mailer's failure wording or an enhanced failure code, not a lone number ("room 512")."""
+    text = report[:20_000]
+    return bool(BOUNCE_BODY_RE.search(text)) or context_codes(text)[0] is not None
 
 
 def warns_of_quota(msg: Message) -> bool:

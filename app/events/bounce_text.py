@@ -72,6 +72,16 @@ _CONTACT_RE = re.compile(  # spaces bounded: nested \s+ runs backtrack quadratic
     rf"<?({EMAIL_RE.pattern})|({EMAIL_RE.pattern})>?\s{{0,3}}(?:へ|まで|に)\s{{0,3}}ご?連絡"
 )
 
+# A recipient named as failed in so many words: dma's "There was an error delivering your mail
+# to <x>" (dma also writes x into the notice's own X-Original-To), the "<x>:" lists of qmail and
+# Postfix, Sendmail's "x... User unknown", and the "RCPT TO:<x>" a transcript or Exim quotes.
+_EXPLICIT_RE = re.compile(
+    rf"(?im)error delivering your mail to\s{{0,3}}<({EMAIL_RE.pattern})>"
+    rf"|^[ \t]*<({EMAIL_RE.pattern})>[ \t]*:"
+    rf"|\brcpt to:[ \t]*<({EMAIL_RE.pattern})>"
+    rf"|(?:^|[\s<])({EMAIL_RE.pattern})>?\.\.\.[ \t]+\S"
+)
+
 
 def is_verp_address(address: str) -> bool:
     """Our own VERP bounce address."""
@@ -94,17 +104,32 @@ def own_addresses(msg: Message, parts: MailParts, envelope: str | None) -> set[s
     for name in _OWN_HEADERS:
         for value in header_all(msg, name):
             own.update(addresses_in(value))
-    for original in parts.originals:
-        senders = {a for n in _ORIGINAL_SENDER_HEADERS for a in addresses_in(header(original, n))}
-        # Mail a sender addressed to themselves (a test send): theirs is the failed address.
-        recipients = {a for n in ("to", "cc") for a in addresses_in(header(original, n))}
-        own.update(senders - recipients)
     if envelope:
         own.update(addresses_in(envelope))
+    senders: set[str] = set()
     for text in parts.texts:
         for match in _INLINE_SENDER_RE.finditer(text[:MAX_SCAN]):
-            own.update(addresses_in(match.group(1)))
-    return own
+            senders.update(addresses_in(match.group(1)))
+    # Mail a sender addressed to themselves (a test send, or backscatter of spam forged from
+    # and to one address), attached or pasted below: theirs is the failed address.
+    to_self: set[str] = set()
+    for original in [*parts.originals, *_inline_originals(parts)]:
+        from_ = {a for n in _ORIGINAL_SENDER_HEADERS for a in addresses_in(header(original, n))}
+        recipients = {a for n in ("to", "cc") for a in addresses_in(header(original, n))}
+        senders.update(from_)
+        to_self.update(from_ & recipients)
+    return own | (senders - to_self)
+
+
+def explicit_failures(msg: Message, parts: MailParts) -> set[str]:
+    """Recipients the notice names as failed in so many words, which are read even when they
+    are also an address of the notice's own headers or of the original's sender."""
+    found = {a for v in header_all(msg, "x-failed-recipients") for a in addresses_in(v)}
+    for match in _EXPLICIT_RE.finditer(report_text(parts)):
+        address = normalise_address(next(g for g in match.groups() if g))
+        if address:
+            found.add(address)
+    return found
 
 
 def report_text(parts: MailParts) -> str:

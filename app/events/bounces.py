@@ -15,6 +15,7 @@ from app.events import bounce_rules as rules
 from app.events import feedback
 from app.events.autoreply import is_auto_generated, is_autoreply
 from app.events.bounce_text import (
+    explicit_failures,
     flufl_failures,
     is_verp_address,
     original_recipients,
@@ -95,7 +96,8 @@ def classify(raw: bytes, *, envelope_recipient: str | None = None) -> Classifica
 def _classify(raw: bytes, envelope: str | None) -> Classification:
     msg = load(raw)
     parts = collect(msg)
-    own = own_addresses(msg, parts, envelope)
+    # A recipient the notice names as failed outranks the same address among our own.
+    own = own_addresses(msg, parts, envelope) - explicit_failures(msg, parts)
     ses = feedback.ses_notification(parts.texts)
     kind, found = _detect(msg, parts, own, len(raw), ses)
     return Classification(
@@ -135,12 +137,19 @@ def _detect(
     signal = 0 if rules.replied_by_person(msg) else rules.bounce_signal(msg, report)
     if signal == 2 and (rules.sent_by_mailer(msg) or _hints_borne_out(msg, parts, report, size)):
         return "dsn", _text_bounce(msg, parts, own, size)
-    if is_autoreply(msg):
-        return "autoreply", []
+    autoreply = is_autoreply(msg)
     if signal == 1 and not _is_bulk(msg) and _borne_out(msg, parts, report, size):
         found = _text_bounce(msg, parts, own, size)
-        if found or rules.names_mailer(msg):
+        # Some mailers put auto-reply headers on every notice they send: they do not hide a
+        # failure the notice reports in a mailer's words or codes.
+        if found and (not autoreply or rules.reports_failure(report)):
             return "dsn", found
+        if autoreply:
+            return "autoreply", []
+        if rules.names_mailer(msg):
+            return "dsn", found
+    elif autoreply:
+        return "autoreply", []
     elif not header(msg, "in-reply-to") and any(flufl_failures(msg, size)):
         # An unfamiliar bounce that flufl.bounce still recognises.
         return "dsn", _text_bounce(msg, parts, own, size)
