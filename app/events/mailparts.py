@@ -36,7 +36,9 @@ _LABEL = r"[A-Za-z0-9\u00C0-\u024F-]"
 EMAIL_RE = re.compile(
     rf"(?<!{_LOCAL}){_LOCAL}{{1,64}}@{_LABEL}{{1,63}}(?:\.{_LABEL}{{1,63}}){{1,8}}")
 _X400_PREFIX_RE = re.compile(r"^(?:smtp|rfc-?822)=")
-_MSGID_LINE_RE = re.compile(r"(?im)^[ \t>]*(?:original[ -]?)?Message-I[dD][ \t]*:[ \t]*<([^<>\s]{3,250})>")
+# "Message-ID: <x>" of a pasted original, or a notice's "Original Message-ID: <x>".
+_MSGID_LINE_RE = re.compile(
+    r"(?im)^[ \t>]*(?:original[ -]?)?Message-I[dD][ \t]*:[ \t]*<([^<>\s]{3,250})>")
 # Per-recipient delivery-status fields written into a text part: a report part whose MIME
 # boundary is broken, or a mailer (Amazon WorkMail) that pastes its "technical report".
 _EMBEDDED_DSN_RE = re.compile(
