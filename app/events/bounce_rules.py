@@ -6,7 +6,7 @@ import re
 from email.message import Message
 
 from app.events.dsn import STATUS_RE
-from app.events.mailparts import header
+from app.events.mailparts import header, header_all
 
 _I = re.IGNORECASE | re.MULTILINE
 
@@ -198,7 +198,15 @@ def replied_by_person(msg: Message) -> bool:
         (bool(header(msg, "in-reply-to")) or bool(REPLY_SUBJECT_RE.match(header(msg, "subject"))))
         and not names_mailer(msg)
         and not _failure_header(msg)
+        and not _null_return_path(msg)
     )
+
+
+def _null_return_path(msg: Message) -> bool:
+    # The receiving MTA writes Return-Path from MAIL FROM: a person's reply never comes from
+    # the null sender, a mailer's notice does (RFC 5321 6.1), "Re:" subject or not.
+    paths = header_all(msg, "return-path")
+    return bool(paths) and all(NULL_FROM_RE.fullmatch(p.strip()) for p in paths)
 
 
 def sent_by_mailer(msg: Message) -> bool:

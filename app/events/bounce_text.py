@@ -118,7 +118,8 @@ def own_addresses(msg: Message, parts: MailParts, envelope: str | None) -> set[s
         recipients = {a for n in ("to", "cc") for a in addresses_in(header(original, n))}
         senders.update(from_)
         to_self.update(from_ & recipients)
-    return own | (senders - to_self)
+    # The notice itself goes back to that same address: it is still the failed one.
+    return (own | senders) - to_self
 
 
 def explicit_failures(msg: Message, parts: MailParts) -> set[str]:
