@@ -117,6 +117,8 @@ DOC_PERMANENT_RE = re.compile(
     r"|unrecoverable error|delivery has failed to these recipients|dauerhafter fehler"
     r"|maximum (?:number of )?delivery attempts"
     r"|attempt\(?s?\)?\s+to\s+deliver\s+over\s+a\s+period\s+of"
+    # Sendmail's queue timeout (savemail.c): the last word on a message it kept deferring.
+    r"|could not be delivered for \d+ (?:days?|hours?)|will be deleted from (?:the )?queue"
     r"|erreur permanente|error permanente|errore permanente|erro permanente|permanente fout",
     _I,
 )

@@ -70,6 +70,8 @@ def _fix_surrogates(text: str) -> str:
 
 def _decode_header_value(value: object) -> str:
     text = _fix_surrogates(str(value))
+    if "\x1b" in text:  # raw ISO-2022-JP, not wrapped in an encoded-word
+        text = decode_bytes(text.encode("utf-8", "replace"), None)
     if "=?" in text:
         try:
             text = str(make_header(decode_header(text)))
@@ -105,8 +107,23 @@ def report_type(msg: Message) -> str:
         return ""
 
 
+# Japanese mail declares charsets by names Python lacks, or by the narrower standard its
+# Windows superset really is (NEC and IBM extensions, half-width katakana in ISO-2022-JP).
+_CHARSET_SUPERSETS = {
+    "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932",
+    "windows-31j": "cp932", "csshiftjis": "cp932", "iso-2022-jp": "iso2022_jp_ext",
+    "cp50220": "iso2022_jp_ext", "cp50221": "iso2022_jp_ext", "x-euc-jp": "euc_jp",
+}
+# ISO-2022-JP is 7-bit: undeclared, it reads as ASCII full of escape sequences.
+_ISO2022JP_ESCAPES = (b"\x1b$B", b"\x1b$@", b"\x1b(J", b"\x1b(I")
+
+
 def decode_bytes(data: bytes, charset: str | None) -> str:
-    for candidate in (charset, "utf-8"):
+    declared = (charset or "").strip().lower()
+    candidates = [declared, _CHARSET_SUPERSETS.get(declared), "utf-8"]
+    if any(escape in data for escape in _ISO2022JP_ESCAPES):
+        candidates.insert(0, "iso2022_jp_ext")
+    for candidate in candidates:
         if not candidate:
             continue
         try:
