@@ -231,7 +231,38 @@ def test_an_ses_report_that_is_no_complaint_names_nobody() -> None:
 
 @pytest.mark.timeout(10)  # each takes well under a second; quadratic regexes took ~45 s
 @pytest.mark.parametrize("body", [b"a" * 100_000, b"a." * 50_000, b"x@" + b"b-" * 50_000,
-                                  b"user@x.example: unknown. Please contact" + b" " * 40_000])
+                                  b"user@x.example: unknown. Please contact" + b" " * 40_000,
+                                  b"<a@b.example>:" * 7_000, b"rcpt to:<" * 11_000,
+                                  b"x@y.example... " * 7_000, b"\x1b$B" * 25_000])
 def test_long_lines_without_addresses_take_linear_time(body: bytes) -> None:
     raw = b"From: MAILER-DAEMON@mx.example\r\nSubject: Undelivered Mail\r\n\r\n" + body
     _assert_well_formed(classify(raw))
+
+
+def test_recipient_named_as_failed_is_read_though_in_the_notice_headers() -> None:
+    # dma writes the failed address into the notice's own X-Original-To.
+    raw = _load("dma_rcpt_user_unknown.eml")
+    assert b"X-Original-To: <m.keller@client-gmbh.example>" in raw
+    assert classify(raw).recipients == [RecipientResult(
+        "m.keller@client-gmbh.example", "rejected", "5.1.1",
+        "550 5.1.1 <m.keller@client-gmbh.example>: Recipient address rejected: "
+        "User unknown in local recipient table")]
+    # Named only in the headers, not as failed in the text, it stays one of ours.
+    quiet = raw.replace(b"There was an error delivering your mail to <m.keller@client-gmbh"
+                        b".example>.", b"There was an error delivering your mail.")
+    quiet = quiet.replace(b"550 5.1.1 <m.keller@client-gmbh.example>:", b"550 5.1.1")
+    assert [r.address for r in classify(quiet).recipients] == []
+
+
+def test_auto_reply_headers_do_not_hide_a_failure_a_mailer_reports() -> None:
+    raw = _load("autoreply_headers_mailer_code.eml")
+    assert classify(raw).kind == "dsn"
+    # The same headers and subject on a person's out-of-office stay an auto-reply.
+    assert classify(_load("autoreply_mentions_old_address_code.eml")).kind == "autoreply"
+
+
+def test_a_reply_subject_from_the_null_sender_is_no_persons_reply() -> None:
+    raw = _load("null_sender_re_subject_null_from.eml")
+    assert [r.address for r in classify(raw).recipients] == ["info@closed-store.example"]
+    assert classify(raw.replace(b"Return-Path: <>", b"Return-Path: <x@person.example>")).kind \
+        == "unknown"
