@@ -62,7 +62,14 @@ _INLINE_SENDER_RE = re.compile(
     r"(?im)^[ \t>]*(?:from|sender|return-path|reply-to|envelope-from)[ \t]*:[ \t]*(.+)$"
 )
 _SENDER_BEFORE_RE = re.compile(
-    r"(?i)(?:\bfrom|\bsender|sent by|absender|\bvon|exp[ée]diteur|remitente|mittente)\s*[:=]?\s*<?$"
+    r"(?i)(?:\bfrom|\bsender|sent by|absender|\bvon|exp[ée]diteur|remitente|mittente)"
+    r"\s*[:=]?\s*[<(\[\"']?$"
+)
+# A receiver refusing our sender names it in its reply: "553 <billing@...>: Sender address
+# rejected" (qmail, Postfix), "<billing@...>... Sender verify failed" (Sendmail).
+_SENDER_AFTER_RE = re.compile(
+    r"(?i)^[>)\]\"'.:;,\s]{0,6}(?:sender|envelope sender|mail from)\b[\w\s]{0,20}?"
+    r"(?:rejected|denied|refused|blocked|unknown|invalid|not|verif|blacklisted|listed)"
 )
 # The help desk a notice offers ("please contact <support@isp>", "<support@isp>へご連絡ください"):
 # anywhere in the notice, such an address is never a failed recipient.
@@ -76,11 +83,13 @@ _CONTACT_RE = re.compile(  # spaces bounded: nested \s+ runs backtrack quadratic
 # to <x>" (dma also writes x into the notice's own X-Original-To), the "<x>:" lists of qmail and
 # Postfix, Sendmail's "x... User unknown", and the "RCPT TO:<x>" a transcript or Exim quotes.
 _EXPLICIT_RE = re.compile(
-    rf"(?im)error delivering your mail to\s{{0,3}}<({EMAIL_RE.pattern})>"
+    rf"(?i)error delivering your mail to\s{{0,3}}<({EMAIL_RE.pattern})>"
     rf"|^[ \t]*<({EMAIL_RE.pattern})>[ \t]*:"
     rf"|\brcpt to:[ \t]*<({EMAIL_RE.pattern})>"
     rf"|(?:^|[\s<])({EMAIL_RE.pattern})>?\.\.\.[ \t]+\S"
 )
+
+_NAMES_SENDER_RE = re.compile(r"(?i)\bsender\b|\bmail from\b|\benvelope-from\b")
 
 
 def is_verp_address(address: str) -> bool:
@@ -126,10 +135,14 @@ def explicit_failures(msg: Message, parts: MailParts) -> set[str]:
     """Recipients the notice names as failed in so many words, which are read even when they
     are also an address of the notice's own headers or of the original's sender."""
     found = {a for v in header_all(msg, "x-failed-recipients") for a in addresses_in(v)}
-    for match in _EXPLICIT_RE.finditer(report_text(parts)):
-        address = normalise_address(next(g for g in match.groups() if g))
-        if address:
-            found.add(address)
+    for line in report_text(parts).split("\n"):
+        # "<billing@...>... Sender verify failed", "MAIL FROM:<...>": our sender, not a recipient.
+        if _NAMES_SENDER_RE.search(line) or _SKIP_LINE_RE.search(line):
+            continue
+        for match in _EXPLICIT_RE.finditer(line):
+            address = normalise_address(next(g for g in match.groups() if g))
+            if address:
+                found.add(address)
     return found
 
 
@@ -173,6 +186,8 @@ def _line_addresses(line: str) -> list[str]:
         if before in "=/":  # query strings and URL paths, not mailboxes
             continue
         if _SENDER_BEFORE_RE.search(line[max(0, match.start() - 40) : match.start()]):
+            continue
+        if _SENDER_AFTER_RE.search(line[match.end() : match.end() + 60]):
             continue
         address = normalise_address(match.group(0))
         if address:

@@ -138,7 +138,7 @@ def _detect(
     if signal == 2 and (rules.sent_by_mailer(msg) or _hints_borne_out(msg, parts, report, size)):
         return "dsn", _text_bounce(msg, parts, own, size)
     autoreply = is_autoreply(msg)
-    if signal == 1 and not _is_bulk(msg) and _borne_out(msg, parts, report, size):
+    if signal == 1 and not _is_list_mail(msg) and _borne_out(msg, parts, report, size):
         found = _text_bounce(msg, parts, own, size)
         # Some mailers put auto-reply headers on every notice they send: they do not hide a
         # failure the notice reports in a mailer's words or codes.
@@ -185,6 +185,14 @@ def _is_bulk(msg: Message) -> bool:
     """Newsletters and list mail: their 'delivery failed' subjects are bait, not bounces."""
     precedence = header(msg, "precedence").lower()
     return precedence in ("bulk", "list", "junk") or bool(header(msg, "list-unsubscribe"))
+
+
+def _is_list_mail(msg: Message) -> bool:
+    """Bulk mail, unless a mailer daemon marked its own notice "Precedence: junk" or "bulk"
+    (as some do, to keep auto-responders from answering it)."""
+    if not _is_bulk(msg):
+        return False
+    return bool(header(msg, "list-unsubscribe")) or not rules.names_mailer(msg)
 
 
 def _dsn_recipients(msg: Message, parts: MailParts, own: set[str], size: int) -> list[Found]:
