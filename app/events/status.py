@@ -177,7 +177,6 @@ STATUS_TABLE: tuple[tuple[str, str, str], ...] = tuple(
     (rule.label, STATUS_CSS[rule.status], rule.explanation) for rule in STATUS_RULES
 )
 
-_PENDING = frozenset({Status.QUEUED, Status.DELAYED})
 
 
 def derive_status(events: Iterable[EventFact]) -> Status:
@@ -187,8 +186,3 @@ def derive_status(events: Iterable[EventFact]) -> Status:
         if rule.applies(evidence):
             return rule.status
     raise AssertionError("the last rule always applies")  # pragma: no cover
-
-
-def is_pending(status: Status) -> bool:
-    """True while the outcome may still change by itself, so the UI keeps polling."""
-    return status in _PENDING

@@ -1,4 +1,4 @@
-"""What the office sees of an invoice's emails: latest status, history, pending state."""
+"""What the office sees of an invoice's emails: latest status and history."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.events.status import STATUS_CSS, STATUS_LABELS, Status, is_pending
+from app.events.status import STATUS_CSS, STATUS_LABELS, Status
 from app.extensions import db
 from app.models import EmailMessage
 
@@ -16,13 +16,11 @@ class StatusView:
     key: str
     label: str
     css: str
-    pending: bool  # the outcome may still change by itself: the page keeps polling
 
 
 def status_view(value: str) -> StatusView:
     status = Status(value)
-    return StatusView(status.value, STATUS_LABELS[status], STATUS_CSS[status],
-                      is_pending(status))
+    return StatusView(status.value, STATUS_LABELS[status], STATUS_CSS[status])
 
 
 def messages_for_invoice(invoice_id: int) -> list[EmailMessage]:
@@ -43,10 +41,6 @@ def latest_status(messages: list[EmailMessage]) -> StatusView | None:
     order = ["spam", "rejected", "delayed", "queued", "sent", "opened"]
     worst = min(batch, key=lambda m: order.index(m.status) if m.status in order else 99)
     return status_view(worst.status)
-
-
-def any_pending(messages: list[EmailMessage]) -> bool:
-    return any(is_pending(Status(m.status)) for m in messages)
 
 
 def latest_statuses(invoice_ids: list[int]) -> dict[int, StatusView]:

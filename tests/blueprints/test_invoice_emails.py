@@ -300,17 +300,85 @@ def test_history_queries_do_not_grow_with_the_messages(client, login_as, invoice
     assert queries_for_history() == one
 
 
-def test_icon_polls_while_pending_and_stops_after(client, login_as, invoice):
-    message = _sent_message(invoice)
-    login_as("billing")
-    pending = client.get(f"/invoices/{invoice.id}/emails/icon", headers=HX)
-    assert pending.status_code == 200 and "every 5s" in pending.text
-    message.state = message.status = "sent"
+def _poll_url(page: str) -> str:
+    found = re.search(r'id="live-updates" hidden hx-get="([^"]+)"', page)
+    assert found, "the page has no live poller"
+    return found.group(1).replace("&amp;", "&")
+
+
+def test_the_list_keeps_asking_after_sent_and_hears_of_a_later_open(client, login_as,
+                                                                    invoice):
+    message = _sent_message(invoice, state="sent", sent_at=utcnow())
+    store_events([NewEvent(message_id=message.id, type="sent", occurred_at=utcnow(),
+                           source="smtp", dedupe_key=f"s{message.id}")])
     db.session.commit()
-    done = client.get(f"/invoices/{invoice.id}/emails/icon", headers=HX)
-    assert done.status_code == 286 and "status-sent" in done.text
-    listing = client.get("/invoices/")
-    assert f'data-testid="email-icon-{invoice.id}"' in listing.text
+    login_as("billing")
+    url = _poll_url(client.get("/invoices/").text)
+    assert f"ids={invoice.id}" in url and "view=list" in url
+    # Nothing new since the page was drawn (its "since" is a few seconds back, so move on).
+    later = re.sub(r"since=\d+", f"since={int(utcnow().timestamp() * 1000)}", url)
+    assert client.get(later, headers=HX).status_code == 204
+    store_events([NewEvent(message_id=message.id, type="opened", occurred_at=utcnow(),
+                           source="pixel", dedupe_key=f"o{message.id}")])
+    db.session.commit()
+    news = client.get(later, headers=HX)
+    assert news.status_code == 200
+    assert f'id="email-cell-{invoice.id}" hx-swap-oob="true"' in news.text
+    assert "status-opened" in news.text
+    assert 'id="live-updates"' in news.text  # the next question, with a later "since"
+    assert _poll_url(news.text) != later
+
+
+def test_the_invoice_page_hears_of_a_bounce(client, login_as, invoice):
+    message = _sent_message(invoice, state="sent", sent_at=utcnow())
+    db.session.commit()
+    login_as("billing")
+    url = _poll_url(client.get(f"/invoices/{invoice.id}").text)
+    assert "view=page" in url
+    later = re.sub(r"since=\d+", f"since={int(utcnow().timestamp() * 1000)}", url)
+    store_events([NewEvent(message_id=message.id, type="rejected", occurred_at=utcnow(),
+                           source="dsn", dedupe_key=f"r{message.id}", code="5.1.1")])
+    db.session.commit()
+    news = client.get(later, headers=HX)
+    assert news.status_code == 200
+    assert 'id="invoice-emails" hx-swap-oob="innerHTML"' in news.text
+    assert "Rejected" in news.text
+
+
+def test_changes_answer_only_for_invoices_the_user_may_see(client, login_as, invoice):
+    """Staff asking about a colleague's customer's invoice hear nothing (204), not even
+    that it exists or changed."""
+    _sent_message(invoice, state="sent", sent_at=utcnow())
+    db.session.commit()
+    login_as("staff")
+    answer = client.get(f"/invoices/changes?view=list&since=0&ids={invoice.id}", headers=HX)
+    assert answer.status_code == 204 and answer.text == ""
+
+
+def test_changes_since_the_start_of_time_answer_for_a_visible_invoice(client, login_as,
+                                                                      invoice):
+    _sent_message(invoice, state="sent", sent_at=utcnow())
+    login_as("billing")
+    seen = client.get(f"/invoices/changes?view=list&since=0&ids={invoice.id}", headers=HX)
+    assert seen.status_code == 200 and f'id="email-cell-{invoice.id}"' in seen.text
+
+
+@pytest.mark.parametrize("query", ["view=list&ids=1", "view=list&since=x&ids=1",
+                                   "view=list&since=0&ids=a,b", "view=table&since=0&ids=1",
+                                   "view=list&since=0&ids=" + ",".join(map(str, range(1, 300))),
+                                   "view=list&since=99999999999999999999&ids=1"])
+def test_changes_refuse_bad_questions_with_400(client, login_as, query):
+    login_as("billing")
+    answer = client.get(f"/invoices/changes?{query}", headers=HX)
+    assert answer.status_code == 400 and "ids" in answer.text
+
+
+def test_no_poller_for_invoices_emailed_over_30_days_ago(client, login_as, invoice):
+    message = _sent_message(invoice, state="sent", sent_at=utcnow())
+    message.created_at = utcnow() - timedelta(days=31)
+    db.session.commit()
+    login_as("billing")
+    assert 'id="live-updates"' not in client.get("/invoices/").text
 
 
 def test_staff_cannot_email_or_see_history_of_other_customers(client, login_as, invoice):

@@ -1,6 +1,9 @@
 """In a real browser: the Email History popup on hover, and a status arriving by itself."""
 from __future__ import annotations
 
+import smtplib
+import urllib.request
+
 import pytest
 
 from app.extensions import db
@@ -37,6 +40,75 @@ def test_hover_shows_history_and_status_updates_without_reload(page, make_user, 
     page.wait_for_selector(f"#email-icon-{invoice.id}.status-sent", timeout=15_000)
     assert page.url.endswith("/invoices/")
     assert page.console_errors == []
+
+
+# A desktop mail client fetching the tracking image: a person reading (not a proxy).
+THUNDERBIRD = ("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.5.0")
+
+
+def _dsn_for(message) -> bytes:
+    return (f"From: MAILER-DAEMON@mx.example.org\r\n"
+            f"To: bounces+{message.verp_token}@bounces.clientele.localhost\r\n"
+            "Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
+            'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n'
+            "\r\n--B\r\nContent-Type: text/plain\r\n\r\nCould not be delivered.\r\n"
+            "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+            "Reporting-MTA: dns; mx.example.org\r\n\r\n"
+            f"Final-Recipient: rfc822; {message.to_address}\r\nAction: failed\r\n"
+            "Status: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 no such user\r\n"
+            f"\r\n--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+            f"Message-ID: <{message.message_id}>\r\nSubject: Invoice\r\n\r\n--B--\r\n"
+            ).encode()
+
+
+def test_an_open_and_a_bounce_after_sent_reach_the_open_list(page, make_user, smtp,  # noqa: F811
+                                                            run_worker, app):  # noqa: F811
+    """The list keeps asking after "Sent": an open from a mail program outside the page,
+    then a bounce delivered to the bounce receiver, each appear without a reload."""
+    from app.dev.net import free_port
+    from app.mail import tracking
+    from app.mail.hits import flush_buffered_hits
+    from app.mail.receiver import start_receiver
+
+    user = make_user("billing")
+    read = make_invoice(make_customer(emails=("ann@example.org",)))
+    bounced = make_invoice(make_customer(emails=("gone@example.org",)))
+    (opened_message,) = outbox.add_messages(
+        recipients=[outbox.Recipient("ann@example.org")], subject="Invoice", body="Hello",
+        invoice=read, attach_pdf=False)
+    (bounced_message,) = outbox.add_messages(
+        recipients=[outbox.Recipient("gone@example.org")], subject="Invoice", body="Hello",
+        invoice=bounced, attach_pdf=False)
+    db.session.commit()
+    assert outbox.enqueue([opened_message.id, bounced_message.id])
+    run_worker()
+    browser_login(page, user.email)
+    page.goto("/invoices/")
+    for invoice in (read, bounced):
+        page.wait_for_selector(f"#email-icon-{invoice.id}.status-sent")
+
+    with app.test_request_context():
+        pixel = tracking.open_url(opened_message)
+    request = urllib.request.Request(pixel, headers={"User-Agent": THUNDERBIRD})
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        assert answer.status == 200
+    flush_buffered_hits()
+    run_worker()  # the events queue: the worker drains the hit into an "opened" event
+    page.wait_for_selector(f"#email-icon-{read.id}.status-opened", timeout=15_000)
+
+    port = free_port()
+    receiver = start_receiver(app, "127.0.0.1", port)
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=5) as relay:
+            relay.sendmail("", [f"bounces+{bounced_message.verp_token}"
+                                "@bounces.clientele.localhost"], _dsn_for(bounced_message))
+    finally:
+        receiver.stop()
+    run_worker()  # the events queue: the stored bounce is parsed and applied
+    page.wait_for_selector(f"#email-icon-{bounced.id}.status-rejected", timeout=15_000)
+    assert page.url.endswith("/invoices/")
+    assert page.console_errors == []
+    screenshot(page, "invoices-live-updates")
 
 
 # Chromium logs every 4xx answer; the dialog's refusals are 422 on purpose.

@@ -13,7 +13,6 @@ from app.events.status import (
     EventFact,
     Status,
     derive_status,
-    is_pending,
 )
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=timezone.utc)
@@ -119,10 +118,6 @@ def test_other_timezones_compare_by_instant():
 def test_unknown_event_types_are_ignored():
     assert derive_status([EventFact("unsubscribed", T0)]) is Status.QUEUED
     assert derive_status([fact("sent", 0), EventFact("unsubscribed", at(5))]) is Status.SENT
-
-
-def test_pending_statuses_keep_polling():
-    assert {s for s in Status if is_pending(s)} == {Status.QUEUED, Status.DELAYED}
 
 
 def test_labels_css_and_table_cover_every_status():

@@ -1,7 +1,7 @@
 """Templates display, views decide: read from the templates' syntax trees and the Jinja
 environment.
 
-* A list of states is the code's (`OPEN_STATES`, `StatusView.pending`, …), never retyped
+* A list of states is the code's (`OPEN_STATES`, `STATUS_FILTERS`, …), never retyped
   in a template: no membership test against a literal list of strings, and no literal
   list that holds a state name.
 * A template reads nothing of the request but its endpoint (which page is current): what

@@ -5,27 +5,27 @@ import secrets
 
 from flask import current_app, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from app.blueprints.invoices import bp
 from app.blueprints.invoices.email_form import (
     ROLE_CHOICES, Recipient, SendForm, address_choices, default_texts, recipients_from,
 )
+from app.extensions import db
+from app.invoices.access import visible_invoices
 from app.invoices.rules import InvoiceError
-from app.mail import history
+from app.mail import history, live
 from app.mail.invoice_send import Repeat, send_invoice
+from app.models import Invoice
 from app.web.auth import requires
 from app.web.endings import notify, see_other
 from app.web.lookups import get_invoice_or_404
 from app.web.render import hx_retarget, is_htmx, render
 
-STOP_POLLING = 286  # htmx stops polling an element on this status
-
-
 def email_context(invoice) -> dict:
     """What the emails section, the history and the icon show, loaded once by the view."""
     messages = history.messages_for_invoice(invoice.id)
-    return {"messages": messages, "latest": history.latest_status(messages),
-            "pending": history.any_pending(messages)}
+    return {"messages": messages, "latest": history.latest_status(messages)}
 
 
 @bp.route("/<int:invoice_id>/emails/history")
@@ -37,28 +37,38 @@ def email_history(invoice_id: int):
                   **email_context(invoice))
 
 
-@bp.route("/<int:invoice_id>/emails/icon")
+@bp.route("/changes")
 @requires("invoices.view")
-def email_icon(invoice_id: int):
-    """The email icon of a list row; polled while a send is still pending."""
-    return _polled(invoice_id, "invoices/email_icon_page.html", "icon")
+def changes():
+    """What changed since the page last asked, for the invoices it shows (`ids`): 204 when
+    nothing did, else the changed parts swapped out of band and the next question."""
+    view = request.args.get("view", "list")
+    try:
+        since = live.from_cursor(int(request.args["since"]))
+        asked = {int(i) for i in request.args.get("ids", "").split(",") if i}
+    except (KeyError, ValueError, OverflowError, OSError):
+        return "Send since (milliseconds) and ids (comma-separated numbers).", 400
+    if view not in ("list", "page") or len(asked) > live.MAX_IDS:
+        return "Ask for view=list or view=page and at most 200 ids.", 400
+    allowed = set(db.session.scalars(visible_invoices(
+        select(Invoice.id).where(Invoice.id.in_(asked)), current_user))) if asked else set()
+    changed = sorted(live.changed_invoices(allowed, since))
+    if not changed:
+        return "", 204
+    invoices = list(db.session.scalars(select(Invoice).where(Invoice.id.in_(changed))))
+    context = {"invoice": invoices[0], **email_context(invoices[0])} if view == "page" else {}
+    return render("invoices/changes.html", view=view, invoices=invoices,
+                  statuses=history.latest_statuses(changed),
+                  poll_url=changes_url(sorted(allowed), view), **context)
 
 
-@bp.route("/<int:invoice_id>/emails")
-@requires("invoices.view")
-def emails_section(invoice_id: int):
-    """The emails section of the invoice page; polled while something is pending."""
-    return _polled(invoice_id, "invoices/email_history.html", "section")
-
-
-def _polled(invoice_id: int, template: str, block: str):
-    """A fragment that htmx polls: answers 286 (stop) once nothing is pending."""
-    invoice = get_invoice_or_404(invoice_id, current_user)
-    context = email_context(invoice)
-    response = render(template, block, invoice=invoice, **context)
-    if not context["pending"] and is_htmx():
-        response.status_code = STOP_POLLING
-    return response
+def changes_url(invoice_ids: list[int], view: str) -> str | None:
+    """Where a page showing these invoices asks for news; None when none is watched."""
+    watched = live.watched(invoice_ids)
+    if not watched:
+        return None
+    return url_for("invoices.changes", view=view, since=live.cursor(),
+                   ids=",".join(map(str, watched)))
 
 
 @bp.route("/<int:invoice_id>/email", methods=["GET", "POST"])

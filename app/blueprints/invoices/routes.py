@@ -7,7 +7,7 @@ from flask_login import current_user
 from app import clock
 
 from app.blueprints.invoices import bp
-from app.blueprints.invoices.emails import email_context
+from app.blueprints.invoices.emails import changes_url, email_context
 from app.blueprints.invoices.forms import PaymentForm
 from app.extensions import db
 from app.invoices import rules
@@ -36,7 +36,8 @@ def index():
         "invoices/index.html", "results", page=page, filters=filters, today=today,
         # The customer filter sits outside the results a keystroke refreshes.
         customers=[] if is_partial() else customers_with_invoices(current_user),
-        email_statuses=latest_statuses([invoice.id for invoice in page.items]))
+        email_statuses=latest_statuses([invoice.id for invoice in page.items]),
+        live_url=changes_url([invoice.id for invoice in page.items], "list"))
 
 
 @bp.route("/<int:invoice_id>")
@@ -106,7 +107,8 @@ def pdf(invoice_id: int):
 def _page(invoice: Invoice, payment_form: PaymentForm, status: int = 200, error: str = ""):
     base = current_app.config["PUBLIC_BASE_URL"]
     # The emails section sits outside the #invoice-main fragment: only a full page shows it.
-    emails = {} if is_partial() else email_context(invoice)
+    emails = {} if is_partial() else {**email_context(invoice),
+                                       "live_url": changes_url([invoice.id], "page")}
     return render(
         "invoices/show.html", "main", status=status, invoice=invoice, form=payment_form,
         today=clock.today(), error=error,
