@@ -9,22 +9,36 @@ Times are the server's (`received_at`, `status_at`, `created_at`), never a provi
 `occurred_at`: "since" means "since this page last heard from us". A row is written
 with its time a little before it commits, so each answer moves the page's T only to
 `GRACE` before the answer's own time; a change may then be sent twice, never missed.
+
+Most questions have the answer "nothing", so that answer is cheap: whatever changes an
+email's status or events stamps its invoice in Redis (`touch`), and a question about
+invoices none of whose stamps is newer than T is answered without the database. The
+stamps are a shortcut, not the truth: with Redis unreachable the database is asked, and
+a page asks the database at least every `HEARTBEAT` anyway, so a stamp lost (Redis
+restarted, a write that failed) delays a change by that much at most.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
+from redis.exceptions import RedisError
 from sqlalchemy import or_, select, union
 
 from app.extensions import db
 from app.models import EmailEvent, EmailMessage
 from app.models.base import utcnow
+from app.queues import get_redis
+
+log = logging.getLogger(__name__)
 
 WATCH_DAYS = 30
 GRACE = timedelta(seconds=5)
 POLL_SECONDS = 5
+HEARTBEAT = timedelta(seconds=60)
 MAX_IDS = 200  # more than any page shows
+_KEY = "live:invoice:{}"
 
 
 def cursor(now: datetime | None = None) -> int:
@@ -35,6 +49,41 @@ def cursor(now: datetime | None = None) -> int:
 
 def from_cursor(value: int) -> datetime:
     return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+
+
+def heartbeat_due(since: datetime, now: datetime | None = None) -> bool:
+    """A page that has not heard from the database for HEARTBEAT asks it directly."""
+    return (now or utcnow()) - since > HEARTBEAT + GRACE
+
+
+def touch(invoice_ids: Iterable[int | None]) -> None:
+    """Stamp invoices whose emails just changed (called before the change commits: a
+    question in between finds nothing yet, and asks the database again next time)."""
+    ids = {i for i in invoice_ids if i}
+    if not ids:
+        return
+    stamp = int(utcnow().timestamp() * 1000)
+    try:
+        pipe = get_redis().pipeline(transaction=False)
+        for invoice_id in ids:
+            pipe.set(_KEY.format(invoice_id), stamp, ex=WATCH_DAYS * 86400)
+        pipe.execute()
+    except RedisError:
+        log.warning("could not stamp %d invoice(s) as changed; pages see it within %d s",
+                    len(ids), HEARTBEAT.seconds)
+
+
+def maybe_changed(invoice_ids: Iterable[int], since: datetime) -> bool:
+    """False only when the stamps say none of these invoices changed after `since`."""
+    ids = list(invoice_ids)
+    if not ids:
+        return False
+    threshold = int(since.timestamp() * 1000)
+    try:
+        stamps = get_redis().mget([_KEY.format(i) for i in ids])
+    except RedisError:
+        return True
+    return any(stamp is not None and int(stamp) > threshold for stamp in stamps)
 
 
 def watched(invoice_ids: Iterable[int], now: datetime | None = None) -> list[int]:

@@ -84,6 +84,9 @@ def add_messages(*, recipients: list[Recipient], subject: str, body: str,
 
     for message in messages:
         prepare_links(message)
+    from app.mail import live
+
+    live.touch(message.invoice_id for message in messages)
     return messages
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Insert, Table, func, insert, select, update
 
 from app.events.status import EventFact, derive_status
 from app.extensions import db
+from app.mail import live
 from app.models import EmailEvent, EmailMessage
 from app.models.base import utcnow
 
@@ -130,7 +131,8 @@ def refresh_messages(message_ids: Iterable[int],
             by_message[row.message_id].append(row)
         unknown = [i for i in chunk if i not in known]
         current = {row.id: row for row in db.session.execute(
-            select(EmailMessage.id, EmailMessage.state, EmailMessage.status)
+            select(EmailMessage.id, EmailMessage.state, EmailMessage.status,
+                   EmailMessage.invoice_id)
             .where(EmailMessage.id.in_(unknown)))} if unknown else {}
         updates = []
         for message_id in chunk:
@@ -145,6 +147,8 @@ def refresh_messages(message_ids: Iterable[int],
                 updates.append({"id": message_id, **values})
         if updates:
             db.session.execute(update(EmailMessage), updates)
+        live.touch(row.invoice_id for row in (known.get(i) or current.get(i) for i in chunk)
+                   if row is not None)
 
 
 def _derived(state: str, old_status: str, groups: list) -> dict:

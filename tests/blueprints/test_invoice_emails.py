@@ -388,3 +388,83 @@ def test_staff_cannot_email_or_see_history_of_other_customers(client, login_as, 
     token = csrf_token(client)
     assert client.post(f"/invoices/{invoice.id}/email",
                        data={"csrf_token": token}).status_code == 404
+
+
+def _count_queries(run) -> int:
+    from sqlalchemy import event
+
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return len([s for s in statements if "email_" in s or "invoices" in s])
+
+
+def test_nothing_new_is_answered_without_asking_the_database(client, login_as, invoice):
+    message = _sent_message(invoice, state="sent", sent_at=utcnow())
+    store_events([NewEvent(message_id=message.id, type="sent", occurred_at=utcnow(),
+                           source="smtp", dedupe_key=f"s{message.id}")])
+    db.session.commit()
+    login_as("billing")
+    now = int(utcnow().timestamp() * 1000) + 1
+    url = f"/invoices/changes?view=list&since={now}&ids={invoice.id}"
+    answers = []
+    assert _count_queries(lambda: answers.append(client.get(url, headers=HX))) == 0
+    assert answers[0].status_code == 204
+
+
+def test_without_redis_the_database_still_answers(client, login_as, invoice, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisDown
+
+    from app.mail import live
+
+    class Unreachable:
+        def mget(self, keys):
+            raise RedisDown("down")
+
+        def pipeline(self, transaction=False):
+            raise RedisDown("down")
+
+    message = _sent_message(invoice, state="sent", sent_at=utcnow())
+    db.session.commit()
+    login_as("billing")
+    since = int(utcnow().timestamp() * 1000) - 1
+    monkeypatch.setattr(live, "get_redis", Unreachable)
+    store_events([NewEvent(message_id=message.id, type="opened", occurred_at=utcnow(),
+                           source="pixel", dedupe_key=f"o{message.id}")])
+    db.session.commit()  # stored, though its stamp could not be written
+    news = client.get(f"/invoices/changes?view=list&since={since}&ids={invoice.id}",
+                      headers=HX)
+    assert news.status_code == 200 and "status-opened" in news.text
+
+
+def test_a_lost_stamp_is_found_by_the_heartbeat(client, login_as, invoice):
+    from app.queues import get_redis
+
+    message = _sent_message(invoice, state="sent", sent_at=utcnow())
+    db.session.commit()
+    login_as("billing")
+    since = utcnow() - timedelta(seconds=70)
+    message.created_at = since - timedelta(days=1)
+    store_events([NewEvent(message_id=message.id, type="opened", occurred_at=utcnow(),
+                           source="pixel", dedupe_key=f"o{message.id}")])
+    db.session.commit()
+    get_redis().flushdb()  # Redis restarted: every stamp is gone
+    url = f"/invoices/changes?view=list&since={int(since.timestamp() * 1000)}&ids={invoice.id}"
+    news = client.get(url, headers=HX)
+    assert news.status_code == 200 and "status-opened" in news.text
+
+
+def test_the_heartbeat_moves_a_quiet_page_on(client, login_as, invoice):
+    message = _sent_message(invoice, state="sent", sent_at=utcnow())
+    message.created_at = message.status_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    login_as("billing")
+    since = int((utcnow() - timedelta(seconds=70)).timestamp() * 1000)
+    quiet = client.get(f"/invoices/changes?view=list&since={since}&ids={invoice.id}",
+                       headers=HX)
+    assert quiet.status_code == 200 and "email-cell" not in quiet.text
+    assert int(re.search(r"since=(\d+)", _poll_url(quiet.text)).group(1)) > since

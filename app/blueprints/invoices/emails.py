@@ -50,13 +50,19 @@ def changes():
         return "Send since (milliseconds) and ids (comma-separated numbers).", 400
     if view not in ("list", "page") or len(asked) > live.MAX_IDS:
         return "Ask for view=list or view=page and at most 200 ids.", 400
+    # "Nothing" is the usual answer; it is given before any database work (and says
+    # nothing about invoices the user may not see). Now and then the database is asked.
+    heartbeat = live.heartbeat_due(since)
+    if not heartbeat and not live.maybe_changed(asked, since):
+        return "", 204
     allowed = set(db.session.scalars(visible_invoices(
         select(Invoice.id).where(Invoice.id.in_(asked)), current_user))) if asked else set()
     changed = sorted(live.changed_invoices(allowed, since))
-    if not changed:
+    if not changed and not (heartbeat and allowed):
         return "", 204
     invoices = list(db.session.scalars(select(Invoice).where(Invoice.id.in_(changed))))
-    context = {"invoice": invoices[0], **email_context(invoices[0])} if view == "page" else {}
+    context = ({"invoice": invoices[0], **email_context(invoices[0])}
+               if view == "page" and invoices else {})
     return render("invoices/changes.html", view=view, invoices=invoices,
                   statuses=history.latest_statuses(changed),
                   poll_url=changes_url(sorted(allowed), view), **context)
