@@ -1,9 +1,10 @@
-"""Live Sent Status: which of the invoices a page shows have news since it last asked.
+"""Live Sent Status: which of the invoices (or customers) a page shows have news since
+it last asked.
 
 An open page asks every few seconds "what changed since T" for the ids it shows; the
 answer is computed here from what the recorder writes: an event stored after T (an open,
 a bounce, a delivery), an email whose status changed after T, or a new email. The page
-keeps asking for `WATCH_DAYS` after an invoice was last emailed.
+keeps asking for `WATCH_DAYS` after an invoice (a customer) was last emailed.
 
 Times are the server's (`received_at`, `status_at`, `created_at`), never a provider's
 `occurred_at`: "since" means "since this page last heard from us". A row is written
@@ -11,8 +12,8 @@ with its time a little before it commits, so each answer moves the page's T only
 `GRACE` before the answer's own time; a change may then be sent twice, never missed.
 
 Most questions have the answer "nothing", so that answer is cheap: whatever changes an
-email's status or events stamps its invoice in Redis (`touch`), and a question about
-invoices none of whose stamps is newer than T is answered without the database. The
+email's status or events stamps its invoice and customer in Redis (`touch`), and a
+question about ids none of whose stamps is newer than T is answered without the database. The
 stamps are a shortcut, not the truth: with Redis unreachable the database is asked, and
 a page asks the database at least every `HEARTBEAT` anyway, so a stamp lost (Redis
 restarted, a write that failed) delays a change by that much at most.
@@ -38,7 +39,8 @@ GRACE = timedelta(seconds=5)
 POLL_SECONDS = 5
 HEARTBEAT = timedelta(seconds=60)
 MAX_IDS = 200  # more than any page shows
-_KEY = "live:invoice:{}"
+# What an email belongs to, and the column that says so: the kinds a page can watch.
+WATCHED = {"invoice": EmailMessage.invoice_id, "customer": EmailMessage.customer_id}
 
 
 def cursor(now: datetime | None = None) -> int:
@@ -56,57 +58,66 @@ def heartbeat_due(since: datetime, now: datetime | None = None) -> bool:
     return (now or utcnow()) - since > HEARTBEAT + GRACE
 
 
-def touch(invoice_ids: Iterable[int | None]) -> None:
-    """Stamp invoices whose emails just changed (called before the change commits: a
-    question in between finds nothing yet, and asks the database again next time)."""
-    ids = {i for i in invoice_ids if i}
-    if not ids:
+def touch(messages: Iterable) -> None:
+    """Stamp the invoices and customers of emails that just changed (anything with
+    `invoice_id` and `customer_id`). Called before the change commits: a question in
+    between finds nothing yet, and asks the database again next time."""
+    keys = {_key(kind, ident) for message in messages
+            for kind, column in WATCHED.items()
+            if (ident := getattr(message, column.key))}
+    if not keys:
         return
     stamp = int(utcnow().timestamp() * 1000)
     try:
         pipe = get_redis().pipeline(transaction=False)
-        for invoice_id in ids:
-            pipe.set(_KEY.format(invoice_id), stamp, ex=WATCH_DAYS * 86400)
+        for key in keys:
+            pipe.set(key, stamp, ex=WATCH_DAYS * 86400)
         pipe.execute()
     except RedisError:
-        log.warning("could not stamp %d invoice(s) as changed; pages see it within %d s",
-                    len(ids), HEARTBEAT.seconds)
+        log.warning("could not stamp %d email change(s); pages see them within %d s",
+                    len(keys), HEARTBEAT.seconds)
 
 
-def maybe_changed(invoice_ids: Iterable[int], since: datetime) -> bool:
-    """False only when the stamps say none of these invoices changed after `since`."""
-    ids = list(invoice_ids)
-    if not ids:
+def maybe_changed(ids: Iterable[int], since: datetime, kind: str = "invoice") -> bool:
+    """False only when the stamps say none of these ids changed after `since`."""
+    keys = [_key(kind, i) for i in ids]
+    if not keys:
         return False
     threshold = int(since.timestamp() * 1000)
     try:
-        stamps = get_redis().mget([_KEY.format(i) for i in ids])
+        stamps = get_redis().mget(keys)
     except RedisError:
         return True
     return any(stamp is not None and int(stamp) > threshold for stamp in stamps)
 
 
-def watched(invoice_ids: Iterable[int], now: datetime | None = None) -> list[int]:
-    """The invoices among `invoice_ids` emailed within WATCH_DAYS: those a page polls for."""
-    ids = list(invoice_ids)
+def _key(kind: str, ident: int) -> str:
+    return f"live:{kind}:{ident}"
+
+
+def watched(ids: Iterable[int], kind: str = "invoice",
+            now: datetime | None = None) -> list[int]:
+    """The ids (of invoices, or customers) emailed within WATCH_DAYS: a page polls for them."""
+    ids = list(ids)
     if not ids:
         return []
+    column = WATCHED[kind]
     start = (now or utcnow()) - timedelta(days=WATCH_DAYS)
     return sorted(db.session.scalars(
-        select(EmailMessage.invoice_id).distinct()
-        .where(EmailMessage.invoice_id.in_(ids), EmailMessage.created_at >= start)))
+        select(column).distinct().where(column.in_(ids), EmailMessage.created_at >= start)))
 
 
-def changed_invoices(invoice_ids: Iterable[int], since: datetime) -> set[int]:
-    """The invoices among `invoice_ids` with a new email, status or event after `since`."""
-    ids = list(invoice_ids)
+def changed(ids: Iterable[int], since: datetime, kind: str = "invoice") -> set[int]:
+    """The ids (of invoices, or customers) with a new email, status or event after
+    `since`."""
+    ids = list(ids)
     if not ids:
         return set()
+    column = WATCHED[kind]
     start = utcnow() - timedelta(days=WATCH_DAYS)
-    recent = (EmailMessage.invoice_id.in_(ids), EmailMessage.created_at >= start)
-    by_message = select(EmailMessage.invoice_id).where(
+    recent = (column.in_(ids), EmailMessage.created_at >= start)
+    by_message = select(column).where(
         *recent, or_(EmailMessage.created_at > since, EmailMessage.status_at > since))
-    by_event = (select(EmailMessage.invoice_id)
-                .join(EmailEvent, EmailEvent.message_id == EmailMessage.id)
+    by_event = (select(column).join(EmailEvent, EmailEvent.message_id == EmailMessage.id)
                 .where(*recent, EmailEvent.received_at > since))
     return set(db.session.scalars(union(by_message, by_event)))

@@ -86,7 +86,7 @@ def add_messages(*, recipients: list[Recipient], subject: str, body: str,
         prepare_links(message)
     from app.mail import live
 
-    live.touch(message.invoice_id for message in messages)
+    live.touch(messages)
     return messages
 
 

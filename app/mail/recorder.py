@@ -132,7 +132,7 @@ def refresh_messages(message_ids: Iterable[int],
         unknown = [i for i in chunk if i not in known]
         current = {row.id: row for row in db.session.execute(
             select(EmailMessage.id, EmailMessage.state, EmailMessage.status,
-                   EmailMessage.invoice_id)
+                   EmailMessage.invoice_id, EmailMessage.customer_id)
             .where(EmailMessage.id.in_(unknown)))} if unknown else {}
         updates = []
         for message_id in chunk:
@@ -147,7 +147,7 @@ def refresh_messages(message_ids: Iterable[int],
                 updates.append({"id": message_id, **values})
         if updates:
             db.session.execute(update(EmailMessage), updates)
-        live.touch(row.invoice_id for row in (known.get(i) or current.get(i) for i in chunk)
+        live.touch(row for row in (known.get(i) or current.get(i) for i in chunk)
                    if row is not None)
 
 

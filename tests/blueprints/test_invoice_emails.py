@@ -468,3 +468,24 @@ def test_the_heartbeat_moves_a_quiet_page_on(client, login_as, invoice):
                        headers=HX)
     assert quiet.status_code == 200 and "email-cell" not in quiet.text
     assert int(re.search(r"since=(\d+)", _poll_url(quiet.text)).group(1)) > since
+
+
+def test_the_customer_file_hears_of_a_new_email_event(client, login_as, invoice):
+    message = _sent_message(invoice, state="sent", sent_at=utcnow())
+    db.session.commit()
+    login_as("billing")
+    url = _poll_url(client.get(f"/customers/{invoice.customer_id}").text)
+    later = re.sub(r"since=\d+", f"since={int(utcnow().timestamp() * 1000)}", url)
+    assert client.get(later, headers=HX).status_code == 204
+    store_events([NewEvent(message_id=message.id, type="rejected", occurred_at=utcnow(),
+                           source="dsn", dedupe_key=f"r{message.id}", code="5.1.1")])
+    db.session.commit()
+    news = client.get(later, headers=HX)
+    assert news.status_code == 200 and "timeline-changed" in news.headers["HX-Trigger"]
+    assert 'id="live-updates"' in news.text
+
+
+def test_staff_cannot_ask_about_another_customers_file(client, login_as, invoice):
+    login_as("staff")
+    assert client.get(f"/customers/{invoice.customer_id}/changes?since=0",
+                      headers=HX).status_code == 404

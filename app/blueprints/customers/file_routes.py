@@ -13,6 +13,7 @@ from app.customers.consent import KINDS, change_consent
 from app.customers.identifiers import IDENTIFIER_KINDS
 from app.customers.segments import customer_figures, segments_for
 from app.extensions import db
+from app.mail import live
 from app.models import Invoice
 from app.web.auth import can
 from app.web.auth import requires
@@ -56,7 +57,33 @@ def show(customer_id: int):
     customer = get_customer_or_404(customer_id)
     audit_request("customer.viewed", subject_type="customer", subject_id=customer.id)
     db.session.commit()
-    return render(TEMPLATE, **file_context(customer))
+    return render(TEMPLATE, live_url=_changes_url(customer), **file_context(customer))
+
+
+@bp.route("/<int:customer_id>/changes")
+@requires("customers.view")
+def changes(customer_id: int):
+    """Whether the customer's emails changed since the file page last asked (its live
+    poller): 204 when not, else the timeline is told to reload."""
+    customer = get_customer_or_404(customer_id)
+    try:
+        since = live.from_cursor(int(request.args["since"]))
+    except (KeyError, ValueError, OverflowError, OSError):
+        return "Send since (milliseconds since 1970).", 400
+    heartbeat = live.heartbeat_due(since)
+    if not heartbeat and not live.maybe_changed([customer.id], since, "customer"):
+        return "", 204
+    news = live.changed([customer.id], since, "customer")
+    if not news and not heartbeat:
+        return "", 204
+    response = render("customers/changes.html", poll_url=_changes_url(customer))
+    return hx_trigger(response, TIMELINE_EVENT) if news else response
+
+
+def _changes_url(customer) -> str | None:
+    if not live.watched([customer.id], "customer"):
+        return None
+    return url_for("customers.changes", customer_id=customer.id, since=live.cursor())
 
 
 @bp.route("/<int:customer_id>/section/<name>")

@@ -57,7 +57,7 @@ def changes():
         return "", 204
     allowed = set(db.session.scalars(visible_invoices(
         select(Invoice.id).where(Invoice.id.in_(asked)), current_user))) if asked else set()
-    changed = sorted(live.changed_invoices(allowed, since))
+    changed = sorted(live.changed(allowed, since))
     if not changed and not (heartbeat and allowed):
         return "", 204
     invoices = list(db.session.scalars(select(Invoice).where(Invoice.id.in_(changed))))
