@@ -17,11 +17,14 @@ bounces = AppGroup("bounces", help="Receive bounce and complaint mail.")
 def classify_files(paths: tuple[str, ...]) -> None:
     """Parse message files (no database) and print one JSON object per file."""
     from app.events.bounces import classify
+    from app.events.mailparts import MAX_BYTES
 
     for path in paths:
         try:
             with open(path, "rb") as handle:
-                raw = handle.read()
+                # No more than the parser reads (one byte over tells it there was more):
+                # a file of any size costs the same memory.
+                raw = handle.read(MAX_BYTES + 1)
             line = classify(raw).as_json(path)
         except OSError as exc:
             line = {"file": path, "kind": "unknown", "recipients": [], "error": str(exc)}

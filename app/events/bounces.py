@@ -28,6 +28,7 @@ from app.events.dsn import find_status, one_line, original_message_id, parse_del
 from app.events.feedback import Found
 from app.events.mailparts import (
     MailParts,
+    cap,
     collect,
     header,
     header_all,
@@ -62,6 +63,7 @@ class Classification:
     verp_token: str | None
     original_message_id: str | None
     feedback_type: str | None = None  # of a feedback report (kind "arf"): "abuse", ...
+    error: str | None = None  # what could not be read (a mail bomb cut short, junk)
 
     @property
     def is_complaint(self) -> bool:
@@ -80,6 +82,8 @@ class Classification:
         }
         if self.feedback_type:
             shape["feedback_type"] = self.feedback_type
+        if self.error:
+            shape["error"] = self.error
         return shape
 
 
@@ -88,13 +92,17 @@ def classify(raw: bytes, *, envelope_recipient: str | None = None) -> Classifica
     try:
         data = raw if isinstance(raw, bytes) else bytes(raw)
         return _classify(data, envelope_recipient)
-    except Exception:  # a worker must survive any mail the internet sends
-        log.warning("could not classify inbound message", exc_info=True)
-        return Classification("unknown", [], None, None)
+    except Exception as exc:  # a worker must survive any mail the internet sends
+        # One line: a traceback in the CLI's output or the worker's log helps nobody here.
+        log.warning("could not classify inbound message: %s", type(exc).__name__)
+        log.debug("could not classify inbound message", exc_info=True)
+        return Classification("unknown", [], None, None,
+                              error=f"could not read this message ({type(exc).__name__})")
 
 
 def _classify(raw: bytes, envelope: str | None) -> Classification:
-    msg = load(raw)
+    data, cut = cap(raw)
+    msg = load(data)
     parts = collect(msg)
     # A recipient the notice names as failed outranks the same address among our own.
     own = own_addresses(msg, parts, envelope) - explicit_failures(msg, parts)
@@ -107,6 +115,7 @@ def _classify(raw: bytes, envelope: str | None) -> Classification:
         verp_token=_verp_token(msg, envelope),
         original_message_id=_original_id(msg, parts, kind, ses),
         feedback_type=feedback.feedback_type(msg, parts, ses) if kind == "arf" else None,
+        error=cut if cut or msg.keys() else "no mail headers found",
     )
 
 

@@ -18,6 +18,13 @@ MAX_BYTES = 4 * 1024 * 1024
 # Deeper nesting than this is a mail bomb, not a bounce.
 MAX_DEPTH = 10
 MAX_TEXT = 200_000
+# What the parser is given at most (see `cap`): a bounce has a handful of parts and a few
+# dozen header lines. The standard library's parser recurses once per multipart/message
+# level (thousands of levels raise RecursionError) and keeps every part and header line.
+MAX_CONTAINERS = 64  # Content-Type headers naming no leaf type (multipart/*, message/*)
+MAX_PARTS = 1000  # Content-Type headers of any type
+MAX_BOUNDARIES = 2000  # lines starting "--" (MIME boundaries)
+MAX_HEADER_RUN = 1000  # consecutive header lines, folded ones included
 
 DSN_TYPES = frozenset(
     {"message/delivery-status", "message/global-delivery-status", "text/delivery-status"}
@@ -56,7 +63,63 @@ class MailParts:
     dsn_embedded: bool = False  # dsn_texts are report fields written into a text part
 
 
+_CONTENT_TYPE_RE = re.compile(rb"(?im)^content-type[ \t]*:[ \t]*")
+_LEAF_TYPE_RE = re.compile(rb"(?i)(?:text|application|image|audio|video|font|model)/")
+_BOUNDARY_LINE_RE = re.compile(rb"(?m)^--")
+_HEADER_LINE_RE = re.compile(rb"(?m)^(?:[!-9;-~]+:|[ \t])[^\n]*(?:\n|$)")
+
+
+def cap(raw: bytes) -> tuple[bytes, str | None]:
+    """The part of `raw` the parser is given, and what was left out (None: nothing).
+
+    Cut where a limit is passed, in one linear pass each: a mail bomb then parses in
+    bounded time and memory, and the bounce it may wrap still reads as one.
+    """
+    notes = []
+    if len(raw) > MAX_BYTES:
+        raw = raw[:MAX_BYTES]
+        notes.append(f"larger than {MAX_BYTES // 2**20} MB: only the start was read")
+    containers = parts = 0
+    for match in _CONTENT_TYPE_RE.finditer(raw):
+        parts += 1
+        # A folded or unknown type counts as a container: counting too many is harmless.
+        if not _LEAF_TYPE_RE.match(raw, match.end()):
+            containers += 1
+        if containers > MAX_CONTAINERS or parts > MAX_PARTS:
+            raw = raw[:match.start()]
+            notes.append(f"more than {MAX_CONTAINERS} nested or {MAX_PARTS} MIME parts: "
+                         "the rest was not read")
+            break
+    for count, match in enumerate(_BOUNDARY_LINE_RE.finditer(raw), 1):
+        if count > MAX_BOUNDARIES:
+            raw = raw[:match.start()]
+            notes.append(f"more than {MAX_BOUNDARIES} MIME boundaries: the rest was not read")
+            break
+    raw, dropped = _cap_header_runs(raw)
+    if dropped:
+        notes.append(f"{dropped} header lines beyond {MAX_HEADER_RUN} in a row were skipped")
+    return raw, "; ".join(notes) or None
+
+
+def _cap_header_runs(raw: bytes) -> tuple[bytes, int]:
+    keep: list[bytes] = []
+    start = run_end = run = dropped = 0
+    for match in _HEADER_LINE_RE.finditer(raw):
+        run = run + 1 if match.start() == run_end else 1
+        run_end = match.end()
+        if run > MAX_HEADER_RUN:
+            if match.start() > start:
+                keep.append(raw[start:match.start()])
+            start = match.end()
+            dropped += 1
+    if not dropped:
+        return raw, 0
+    keep.append(raw[start:])
+    return b"".join(keep), dropped
+
+
 def load(raw: bytes) -> Message:
+    """The parsed message; give it `cap(raw)[0]` (a mail bomb raises RecursionError)."""
     return email.message_from_bytes(raw[:MAX_BYTES])
 
 

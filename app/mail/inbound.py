@@ -60,6 +60,7 @@ def process(inbound_id: int) -> str:
         return inbound.state if inbound else "missing"
     result, proof = _read(inbound)
     inbound.kind = result.kind
+    inbound.error = result.error or ""
     inbound.processed_at = utcnow()
     if result.kind == "autoreply":
         inbound.state, inbound.summary = "ignored", "auto-reply (not a bounce)"
@@ -70,6 +71,8 @@ def process(inbound_id: int) -> str:
     elif result.kind == "unknown" or not result.recipients:
         inbound.state = "unparsed"
         inbound.summary = "could not read a delivery report in this message"
+        if result.error:
+            inbound.summary += f" ({result.error})"
     else:
         inbound.state = _apply(inbound, result, proof, confirmed=False)
     db.session.commit()
