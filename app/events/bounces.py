@@ -63,6 +63,10 @@ class Classification:
     verp_token: str | None
     original_message_id: str | None
     feedback_type: str | None = None  # of a feedback report (kind "arf"): "abuse", ...
+    # The VERP token our email was sent with, as the returned copy names it (its
+    # Return-Path, a feedback report's Original-Mail-From): like its Message-ID, unguessable.
+    returned_verp_token: str | None = None
+    returned_stamp: str | None = None  # its X-Clientele-Message: ours only if its MAC checks
     error: str | None = None  # what could not be read (a mail bomb cut short, junk)
 
     @property
@@ -115,6 +119,8 @@ def _classify(raw: bytes, envelope: str | None) -> Classification:
         verp_token=_verp_token(msg, envelope),
         original_message_id=_original_id(msg, parts, kind, ses),
         feedback_type=feedback.feedback_type(msg, parts, ses) if kind == "arf" else None,
+        returned_verp_token=_first_verp(feedback.returned_senders(parts)),
+        returned_stamp=feedback.returned_stamp(parts),
         error=cut if cut or msg.keys() else "no mail headers found",
     )
 
@@ -280,6 +286,10 @@ def _verp_token(msg: Message, envelope: str | None) -> str | None:
     values = [envelope] if envelope else []
     for name in _VERP_HEADERS:
         values.extend(header_all(msg, name))
+    return _first_verp(values)
+
+
+def _first_verp(values: list[str]) -> str | None:
     for value in values:
         match = _VERP_RE.search(value or "")
         if match:

@@ -36,11 +36,23 @@ def _report_fields(text: str) -> dict[str, list[str]]:
     return fields
 
 
+# Feedback loops may hide the complainant (RFC 6590): "redacted@", a run of x or *, or a
+# hash of the local part. Such an address is nobody's; our own email names the recipient.
+_REDACTED_LOCAL_RE = re.compile(
+    r"(?i)^(?:.*(?:redacted|anonymi[sz]ed).*|x{3,}|[*#.]{3,}|[0-9a-f]{16,}"
+    r"|(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9_-]{32,})$")
+
+
+def is_redacted(address: str) -> bool:
+    """An address a feedback report wrote in place of the complainant's."""
+    return bool(_REDACTED_LOCAL_RE.match(address.rpartition("@")[0]))
+
+
 def _original_recipients(parts: MailParts) -> list[str]:
     out: list[str] = []
     for original in parts.originals:
         for name in ("x-hmxmroriginalrecipient", "to", "delivered-to", "x-original-to"):
-            found = addresses_in(header(original, name))
+            found = [a for a in addresses_in(header(original, name)) if not is_redacted(a)]
             if found:
                 out.extend(a for a in found if a not in out)
                 break
@@ -93,11 +105,29 @@ def parse_arf(parts: MailParts) -> list[Found]:
     fields = _arf_fields(parts)
     recipients = [
         a for v in fields.get("original-rcpt-to", []) + fields.get("removal-recipient", [])
-        if (a := normalise_address(v))
+        if (a := normalise_address(v)) and not is_redacted(a)
     ]
     if not recipients:
         recipients = _original_recipients(parts)
     return [Found(a, "spam", None, kind) for a in dict.fromkeys(recipients)]
+
+
+def returned_senders(parts: MailParts) -> list[str]:
+    """The envelope sender our email had, as a report returns it: a feedback report's
+    Original-Mail-From (RFC 5965), the returned copy's Return-Path."""
+    values = _arf_fields(parts).get("original-mail-from", [])
+    for original in parts.originals:
+        values.append(header(original, "return-path"))
+    return values
+
+
+def returned_stamp(parts: MailParts) -> str | None:
+    """The X-Clientele-Message header of the returned copy: our signed mark (app.mail.build)."""
+    for original in parts.originals:
+        value = header(original, "x-clientele-message").strip()
+        if value:
+            return value[:500]
+    return None
 
 
 def is_jmrp(msg: Message, parts: MailParts) -> bool:

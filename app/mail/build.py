@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 from app.events.tokens import verp_address
 from app.extensions import db
 from app.mail import mime
-from app.mail.tracking import link_url, open_url, view_url
+from app.mail.tracking import STAMP, link_url, make_token, open_url, view_url
 from app.models import EmailLink, EmailMessage, Invoice
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
@@ -77,7 +77,7 @@ def build(message: EmailMessage, pdfs: dict[int, bytes] | None = None) -> bytes:
         headers.append(("Cc", mime.address_list(cc)))
     headers += [("Subject", mime.header_text(message.subject)),
                 ("Message-ID", f"<{message.message_id}>"),
-                ("X-Clientele-Message", str(message.id))]
+                ("X-Clientele-Message", make_token(STAMP, message.id, message.verp_token))]
     attachments = []
     if message.attach_pdf and invoice is not None:
         from app.invoices.pdf import pdf_filename

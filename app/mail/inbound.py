@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from app.extensions import db
 from app.mail.consequences import after_complaint, after_rejection
 from app.mail.outbox import shaped_like_ours
 from app.mail.recorder import NewEvent, store_events
+from app.mail.tracking import STAMP, read_token
 from app.models import EmailMessage, InboundMessage
 from app.models.base import utcnow
 from app.queues import get_queue
@@ -68,6 +70,10 @@ def process(inbound_id: int) -> str:
         inbound.state = "ignored"
         inbound.summary = ("feedback report, not a complaint: "
                            f"{NOT_COMPLAINTS[result.feedback_type]}")
+    elif result.is_complaint and not result.recipients:
+        inbound.state = "unmatched"
+        inbound.summary = ("complaint with the recipient redacted, not tied to an email of "
+                           "ours by its Message-ID or VERP address")
     elif result.kind == "unknown" or not result.recipients:
         inbound.state = "unparsed"
         inbound.summary = "could not read a delivery report in this message"
@@ -93,6 +99,13 @@ def _read(inbound: InboundMessage) -> tuple[Classification, EmailMessage | None]
     # say whatever the sender wrote. A mailbox read over IMAP has no envelope.
     proof = proven_message(verp_token=parse_verp(inbound.envelope_to),
                            message_id=result.original_message_id)
+    if proof is None and result.is_complaint:
+        # A feedback loop reports to our abuse address, not to the VERP one; the copy it
+        # returns names our envelope sender (Return-Path, Original-Mail-From), a token as
+        # unguessable as our Message-ID, and carries our signed header: relays may have
+        # replaced the first two.
+        proof = (proven_message(verp_token=result.returned_verp_token)
+                 or stamped_message(result.returned_stamp))
     return _with_redacted_complainant(result, proof), proof
 
 
@@ -150,12 +163,14 @@ def _is_hard(recipient: RecipientResult) -> bool:
 
 def _with_redacted_complainant(result: Classification,
                                proof: EmailMessage | None) -> Classification:
-    """A complaint whose recipient is redacted still names our email by VERP or Message-ID:
-    the complainant is that email's recipient."""
-    if not result.is_complaint or result.recipients or proof is None:
+    """A complaint proven to be about our email complains about that email's recipient,
+    whoever the report names: it may redact the address (RFC 6590), or only echo the
+    returned copy's To: (which a Cc or Bcc copy does not name), or be forwarded."""
+    if not result.is_complaint or proof is None:
         return result
+    diagnostic = next((r.diagnostic for r in result.recipients), None)
     return replace(result, recipients=[RecipientResult(
-        proof.to_address, "spam", None, result.feedback_type or "complaint")])
+        proof.to_address, "spam", None, diagnostic or result.feedback_type or "complaint")])
 
 
 def proven_message(*, verp_token: str | None = None,
@@ -175,6 +190,18 @@ def proven_message(*, verp_token: str | None = None,
     if not shaped_like_ours(message_id):
         return None
     return db.session.scalar(select(EmailMessage).where(EmailMessage.message_id == message_id))
+
+
+def stamped_message(stamp: str | None) -> EmailMessage | None:
+    """The email whose X-Clientele-Message header this is (signed with our key, and naming
+    the email's VERP token as well as its id, so a reused id cannot match), or None."""
+    found = read_token(STAMP, stamp) if stamp else None
+    if found is None:
+        return None
+    message = db.session.get(EmailMessage, found[0])
+    if message is None or not hmac.compare_digest(message.verp_token, found[1]):
+        return None
+    return message
 
 
 def by_address(recipient: str | None, at: datetime) -> EmailMessage | None:

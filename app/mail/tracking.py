@@ -10,6 +10,9 @@ from app.events import tokens
 from app.models import EmailLink, EmailMessage
 
 OPEN, CLICK, VIEW = "o", "c", "v"
+# The X-Clientele-Message header of every email we send: a feedback loop returns it with
+# the complained-about copy even where a relay replaced our Message-ID and Return-Path.
+STAMP = "m"
 
 
 def secret(app=None) -> bytes:

@@ -461,3 +461,167 @@ def test_a_message_id_is_proof_only_when_we_sent_it(app):
                                                   stranger_id.encode())
     assert inbound.process(inbound.store(raw, via="pipe")) == "unconfirmed"
     _untouched(message, customer)
+
+
+# -- complaints naming the complainant only in the returned copy, or not at all ----------
+
+def _loop_report(message, *, rcpt: str, returned_to: str, message_id: str | None = None,
+                 return_path: str | None = None) -> bytes:
+    """A feedback loop's report (RFC 5965) as providers send it to our abuse address."""
+    fields = f"Original-Rcpt-To: {rcpt}\n" if rcpt else ""
+    sender = f"Return-Path: <{return_path}>\n" if return_path else ""
+    return f"""From: fbl@isp.example
+To: abuse@office.example
+Subject: Abuse report
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=feedback-report; boundary="L"
+
+--L
+Content-Type: text/plain
+
+A subscriber marked the attached message as spam.
+
+--L
+Content-Type: message/feedback-report
+
+Feedback-Type: abuse
+User-Agent: ISP-FBL/2.0
+Version: 1
+{fields}
+--L
+Content-Type: message/rfc822
+
+{sender}From: billing@office.example
+To: {returned_to}
+Subject: Invoice
+Message-ID: <{message_id or message.message_id}>
+
+Hi
+--L--
+""".replace("\n", "\r\n").encode()
+
+
+def _complaint_event(message):
+    db.session.expire_all()
+    message = db.session.get(EmailMessage, message.id)
+    assert message.status == "spam"
+    (event,) = message.events
+    return event
+
+
+def test_a_complaint_reads_the_complainant_from_our_email_not_from_the_report(app):
+    _, message = _sent("real.customer@example.org")
+    # Forwarded on to another mailbox, which complained: the report names that one.
+    raw = _loop_report(message, rcpt="", returned_to="forwarded.box@isp.example")
+    inbound_id = inbound.store(raw, via="imap")
+    assert inbound.process(inbound_id) == "processed"
+    assert _complaint_event(message).details["address"] == "real.customer@example.org"
+    assert db.session.scalars(db.select(CustomerEmail)).one().suppressed
+    assert "forwarded.box" not in db.session.get(InboundMessage, inbound_id).summary
+
+
+@pytest.mark.parametrize("redacted", ["redacted@isp.example", "xxxxxxxx@isp.example",
+                                      "5d41402abc4b2a76b9719d911017c592@isp.example"])
+def test_a_redacted_complaint_is_matched_by_the_returned_verp_when_the_id_was_replaced(
+        app, redacted):
+    _, message = _sent("hidden@example.org")
+    # A relay rewrote our Message-ID; the returned Return-Path still carries our token.
+    raw = _loop_report(message, rcpt=redacted, returned_to=redacted,
+                       message_id="0100018e-rewritten@relay.example",
+                       return_path=f"bounces+{message.verp_token}@bounces.clientele.localhost")
+    assert inbound.process(inbound.store(raw, via="imap")) == "processed"
+    assert _complaint_event(message).details["address"] == "hidden@example.org"
+
+
+def test_a_redacted_complaint_about_no_email_of_ours_changes_nothing(app):
+    customer, message = _sent("nobody.knows@example.org")
+    db.session.get(Customer, customer.id).marketing_consent = True
+    db.session.commit()
+    raw = _loop_report(message, rcpt="redacted@isp.example", returned_to="redacted@isp.example",
+                       message_id="4f1c2a@forger.example",
+                       return_path="bounces+notatoken0000@bounces.clientele.localhost")
+    inbound_id = inbound.store(raw, via="imap")
+    assert inbound.process(inbound_id) == "unmatched"
+    assert db.session.get(InboundMessage, inbound_id).summary.startswith(
+        "complaint with the recipient redacted")
+    _untouched(message, customer)
+
+
+def test_a_returned_verp_is_no_proof_for_a_bounce(app):
+    customer, message = _sent("rp-bounce@example.org")
+    db.session.get(Customer, customer.id).marketing_consent = True
+    db.session.commit()
+    # Only complaints come back to an address that is not the VERP one; a bounce's
+    # returned headers carry no more weight than before.
+    raw = _forged(_dsn(message), message).replace(
+        b"Message-ID:", f"Return-Path: <bounces+{message.verp_token}@x>\r\nMessage-ID:".encode())
+    assert inbound.process(inbound.store(raw, via="pipe")) == "unconfirmed"
+    _untouched(message, customer)
+
+
+def _returned_headers_of(message, *, stamp_from=None) -> str:
+    """The header block of the email as we built it, as a relay forwarded it: Message-ID
+    and Return-Path replaced, the recipient redacted."""
+    from email import message_from_bytes
+
+    from app.mail.build import build
+
+    sent = message_from_bytes(build(message))
+    stamp = sent["X-Clientele-Message"] if stamp_from is None else stamp_from
+    return (f"Return-Path: <0100018e@amazonses.example>\nFrom: {sent['From']}\n"
+            f"To: redacted@isp.example\nSubject: {sent['Subject']}\n"
+            f"Message-ID: <0100018e-relay@email.amazonses.example>\n"
+            f"X-Clientele-Message: {stamp}\n")
+
+
+def _report_with_headers(headers: str) -> bytes:
+    return f"""From: fbl@isp.example
+To: abuse@office.example
+Subject: Abuse report
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=feedback-report; boundary="S"
+
+--S
+Content-Type: message/feedback-report
+
+Feedback-Type: abuse
+User-Agent: ISP-FBL/2.0
+Version: 1
+
+--S
+Content-Type: text/rfc822-headers
+
+{headers}
+--S--
+""".replace("\n", "\r\n").encode()
+
+
+def test_a_complaint_is_matched_by_our_signed_header_when_a_relay_replaced_the_rest(app):
+    _, message = _sent("stamped@example.org")
+    raw = _report_with_headers(_returned_headers_of(message))
+    assert message.message_id.encode() not in raw and message.verp_token.encode() not in raw
+    assert inbound.process(inbound.store(raw, via="imap")) == "processed"
+    assert _complaint_event(message).details["address"] == "stamped@example.org"
+
+
+def test_a_tampered_or_foreign_header_proves_nothing(app):
+    from app.mail.tracking import STAMP, make_token
+
+    customer, message = _sent("stamp-victim@example.org")
+    _, other = _sent("stamp-other@example.org")
+    db.session.get(Customer, customer.id).marketing_consent = True
+    db.session.commit()
+    genuine = _returned_headers_of(message).split("X-Clientele-Message: ")[1].strip()
+    forged = [
+        str(message.id),  # the old, unsigned header
+        genuine[:-2] + ("AA" if not genuine.endswith("AA") else "BB"),  # MAC broken
+        make_token(STAMP, message.id, other.verp_token),  # signed, but another email's token
+    ]
+    for stamp in forged:
+        raw = _report_with_headers(_returned_headers_of(message, stamp_from=stamp))
+        assert inbound.process(inbound.store(raw, via="imap")) == "unmatched", stamp
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "sent"
+    assert not db.session.get(EmailMessage, message.id).events
+    assert not db.session.scalar(db.select(CustomerEmail).where(
+        CustomerEmail.address == "stamp-victim@example.org")).suppressed
