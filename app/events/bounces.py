@@ -63,6 +63,9 @@ class Classification:
     verp_token: str | None
     original_message_id: str | None
     feedback_type: str | None = None  # of a feedback report (kind "arf"): "abuse", ...
+    # A copy of our email came back (attached, its headers, or pasted below the notice):
+    # without one, only a VERP envelope can tie the notice to an email of ours.
+    has_original: bool = False
     # The VERP token our email was sent with, as the returned copy names it (its
     # Return-Path, a feedback report's Original-Mail-From): like its Message-ID, unguessable.
     returned_verp_token: str | None = None
@@ -86,6 +89,7 @@ class Classification:
         }
         if self.feedback_type:
             shape["feedback_type"] = self.feedback_type
+        shape["has_original"] = self.has_original
         if self.error:
             shape["error"] = self.error
         return shape
@@ -119,6 +123,7 @@ def _classify(raw: bytes, envelope: str | None) -> Classification:
         verp_token=_verp_token(msg, envelope),
         original_message_id=_original_id(msg, parts, kind, ses),
         feedback_type=feedback.feedback_type(msg, parts, ses) if kind == "arf" else None,
+        has_original=returns_original(parts) or bool(ses and feedback.ses_message_id(ses)),
         returned_verp_token=_first_verp(feedback.returned_senders(parts)),
         returned_stamp=feedback.returned_stamp(parts),
         error=cut if cut or msg.keys() else "no mail headers found",

@@ -62,6 +62,7 @@ def process(inbound_id: int) -> str:
         return inbound.state if inbound else "missing"
     result, proof = _read(inbound)
     inbound.kind = result.kind
+    inbound.has_original = result.has_original
     inbound.error = result.error or ""
     inbound.processed_at = utcnow()
     if result.kind == "autoreply":

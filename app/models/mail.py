@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -150,6 +150,9 @@ class InboundMessage(db.Model):
         ForeignKey("email_messages.id", ondelete="SET NULL"))
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str] = mapped_column(Text, default="")
+    # Whether the mail returned a copy of our email (or its headers); without one only a
+    # VERP envelope ties it to an email of ours. None: not read yet, or a provider's event.
+    has_original: Mapped[bool | None] = mapped_column(Boolean)
     # A provider's webhook event (a sha256 of its id) waiting for review: a replay of it
     # maps to the same key and is stored once. Mail has none: every copy received is kept.
     dedupe_key: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -79,3 +79,22 @@ def test_only_admins_confirm_reports(client, login_as):
     assert client.post(f"/admin/bounces/{inbound_id}/confirm",
                        data={"csrf_token": token}).status_code == 403
     assert db.session.get(InboundMessage, inbound_id).state == "unconfirmed"
+
+
+def test_a_notice_without_the_original_is_marked_and_counted_on_the_review_list(
+        app, client, login_as):
+    from tests.jobs.test_inbound import _bare_notice, _dsn, _forged, _sent
+
+    _, message = _sent("bare@example.org")
+    bare = inbound.store(_bare_notice(message, "billing@office.example"), via="imap")
+    assert inbound.process(bare) == "unconfirmed"
+    with_copy = inbound.store(_forged(_dsn(message), message), via="imap")
+    assert inbound.process(with_copy) == "unconfirmed"
+    login_as("admin")
+    listing = client.get("/admin/bounces")
+    assert listing.text.count("No copy of the original returned.") == 1
+    assert "1 of these came back without a copy of our email" in listing.text
+    assert "Matched by address only" in listing.text
+    assert "no copy of the original returned" in client.get(f"/admin/bounces/{bare}").text
+    assert "no copy of the original returned" not in client.get(
+        f"/admin/bounces/{with_copy}").text

@@ -58,6 +58,8 @@ def test_sample_is_classified_as_expected(name: str) -> None:
         assert result.original_message_id == expected["original_message_id"]
     if "feedback_type" in expected:
         assert result.feedback_type == expected["feedback_type"]
+    if "has_original" in expected:
+        assert result.has_original is expected["has_original"]
     if "returned_verp_token" in expected:
         assert result.returned_verp_token == expected["returned_verp_token"]
 
@@ -73,6 +75,7 @@ def test_as_json_has_the_cli_shape() -> None:
             {"address": "full@two.example", "status": "delayed", "code": "4.2.2",
              "diagnostic": "452 4.2.2 Mailbox full"},
         ],
+        "has_original": True,
     }
 
 

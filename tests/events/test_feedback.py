@@ -49,3 +49,10 @@ def test_a_redacted_original_rcpt_to_falls_back_to_the_returned_headers() -> Non
     raw = (SAMPLES / "arf_aol_style.eml").read_bytes().replace(
         b"Original-Rcpt-To: annoyed.customer@aol.com", b"Original-Rcpt-To: redacted@aol.com")
     assert [r.address for r in classify(raw).recipients] == ["annoyed.customer@aol.com"]
+
+
+def test_a_notice_says_whether_it_returned_our_email() -> None:
+    assert classify((SAMPLES / "postfix_dsn_user_unknown.eml").read_bytes()).has_original
+    bare = classify((SAMPLES / "postfix_no_original_returned.eml").read_bytes())
+    assert bare.kind == "dsn" and bare.recipients and not bare.has_original
+    assert bare.as_json("f")["has_original"] is False

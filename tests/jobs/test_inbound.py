@@ -189,7 +189,7 @@ def test_cli_ingest_and_classify(app, tmp_path):
     line = json.loads(out.output.strip())
     assert line == {"file": str(path), "kind": "dsn", "recipients": [{
         "address": "cli@example.org", "status": "rejected", "code": "5.1.1",
-        "diagnostic": line["recipients"][0]["diagnostic"]}]}
+        "diagnostic": line["recipients"][0]["diagnostic"]}], "has_original": True}
     empty = runner.invoke(args=["bounces", "ingest"], input=b"")
     assert empty.exit_code != 0 and "no message" in empty.output
 
@@ -557,6 +557,47 @@ def test_a_returned_verp_is_no_proof_for_a_bounce(app):
         b"Message-ID:", f"Return-Path: <bounces+{message.verp_token}@x>\r\nMessage-ID:".encode())
     assert inbound.process(inbound.store(raw, via="pipe")) == "unconfirmed"
     _untouched(message, customer)
+
+
+# -- notices that return no copy of our email --------------------------------------------
+
+def _bare_notice(message, to: str) -> bytes:
+    return f"""From: Mail Delivery System <MAILER-DAEMON@mx.example.org>
+To: {to}
+Subject: Undelivered Mail Returned to Sender
+Auto-Submitted: auto-replied
+
+This is the mail system at host mx.example.org.
+
+<{message.to_address}>: host mx.example.org said: 550 5.1.1 <{message.to_address}>:
+    Recipient address rejected: User unknown (in reply to RCPT TO command)
+""".replace("\n", "\r\n").encode()
+
+
+def test_a_notice_without_the_original_waits_for_a_person(app):
+    customer, message = _sent("no-copy@example.org")
+    db.session.get(Customer, customer.id).marketing_consent = True
+    db.session.commit()
+    inbound_id = inbound.store(_bare_notice(message, "billing@office.example"), via="imap")
+    assert inbound.process(inbound_id) == "unconfirmed"
+    stored = db.session.get(InboundMessage, inbound_id)
+    assert stored.has_original is False and stored.matched_message_id == message.id
+    assert "no-copy@example.org: rejected (5.1.1)" in stored.summary
+    _untouched(message, customer)
+    # With the original returned, the same kind of notice is counted apart.
+    other = inbound.store(_forged(_dsn(message), message), via="imap")
+    assert inbound.process(other) == "unconfirmed"
+    assert db.session.get(InboundMessage, other).has_original is True
+
+
+def test_a_notice_without_the_original_sent_to_our_verp_address_is_applied(app):
+    _, message = _sent("no-copy-verp@example.org")
+    verp = f"bounces+{message.verp_token}@bounces.clientele.localhost"
+    inbound_id = inbound.store(_bare_notice(message, verp), via="smtp", envelope_to=verp)
+    assert inbound.process(inbound_id) == "processed"
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, message.id).status == "rejected"
+    assert db.session.get(InboundMessage, inbound_id).has_original is False
 
 
 def _returned_headers_of(message, *, stamp_from=None) -> str:

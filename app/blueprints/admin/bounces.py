@@ -28,8 +28,11 @@ def bounces():
              .options(selectinload(InboundMessage.matched_message))
              .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc()))
     page = paginate(query, per_page=25)
+    # Counted apart: with no copy of our email, only a VERP envelope could have proven one.
+    no_original = db.session.scalar(db.select(db.func.count(InboundMessage.id)).where(
+        InboundMessage.state.in_(states), InboundMessage.has_original.is_(False)))
     return render("admin/bounces.html", "results", page=page, state=state,
-                           states=STATES)
+                  states=STATES, no_original=no_original)
 
 
 @bp.route("/bounces/<int:inbound_id>")
