@@ -115,7 +115,7 @@ def parse_arf(parts: MailParts) -> list[Found]:
 def returned_senders(parts: MailParts) -> list[str]:
     """The envelope sender our email had, as a report returns it: a feedback report's
     Original-Mail-From (RFC 5965), the returned copy's Return-Path."""
-    values = _arf_fields(parts).get("original-mail-from", [])
+    values = list(_arf_fields(parts).get("original-mail-from", []))
     for original in parts.originals:
         values.append(header(original, "return-path"))
     return values
