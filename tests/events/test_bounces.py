@@ -51,6 +51,9 @@ KNOWN_WRONG: dict[str, str] = {
        for case in ("big", "de", "disabled", "dmarc", "full", "fullbounce", "gmailish",
                     "hostunknown", "jp", "mixed_full", "mixed_unknown", "moved", "rbl",
                     "unknown", "virus")},
+    **{f"real_opensmtpd_{case}_expired.eml": "OpenSMTPD's 'Envelope expired' notice says "
+       "Action: delayed (Status 4.4.7) but the message was dropped from the queue"
+       for case in ("busy", "later", "mixedtemp", "refused", "tempfull")},
     "ordinary_phishing_fake_ndr_en.eml": "a phishing 'delivery failed' notice is taken for "
                                          "a DSN (without recipients)",
 }
