@@ -10,12 +10,21 @@ tests/events/samples/expected.json is written from this table, not from the pars
 
 Anything not listed is accepted (250). A DATA-phase refusal applies to every recipient
 the server had accepted for that message, so those cases are sent one recipient a time.
+
+How each server was set up (Debian 12 packages, one at a time, purged after): the sender
+was bounces+<token>@office.example.org, delivered locally (dma: a local user); every other
+domain went to this server on port 2525, refused.example.net to a closed port and
+mail.nosuchhost.invalid to DNS (NXDOMAIN); delay warnings after 1 minute and a queue
+lifetime of 3-4 minutes (Postfix delay_warning_time, Exim delay_warning and a F,3m,20s
+retry rule, OpenSMTPD bounce warn-interval and queue ttl). Sendmail relayed its notices
+back here (``--keep DIR`` saves mail from the null sender).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 
 from aiosmtpd.controller import Controller
@@ -58,8 +67,9 @@ def reply_for(address: str) -> tuple[str, str] | None:
 
 
 class Sink:
-    def __init__(self, log_path: str) -> None:
+    def __init__(self, log_path: str, keep: str | None = None) -> None:
         self.log_path = log_path
+        self.keep = keep
 
     def _log(self, line: str) -> None:
         with open(self.log_path, "a", encoding="utf-8") as log:
@@ -75,6 +85,13 @@ class Sink:
         return "250 2.1.5 Ok"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.keep and envelope.mail_from in ("", "<>"):
+            # A notice from the null sender (a bounce relayed back to us): keep it.
+            path = os.path.join(self.keep, f"{time.time():.6f}.eml")
+            with open(path, "wb") as out:
+                out.write(envelope.original_content or envelope.content)
+            self._log(f"DATA <> {envelope.rcpt_tos} -> kept {path}")
+            return "250 2.0.0 Ok: kept"
         for address in envelope.rcpt_tos:
             found = reply_for(address)
             if found and found[0] == "data":
@@ -88,8 +105,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=2525)
     parser.add_argument("--log", default="/tmp/real_mta_sink.log")
+    parser.add_argument("--keep", default=None,
+                        help="a directory to keep notices from the null sender in, for MTAs "
+                             "that relay their bounces here instead of delivering them locally")
     args = parser.parse_args()
-    controller = Controller(Sink(args.log), hostname="127.0.0.1", port=args.port,
+    controller = Controller(Sink(args.log, args.keep), hostname="127.0.0.1", port=args.port,
                             server_hostname="mx.example.net", enable_SMTPUTF8=True)
     controller.start()
     try:
