@@ -56,6 +56,7 @@ class Tally:
     ordinary: int = 0
     false_alarms: int = 0
     wrong_kind: int = 0
+    has_original: bool | None = None  # what the parser says of one message, when it says
     misses: list[str] = field(default_factory=list)
 
     def add(self, other: Tally) -> None:
@@ -85,7 +86,8 @@ def group_of(name: str) -> str:
 
 
 def returns_original(raw: bytes) -> bool:
-    """Whether the notice carries our original (attached, or its headers pasted back)."""
+    """Whether the notice carries our original (attached, or its headers pasted back), for
+    a parser that does not say so itself (Classification.has_original)."""
     from app.events.bounce_text import returns_original as carries
     from app.events.mailparts import collect, load
 
@@ -101,6 +103,7 @@ def score_message(name: str, raw: bytes, expected: dict,
 
     tally = Tally(messages=1)
     result = classify(raw)
+    tally.has_original = getattr(result, "has_original", None)
     got = {r.address: r for r in result.recipients}
     wanted = expected.get("recipients") or []
     if expected.get("kind") in NOT_BOUNCES and not wanted:
@@ -157,7 +160,10 @@ def score(directory: Path, expected: dict[str, dict],
         raw = path.read_bytes()
         tally = score_message(path.name, raw, expected[path.name], classify)
         groups.setdefault(group_of(path.name), Tally()).add(tally)
-        if tally.recipients and not returns_original(raw):
+        carries = tally.has_original
+        if carries is None:
+            carries = returns_original(raw)
+        if tally.recipients and not carries:
             no_original.add(tally)
     return groups, no_original, skipped
 
