@@ -1,0 +1,110 @@
+"""Clientele's main pages for each role, on the demo data plus one awkward customer.
+
+The accessibility and overflow checks walk this list; a page added to the app belongs here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.cli.demo import DEMO_USERS
+from app.demo.seed import seed_demo
+from app.extensions import db
+from app.models import EmailMessage, User
+from app.permissions import ROLE_PERMISSIONS, role_can
+from tests.factories import add_events, at, make_customer, make_invoice, make_message, make_note
+
+ROLES = tuple(ROLE_PERMISSIONS)  # admin, billing, staff, viewer
+PASSWORDS = {role: password for _email, _name, role, password in DEMO_USERS}
+EMAILS = {role: email for email, _name, role, _password in DEMO_USERS}
+
+# A value with no place to break: today it widens a phone page to 1,096 px.
+UNBROKEN = "Zweckverband" + "Wasserversorgung" * 5 + "Nord"  # 100 characters
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str  # with {customer}, {draft}, {invoice}, {message}, {user}, {view_key}
+    permission: str | None  # None: anyone logged in
+
+    def url(self, ids: dict) -> str:
+        return self.path.format(**ids)
+
+
+PAGES = (
+    Page("home", "/", "dashboard.view"),
+    Page("statuses", "/help/statuses", "dashboard.view"),
+    Page("password", "/account/password", None),
+    Page("customers", "/customers/", "customers.view"),
+    Page("customer-new", "/customers/new", "customers.create"),
+    Page("customer-file", "/customers/{customer}", "customers.view"),
+    Page("customer-history", "/customers/{customer}/timeline", "customers.view"),
+    Page("customer-import", "/customers/import", "customers.import"),
+    Page("customer-erase", "/customers/{customer}/erase", "customers.erase"),
+    Page("invoices", "/invoices/", "invoices.view"),
+    Page("invoice-new", "/invoices/new", "invoices.edit"),
+    Page("invoice-draft", "/invoices/{draft}", "invoices.view"),
+    Page("invoice-edit", "/invoices/{draft}/edit", "invoices.edit"),
+    Page("invoice", "/invoices/{invoice}", "invoices.view"),
+    Page("invoice-email-history", "/invoices/{invoice}/emails/history", "invoices.view"),
+    Page("invoice-email", "/invoices/{invoice}/email", "invoices.send"),
+    Page("report-emails", "/reports/accounting", "reports.accounting"),
+    Page("report-email-history", "/reports/accounting/emails/{message}/history",
+         "reports.accounting"),
+    Page("report-receivables", "/reports/accounting/receivables", "reports.accounting"),
+    Page("report-revenue", "/reports/accounting/revenue", "reports.accounting"),
+    Page("report-customers", "/reports/customers", "reports.customers"),
+    Page("report-activity", "/reports/activity", "reports.activity"),
+    Page("admin-users", "/admin/users", "admin.users"),
+    Page("admin-user-new", "/admin/users/new", "admin.users"),
+    Page("admin-user-edit", "/admin/users/{user}", "admin.users"),
+    Page("admin-audit", "/admin/audit", "admin.audit"),
+    Page("admin-jobs", "/admin/jobs", "admin.jobs"),
+    Page("admin-bounces", "/admin/bounces", "admin.bounces"),
+)
+
+# Pages seen without logging in.
+PUBLIC_PAGES = (
+    Page("login", "/login", None),
+    Page("client-invoice", "/i/{view_key}", None),
+)
+
+
+def pages_for(role: str) -> list[Page]:
+    return [p for p in PAGES if p.permission is None or role_can(role, p.permission)]
+
+
+def seed_site() -> dict:
+    """The demo office, and a customer of the staff member's with long values and mail.
+
+    Returns the ids the page paths need.
+    """
+    seed_demo(DEMO_USERS)
+    db.session.commit()
+    users = {u.role: u for u in db.session.scalars(db.select(User))}
+    staff, billing = users["staff"], users["billing"]
+    customer = make_customer(kind="company", company=UNBROKEN, owner=staff,
+                             emails=(f"accounts.payable.{UNBROKEN.lower()}@example.org",
+                                     "second@example.org"),
+                             phones=("020 7946 0018",), tags=("vip",))
+    make_note(customer, body="Asked for the invoices at "
+              f"https://example.org/{UNBROKEN}/{UNBROKEN}?ref=clientele")
+    draft = make_invoice(customer, status="draft", total="1234567.89")
+    invoice = make_invoice(customer, status="partially_paid", total="98765.43", notes=UNBROKEN)
+    opened = make_message(invoice, user=billing, to=customer.emails[0].address,
+                          created=at("2026-11-02"))
+    add_events(opened, ("sent", at("2026-11-02")), ("opened", at("2026-11-03")))
+    delayed = make_message(invoice, user=billing, to="second@example.org",
+                           created=at("2026-11-02", "10:01"))
+    add_events(delayed, ("sent", at("2026-11-02", "10:01")),
+               ("delayed", at("2026-11-02", "11:00"),
+                {"code": "4.2.2", "diagnostic": "452 4.2.2 Mailbox full; " + UNBROKEN}))
+    rejected = make_message(invoice, user=staff, to=f"{UNBROKEN.lower()}@example.net",
+                            created=at("2026-11-02", "10:02"))
+    add_events(rejected, ("sent", at("2026-11-02", "10:02")),
+               ("rejected", at("2026-11-02", "10:03"),
+                {"code": "5.1.1", "diagnostic": "550 5.1.1 User unknown"}))
+    db.session.commit()
+    assert db.session.get(EmailMessage, opened.id).status == "opened"
+    return {"customer": customer.id, "draft": draft.id, "invoice": invoice.id,
+            "message": delayed.id, "user": staff.id, "view_key": invoice.view_key}
