@@ -395,7 +395,8 @@ def test_audit_page_filters_by_customer(client, login_as, db):
     client.get(f"/customers/{a.id}")
     client.get(f"/customers/{b.id}")
     page = client.get(f"/admin/audit?subject=customer:{a.id}")
-    assert f"customer:{a.id}" in page.text and f"customer:{b.id}" not in page.text
+    # The log names the customer in words (issue #19), not "customer:<id>".
+    assert "Opened the file of Alpha A" in page.text and "Beta B" not in page.text
     assert f'href="/admin/audit?subject=customer:{a.id}"' in client.get(
         f"/customers/{a.id}").text
 

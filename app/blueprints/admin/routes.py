@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from app.admin.audit_text import describe
 from app.blueprints.admin import bp
 from app.blueprints.admin.forms import UserForm
 from app.extensions import db
@@ -107,8 +108,8 @@ def audit_log():
             query = query.where(AuditLog.subject_type == kind, AuditLog.subject_id == subject_id)
     page = paginate(query, per_page=50)
     staff = db.session.scalars(db.select(User).order_by(User.email)).all()
-    return render("admin/audit.html", "results", page=page, staff=staff,
-                           user_id=user_id, action=action, subject=subject)
+    return render("admin/audit.html", "results", page=page, lines=describe(page.items),
+                  staff=staff, user_id=user_id, action=action, subject=subject)
 
 
 @bp.route("/mailbox")
