@@ -49,6 +49,51 @@
     });
   });
 
+  // Dialogs arrive with `open` so they show without JavaScript; with it, they become modal:
+  // focus stays inside, Escape closes them, and focus returns to what opened them.
+  function makeModal(root) {
+    if (!root.querySelectorAll) { return; }
+    var dialogs = Array.prototype.slice.call(root.querySelectorAll("dialog[open]"));
+    if (root.matches("dialog[open]")) { dialogs.push(root); }
+    dialogs.forEach(function (dialog) {
+      if (dialog.matches(":modal")) { return; }
+      dialog.close();
+      dialog.showModal();
+      dialog.addEventListener("close", function () {
+        if (dialog.open) { return; }  // the close() just above, reported late
+        var holder = dialog.parentElement;
+        dialog.remove();
+        if (holder && holder.id === "email-dialog") { holder.replaceChildren(); }
+      });
+    });
+  }
+  document.addEventListener("htmx:load", function (evt) { makeModal(evt.detail.elt); });
+
+  document.addEventListener("click", function (evt) {
+    var closer = evt.target.closest && evt.target.closest("dialog [data-close-dialog]");
+    if (closer) {
+      evt.preventDefault();
+      closer.closest("dialog").close();
+    }
+  });
+
+  // Popups (the email history) open on hover and on focus; Escape hides them (WCAG 1.4.13)
+  // until the pointer or the focus comes back.
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Escape") { return; }
+    document.querySelectorAll(".hovercard-anchor:hover, .hovercard-anchor:focus-within")
+      .forEach(function (anchor) { anchor.classList.add("dismissed"); });
+  });
+  function undismiss(evt) {
+    var anchor = evt.target.closest && evt.target.closest(".hovercard-anchor");
+    if (anchor) { anchor.classList.remove("dismissed"); }
+  }
+  document.addEventListener("focusout", undismiss);
+  document.addEventListener("mouseover", function (evt) {
+    var anchor = evt.target.closest && evt.target.closest(".hovercard-anchor.dismissed");
+    if (anchor && !anchor.contains(evt.relatedTarget)) { anchor.classList.remove("dismissed"); }
+  });
+
   // Let htmx swap error fragments the server deliberately retargeted.
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var xhr = evt.detail.xhr;
