@@ -90,3 +90,42 @@ def test_public_pages_and_open_popups_do_not_scroll_sideways(page, site):
         if found := sideways(page):
             failures[f"email history popup at {width}x{height}"] = found
     assert not failures, _report(failures)
+
+
+def test_the_finish_a_bookkeeper_notices(page, site):
+    """The review's polish list: no white band under the footer, one card for the login
+    form, the breadcrumb in one line, Finalize level with its neighbours, the search
+    placeholder whole, the whole message in the email dialog."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/login")
+    assert page.evaluate("() => getComputedStyle(document.documentElement).backgroundColor") \
+        == page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    footer = page.locator("footer").bounding_box()
+    assert footer["y"] + footer["height"] >= 768 - 40  # the footer sits at the bottom
+    assert page.locator("main article, main .card").count() == 0  # no card in the card
+
+    browser_login(page, EMAILS["billing"], PASSWORDS["billing"])
+    page.goto(f"/invoices/{site['draft']}")
+    crumbs = page.locator("nav.crumbs li")
+    assert len({round(crumbs.nth(i).bounding_box()["y"]) for i in range(crumbs.count())}) == 1
+    assert crumbs.nth(0).bounding_box()["x"] + 300 > crumbs.nth(1).bounding_box()["x"]
+    tops = page.evaluate("""() => [...document.querySelectorAll('.invoice-title .actions a,'
+        + ' .invoice-title .actions button')].map(b => Math.round(b.getBoundingClientRect().top))""")
+    assert len(tops) == 3 and len(set(tops)) == 1, tops
+
+    for width, height in VIEWPORTS:
+        page.set_viewport_size({"width": width, "height": height})
+        for path, field in (("/customers/", "#customer-q"), ("/invoices/", "input[name=q]")):
+            page.goto(path)
+            whole = page.locator(field).evaluate("""el => { const c = document.createElement('canvas')
+                .getContext('2d'); const s = getComputedStyle(el); c.font = s.font;
+                return c.measureText(el.placeholder).width + parseFloat(s.paddingLeft)
+                       + parseFloat(s.paddingRight) <= el.clientWidth; }""")
+            assert whole, (path, width)
+
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"/invoices/{site['invoice']}")
+    page.click('[data-testid="email-invoice"]')
+    box = page.locator("textarea[name=body]")
+    box.wait_for()
+    assert box.evaluate("el => el.scrollHeight <= el.clientHeight + 1")

@@ -20,8 +20,11 @@ class SendForm(FlaskForm):
     nonce = HiddenField(validators=[DataRequired(), Length(min=8, max=40)])
     subject = StringField("Subject", validators=[
         DataRequired(message="Write a subject."), Length(max=300)])
+    # Rows enough for the whole default message; `field-sizing: content` (app.css) grows
+    # the box with what is typed where the browser supports it.
     body = TextAreaField("Message", validators=[
-        DataRequired(message="Write a message."), Length(max=20000)])
+        DataRequired(message="Write a message."), Length(max=20000)],
+        render_kw={"rows": 10, "class": "message-box"})
     extra_to = StringField("Another address (optional)", validators=[Length(max=254)])
     attach_pdf = BooleanField("Attach the invoice as PDF", default=True)
     include_link = BooleanField("Include a link to view the invoice online", default=True)
