@@ -84,9 +84,12 @@ def test_page_shows_queues_workers_and_scheduled_jobs(app, client, admin):
         page = client.get("/admin/jobs").text
     finally:
         worker.register_death()
-    assert '<tr data-queue="mail"><td><code>mail</code></td><td class="num">2</td>' in page
-    assert '<tr data-queue="events"><td><code>events</code></td><td class="num">0</td>' \
-        '<td class="num">0</td><td class="num">1</td>' in page
+    # Cells carry their column's name (data-label) for the phone's card layout.
+    assert ('<tr data-queue="mail"><td data-label="Queue"><code>mail</code></td>'
+            '<td data-label="Waiting" class="num">2</td>') in page
+    assert ('<tr data-queue="events"><td data-label="Queue"><code>events</code></td>'
+            '<td data-label="Waiting" class="num">0</td><td data-label="Running" class="num">0'
+            '</td><td data-label="Scheduled" class="num">1</td>') in page
     assert "ops-test-worker" in page and "1 alive" in page
     assert "tests.jobs.helpers.succeed" in page  # the scheduled one
 

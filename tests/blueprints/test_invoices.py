@@ -15,7 +15,7 @@ HX = {"HX-Request": "true"}
 
 
 def numbers(html: str) -> list[str]:
-    return re.findall(r'<tr id="invoice-\d+">\s*<td class="nowrap"><a [^>]*>([^<]+)</a>', html)
+    return re.findall(r'<tr id="invoice-\d+">\s*<td data-label="Number" class="nowrap"><a [^>]*>([^<]+)</a>', html)
 
 
 # -- list --------------------------------------------------------------------------------
@@ -61,7 +61,8 @@ def test_list_rows_include_the_email_icon_partial(client, login_as):
     login_as("billing")
     make_invoice(via_rules=True, status="draft")
     make_invoice(via_rules=True, status="draft")
-    cells = re.findall(r'<td class="email-cell"[^>]*>(.*?)</td>', client.get("/invoices/").text,
+    cells = re.findall(r'<td data-label="Email" class="email-cell"[^>]*>(.*?)</td>',
+                       client.get("/invoices/").text,
                        re.S)
     assert len(cells) == 2 and all(cell.strip() for cell in cells)
 

@@ -18,4 +18,4 @@ def test_revenue_and_segments_follow_new_payments(client, login_as, db):
     assert "6,000.00" in client.get("/reports/accounting/revenue").text
     segments = client.get("/reports/customers").text.split('data-testid="segments"')[1]
     high_value = segments.split("High value")[1].split("</tr>")[0]
-    assert '<td class="num">1</td>' in high_value  # paid 7,000 in 12 months now
+    assert '<td data-label="Customers" class="num">1</td>' in high_value  # paid 7,000 in 12 months now
