@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-dev bench clean
+.PHONY: run test install install-dev bench screenshots clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: install
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Every main page for each role at 1366x768 and 390x844, in tests/artifacts/screens/.
+screenshots: install-dev
+	CLIENTELE_SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:randomly tests/browser/test_screenshots.py
 
 bench: install-dev
 	$(BIN)/python -m bench.run_all
