@@ -18,7 +18,7 @@ PASSWORDS = {role: password for _email, _name, role, password in DEMO_USERS}
 EMAILS = {role: email for email, _name, role, _password in DEMO_USERS}
 
 # A value with no place to break: today it widens a phone page to 1,096 px.
-UNBROKEN = "Zweckverband" + "Wasserversorgung" * 5 + "Nord"  # 100 characters
+UNBROKEN = "Zweckverband" + "Wasserversorgung" * 5 + "Nordwest"  # 100 characters
 
 
 @dataclass(frozen=True)

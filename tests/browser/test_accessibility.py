@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from app.permissions import role_can
 from tests.browser.axe import axe_violations
 from tests.browser.conftest import browser_login
 from tests.browser.site import EMAILS, PASSWORDS, PUBLIC_PAGES, ROLES, pages_for, seed_site
-from app.permissions import role_can
 
 pytestmark = pytest.mark.browser
 

@@ -109,16 +109,19 @@ def test_the_finish_a_bookkeeper_notices(page, site):
     crumbs = page.locator("nav.crumbs li")
     assert len({round(crumbs.nth(i).bounding_box()["y"]) for i in range(crumbs.count())}) == 1
     assert crumbs.nth(0).bounding_box()["x"] + 300 > crumbs.nth(1).bounding_box()["x"]
-    tops = page.evaluate("""() => [...document.querySelectorAll('.invoice-title .actions a,'
-        + ' .invoice-title .actions button')].map(b => Math.round(b.getBoundingClientRect().top))""")
+    tops = page.evaluate("""() => [...document.querySelectorAll(
+        '.invoice-title .actions a, .invoice-title .actions button')]
+        .map(b => Math.round(b.getBoundingClientRect().top))""")
     assert len(tops) == 3 and len(set(tops)) == 1, tops
 
     for width, height in VIEWPORTS:
         page.set_viewport_size({"width": width, "height": height})
         for path, field in (("/customers/", "#customer-q"), ("/invoices/", "input[name=q]")):
             page.goto(path)
-            whole = page.locator(field).evaluate("""el => { const c = document.createElement('canvas')
-                .getContext('2d'); const s = getComputedStyle(el); c.font = s.font;
+            whole = page.locator(field).evaluate("""el => {
+                const c = document.createElement('canvas').getContext('2d');
+                const s = getComputedStyle(el);
+                c.font = s.font;
                 return c.measureText(el.placeholder).width + parseFloat(s.paddingLeft)
                        + parseFloat(s.paddingRight) <= el.clientWidth; }""")
             assert whole, (path, width)
