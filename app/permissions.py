@@ -21,6 +21,8 @@ PERMISSIONS: dict[str, str] = {
     "invoices.view": "See invoices",
     "invoices.edit": "Create and edit invoices, record payments",
     "invoices.send": "Email invoices",
+    "mail.overturn": "Mark a bounce verdict wrong, making the address usable again "
+                     "(staff: only for their own customers)",
     "reports.accounting": "See accounting reports",
     "reports.customers": "See customer reports",
     "reports.activity": "See activity reports",
@@ -41,12 +43,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "customers.view_all", "customers.create", "customers.edit_contact",
         "customers.edit_billing", "customers.notes", "customers.view_ids",
         "customers.export",
-        "invoices.edit", "invoices.send",
+        "invoices.edit", "invoices.send", "mail.overturn",
         "reports.accounting", "reports.customers", "reports.activity",
     }),
     "staff": frozenset(_READ | {
         "customers.create", "customers.edit_contact", "customers.notes",
-        "invoices.edit", "invoices.send", "reports.activity",
+        "invoices.edit", "invoices.send", "mail.overturn", "reports.activity",
     }),
     "viewer": frozenset(_READ | {
         "customers.view_all", "reports.accounting", "reports.customers",

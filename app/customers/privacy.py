@@ -99,7 +99,8 @@ def export_document(customer: Customer, show_ids: bool) -> dict[str, Any]:
         "identifiers": [{"kind": i.kind, "value": identifier_text(i, show_ids)}
                         for i in customer.identifiers],
         "emails": [_row(e, ("address", "label", "is_primary", "state", "state_reason",
-                            "suppressed", "suppressed_reason", "suppressed_at"))
+                            "suppressed", "suppressed_reason", "suppressed_at",
+                            "problem", "problem_at"))
                    for e in customer.emails],
         "phones": [_row(p, ("e164", "display", "label")) for p in customer.phones],
         "addresses": [_row(a, ("label", "line1", "line2", "postal_code", "city", "region",
@@ -193,13 +194,15 @@ def _erase_json_keys(column, keys: tuple[str, ...]):
 
 
 def _scrub_events(messages, addresses: list[str]) -> int:
-    """Delivery events of these messages: recipient, bounce text, IP and user agent go.
+    """Delivery events of these messages: recipient, bounce text, IP, user agent and a
+    person's note on an overturned verdict go.
 
     The type, source, code, time and flags stay, so the message's status history and
     the reports' counts are unchanged. Event keys that embed the address (bounce mail's)
     are replaced by a key made from the row id; providers' own event ids are kept.
     """
     values = {"diagnostic": _erased_unless_empty(EmailEvent.diagnostic), "ip": "",
+              "overturn_note": _erased_unless_empty(EmailEvent.overturn_note),
               "user_agent": "",
               "details": _erase_json_keys(EmailEvent.details, ("recipient", "address"))}
     if addresses:

@@ -183,16 +183,17 @@ def _attempt(session: SmtpSession, message_id: int, suppressed: set[str],
         if message is None:
             message = _once_more_on_db_error(lambda: _load(message_id))
         if message.to_address in suppressed and not message.override_suppression:
-            # Our own refusal, not a bounce: the address keeps its state (about_address
-            # is False), so a complaint-suppressed address is not turned "invalid".
+            # Our own refusal, not a bounce: its reason's class ("other") changes nothing,
+            # so a complaint-suppressed address is not turned "invalid".
             return message, Outcome("rejected", None, "not sent: the address is suppressed "
                                                       "(earlier hard bounce or spam complaint)",
-                                    about_address=False)
+                                    reason="suppressed")
         data = _once_more_on_db_error(lambda: build(message, pdfs))
     except Exception as exc:  # noqa: BLE001 - a broken message must not block the batch
         db.session.rollback()
         log.exception("could not build message %s", message_id)
-        return None, Outcome("delayed", None, f"could not build the message: {exc}")
+        return None, Outcome("delayed", None, f"could not build the message: {exc}",
+                             reason="mailererror")
     return message, session.deliver(envelope_sender(message), message.to_address, data)
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.events.status import STATUS_CSS, STATUS_LABELS, Status
 from app.extensions import db
-from app.models import EmailMessage
+from app.models import EmailEvent, EmailMessage
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,8 @@ def messages_for_invoice(invoice_id: int) -> list[EmailMessage]:
     """An invoice's emails, newest first, with what their history shows (no N+1)."""
     return list(db.session.scalars(
         select(EmailMessage).where(EmailMessage.invoice_id == invoice_id)
-        .options(selectinload(EmailMessage.events), joinedload(EmailMessage.created_by))
+        .options(selectinload(EmailMessage.events).selectinload(EmailEvent.overturned_by),
+                 joinedload(EmailMessage.created_by))
         .order_by(EmailMessage.created_at.desc(), EmailMessage.id.desc())))
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from app.events import reasons
 from app.events.bounces import Classification, RecipientResult, classify
 from app.events.feedback import NOT_COMPLAINTS
 from app.events.tokens import parse_verp
@@ -137,10 +138,12 @@ def _apply(inbound: InboundMessage, result: Classification, proof: EmailMessage 
             source=_SOURCE[result.kind],
             dedupe_key=f"inbound:{inbound.sha256}:{recipient.address}:{event_type}",
             code=recipient.code or "", diagnostic=recipient.diagnostic or "",
+            reason=_reason(recipient),
             details={"inbound_id": inbound.id, "address": recipient.address})])
         if new and event_type == "rejected":
-            after_rejection(message, hard=_is_hard(recipient),
-                            reason=recipient.diagnostic or recipient.code or "bounced")
+            after_rejection(message, reason=_reason(recipient),
+                            words=recipient.diagnostic or recipient.code or "",
+                            at=inbound.received_at)
         elif new and event_type == "spam":
             after_complaint(message)
     return "processed"
@@ -152,14 +155,9 @@ def _note(recipient: RecipientResult, message: EmailMessage | None) -> str:
     return f"{recipient.address}: {recipient.status} ({recipient.code or 'no code'})"
 
 
-def _is_hard(recipient: RecipientResult) -> bool:
-    """A permanent failure about the address itself (5.1.x, 5.2.1), not capacity or policy.
-
-    A rejection without any code is treated as hard: the address is flagged for a person
-    to review, which costs less than mailing a dead address again.
-    """
-    code = recipient.code or ""
-    return code == "" or code.startswith("5.1.") or code in {"5.0.0", "5.2.1"}
+def _reason(recipient: RecipientResult) -> str:
+    """Why the recipient failed (app.events.reasons), as the report says."""
+    return reasons.reason_for(recipient.code, recipient.diagnostic)
 
 
 def _with_redacted_complainant(result: Classification,

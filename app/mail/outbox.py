@@ -19,8 +19,9 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
+from app.mail.consequences import after_rejection
 from app.mail.recorder import NewEvent, dedupe_key, refresh_messages, store_events
-from app.mail.smtp import Outcome
+from app.mail.smtp import Outcome, reply_reason
 from app.models import EmailMessage
 from app.models.base import utcnow
 from app.queues import get_queue
@@ -205,13 +206,11 @@ def record_outcomes(results: list[tuple[EmailMessage, Outcome]], *,
         touched = store_events(events, known=known)
         if unchanged := [i for i in known if i not in touched]:
             refresh_messages(unchanged, known)  # the state changed even if no event did
-        for message, outcome in results:
-            if outcome.result == "rejected" and outcome.about_address:
-                # Only a final refusal of the recipient (RCPT) is a hard bounce. Giving up
-                # after temporary failures, a refused body or a local refusal prove nothing.
-                from app.mail.consequences import after_rejection
-
-                after_rejection(message, hard=True, reason=message.smtp_response)
+        for (message, outcome), event in zip(results, events):
+            if event.type == "rejected" and message.id in touched:
+                # What follows is the reason's class: the consequences' one decision.
+                after_rejection(message, reason=event.reason, words=message.smtp_response,
+                                size=outcome.size, at=event.occurred_at)
     if commit:
         db.session.commit()
     else:
@@ -224,13 +223,16 @@ def _apply_outcome(message: EmailMessage, outcome: Outcome) -> NewEvent:
     message.smtp_code = outcome.code
     message.smtp_response = outcome.reply
     event_type = outcome.result
+    reason = outcome.reason or reply_reason(outcome.code, outcome.reply)
     if outcome.result == "sent":
         message.state, message.sent_at, message.next_attempt_at = "sent", now, None
     elif outcome.result == "rejected":
         message.state, message.next_attempt_at = "rejected", None
     elif message.attempts >= max_attempts():
         message.state, message.gave_up, message.next_attempt_at = "rejected", True, None
-        event_type = "rejected"
+        # Giving up after temporary failures is no verdict on the address, whatever the
+        # last answer said.
+        event_type, reason = "rejected", "expired"
         message.smtp_response = (f"gave up after {message.attempts} attempts; "
                                  f"last answer: {outcome.reply}")[:2000]
     else:
@@ -240,8 +242,9 @@ def _apply_outcome(message: EmailMessage, outcome: Outcome) -> NewEvent:
     return NewEvent(
         message_id=message.id, type=event_type, occurred_at=now, source="smtp",
         dedupe_key=dedupe_key("smtp", message.id, message.attempts, event_type),
-        code=str(outcome.code or ""), diagnostic=message.smtp_response,
-        details={"attempt": message.attempts, "gave_up": message.gave_up})
+        code=str(outcome.code or ""), diagnostic=message.smtp_response, reason=reason,
+        details={"attempt": message.attempts, "gave_up": message.gave_up,
+                 **({"size": outcome.size} if outcome.size else {})})
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:

@@ -8,9 +8,11 @@ from typing import Any, Iterable
 
 from sqlalchemy import Insert, Table, func, insert, select, update
 
-from app.events.status import EventFact, derive_status
+from app.events import reasons
+from app.events.status import OPEN_TYPES, EventFact, derive_status
 from app.extensions import db
 from app.mail import live
+from app.mail.consequences import after_delivery
 from app.models import EmailEvent, EmailMessage
 from app.models.base import utcnow
 
@@ -30,6 +32,11 @@ class NewEvent:
     ip: str = ""
     url: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""  # of a rejection or delay (app.events.reasons); its class is stored too
+
+
+# The event types that carry a reason and a class.
+FAILURES = ("rejected", "delayed")
 
 
 def dedupe_key(*parts: object) -> str:
@@ -87,14 +94,33 @@ def store_events(events: Iterable[NewEvent],
             "code": event.code[:20], "diagnostic": event.diagnostic[:4000],
             "user_agent": event.user_agent[:500], "ip": event.ip[:64],
             "url": event.url[:4000], "details": event.details,
-            "dedupe_key": event.dedupe_key,
+            "dedupe_key": event.dedupe_key, **_failure(event),
         })
     if not rows:
         return set()
     touched = _insert_ignoring_duplicates(rows)
     if touched:
         refresh_messages(touched, known)
+        delivered = [(row["message_id"], row["occurred_at"]) for row in rows
+                     if row["message_id"] in touched and _proves_delivery(row)]
+        if delivered:
+            after_delivery(delivered)
     return touched
+
+
+def _proves_delivery(row: dict) -> bool:
+    """The receiving mailbox took the email: a confirmed delivery, or an open or click
+    (a privacy proxy or scanner only fetches what was delivered). Our relay's acceptance
+    ("sent" without `delivered`) proves nothing of the mailbox."""
+    return (row["type"] == "sent" and row["delivered"]) or row["type"] in OPEN_TYPES
+
+
+def _failure(event: NewEvent) -> dict[str, str]:
+    if event.type not in FAILURES:
+        return {"reason": "", "failure_class": ""}
+    # A source that names no reason (the demo, an old caller): read it from the code and text.
+    reason = reasons.canonical(event.reason or reasons.reason_for(event.code, event.diagnostic))
+    return {"reason": reason, "failure_class": reasons.class_of(reason)}
 
 
 def refresh_messages(message_ids: Iterable[int],

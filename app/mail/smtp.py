@@ -1,12 +1,14 @@
 """One SMTP session for a batch of messages, and what each answer means for the status."""
 from __future__ import annotations
 
+import re
 import smtplib
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_mail import Connection
 
+from app.events import reasons
 from app.mail.mime import ascii_domain
 
 # The one refusal that is ours, not the server's: said in words an office can act on.
@@ -21,9 +23,10 @@ class Outcome:
     result: str  # "sent" | "rejected" | "delayed"
     code: int | None
     reply: str
-    # The refusal is about the recipient's address (RCPT stage), so a hard one may mark
-    # the address invalid. A refused login, sender or message content says nothing of it.
-    about_address: bool = False
+    # Why it failed (app.events.reasons), read from the server's reply, or named by us for
+    # our own refusals; what follows from it is app.mail.consequences' (by its class).
+    reason: str = ""
+    size: int | None = None  # of the email, in bytes, when it was offered to the server
 
 
 class SmtpSession(Connection):
@@ -76,37 +79,42 @@ class SmtpSession(Connection):
                     # Greeting, STARTTLS or login refused (a wrong password, say): our
                     # setup or the server's, not this message's. Retry later.
                     self._drop()
-                    return Outcome("delayed", exc.smtp_code, _text(exc.smtp_error))
+                    return outcome_for(exc.smtp_code, _text(exc.smtp_error), final=False)
             self.host.ehlo_or_helo_if_needed()  # its answer lists what the server offers
             recipient = ascii_domain(recipient)
             international = not (recipient.isascii() and data.isascii())
             if international and not self.host.has_extn("smtputf8"):
-                # Final for this message and this server; the address itself may be fine.
-                return Outcome("rejected", None, NO_SMTPUTF8)
+                # Final for this message and this server; the address itself may be fine:
+                # our relay's shortcoming, no verdict on anyone (class "other").
+                return Outcome("rejected", None, NO_SMTPUTF8, reason="mailererror")
             return self._transaction(envelope_from, recipient, data, international)
         # SMTPException subclasses OSError: the server's answers must be caught first.
         except smtplib.SMTPRecipientsRefused as exc:
+            # Whose problem a refusal of the recipient is, the reply says: "550 5.1.1 user
+            # unknown" is the address's, "550 5.7.1 blocked" our office's.
             self._reset()
             code, reply = next(iter(exc.recipients.values()))
-            return outcome_for(code, _text(reply), about_address=True)
+            return replace(outcome_for(code, _text(reply)), size=len(data))
         except smtplib.SMTPDataError as exc:
-            # The content was refused: final for this message, but no verdict on the address.
+            # The content was refused: final for this message (too large, spam, a virus).
             self._reset()
-            return outcome_for(exc.smtp_code, _text(exc.smtp_error))
+            return replace(outcome_for(exc.smtp_code, _text(exc.smtp_error)), size=len(data))
         except smtplib.SMTPResponseException as exc:
             # HELO or MAIL FROM refused: the envelope sender or the session, not the
             # recipient. Temporary, whatever the code, so that fixing the setup resends.
             self._reset()
-            return Outcome("delayed", exc.smtp_code, _text(exc.smtp_error))
+            return outcome_for(exc.smtp_code, _text(exc.smtp_error), final=False)
         except (smtplib.SMTPServerDisconnected, socket.timeout, TimeoutError,
                 ConnectionError, OSError) as exc:
             self._drop()
-            return Outcome("delayed", None, f"connection problem: {exc}".strip())
+            return Outcome("delayed", None, f"connection problem: {exc}".strip(),
+                           reason="networkerror")
         except Exception as exc:  # noqa: BLE001 - one message's fault ends here, not the batch
             # The session is in an unknown state: start the next message afresh. The
             # attempt counts, so a fault that repeats ends at MAIL_MAX_ATTEMPTS.
             self._drop()
-            return Outcome("delayed", None, f"could not send the message: {exc}")
+            return Outcome("delayed", None, f"could not send the message: {exc}",
+                           reason="mailererror")
 
     def _transaction(self, envelope_from: str, recipient: str, data: bytes,
                      international: bool = False) -> Outcome:
@@ -140,16 +148,24 @@ class SmtpSession(Connection):
         self.host = None
 
 
-def outcome_for(code: int | None, reply: str, *, about_address: bool = False) -> Outcome:
-    """5xx is final (Rejected); 4xx and anything unclear is temporary (Delayed).
-
-    `about_address` marks a final answer to RCPT TO, the only one that judges the address.
-    """
-    if code is not None and 500 <= code < 600:
-        return Outcome("rejected", code, reply, about_address=about_address)
+def outcome_for(code: int | None, reply: str, *, final: bool = True) -> Outcome:
+    """5xx is final (Rejected); 4xx and anything unclear is temporary (Delayed), and so is
+    everything when not `final` (a refused login or sender: fixing the setup resends)."""
     if code is not None and 200 <= code < 300:
         return Outcome("sent", code, reply)
-    return Outcome("delayed", code, reply)
+    result = "rejected" if final and code is not None and 500 <= code < 600 else "delayed"
+    return Outcome(result, code, reply, reason=reply_reason(code, reply))
+
+
+# An RFC 3463 enhanced status code at the start of a reply's text ("5.7.1 blocked").
+_ENHANCED = re.compile(r"\s*([245]\.\d{1,3}\.\d{1,3})\b")
+
+
+def reply_reason(code: int | None, reply: str) -> str:
+    """The reason for a server's refusal: its enhanced code, its words, its basic code."""
+    enhanced = _ENHANCED.match(reply or "")
+    return reasons.reason_for(enhanced.group(1) if enhanced else None, reply,
+                              str(code) if code else None)
 
 
 def _text(reply) -> str:

@@ -167,6 +167,10 @@ class CustomerEmail(db.Model):
     suppressed: Mapped[bool] = mapped_column(default=False)
     suppressed_reason: Mapped[str] = mapped_column(String(500), default="")
     suppressed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A failure that leaves the address usable ("mailbox": full, suspended) and since when;
+    # a later delivery to the address clears it (app.mail.consequences).
+    problem: Mapped[str] = mapped_column(String(10), default="")
+    problem_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     customer: Mapped[Customer] = relationship(back_populates="emails")
 

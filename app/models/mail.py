@@ -120,10 +120,20 @@ class EmailEvent(db.Model):
     ip: Mapped[str] = mapped_column(String(64), default="")
     url: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Of a rejection or delay: why (app.events.reasons' vocabulary) and whose problem that
+    # is (its class); empty for other events.
+    reason: Mapped[str] = mapped_column(String(20), default="")
+    failure_class: Mapped[str] = mapped_column(String(10), default="")
+    # A person marked the verdict wrong: the address was restored (app.mail.consequences).
+    overturned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overturned_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    overturn_note: Mapped[str] = mapped_column(Text, default="")
     # The same signal arriving twice maps to the same key and is stored once.
     dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
 
     message: Mapped[EmailMessage] = relationship(back_populates="events")
+    overturned_by: Mapped[User | None] = relationship()
 
 
 class InboundMessage(db.Model):

@@ -8,10 +8,10 @@ from __future__ import annotations
 from flask import abort
 from flask_login import current_user
 
-from app.customers.access import can_see_customer, get_by_id
+from app.customers.access import can_see_customer, get_by_id, sees_all_customers
 from app.extensions import db
 from app.invoices.access import visible_invoices
-from app.models import Customer, Invoice
+from app.models import Customer, EmailEvent, Invoice
 
 
 def get_customer_or_404(customer_id: int, user=None) -> Customer:
@@ -39,3 +39,17 @@ def get_invoice_or_404(invoice_id: int, user=None) -> Invoice:
     if invoice is None:
         abort(404)
     return invoice
+
+
+def get_email_event_or_404(event_id: int, user=None) -> EmailEvent:
+    """A delivery event, if it exists and `user` may see its email's customer (an email
+    without a customer: only a user who sees every customer)."""
+    user = current_user if user is None else user
+    event = get_by_id(EmailEvent, event_id)
+    if event is None:
+        abort(404)
+    customer_id = event.message.customer_id
+    customer = get_by_id(Customer, customer_id) if customer_id else None
+    if not (can_see_customer(customer, user) if customer_id else sees_all_customers(user)):
+        abort(404)
+    return event

@@ -47,12 +47,16 @@ def _url_with(**changes) -> str:
 
 def init_templating(app: Flask) -> None:
     from app.customers.identifiers import identifier_text
-    from app.mail import history, live
+    from app.mail import failures, history, live
+    from app.mail.consequences import can_overturn
     from app.web.auth import can, can_any
 
     app.jinja_env.globals.update(
         can=can, can_any=can_any, csrf_token=generate_csrf, NAV=NAV, url_with=_url_with,
         email_status_view=history.status_view, LIVE_POLL_SECONDS=live.POLL_SECONDS,
+        failure_text=failures.failure_text,
+        class_words=failures.class_words, office_checks=failures.office_checks,
+        size_text=failures.size_text, can_overturn=can_overturn,
     )
     # Macros as a global, so fragments rendered with render_block see them too.
     with app.app_context():

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
-from flask import current_app, request, url_for
+from flask import current_app, flash, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -15,11 +16,12 @@ from app.extensions import db
 from app.invoices.access import visible_invoices
 from app.invoices.rules import InvoiceError
 from app.mail import history, live
+from app.mail.consequences import can_overturn, overturn
 from app.mail.invoice_send import Repeat, send_invoice
 from app.models import Invoice
 from app.web.auth import requires
 from app.web.endings import notify, see_other
-from app.web.lookups import get_invoice_or_404
+from app.web.lookups import get_email_event_or_404, get_invoice_or_404
 from app.web.render import hx_retarget, is_htmx, render
 
 def email_context(invoice) -> dict:
@@ -130,3 +132,38 @@ def _after_send(invoice, text: str):
                       invoice=invoice, **email_context(invoice))
     hx_retarget(response, "#invoice-emails", "innerHTML")
     return notify(response, text)
+
+
+@bp.route("/emails/verdicts/<int:event_id>/overturn", methods=["POST"])
+@requires("mail.overturn")
+def email_verdict(event_id: int):
+    """A person marks a bounce's verdict wrong: the address is usable again (the email
+    history, the report's and the bounce review's forms post here)."""
+    event = get_email_event_or_404(event_id, current_user)
+    if not can_overturn(event):
+        # A second click or a stale page: the first one decided.
+        text, kind = ("This verdict was already marked wrong." if event.overturned_at
+                      else "Only a refusal's verdict can be marked wrong."), "info"
+    else:
+        restored = overturn(event, user=current_user, note=request.form.get("note", ""))
+        db.session.commit()
+        text, kind = (f"{', '.join(restored)} can be emailed again." if restored else
+                      "The verdict is marked wrong; the address needed no change."), "success"
+    if not is_htmx():
+        flash(text, kind)
+        return see_other(_back(event))
+    response = render("mail/verdict.html", "item", event=event, m=event.message,
+                      back=_back(event))
+    return notify(response, text, kind)
+
+
+def _back(event) -> str:
+    """Where a plain form returns: the page it was posted from, if it is ours."""
+    target = request.form.get("back", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target \
+            and not urlsplit(target).netloc:
+        return target
+    message = event.message
+    if message.invoice_id:
+        return url_for("invoices.email_history", invoice_id=message.invoice_id)
+    return url_for("reports.email_history", message_id=message.id)
