@@ -9,13 +9,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy import Select, and_, func, literal, select, union_all
 from sqlalchemy.orm import aliased, selectinload
 
 from app.customers.access import sees_all_customers, visibility_clause, visible_customers
 from app.customers.search import matches as customer_matches
+from app.events.reasons import CLASSES
 from app.events.status import STATUS_LABELS, Status
 from app.extensions import db
+from app.mail import failures
 from app.models import Customer, EmailEvent, EmailMessage, Invoice, User
 from app.paging import Page
 from app.reports.filters import ArgReader
@@ -27,6 +29,9 @@ PER_PAGE = 25
 COUNT_BOUND = 10_000
 STATUS_KEYS = tuple(s.value for s in Status)
 Staff = aliased(User, name="staff")
+# The event that decided a Rejected or Delayed status: its reason and class.
+Failure = aliased(EmailEvent, name="failure")
+FAILED_STATUSES = (Status.REJECTED.value, Status.DELAYED.value)
 
 SORTS = {
     "date": EmailMessage.created_at,
@@ -48,6 +53,7 @@ class EmailFilters:
     customer_id: int | None = None
     customer_text: str = ""  # part of a customer's name, email or phone
     staff_id: int | None = None
+    failure_class: str | None = None  # whose problem a Rejected or Delayed email was
     sort: str = "date"
     descending: bool = True
     page: int = 1
@@ -62,6 +68,7 @@ class EmailFilters:
             customer_id=read.ident("customer", "Customer"),
             customer_text=read.text("q")[:100],
             staff_id=read.ident("staff", "Staff member"),
+            failure_class=read.choice("class", "Whose problem", CLASSES),
             sort=read.choice("sort", "Sort", SORTS, "date") or "date",
             descending=read.text("dir") != "asc",
             page=read.page(),
@@ -91,11 +98,27 @@ def _filtered(query: Select, filters: EmailFilters, user) -> Select:
             select(Customer.id).where(customer_matches(filters.customer_text))))
     if filters.staff_id:
         query = query.where(EmailMessage.created_by_id == filters.staff_id)
+    if filters.failure_class:
+        query = query.where(EmailMessage.status.in_(FAILED_STATUSES),
+                            Failure.failure_class == filters.failure_class)
     return query
 
 
-def _joined(query: Select, user, *, need_all: bool) -> Select:
-    """Outer joins for names; the customer join only when it is shown or filtered on."""
+def _deciding_failure():
+    """The id of the latest event of the email's own status (rejected or delayed)."""
+    return (select(EmailEvent.id)
+            .where(EmailEvent.message_id == EmailMessage.id,
+                   EmailEvent.type == EmailMessage.status)
+            .order_by(EmailEvent.occurred_at.desc(), EmailEvent.id.desc()).limit(1)
+            .correlate(EmailMessage).scalar_subquery())
+
+
+def _joined(query: Select, user, *, need_all: bool, failure: bool = False) -> Select:
+    """Outer joins for names; the customer join only when it is shown or filtered on;
+    the deciding failure (`Failure`) when shown or filtered on."""
+    if need_all or failure:
+        query = query.outerjoin(Failure, and_(EmailMessage.status.in_(FAILED_STATUSES),
+                                              Failure.id == _deciding_failure()))
     if need_all or not sees_all_customers(user):
         query = query.outerjoin(Customer, Customer.id == EmailMessage.customer_id)
     if need_all:
@@ -114,6 +137,8 @@ def rows_query(filters: EmailFilters, user) -> Select:
         EmailMessage.human_opens, EmailMessage.automated_opens, EmailMessage.clicks,
         EmailMessage.last_event_at, EmailMessage.last_event_type, EmailMessage.status,
         Staff.name.label("staff_name"), Staff.email.label("staff_email"),
+        Failure.reason.label("failure_reason"), Failure.failure_class,
+        Failure.overturned_at.label("failure_overturned_at"),
     ).select_from(EmailMessage), user, need_all=True)
     query = _filtered(query, filters, user)
     column = SORTS[filters.sort]
@@ -127,7 +152,8 @@ def rows_query(filters: EmailFilters, user) -> Select:
 def bounded_count(filters: EmailFilters, user, bound: int = COUNT_BOUND) -> tuple[int, bool]:
     """How many rows match, counting no further than `bound` (then True: "more than")."""
     inner = _filtered(_joined(select(EmailMessage.id).select_from(EmailMessage), user,
-                              need_all=False), filters, user).limit(bound + 1)
+                              need_all=False, failure=bool(filters.failure_class)),
+                      filters, user).limit(bound + 1)
     total = db.session.scalar(select(func.count()).select_from(inner.subquery())) or 0
     return min(total, bound), total > bound
 
@@ -156,6 +182,22 @@ def status_label(key: str) -> str:
     return STATUS_LABELS[Status(key)]
 
 
+def failure_text(row) -> str:
+    """A row's failure in plain words ("Rejected — the mailbox is full"), or ""."""
+    if not row.failure_class:
+        return ""
+    return failures.failure_text(row.status, row.failure_reason) + _overturned(row)
+
+
+def failure_words(row) -> str:
+    """The reason alone ("the mailbox is full"), under the row's Sent Status."""
+    return failures.words(row.failure_reason) + _overturned(row) if row.failure_class else ""
+
+
+def _overturned(row) -> str:
+    return " (verdict marked wrong)" if row.failure_overturned_at else ""
+
+
 # ---- status mix over time ------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -176,12 +218,14 @@ def status_mix(filters: EmailFilters, user, today: date) -> list[MonthMix]:
     """
     span = window(filters.date_from, filters.date_to, today)
     unwindowed = EmailFilters(status=filters.status, customer_id=filters.customer_id,
-                              customer_text=filters.customer_text, staff_id=filters.staff_id)
+                              customer_text=filters.customer_text, staff_id=filters.staff_id,
+                              failure_class=filters.failure_class)
     parts = []
     for month, start, end in month_ranges(span):
         part = select(literal(month).label("month"), EmailMessage.status,
                       func.count().label("n")).select_from(EmailMessage)
-        part = _filtered(_joined(part, user, need_all=False), unwindowed, user)
+        part = _filtered(_joined(part, user, need_all=False,
+                                 failure=bool(filters.failure_class)), unwindowed, user)
         parts.append(part.where(EmailMessage.created_at >= start,
                                 EmailMessage.created_at < end).group_by(EmailMessage.status))
     counts: dict[str, dict[str, int]] = {m: {} for m in span.months()}

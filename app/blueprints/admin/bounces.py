@@ -6,8 +6,9 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.blueprints.admin import bp
+from app.events import reasons
 from app.extensions import db
-from app.mail import inbound, review
+from app.mail import failures, inbound, review
 from app.models import InboundMessage
 from app.web.auth import requires
 from app.web.endings import audit_request, see_other
@@ -32,7 +33,21 @@ def bounces():
     no_original = db.session.scalar(db.select(db.func.count(InboundMessage.id)).where(
         InboundMessage.state.in_(states), InboundMessage.has_original.is_(False)))
     return render("admin/bounces.html", "results", page=page, state=state,
-                  states=STATES, no_original=no_original)
+                  states=STATES, no_original=no_original,
+                  alerts=review.office_alerts() if not state else [])
+
+
+@bp.route("/bounces/verdicts")
+@requires("admin.bounces")
+def bounce_verdicts():
+    """Recent refusals with their verdicts (whose problem), each of which can be marked
+    wrong; filterable by class."""
+    chosen = request.args.get("class", "")
+    chosen = chosen if chosen in reasons.CLASSES else ""
+    page = paginate(review.verdicts(chosen or None), per_page=25)
+    return render("admin/verdicts.html", "results", page=page, chosen=chosen,
+                  classes=[(key, failures.class_words(key)) for key in reasons.CLASSES],
+                  back=url_for("admin.bounce_verdicts", **({"class": chosen} if chosen else {})))
 
 
 @bp.route("/bounces/<int:inbound_id>")
@@ -41,7 +56,8 @@ def bounce(inbound_id: int):
     message = db.session.get(InboundMessage, inbound_id) or abort(404)
     raw = message.raw[:_RAW_LIMIT].decode("utf-8", "replace")
     return render("admin/bounce.html", message=message, raw=raw,
-                  truncated=len(message.raw) > _RAW_LIMIT,
+                  truncated=len(message.raw) > _RAW_LIMIT, events=review.events_of(message),
+                  back=url_for("admin.bounce", inbound_id=message.id),
                   in_review=message.state in REVIEW_STATES,
                   can_reprocess=inbound.can_reprocess(message))
 

@@ -8,13 +8,17 @@ from flask_login import current_user
 
 from app import clock
 from app.customers.access import sees_all_customers
+from app.events import reasons
 from app.events.status import STATUS_LABELS, Status
+from app.mail import failures
 from app.reports import activity, charts, customer_insight, email_report, receivables
 from app.reports.cache import cached, data_version
 from app.reports.filters import ArgReader
 from app.reports.sql import customer_name, window
 
 STATUSES = [(s.value, STATUS_LABELS[s]) for s in Status]
+# Whose problem a Rejected or Delayed email was: a filter beside the Sent Status.
+FAILURE_CLASSES = [(key, failures.class_words(key)) for key in reasons.CLASSES]
 
 
 def _version() -> tuple:
@@ -36,7 +40,8 @@ def emails() -> dict[str, Any]:
             "staff_choices": email_report.staff_choices(current_user),
             "customer_label": (email_report.customer_label(filters.customer_id, current_user)
                                if filters.customer_id else None),
-            "customer_name": customer_name, "status_label": email_report.status_label}
+            "customer_name": customer_name, "status_label": email_report.status_label,
+            "failure_classes": FAILURE_CLASSES, "failure_words": email_report.failure_words}
 
 
 def _span(read: ArgReader, months: int = 12):

@@ -50,11 +50,14 @@ def emails_export(fmt: str):
     filters, _ = email_report.EmailFilters.parse(request.args)
     rows = ((r.sent_at or r.created_at, r.invoice_number, customer_name(r), r.to_address,
              r.subject, r.human_opens, r.automated_opens, r.clicks, r.last_event_type,
-             r.last_event_at, email_report.staff_name(r), email_report.status_label(r.status))
+             r.last_event_at, email_report.staff_name(r), r.failure_reason or "",
+             r.failure_class or "", email_report.failure_text(r),
+             email_report.status_label(r.status))
             for r in email_report.all_rows(filters, current_user))
     headers = ("Date sent (UTC)", "Invoice", "Customer", "Recipient", "Subject",
                "Opens by people", "Automated opens", "Clicks", "Last event",
-               "Last event at (UTC)", "Sent by", "Sent Status")
+               "Last event at (UTC)", "Sent by", "Failure reason", "Failure class",
+               "Failure in words", "Sent Status")
     return _send("invoice-emails", fmt, [Table("emails", headers, rows)])
 
 
