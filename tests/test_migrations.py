@@ -77,3 +77,51 @@ def test_upgrade_leaves_no_readable_import_rows(scratch_url, tmp_path):
             [(state, data, _)] = conn.execute(imports).all()
         assert state == "done" and data in ("{}", {})
         _db.engine.dispose()
+
+
+def test_failure_reasons_migrate_up_and_down_keeping_the_events(scratch_url, tmp_path):
+    """0006 adds reason, class and overturn columns to stored events (and the mailbox
+    problem to addresses); existing rows get empty values; down removes them again."""
+    app = create_app(_base_config(scratch_url, "redis://127.0.0.1:1/0",
+                                  INSTANCE_PATH=str(tmp_path / "instance")))
+
+    def columns(table: str) -> set[str]:
+        with _db.engine.connect() as conn:
+            return {c["name"] for c in sa.inspect(conn).get_columns(table)}
+
+    new_event_columns = {"reason", "failure_class", "overturned_at", "overturned_by_id",
+                         "overturn_note"}
+    with app.app_context():
+        upgrade(revision="0005")
+        with _db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO email_messages (id, kind, batch, to_address, to_name, "
+                "recipient_role, cc_addresses, subject, body_text, attach_pdf, include_link, "
+                "message_id, verp_token, open_token, state, status, status_at, attempts, "
+                "smtp_response, possible_duplicate, gave_up, override_suppression, "
+                "human_opens, automated_opens, clicks, last_event_type, created_at) VALUES "
+                "(1, 'invoice', 'b', 'a@example.org', '', 'to', '', 'S', 'B', false, false, "
+                "'m@x', 'v', 'o', 'rejected', 'rejected', CURRENT_TIMESTAMP, 1, '', false, "
+                "false, false, 0, 0, 0, '', CURRENT_TIMESTAMP)"))
+            conn.execute(sa.text(
+                "INSERT INTO email_events (id, message_id, type, occurred_at, received_at, "
+                "source, automated, delivered, code, diagnostic, user_agent, ip, url, "
+                "details, dedupe_key) VALUES (1, 1, 'rejected', CURRENT_TIMESTAMP, "
+                "CURRENT_TIMESTAMP, 'dsn', false, false, '5.1.1', 'user unknown', '', '', "
+                "'', '{}', 'k1')"))
+        assert not new_event_columns & columns("email_events")
+        upgrade(revision="0006")
+        assert new_event_columns <= columns("email_events")
+        assert {"problem", "problem_at"} <= columns("customer_emails")
+        with _db.engine.connect() as conn:
+            row = conn.execute(sa.text("SELECT reason, failure_class, overturned_at, "
+                                       "overturn_note FROM email_events")).one()
+        assert tuple(row) == ("", "", None, "")
+        downgrade(revision="0005")
+        assert not new_event_columns & columns("email_events")
+        assert not {"problem", "problem_at"} & columns("customer_emails")
+        with _db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT code FROM email_events")).scalar() == "5.1.1"
+        upgrade()
+        assert new_event_columns <= columns("email_events")
+        _db.engine.dispose()

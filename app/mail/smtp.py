@@ -103,7 +103,11 @@ class SmtpSession(Connection):
             # HELO or MAIL FROM refused: the envelope sender or the session, not the
             # recipient. Temporary, whatever the code, so that fixing the setup resends.
             self._reset()
-            return outcome_for(exc.smtp_code, _text(exc.smtp_error), final=False)
+            outcome = outcome_for(exc.smtp_code, _text(exc.smtp_error), final=False)
+            if isinstance(exc, smtplib.SMTPSenderRefused):
+                # Our envelope sender was refused, whatever words the server chose.
+                outcome = replace(outcome, reason="rejected")
+            return outcome
         except (smtplib.SMTPServerDisconnected, socket.timeout, TimeoutError,
                 ConnectionError, OSError) as exc:
             self._drop()

@@ -25,7 +25,9 @@ class Received:
 
 @dataclass
 class _Handler:
-    mode: str = "accept"  # accept | reject | defer | drop | refuse-sender | refuse-data
+    # accept | reject | defer | drop | refuse-sender | refuse-data, or a reply of its own:
+    # "rcpt:550 5.7.1 ..." answers RCPT TO with it, "data:552 5.3.4 ..." answers DATA.
+    mode: str = "accept"
     refuse_login: bool = False  # answer 535 to AUTH (a wrong password)
     delay: float = 0.0  # seconds to wait before answering DATA (a slow server)
     per_recipient: dict[str, str] = field(default_factory=dict)
@@ -54,6 +56,8 @@ class _Handler:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         mode = self._mode_for(address)
+        if mode.startswith("rcpt:"):
+            return mode.removeprefix("rcpt:")
         if mode == "reject":
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
         if mode == "defer":
@@ -67,6 +71,9 @@ class _Handler:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         if any(self._mode_for(a) == "refuse-data" for a in envelope.rcpt_tos):
             return "554 5.7.1 Message rejected: content looks like spam"
+        for address in envelope.rcpt_tos:
+            if self._mode_for(address).startswith("data:"):
+                return self._mode_for(address).removeprefix("data:")
         if self.delay:
             import asyncio
 
