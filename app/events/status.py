@@ -141,7 +141,10 @@ STATUS_RULES: tuple[StatusRule, ...] = (
     StatusRule(
         Status.REJECTED,
         "The receiving server refused the email for good (a hard bounce, a block, "
-        "or the provider dropped it). A delay that ends in failure shows here.",
+        "or the provider dropped it). A delay that ends in failure shows here. The "
+        "history says why and whose problem it is; when a person marks that verdict "
+        "wrong, the email stays Rejected (it was not delivered), marked so, and the "
+        "address can be emailed again.",
         lambda e: e.rejected,
     ),
     StatusRule(

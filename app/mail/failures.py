@@ -76,6 +76,10 @@ def words(reason: str | None) -> str:
     return REASON_WORDS[reasons.canonical(reason)]
 
 
+def is_unknown(reason: str | None) -> bool:
+    return reasons.canonical(reason) == "undefined"
+
+
 def failure_text(event_type: str, reason: str | None) -> str:
     """"Rejected — the address does not exist"; "Delayed — the mailbox is full"."""
     head = {"rejected": "Rejected", "delayed": "Delayed"}.get(event_type, event_type.title())

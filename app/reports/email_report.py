@@ -190,8 +190,11 @@ def failure_text(row) -> str:
 
 
 def failure_words(row) -> str:
-    """The reason alone ("the mailbox is full"), under the row's Sent Status."""
-    return failures.words(row.failure_reason) + _overturned(row) if row.failure_class else ""
+    """The reason alone ("the mailbox is full"), under the row's Sent Status; nothing
+    when no reason is known (the history still says so)."""
+    if not row.failure_class or failures.is_unknown(row.failure_reason):
+        return ""
+    return failures.words(row.failure_reason) + _overturned(row)
 
 
 def _overturned(row) -> str:
