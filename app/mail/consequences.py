@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import audit
 from app.customers.consent import change_consent
@@ -166,18 +166,26 @@ def can_overturn(event: EmailEvent) -> bool:
     return event.type == "rejected" and event.overturned_at is None
 
 
-def overturn(event: EmailEvent, *, user, note: str = "") -> list[str]:
+def overturn(event: EmailEvent, *, user, note: str = "") -> list[str] | None:
     """A person says the verdict of `event` (a rejection) was wrong: the address is usable
     again (state ok, a bounce's suppression lifted, the customer no longer flagged for it),
-    the event is marked, the audit log says who and why. The addresses restored.
+    the event is marked, the audit log says who and why. The addresses restored; None
+    when there was nothing to overturn (not a rejection, or overturned already).
 
     A complaint's suppression stays: overturning a bounce says nothing about consent.
+    The mark is set first, by one UPDATE that checks it is unset: of two clicks at once,
+    the second waits on the row and then finds it taken. The caller commits.
     """
-    if not can_overturn(event):
-        return []
-    now = utcnow()
     note = " ".join(note.split())[:1000]
-    event.overturned_at, event.overturned_by_id, event.overturn_note = now, user.id, note
+    taken = db.session.execute(
+        update(EmailEvent)
+        .where(EmailEvent.id == event.id, EmailEvent.type == "rejected",
+               EmailEvent.overturned_at.is_(None))
+        .values(overturned_at=utcnow(), overturned_by_id=user.id, overturn_note=note)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(event)
+    if not taken:
+        return None
     message = event.message
     who = getattr(user, "display_name", "") or user.email
     restored = []

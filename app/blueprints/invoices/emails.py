@@ -16,7 +16,7 @@ from app.extensions import db
 from app.invoices.access import visible_invoices
 from app.invoices.rules import InvoiceError
 from app.mail import history, live
-from app.mail.consequences import can_overturn, overturn
+from app.mail.consequences import overturn
 from app.mail.invoice_send import Repeat, send_invoice
 from app.models import Invoice
 from app.web.auth import requires
@@ -140,13 +140,13 @@ def email_verdict(event_id: int):
     """A person marks a bounce's verdict wrong: the address is usable again (the email
     history, the report's and the bounce review's forms post here)."""
     event = get_email_event_or_404(event_id, current_user)
-    if not can_overturn(event):
+    restored = overturn(event, user=current_user, note=request.form.get("note", ""))
+    db.session.commit()
+    if restored is None:
         # A second click or a stale page: the first one decided.
         text, kind = ("This verdict was already marked wrong." if event.overturned_at
                       else "Only a refusal's verdict can be marked wrong."), "info"
     else:
-        restored = overturn(event, user=current_user, note=request.form.get("note", ""))
-        db.session.commit()
         text, kind = (f"{', '.join(restored)} can be emailed again." if restored else
                       "The verdict is marked wrong; the address needed no change."), "success"
     if not is_htmx():
