@@ -28,7 +28,7 @@ from app.customers.consent import change_consent
 from app.events import reasons
 from app.events.reasons import ADDRESS, MAILBOX, MESSAGE, OFFICE
 from app.extensions import db
-from app.mail import failures
+from app.mail import failures, live
 from app.models import Customer, CustomerEmail, EmailEvent, EmailMessage
 from app.models.base import utcnow
 
@@ -187,6 +187,7 @@ def overturn(event: EmailEvent, *, user, note: str = "") -> list[str] | None:
     if not taken:
         return None
     message = event.message
+    live.touch([message])  # open pages show the mark
     who = getattr(user, "display_name", "") or user.email
     restored = []
     for email in _addresses(message):

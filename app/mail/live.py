@@ -108,8 +108,8 @@ def watched(ids: Iterable[int], kind: str = "invoice",
 
 
 def changed(ids: Iterable[int], since: datetime, kind: str = "invoice") -> set[int]:
-    """The ids (of invoices, or customers) with a new email, status or event after
-    `since`."""
+    """The ids (of invoices, or customers) with a new email, status or event (or a verdict
+    marked wrong) after `since`."""
     ids = list(ids)
     if not ids:
         return set()
@@ -119,5 +119,6 @@ def changed(ids: Iterable[int], since: datetime, kind: str = "invoice") -> set[i
     by_message = select(column).where(
         *recent, or_(EmailMessage.created_at > since, EmailMessage.status_at > since))
     by_event = (select(column).join(EmailEvent, EmailEvent.message_id == EmailMessage.id)
-                .where(*recent, EmailEvent.received_at > since))
+                .where(*recent, or_(EmailEvent.received_at > since,
+                                    EmailEvent.overturned_at > since)))
     return set(db.session.scalars(union(by_message, by_event)))

@@ -204,3 +204,18 @@ def test_a_processed_bounce_s_page_offers_to_overturn_what_it_changed(client, lo
     response = _post(client, event, back=f"/admin/bounces/{inbound_id}")
     assert response.headers["Location"].endswith(f"/admin/bounces/{inbound_id}")
     assert _email().state == "ok"
+
+
+def test_open_pages_learn_of_an_overturned_verdict(client, login_as):
+    from datetime import timedelta
+
+    from app.mail import live
+
+    login_as("billing")
+    _, invoice, message, event = _bounced()
+    since = utcnow() + timedelta(milliseconds=1)
+    assert live.changed([invoice.id], since) == set()
+    _post(client, event)
+    assert live.maybe_changed([invoice.id], since)
+    assert live.changed([invoice.id], since) == {invoice.id}
+    assert live.changed([message.customer_id], since, kind="customer") == {message.customer_id}
