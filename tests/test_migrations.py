@@ -80,7 +80,7 @@ def test_upgrade_leaves_no_readable_import_rows(scratch_url, tmp_path):
 
 
 def test_failure_reasons_migrate_up_and_down_keeping_the_events(scratch_url, tmp_path):
-    """0006 adds reason, class and overturn columns to stored events (and the mailbox
+    """0007 adds reason, class and overturn columns to stored events (and the mailbox
     problem to addresses); existing rows get empty values; down removes them again."""
     app = create_app(_base_config(scratch_url, "redis://127.0.0.1:1/0",
                                   INSTANCE_PATH=str(tmp_path / "instance")))
@@ -92,7 +92,7 @@ def test_failure_reasons_migrate_up_and_down_keeping_the_events(scratch_url, tmp
     new_event_columns = {"reason", "failure_class", "overturned_at", "overturned_by_id",
                          "overturn_note"}
     with app.app_context():
-        upgrade(revision="0005")
+        upgrade(revision="0006")
         with _db.engine.begin() as conn:
             conn.execute(sa.text(
                 "INSERT INTO email_messages (id, kind, batch, to_address, to_name, "
@@ -110,14 +110,14 @@ def test_failure_reasons_migrate_up_and_down_keeping_the_events(scratch_url, tmp
                 "CURRENT_TIMESTAMP, 'dsn', false, false, '5.1.1', 'user unknown', '', '', "
                 "'', '{}', 'k1')"))
         assert not new_event_columns & columns("email_events")
-        upgrade(revision="0006")
+        upgrade(revision="0007")
         assert new_event_columns <= columns("email_events")
         assert {"problem", "problem_at"} <= columns("customer_emails")
         with _db.engine.connect() as conn:
             row = conn.execute(sa.text("SELECT reason, failure_class, overturned_at, "
                                        "overturn_note FROM email_events")).one()
         assert tuple(row) == ("", "", None, "")
-        downgrade(revision="0005")
+        downgrade(revision="0006")
         assert not new_event_columns & columns("email_events")
         assert not {"problem", "problem_at"} & columns("customer_emails")
         with _db.engine.connect() as conn:

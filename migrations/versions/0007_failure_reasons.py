@@ -2,8 +2,8 @@
 a person's overturning of the verdict, and customer_emails.problem (a mailbox-class
 failure that leaves the address usable)
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-05 02:20:00
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 
 import app.models.base
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
