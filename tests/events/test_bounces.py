@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from app.events import bounces
 from app.events.bounces import Classification, RecipientResult, classify
+from app.events.reasons import REASON_CLASS
 
 SAMPLES = Path(__file__).parent / "samples"
 EXPECTED: dict[str, dict] = json.loads((SAMPLES / "expected.json").read_text("utf-8"))
@@ -23,12 +24,26 @@ def _load(name: str) -> bytes:
     return (SAMPLES / name).read_bytes()
 
 
+def _expectable(recipient: RecipientResult) -> dict:
+    """What expected.json records: every rejected or delayed recipient with its reason and
+    class, a complaint without them."""
+    got = {"address": recipient.address, "status": recipient.status, "code": recipient.code}
+    if recipient.status in ("rejected", "delayed"):
+        got |= {"reason": recipient.reason, "class": recipient.failure_class}
+    return got
+
+
 def _assert_well_formed(result: Classification) -> None:
     assert result.kind in KINDS
     addresses = [r.address for r in result.recipients]
     assert len(addresses) == len(set(addresses))
     for recipient in result.recipients:
         assert recipient.status in STATUSES
+        if recipient.status == "spam":
+            assert (recipient.reason, recipient.failure_class) == ("", "")
+        else:
+            assert recipient.reason in REASON_CLASS
+            assert recipient.failure_class == REASON_CLASS[recipient.reason]
         assert recipient.address == recipient.address.lower()
         assert "@" in recipient.address and "<" not in recipient.address
         assert not recipient.address.startswith("bounces+")
@@ -70,10 +85,8 @@ def test_sample_is_classified_as_expected(name: str) -> None:
     result = classify(_load(name))
     _assert_well_formed(result)
     assert result.kind == expected["kind"]
-    got = [{"address": r.address, "status": r.status, "code": r.code} for r in result.recipients]
-    # "reason" and "class" are checked once the parser gives them (issue #15).
-    assert got == [{key: r[key] for key in ("address", "status", "code")}
-                   for r in expected["recipients"]]
+    got = [_expectable(r) for r in result.recipients]
+    assert got == expected["recipients"]
     if "verp_token" in expected:
         assert result.verp_token == expected["verp_token"]
     if "original_message_id" in expected:
@@ -93,12 +106,33 @@ def test_as_json_has_the_cli_shape() -> None:
         "kind": "dsn",
         "recipients": [
             {"address": "gone@one.example", "status": "rejected", "code": "5.1.1",
-             "diagnostic": "550 5.1.1 <gone@one.example>... User unknown"},
+             "diagnostic": "550 5.1.1 <gone@one.example>... User unknown",
+             "reason": "userunknown", "class": "address"},
             {"address": "full@two.example", "status": "delayed", "code": "4.2.2",
-             "diagnostic": "452 4.2.2 Mailbox full"},
+             "diagnostic": "452 4.2.2 Mailbox full", "reason": "mailboxfull", "class": "mailbox"},
         ],
         "has_original": True,
     }
+
+
+def test_a_complaint_has_no_reason_and_a_failure_always_has_one() -> None:
+    complaint = classify(_load("arf_aol_style.eml")).as_json("x.eml")["recipients"][0]
+    assert (complaint["status"], complaint["reason"], complaint["class"]) == ("spam", "", "")
+    # Built by hand (app.mail.inbound does), a failure still gets its reason.
+    assert RecipientResult("a@b.example", "rejected", "5.2.2", None).reason == "mailboxfull"
+    assert RecipientResult("a@b.example", "spam", None, "abuse", "userunknown").reason == ""
+    given = RecipientResult("a@b.example", "rejected", "5.1.1", None, "mesgtoobig")
+    assert (given.reason, given.failure_class) == ("emailtoolarge", "message")
+
+
+def test_the_notice_around_a_recipient_gives_the_reason_when_its_line_does_not() -> None:
+    # PMDF names the recipient on one line and the failure ("disk quota exceeded") below.
+    recipient = classify(_load("dsn_original_recipient_forwarded.eml")).recipients[0]
+    assert (recipient.code, recipient.reason) == ("5.0.0", "mailboxfull")
+    # Our own subject line echoed in the notice is never read as the server's reason.
+    raw = _load("auone_mailbox_full_plain.eml").replace(
+        b"As their mailbox is full.", b"Subject: Your account has been suspended")
+    assert classify(raw).recipients[0].reason != "suspend"
 
 
 def test_dsn_diagnostic_is_unfolded_without_type_prefix() -> None:
