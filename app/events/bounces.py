@@ -68,8 +68,9 @@ class RecipientResult:
         if self.status not in _FAILED:
             object.__setattr__(self, "reason", "")
         else:  # old names (mesgtoobig) under their current one
-            object.__setattr__(self, "reason", canonical(self.reason) if self.reason
-                               else reason_for(self.code, self.diagnostic))
+            object.__setattr__(self, "reason", canonical(self.reason) if self.reason else
+                               reason_for(self.code, self.diagnostic,
+                                          temporary=self.status == "delayed"))
 
     @property
     def failure_class(self) -> str:
@@ -322,7 +323,8 @@ def _reason(found: Found) -> str:
     if found.reason or found.status not in _FAILED:
         return found.reason
     context = _ECHOED_HEADER_RE.sub("", found.context) if found.context else None
-    return reason_for(found.code, found.diagnostic, context=context)
+    return reason_for(found.code, found.diagnostic, context=context,
+                      temporary=found.status == "delayed")
 
 
 def _verp_token(msg: Message, envelope: str | None) -> str | None:

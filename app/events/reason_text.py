@@ -33,6 +33,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("authfailure", (
         r"\bspf\b", r"\bdkim\b", r"\bdmarc\b", r"sender policy framework",
         r"sender is unauthenticated", r"unauthenticated (?:e-?mail|mail|message|sender)",
+        r"anti-?spoofing", r"\bspoof",
         r"not pass (?:authentication|sender authentication)", r"authentication checks? failed",
         r"sender authentication failed", r"domain-based message authentication",
     )),
@@ -40,6 +41,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"sender address rejected", r"sender (?:address|domain|e-?mail)" + _G +
         r"(?:rejected|invalid|unknown|not found|does not exist|refused|denied)",
         r"sender verify failed", r"sender verification failed", r"could not verify sender",
+        r"sender denied",
         r"sender (?:is )?not (?:allowed|authori[sz]ed|permitted)",
         r"(?:not|isn't) (?:authori[sz]ed|allowed|permitted) to send",
         r"(?:do not|don't|does not|doesn't) have permission to (?:send|post)",
@@ -53,6 +55,12 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"mittente (?:rifiutato|sconosciuto|non autorizzato)", r"remetente (?:rejeitado"
         r"|desconhecido|não autorizado)", r"afzender (?:geweigerd|onbekend)",
         r"отправитель (?:отклонен|не найден)", r"nadawca (?:odrzucony|nieznany)",
+        # "the sender's domain does not exist", in the languages of the rules below
+        r"(?:remitente|mittente|remetente|expéditeur|absender|afzender|отправител|nadawc)" + _G +
+        r"(?:no existe|non esiste|não existe|n'existe pas|existiert nicht|bestaat niet"
+        r"|не существует|nie istnieje|inexistant|desconocid|sconosciut|desconhecid|inconnu"
+        r"|unbekannt|onbekend|rechazad|rifiutat|rejeitad|refusé|abgelehnt|geweigerd|отклон"
+        r"|odrzuc)",
     )),
     ("requireptr", (
         r"reverse dns", r"reverse (?:host ?name|lookup|dns lookup)", r"\bptr\b",
@@ -62,7 +70,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("norelaying", (
         r"relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited|refused)",
         r"(?:unable|not permitted|not allowed) to relay", r"we do not relay", r"no relaying",
-        r"relaying (?:is )?(?:not|denied|prohibited)", r"relay not permitted", r"open relay",
+        r"relaying (?:is )?(?:not|denied|prohibited)", r"relay not permitted",
         r"relay verweigert", r"relais refusé",
     )),
     ("failedstarttls", (
@@ -95,13 +103,15 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"connections? (?:will not be|not) accepted", r"helo command rejected",
         r"(?:helo|ehlo)" + _G + r"(?:rejected|invalid|not allowed)", r"spam firewall",
         r"blocked by (?:our|the) (?:bulk|spam|e-?mail) ", r"\[bl\d\d\]",
+        r"not in (?:the )?(?:white ?list|allow ?list)", r"envelope blocked",
     )),
     ("badreputation", (
-        r"reputation", r"user complaints", r"\[ts0[1-4]\]",
+        r"reputation", r"user complaints", r"\[tss?0\d\]", r"excessive unknown recipients",
     )),
     ("ratelimited", (
         r"too many (?:connections|concurrent|messages|mails|e-?mails|recipients|sessions"
-        r"|simultaneous|errors)", r"rate[ -]limit", r"rate of (?:unsolicited|e-?mail|mail|traffic)",
+        r"|simultaneous|errors)(?! (?:on|in) (?:the |his |her )?(?:server|mailbox|inbox))",
+        r"max(?:imum)? (?:number of )?messages? per (?:connection|session)", r"rate[ -]limit", r"rate of (?:unsolicited|e-?mail|mail|traffic)",
         r"exceeded (?:the )?(?:message |sending |connection )?rate", r"throttl",
         r"sending (?:quota|limit)", r"daily (?:user )?(?:sending|message|mail) (?:quota|limit)",
         r"message quota exceeded", r"unexpected volume", r"too (?:much|fast)",
@@ -143,6 +153,9 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"(?:quota|storage|mailbox size)", r"mailbox size limit", r"(?:storage|space)" + _G +
         r"(?:exceeded|full|not enough)", r"not enough (?:storage|space|disk)",
         r"insufficient (?:storage|space)", r"inbox (?:is )?full", r"mail ?box space",
+        r"exhausted (?:the |his |her )?(?:allowed )?storage", r"too many (?:messages|mails)"
+        r" (?:on|in) (?:the |his |her )?(?:server|mailbox|inbox)",
+        r"speichervolumen", r"zu ?viele (?:mails|nachrichten) (?:auf|im)",
         r"mail ?folder is (?:full|over)", r"postfach" + _G + r"(?:voll|überschritten)",
         r"speicher(?:platz|grenze)?" + _G + r"(?:voll|überschritten|erschöpft)",
         r"(?:quota|kontingent) überschritten", r"boîte" + _G + r"pleine", r"quota dépassé",
@@ -221,16 +234,16 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"(?:sieve|filter|mail rule)" + _G + r"(?:rejected|refused|discarded)",
         r"recipient (?:has )?(?:chosen to )?(?:block|reject)",
     )),
+    ("syntaxerror", (
+        r"syntax error", r"command (?:not )?unrecogni[sz]ed", r"invalid command",
+        r"bad sequence of commands", r"line too long", r"protocol violation",
+    )),
     ("notcompliantrfc", (
         r"(?:violat|not compliant|non-?compliant|compl(?:y|iance)|conform)" + _G + r"rfc ?\d{3,4}",
         r"rfc ?\d{3,4}" + _G + r"(?:violat|not compliant|non-?compliant|compliance|conform)",
         r"not (?:rfc ?\d{0,4}|standards?)[ -]?compliant",
         r"malformed (?:header|message|mime)", r"duplicate (?:header|message-id)",
         r"bare (?:lf|linefeed|line feed|cr)", r"missing (?:required )?(?:header|from|date|message-id)",
-    )),
-    ("syntaxerror", (
-        r"syntax error", r"command (?:not )?unrecogni[sz]ed", r"invalid command",
-        r"bad sequence of commands", r"line too long",
     )),
     ("expired", (
         r"retry time(?:out)? (?:exceeded|not reached)", r"delivery time expired",
@@ -255,7 +268,8 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     )),
     ("systemerror", (
         r"system error", r"internal (?:server )?error", r"local error", r"temporary"
-        r" (?:local )?(?:failure|problem|error)", r"(?:server|service|system)" + _G +
+        r" (?:local |system )?(?:failure|problem|error)", r"server busy",
+        r"resources? temporarily unavailable", r"error in processing", r"(?:server|service|system)" + _G +
         r"(?:temporarily )?(?:unavailable|not available)", r"i/o error",
         r"temporär nicht verfügbar", r"temporairement indisponible",
         r"temporalmente no disponible", r"temporaneamente non disponibile",

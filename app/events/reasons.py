@@ -125,7 +125,7 @@ _BASIC_REPLY_REASON: dict[str, str] = {
 # A temporary failure cannot prove a domain gone or refusing mail: DNS may just be slow.
 _TRANSIENT_REASON = {"hostunknown": "networkerror", "notaccept": "systemerror"}
 
-_ENHANCED_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d])")
+_ENHANCED_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")  # no IPs
 _BASIC_RE = re.compile(r"(?<![\d.])([45]\d\d)(?:[ \-:;,)\]]|$)")
 
 
@@ -146,15 +146,17 @@ def is_hard(reason: str | None) -> bool:
 
 
 def reason_for(code: str | None, diagnostic: str | None = None, reply: str | None = None,
-               *, context: str | None = None, guess: bool = True) -> str:
+               *, context: str | None = None, guess: bool = True,
+               temporary: bool = False) -> str:
     """The reason for one failed recipient, from its enhanced status code ("5.1.1"), the
     diagnostic text, the basic SMTP reply code ("550") and, when the diagnostic says
     nothing, the text around the recipient in the notice (``context``). Without ``guess``,
-    a vague code or a bare reply code gives "undefined" instead of their usual meaning."""
+    a vague code or a bare reply code gives "undefined" instead of their usual meaning;
+    ``temporary`` says the failure is known to be temporary (a delay) whatever the code."""
     texts = [t for t in (normalise(diagnostic), normalise(context)) if t]
-    enhanced = _enhanced(code) or next(filter(None, map(_enhanced_in, texts)), None)
+    enhanced = _enhanced(code) or next(filter(None, map(_enhanced, texts)), None)
     basic = (reply or "").strip()[:3] or next(filter(None, map(_basic_in, texts)), "")
-    transient = (enhanced or basic or "5")[0] == "4"
+    transient = temporary or (enhanced or basic or "5")[0] == "4"
     reason = _decide(enhanced, basic, texts, transient, guess)
     if transient or any("try again" in t for t in texts):  # Postfix: "Host not found, try again"
         return _TRANSIENT_REASON.get(reason, reason)
@@ -188,10 +190,6 @@ def _decide(enhanced: str | None, basic: str, texts: list[str], transient: bool,
 def _enhanced(code: str | None) -> str | None:
     match = _ENHANCED_RE.search(code or "")
     return ".".join(match.groups()) if match else None
-
-
-def _enhanced_in(text: str) -> str | None:
-    return _enhanced(text)
 
 
 def _basic_in(text: str) -> str:

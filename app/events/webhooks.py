@@ -57,7 +57,7 @@ class ProviderEvent:
         elif self.reason:
             reason = canonical(self.reason)
         else:  # e.g. an event held for review before reasons existed
-            reason = reason_for(self.code, self.diagnostic)
+            reason = reason_for(self.code, self.diagnostic, temporary=self.type == "delayed")
         object.__setattr__(self, "reason", reason)
 
 

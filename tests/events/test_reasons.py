@@ -248,6 +248,8 @@ DANGEROUS = [
     (None, "550 Your IP address 192.0.2.1 has been blocked", "blocked"),
     # "not listed in the directory" is not a block list
     (None, "User j.b (j.b@notes.example) not listed in Domino Directory", "userunknown"),
+    # an IP address is no status code
+    (None, "host 5.9.10.20[5.9.10.20] said: 550 <a@b.example>: User unknown", "userunknown"),
     # a Sieve rejection explains itself
     (None, "Your message to <a@b.example> was automatically rejected: Mailbox is over quota",
      "mailboxfull"),
@@ -292,3 +294,66 @@ def test_every_language_table_reason_is_in_the_vocabulary():
 ])
 def test_long_input_takes_linear_time(text):
     assert reason_for(None, text, context=text) in REASON_CLASS
+
+
+# Wording from providers' published error lists (Gmail's SMTP errors, Microsoft 365 NDRs,
+# Yahoo's sender error codes, Web.de/GMX/IONOS help pages, Mimecast's SMTP error codes).
+PROVIDERS = [
+    ("4.7.0", "421 4.7.0 IP not in whitelist for RCPT domain, closing connection.", "blocked"),
+    ("4.7.0", "421 4.7.0 TLS required for RCPT domain, closing connection.", "failedstarttls"),
+    ("4.3.0", "421 4.3.0 Temporary System Problem. Try again later", "systemerror"),
+    ("4.7.0", "421 4.7.0 Our system has detected that this message is suspicious due to the "
+              "very low reputation of the sending domain.", "badreputation"),
+    ("4.5.3", "452 4.5.3 Your message has too many recipients.", "ratelimited"),
+    ("4.5.0", "451 4.5.0 SMTP protocol violation, see RFC 2821.", "syntaxerror"),
+    ("4.7.0", "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to "
+              "unexpected volume or user complaints", "badreputation"),
+    (None, "451 VS1-IP Excessive unknown recipients - possible Open Relay", "badreputation"),
+    # A precise code wins over the words, even Yahoo's odd one (X.1.8: bad sender's system
+    # address); both say the refusal was of us.
+    (None, "451 VS1-IP Excessive unknown recipients - possible Open Relay (#4.1.8)",
+     "rejected"),
+    (None, "421 Max message per connection reached, closing transmission channel",
+     "ratelimited"),
+    (None, "554 delivery error: dd Sorry your message to a@yahoo.example cannot be delivered. "
+           "This account has been disabled or discontinued", "suspend"),
+    ("5.7.57", "530 5.7.57 Client was not authenticated to send anonymous mail during MAIL "
+               "FROM", "securityerror"),
+    ("5.1.0", "550 5.1.0 Sender denied", "rejected"),
+    ("5.2.1", "550 5.2.1 Mailbox cannot be accessed", "suspend"),
+    (None, "550 Benutzer hat das Speichervolumen ueberschritten. / User has exhausted "
+           "allowed storage space.", "mailboxfull"),
+    (None, "550 Benutzer hat zuviele Mails auf dem Server. / User has too many messages on "
+           "the server.", "mailboxfull"),
+    (None, "550 Benutzer nicht bekannt/User unknown", "userunknown"),
+    (None, "550 Unknown local part info in <info@web.example>", "userunknown"),
+    ("5.0.0", "500 5.0.0 Depot returns error: <552 5.2.2 Over quota>", "mailboxfull"),
+    (None, "554 Refused. Your reverse DNS entry contains your IP address and a country code.",
+     "requireptr"),
+    (None, "421 Reject due to policy violations", "policyviolation"),
+    (None, "421 Rate limit reached. Please try again later", "ratelimited"),
+    (None, "550 Rejected by header based Anti-Spoofing policy", "authfailure"),
+    (None, "550 Invalid Recipient", "userunknown"),
+    (None, "550 Envelope blocked - User Entry", "blocked"),
+    (None, "550 MAILBOX NOT FOUND", "userunknown"),
+]
+
+
+@pytest.mark.parametrize("code, text, reason", PROVIDERS)
+def test_reason_from_providers_published_wording(code, text, reason):
+    assert reason_for(code, text) == reason
+
+
+def test_a_delay_never_proves_a_domain_gone():
+    text = "DNS Error: DNS type 'mx' lookup of gone.example responded with code SERVFAIL"
+    assert reason_for(None, text) == "hostunknown"
+    assert reason_for(None, text, temporary=True) == "networkerror"
+
+
+@pytest.mark.parametrize("text", [
+    "550 El dominio del remitente no existe", "550 Il dominio del mittente non esiste",
+    "550 Le domaine de l'expéditeur n'existe pas", "550 Absenderdomain existiert nicht",
+    "550 Домен отправителя не существует", "550 Sender domain does not exist",
+])
+def test_our_sender_refused_is_never_their_address(text):
+    assert reason_for("5.1.0", text) == "rejected"
