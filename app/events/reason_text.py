@@ -41,7 +41,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"sender address rejected", r"sender (?:address|domain|e-?mail)" + _G +
         r"(?:rejected|invalid|unknown|not found|does not exist|refused|denied)",
         r"sender verify failed", r"sender verification failed", r"could not verify sender",
-        r"sender denied",
+        r"sender denied", r"sender (?:was |is )?(?:rejected|refused|denied)",
         r"sender (?:is )?not (?:allowed|authori[sz]ed|permitted)",
         r"(?:not|isn't) (?:authori[sz]ed|allowed|permitted) to send",
         r"(?:do not|don't|does not|doesn't) have permission to (?:send|post)",
@@ -102,6 +102,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"banned sending ip", r"traffic not accepted from this ip",
         r"connections? (?:will not be|not) accepted", r"helo command rejected",
         r"(?:helo|ehlo)" + _G + r"(?:rejected|invalid|not allowed)", r"spam firewall",
+        r"my name was rejected",
         r"blocked by (?:our|the) (?:bulk|spam|e-?mail) ", r"\[bl\d\d\]",
         r"not in (?:the )?(?:white ?list|allow ?list)", r"envelope blocked",
     )),
@@ -140,7 +141,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"(?:non consentito|bloccato)",
     )),
     ("policyviolation", (
-        r"polic(?:y|ies)", r"richtlinie", r"politique", r"política", r"politica",
+        r"polic(?:y|ies)", r"administrative prohibition", r"richtlinie", r"politique", r"política", r"politica",
         r"beleid", r"ポリシー", r"策略", r"политик", r"polityk",
     )),
     ("systemfull", (
@@ -258,6 +259,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"no route to host", r"network (?:is )?unreachable", r"host unreachable",
         r"lost connection", r"mail loop", r"routing loop", r"loops? back to myself",
         r"hop count exceeded", r"too many hops", r"establish an smtp connection",
+        r"message is looping",
         r"did not accept our requests to connect", r"verbindung" + _G + r"(?:abgelehnt"
         r"|unterbrochen|zeitüberschreitung)", r"délai (?:d'attente )?dépassé",
         r"接続(?:でき|に失敗|がタイムアウト)",

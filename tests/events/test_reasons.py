@@ -216,6 +216,31 @@ LANGUAGES = [
     (None, "550 Nie ma takiego adresu", "userunknown"),
     (None, "552 Skrzynka jest pełna", "mailboxfull"),
     (None, "552 Wiadomość jest za duża", "emailtoolarge"),
+    # "does not exist" about a domain is the domain, in every language
+    (None, "550 ドメインが存在しません", "hostunknown"),
+    (None, "550 域名不存在", "hostunknown"),
+    (None, "550 Домен не существует", "hostunknown"),
+    (None, "550 El dominio no existe", "hostunknown"),
+    (None, "550 Domena nie istnieje", "hostunknown"),
+]
+
+# qmail's and Exim's own sentences (qmail-remote.c, Exim's retry and routing messages).
+ENGLISH += [
+    (None, "Connected to 192.0.2.5 but sender was rejected. Remote host said: 553 sorry",
+     "rejected"),
+    (None, "Connected to 192.0.2.5 but my name was rejected.", "blocked"),
+    (None, "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)", "networkerror"),
+    (None, "This message is looping: it already has my Delivered-To line. (#5.4.6)",
+     "networkerror"),
+    (None, "550 Administrative prohibition", "policyviolation"),
+    (None, "all hosts for 'x.example' have been failing for a long time (and retry time not "
+           "reached)", "expired"),
+    (None, "550-Verification failed for <billing@office.example> 550 Sender verify failed",
+     "rejected"),
+    (None, "Host unknown (Name server: gone.example: host not found)", "hostunknown"),
+    (None, "Cannot send message for 5 days", "expired"),
+    ("5.3.0", "553 5.3.0 <a@b.example>... Spam blocked see: http://spamcop.net/bl.shtml",
+     "blocked"),
 ]
 
 # The pairs where a careless reading blames the wrong party.
