@@ -37,7 +37,7 @@ from app.events.mailparts import (
     report_type,
     strip_angle,
 )
-from app.events.reasons import canonical, class_of, reason_for
+from app.events.reasons import as_temporary, canonical, class_of, reason_for
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +68,11 @@ class RecipientResult:
         if self.status not in _FAILED:
             object.__setattr__(self, "reason", "")
         else:  # old names (mesgtoobig) under their current one
-            object.__setattr__(self, "reason", canonical(self.reason) if self.reason else
-                               reason_for(self.code, self.diagnostic,
-                                          temporary=self.status == "delayed"))
+            reason = canonical(self.reason) if self.reason else reason_for(
+                self.code, self.diagnostic, temporary=self.status == "delayed")
+            if self.status == "delayed":
+                reason = as_temporary(reason)
+            object.__setattr__(self, "reason", reason)
 
     @property
     def failure_class(self) -> str:

@@ -110,7 +110,7 @@ def sendgrid_reason(item: dict, event: str, code: str | None, text: str | None) 
         words = str(item.get("reason") or "").strip().lower()
         key = next((k for k in SENDGRID_DROPPED if words == k or words.startswith(k + " ")),
                    None)
-        return from_table(SENDGRID_DROPPED, key, code, text) if key else "undefined"
+        return from_table(SENDGRID_DROPPED, key, code, text)
     classification = str(item.get("bounce_classification") or "").strip().lower()
     if classification:
         return from_table(SENDGRID_CLASSIFICATIONS, classification, code, text)

@@ -159,8 +159,13 @@ def reason_for(code: str | None, diagnostic: str | None = None, reply: str | Non
     transient = temporary or (enhanced or basic or "5")[0] == "4"
     reason = _decide(enhanced, basic, texts, transient, guess)
     if transient or any("try again" in t for t in texts):  # Postfix: "Host not found, try again"
-        return _TRANSIENT_REASON.get(reason, reason)
+        return as_temporary(reason)
     return reason
+
+
+def as_temporary(reason: str) -> str:
+    """The reason of a failure known to be temporary: it cannot prove a domain gone."""
+    return _TRANSIENT_REASON.get(reason, reason)
 
 
 def _decide(enhanced: str | None, basic: str, texts: list[str], transient: bool,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-from app.events.reasons import canonical, reason_for
+from app.events.reasons import as_temporary, canonical, reason_for
 
 EventType = Literal["sent", "delayed", "rejected", "spam", "opened", "clicked"]
 
@@ -57,7 +57,9 @@ class ProviderEvent:
         elif self.reason:
             reason = canonical(self.reason)
         else:  # e.g. an event held for review before reasons existed
-            reason = reason_for(self.code, self.diagnostic, temporary=self.type == "delayed")
+            reason = reason_for(self.code, self.diagnostic)
+        if self.type == "delayed":
+            reason = as_temporary(reason)
         object.__setattr__(self, "reason", reason)
 
 
