@@ -97,7 +97,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"blocked using", r"\bspamhaus", r"\bspamcop", r"barracudacentral", r"\bsorbs\b",
         r"\bdnsbl\b", r"\brbl\b", r"\b(?:black|block|deny|ban)[ -]?list(?:ed)?\b",
         r"(?<!not )listed (?:in|on|at|by) ", r"client host" + _G + r"(?:rejected|blocked|refused)",
-        r"\b(?:ip|ip address|host|network|address range)\b" + _G +
+        r"\b(?:ip|ip address|network|address range)\b" + _G +
         r"(?:blocked|banned|blacklisted|not allowed|refused|rejected)",
         r"banned sending ip", r"traffic not accepted from this ip",
         r"connections? (?:will not be|not) accepted", r"helo command rejected",
@@ -112,7 +112,8 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ratelimited", (
         r"too many (?:connections|concurrent|messages|mails|e-?mails|recipients|sessions"
         r"|simultaneous|errors)(?! (?:on|in) (?:the |his |her )?(?:server|mailbox|inbox))",
-        r"max(?:imum)? (?:number of )?messages? per (?:connection|session)", r"rate[ -]limit", r"rate of (?:unsolicited|e-?mail|mail|traffic)",
+        r"max(?:imum)? (?:number of )?messages? per (?:connection|session)", r"rate[ -]limit",
+        r"rate of (?:unsolicited|e-?mail|mail|traffic)",
         r"exceeded (?:the )?(?:message |sending |connection )?rate", r"throttl",
         r"sending (?:quota|limit)", r"daily (?:user )?(?:sending|message|mail) (?:quota|limit)",
         r"message quota exceeded", r"unexpected volume", r"too (?:much|fast)",
@@ -141,7 +142,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"(?:non consentito|bloccato)",
     )),
     ("policyviolation", (
-        r"polic(?:y|ies)", r"administrative prohibition", r"richtlinie", r"politique", r"política", r"politica",
+        r"(?<!privacy )(?<!cookie )polic(?:y|ies)", r"administrative prohibition", r"richtlinie", r"politique", r"política", r"politica",
         r"beleid", r"ポリシー", r"策略", r"политик", r"polityk",
     )),
     ("systemfull", (

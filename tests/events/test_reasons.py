@@ -273,6 +273,8 @@ DANGEROUS = [
     (None, "550 Your IP address 192.0.2.1 has been blocked", "blocked"),
     # "not listed in the directory" is not a block list
     (None, "User j.b (j.b@notes.example) not listed in Domino Directory", "userunknown"),
+    # a remote host rejecting the recipient is not a block of our host
+    (None, "The remote host rejected the recipient: no such user", "userunknown"),
     # an IP address is no status code
     (None, "host 5.9.10.20[5.9.10.20] said: 550 <a@b.example>: User unknown", "userunknown"),
     # a Sieve rejection explains itself
