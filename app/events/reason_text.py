@@ -46,7 +46,8 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"(?:not|isn't) (?:authori[sz]ed|allowed|permitted) to send",
         r"(?:do not|don't|does not|doesn't) have permission to (?:send|post)",
         r"delivery not authori[sz]ed", r"sendernotauthenticated", r"restrictedtorecipients",
-        r"only accepts? (?:mail|messages|e-?mail) from", r"not accept (?:mail|messages|e-?mail)"
+        r"only accepts? (?:mail|messages|e-?mail) from", r"not a member of",
+        r"members? only", r"only (?:list )?members (?:may|can)", r"not accept (?:mail|messages|e-?mail)"
         r" from (?:external|outside|unknown)", r"from external senders", r"mail from" + _G +
         r"(?:rejected|refused|not accepted)", r"domain of sender address" + _G +
         r"(?:does not exist|not found)", r"your (?:e-?mail )?address (?:has been|is) blocked",
@@ -71,11 +72,15 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited|refused)",
         r"(?:unable|not permitted|not allowed) to relay", r"we do not relay", r"no relaying",
         r"relaying (?:is )?(?:not|denied|prohibited)", r"relay not permitted",
-        r"relay verweigert", r"relais refusé",
+        r"relay verweigert", r"relais refusé", r"rcpthosts",
     )),
     ("failedstarttls", (
         r"starttls", r"\btls (?:is )?required", r"must (?:use|issue) (?:a )?(?:starttls|tls)",
         r"encryption (?:is )?required", r"tls negotiation failed", r"requires? tls",
+    )),
+    ("securityerror", (
+        r"auth(?:entication)? required", r"must (?:first )?authenticate",
+        r"authori[sz]ation failed", r"(?<!sender )not authenticated",
     )),
     ("suspend", (
         r"(?:account|mailbox|inbox)" + _W + r"(?:has been |is |was )?"
@@ -87,7 +92,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"|suspendid[ao]|bloquead[ao]|inactiv[ao])", r"(?:account|casella)" + _G +
         r"(?:disattivat[ao]|sospes[ao]|bloccat[ao]|inattiv[ao])", r"(?:conta|caixa)" + _G +
         r"(?:desativada|suspensa|bloqueada|inativa)", r"(?:account|mailbox|postvak)" + _G +
-        r"(?:geblokkeerd|gedeactiveerd|opgeschort)", r"(?:アカウント|ユーザ)" + _G +
+        r"(?:geblokkeerd|gedeactiveerd|opgeschort)", r"ご?利用(?:いただけ|でき)ません", r"(?:アカウント|ユーザ)" + _G +
         r"(?:停止|無効|凍結|ロック)", r"(?:账户|帐户|帳戶|邮箱|信箱)" + _G + r"(?:停用|冻结|凍結"
         r"|禁用|锁定)", r"(?:ящик|аккаунт|учетная запись|пользователь)" + _G +
         r"(?:заблокирован|отключен|неактив)", r"(?:konto|skrzynka)" + _G + r"(?:zablokowan"
@@ -251,7 +256,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"retry time(?:out)? (?:exceeded|not reached)", r"delivery time expired",
         r"message expired", r"\bexpired\b", r"gave up", r"(?:too|very) long",
         r"maximum (?:delivery )?attempts", r"too many (?:delivery )?(?:attempts|retries)",
-        r"could not (?:be )?deliver(?:ed)? for \d", r"cannot send message for \d",
+        r"could not (?:be )?deliver(?:ed)? for (?:the last )?\d", r"cannot send message for \d",
         r"queue lifetime",
     )),
     ("networkerror", (
@@ -288,7 +293,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 # RFC 5321's generic words and prefixes that many servers reuse for any refusal.
 WEAK_USERUNKNOWN = re.compile(
     r"mailbox (?:is |currently )?(?:unavailable|not available)|recipient (?:address )?rejected"
-    r"|address rejected|\bnot found\b|invalid address|unzustellbar|non recapitabile"
+    r"|address rejected|\bnot found\b|invalid address|no valid recipients?"
+    r"|unzustellbar|non recapitabile"
 )
 
 _SPACES = re.compile(r"\s+")

@@ -243,6 +243,18 @@ ENGLISH += [
      "blocked"),
 ]
 
+# DragonFly Mail Agent, fml, qmail-smtpd/qmail-remote, KDDI and Verizon wording.
+ENGLISH += [
+    (None, "Could not deliver for the last 432000 seconds. Giving up.", "expired"),
+    (None, "You are not a member of this mailing list <list@club.example>.", "rejected"),
+    (None, "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)",
+     "norelaying"),
+    ("5.7.1", "Remote host said: 530 authentication required (#5.7.1) Giving up on "
+              "203.0.113.88.", "securityerror"),
+    (None, "Error: No valid recipients for this MM", "userunknown"),
+    (None, "宛先のメールアドレスは現在ご利用いただけません。", "suspend"),
+]
+
 # The pairs where a careless reading blames the wrong party.
 DANGEROUS = [
     # blocked vs userunknown: same prefix, different culprit
