@@ -268,7 +268,8 @@ def text_recipients(msg: Message, parts: MailParts, own: set[str], size: int) ->
         fallback = _fallback_status(msg, address, flufl_temp, flufl_perm)
         status = rules.decide_status(context, leaning, fallback)
         enhanced, _ = rules.context_codes(context)
-        found.append(Found(address, status, enhanced, _diagnostic(context, address)))
+        found.append(Found(address, status, enhanced, _diagnostic(context, address),
+                           context=context))
     return found
 
 

@@ -37,6 +37,7 @@ from app.events.mailparts import (
     report_type,
     strip_angle,
 )
+from app.events.reasons import as_temporary, canonical, class_of, reason_for
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,12 @@ _SEVERITY = {"spam": 3, "rejected": 2, "delayed": 1}
 _VERP_RE = re.compile(r"(?i)(?<![\w.+-])bounces\+([A-Za-z0-9_-]+)@")
 _VERP_HEADERS = ("delivered-to", "x-original-to", "to", "envelope-to", "x-envelope-to")
 _SKIPPED_ACTIONS = ("delivered", "relayed", "expanded")
+_FAILED = ("rejected", "delayed")
+# Echoed headers of our own message: its subject is ours, not the server's reason.
+_ECHOED_HEADER_RE = re.compile(
+    r"(?im)^[ \t>]*(?:subject|betreff|objet|asunto|oggetto|assunto|onderwerp|temat|тема"
+    r"|from|to|cc|date|sent|message-id)[ \t]*:.*$"
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,25 @@ class RecipientResult:
     status: str
     code: str | None
     diagnostic: str | None
+    # Why it failed (app.events.reasons), for every rejected or delayed recipient; derived
+    # from the code and diagnostic when not given. A complaint ("spam") has none: it is a
+    # person's verdict on our mail, not a delivery failure, and is handled as such.
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status not in _FAILED:
+            object.__setattr__(self, "reason", "")
+        else:  # old names (mesgtoobig) under their current one
+            reason = canonical(self.reason) if self.reason else reason_for(
+                self.code, self.diagnostic, temporary=self.status == "delayed")
+            if self.status == "delayed":
+                reason = as_temporary(reason)
+            object.__setattr__(self, "reason", reason)
+
+    @property
+    def failure_class(self) -> str:
+        """Whose problem: address, mailbox, office, message or other; "" for a complaint."""
+        return class_of(self.reason) if self.reason else ""
 
 
 @dataclass(frozen=True)
@@ -83,7 +109,7 @@ class Classification:
             "kind": self.kind,
             "recipients": [
                 {"address": r.address, "status": r.status, "code": r.code,
-                 "diagnostic": r.diagnostic}
+                 "diagnostic": r.diagnostic, "reason": r.reason, "class": r.failure_class}
                 for r in self.recipients
             ],
         }
@@ -222,6 +248,8 @@ def _dsn_recipients(msg: Message, parts: MailParts, own: set[str], size: int) ->
         return _text_bounce(msg, parts, own, size)
     report = report_text(parts)
     text_found = {f.address: f for f in text_recipients(msg, parts, own, size)}
+    # One recipient: the notice's own words explain it even when they name nobody.
+    lone = report if len(entries) == 1 else None
     leaning = rules.document_leaning(msg, report)
     found = []
     for entry in entries:
@@ -233,7 +261,8 @@ def _dsn_recipients(msg: Message, parts: MailParts, own: set[str], size: int) ->
         diagnostic = entry.diagnostic or (from_text.diagnostic if from_text else None)
         status = _dsn_status(action, code, leaning, from_text, msg)
         if status:
-            found.append(Found(entry.address, status, code, diagnostic))
+            context = from_text.context if from_text else lone
+            found.append(Found(entry.address, status, code, diagnostic, context=context))
     return found
 
 
@@ -264,7 +293,8 @@ def _text_bounce(msg: Message, parts: MailParts, own: set[str], size: int) -> li
     code = find_status(report)
     if code and not leaning:
         status = "delayed" if code.startswith("4") else "rejected"
-    return [Found(a, status, code, None) for a in original_recipients(parts, own)]
+    return [Found(a, status, code, None, context=report)
+            for a in original_recipients(parts, own)]
 
 
 def _merge(found: list[Found], own: set[str]) -> list[RecipientResult]:
@@ -278,13 +308,25 @@ def _merge(found: list[Found], own: set[str]) -> list[RecipientResult]:
             continue
         current = best.get(address)
         if current is None or _SEVERITY[item.status] > _SEVERITY[current.status]:
-            best[address] = Found(address, item.status, item.code, item.diagnostic)
+            best[address] = Found(address, item.status, item.code, item.diagnostic,
+                                  item.reason, item.context)
         elif current.code is None and item.status == current.status:
             best[address] = Found(address, current.status, item.code,
-                                  current.diagnostic or item.diagnostic)
+                                  current.diagnostic or item.diagnostic,
+                                  current.reason or item.reason,
+                                  current.context or item.context)
     return [
-        RecipientResult(a, f.status, f.code, one_line(f.diagnostic)) for a, f in best.items()
+        RecipientResult(a, f.status, f.code, one_line(f.diagnostic), _reason(f))
+        for a, f in best.items()
     ]
+
+
+def _reason(found: Found) -> str:
+    if found.reason or found.status not in _FAILED:
+        return found.reason
+    context = _ECHOED_HEADER_RE.sub("", found.context) if found.context else None
+    return reason_for(found.code, found.diagnostic, context=context,
+                      temporary=found.status == "delayed")
 
 
 def _verp_token(msg: Message, envelope: str | None) -> str | None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
 
 from app.events.dsn import clean_diagnostic, find_status
 from app.events.mailparts import MailParts, addresses_in, header, normalise_address, strip_angle
+from app.events.provider_reasons import SES_BOUNCE_SUBTYPES, from_table
 
 
 @dataclass
@@ -20,6 +21,8 @@ class Found:
     status: str
     code: str | None
     diagnostic: str | None
+    reason: str = ""  # when the source names one (a provider's category); else derived
+    context: str | None = field(default=None, repr=False)  # the notice's words around it
 
 
 _FIELD_RE = re.compile(r"(?im)^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
@@ -211,6 +214,7 @@ def _ses_bounce(bounce: Any) -> list[Found]:
     if not isinstance(bounce, dict):
         return []
     bounce_type = str(bounce.get("bounceType", "")).lower()
+    sub_type = str(bounce.get("bounceSubType") or "")
     found = []
     for entry in bounce.get("bouncedRecipients") or []:
         if not isinstance(entry, dict):
@@ -226,7 +230,8 @@ def _ses_bounce(bounce: Any) -> list[Found]:
             status = "delayed"
         else:
             status = "delayed" if (code or "").startswith("4") else "rejected"
-        found.append(Found(address, status, code, diagnostic))
+        reason = from_table(SES_BOUNCE_SUBTYPES, sub_type, code, diagnostic)
+        found.append(Found(address, status, code, diagnostic, reason))
     return found
 
 

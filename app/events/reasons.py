@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from app.events.reason_text import WEAK_USERUNKNOWN, normalise, text_reason
+
 ADDRESS, MAILBOX, OFFICE, MESSAGE, OTHER = "address", "mailbox", "office", "message", "other"
 CLASSES = (ADDRESS, MAILBOX, OFFICE, MESSAGE, OTHER)
 
@@ -101,36 +103,30 @@ _CODE_REASON: dict[str, str] = {
     "7.29": "authfailure", "7.30": "failedstarttls",
 }
 
-# Codes too generic to decide anything by themselves: the text decides when it can.
-_VAGUE_CODES = frozenset({"1.0", "2.0", "3.0", "4.0", "5.0", "6.0", "7.0", "7.1"})
+# Codes too generic, or too often misused, to decide by themselves: the text decides when
+# it can, the table only when it says nothing. X.1.10 is RFC 7505's null MX, but Microsoft
+# 365 sends 5.1.10 for "RecipientNotFound"; 5.4.1 is "no answer from host", but Exchange
+# Online's directory check answers "5.4.1 Recipient address rejected: Access denied", and
+# Gmail's "5.4.5 Daily sending quota exceeded" is no "mail system congestion".
+_VAGUE_CODES = frozenset({
+    "0.0", "1.0", "1.10", "2.0", "3.0", "4.0", "4.1", "4.5", "5.0", "5.1", "5.2", "5.4", "6.0",
+    "7.0", "7.1",
+})
+# Subjects whose vague codes still rule out the generic "mailbox unavailable" wording:
+# a 5.7.x refusal with RFC 5321's stock 550 text is policy, not a missing mailbox.
+_NOT_ADDRESS_SUBJECTS = frozenset({"3", "4", "6", "7"})
 
-# Diagnostic wording -> reason, first match wins. Extend with care: each pattern is a
-# claim about whose problem a failure is.
-_TEXT_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (reason, re.compile(pattern, re.IGNORECASE)) for reason, pattern in (
-        ("virusdetected", r"\bvirus|malware|infected"),
-        ("authfailure", r"\b(spf|dkim|dmarc)\b"),
-        ("requireptr", r"reverse dns|\bptr\b|no rdns"),
-        ("norelaying", r"relay(ing)? (access )?(denied|not permitted|not allowed)"),
-        ("ratelimited", r"too many (connections|messages)|rate limit|try again later"),
-        ("spamdetected", r"\bspam\b|junk mail"),
-        ("blocked", r"block(ed|list)|blacklist|\brbl\b|spamhaus|denied by policy"),
-        ("emailtoolarge", r"(message|mail|size) (is )?too (big|large)|exceeds? .*size"),
-        ("mailboxfull", r"mailbox (is )?full|over ?quota|quota exceeded|insufficient storage"),
-        ("suspend", r"(account|mailbox) (is )?(disabled|suspended|inactive|deactivated)"),
-        ("hostunknown", r"host (or domain name )?not found|domain (does not|doesn't) exist"
-                        r"|no mx|unrouteable|unroutable"),
-        ("userunknown", r"user(name)? unknown|unknown user|no such (user|mailbox|recipient)"
-                        r"|does not exist|doesn't exist|not a valid (user|mailbox|recipient)"
-                        r"|invalid (recipient|mailbox|address)|address rejected"
-                        r"|recipient (address )?rejected|mailbox unavailable|not found"),
-        ("expired", r"retry timeout|delivery time expired|gave up|too long"),
-    )
-)
-
+# The basic reply code when nothing else says anything (RFC 5321 4.2.2).
 _BASIC_REPLY_REASON: dict[str, str] = {
     "552": "mailboxfull", "452": "mailboxfull", "421": "ratelimited", "554": "rejected",
+    "551": "hasmoved",
 }
+
+# A temporary failure cannot prove a domain gone or refusing mail: DNS may just be slow.
+_TRANSIENT_REASON = {"hostunknown": "networkerror", "notaccept": "systemerror"}
+
+_ENHANCED_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")  # no IPs
+_BASIC_RE = re.compile(r"(?<![\d.])([45]\d\d)(?:[ \-:;,)\]]|$)")
 
 
 def canonical(reason: str | None) -> str:
@@ -149,24 +145,74 @@ def is_hard(reason: str | None) -> bool:
     return class_of(reason) == ADDRESS
 
 
-def reason_for(code: str | None, diagnostic: str | None = None,
-               reply: str | None = None) -> str:
+def reason_for(code: str | None, diagnostic: str | None = None, reply: str | None = None,
+               *, context: str | None = None, guess: bool = True,
+               temporary: bool = False) -> str:
     """The reason for one failed recipient, from its enhanced status code ("5.1.1"), the
-    diagnostic text and the basic SMTP reply code ("550")."""
-    text = diagnostic or ""
-    parts = (code or "").split(".")
-    detail = ".".join(parts[1:3]) if len(parts) == 3 else ""
-    if detail in _CODE_REASON and detail not in _VAGUE_CODES:
-        return _CODE_REASON[detail]
-    for reason, pattern in _TEXT_REASONS:
-        if pattern.search(text):
-            return reason
-    if detail in _CODE_REASON:
-        return _CODE_REASON[detail]
-    basic = (reply or "").strip()[:3] or _reply_code(text)
+    diagnostic text, the basic SMTP reply code ("550") and, when the diagnostic says
+    nothing, the text around the recipient in the notice (``context``). Without ``guess``,
+    a vague code or a bare reply code gives "undefined" instead of their usual meaning;
+    ``temporary`` says the failure is known to be temporary (a delay) whatever the code."""
+    texts = [t for t in (normalise(diagnostic), normalise(context)) if t]
+    enhanced = _enhanced(code) or next(filter(None, map(_enhanced, texts)), None)
+    basic = (reply or "").strip()[:3] or next(filter(None, map(_basic_in, texts)), "")
+    transient = temporary or (enhanced or basic or "5")[0] == "4"
+    reason = _decide(enhanced, basic, texts, transient, guess)
+    if transient or any("try again" in t for t in texts):  # Postfix: "Host not found, try again"
+        return as_temporary(reason)
+    return reason
+
+
+def as_temporary(reason: str) -> str:
+    """The reason of a failure known to be temporary: it cannot prove a domain gone."""
+    return _TRANSIENT_REASON.get(reason, reason)
+
+
+def _decide(enhanced: str | None, basic: str, texts: list[str], transient: bool,
+            guess: bool) -> str:
+    subject, _, detail = (enhanced or "").partition(".")[2].partition(".")
+    key = f"{subject}.{detail}" if enhanced else ""
+    said = next(filter(None, map(text_reason, texts)), None)
+    if key and key not in _VAGUE_CODES and (key in _CODE_REASON or subject == "7"):
+        # A precise code wins, except over a server that says it refused our sender.
+        if said == "rejected" and REASON_CLASS[_CODE_REASON.get(key, "undefined")] == ADDRESS:
+            return said
+        if key in _CODE_REASON:
+            return _CODE_REASON[key]
+        return said or _CODE_REASON[f"{subject}.0"]  # X.7.nnn of one vendor's own
+    if said:
+        return said
+    if (not transient and subject not in _NOT_ADDRESS_SUBJECTS
+            and any(WEAK_USERUNKNOWN.search(t) for t in texts)):
+        return "userunknown"
+    if not guess:
+        return "undefined"
+    if key:
+        return _CODE_REASON.get(key) or _CODE_REASON.get(f"{subject}.0", "undefined")
     return _BASIC_REPLY_REASON.get(basic, "undefined")
 
 
-def _reply_code(text: str) -> str:
-    match = re.match(r"\s*([245]\d\d)\b", text)
+def _enhanced(code: str | None) -> str | None:
+    match = _ENHANCED_RE.search(code or "")
+    return ".".join(match.groups()) if match else None
+
+
+def _basic_in(text: str) -> str:
+    match = _BASIC_RE.search(text)
     return match.group(1) if match else ""
+
+
+def reason_from_category(default: str, code: str | None = None, text: str | None = None, *,
+                         within: tuple[str, ...] = ()) -> str:
+    """A provider's own category first (``default``); the server's code and words may only
+    make it more precise inside the classes ``within`` (the default's own class when empty),
+    or stand in for a category that says nothing ("undefined")."""
+    default = canonical(default)
+    # A category that says nothing takes the code's usual meaning; one that says something
+    # is only refined by words or a precise code, never by a vague code's guess.
+    said = reason_for(code, text, guess=default == "undefined") if code or text else "undefined"
+    if said == "undefined":
+        return default
+    if default == "undefined" or class_of(said) in (within or (class_of(default),)):
+        return said
+    return default

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
+from app.events.reasons import as_temporary, canonical, reason_for
+
 EventType = Literal["sent", "delayed", "rejected", "spam", "opened", "clicked"]
 
 DEFAULT_TOLERANCE = timedelta(minutes=10)
@@ -41,10 +43,24 @@ class ProviderEvent:
     occurred_at: datetime  # UTC, aware
     code: str | None = None  # SMTP (enhanced) status code, when given
     diagnostic: str | None = None  # the remote server's or provider's explanation
+    # Why it failed (app.events.reasons) for "rejected" and "delayed", from the provider's
+    # own category first (app.events.provider_reasons), else from the code and diagnostic.
+    reason: str = ""
     user_agent: str | None = None
     ip: str | None = None
     url: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.type not in ("rejected", "delayed"):
+            reason = ""
+        elif self.reason:
+            reason = canonical(self.reason)
+        else:  # e.g. an event held for review before reasons existed
+            reason = reason_for(self.code, self.diagnostic)
+        if self.type == "delayed":
+            reason = as_temporary(reason)
+        object.__setattr__(self, "reason", reason)
 
 
 class WebhookError(Exception):

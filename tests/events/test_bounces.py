@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from app.events import bounces
 from app.events.bounces import Classification, RecipientResult, classify
+from app.events.reasons import REASON_CLASS
 
 SAMPLES = Path(__file__).parent / "samples"
 EXPECTED: dict[str, dict] = json.loads((SAMPLES / "expected.json").read_text("utf-8"))
@@ -23,12 +24,26 @@ def _load(name: str) -> bytes:
     return (SAMPLES / name).read_bytes()
 
 
+def _expectable(recipient: RecipientResult) -> dict:
+    """What expected.json records: every rejected or delayed recipient with its reason and
+    class, a complaint without them."""
+    got = {"address": recipient.address, "status": recipient.status, "code": recipient.code}
+    if recipient.status in ("rejected", "delayed"):
+        got |= {"reason": recipient.reason, "class": recipient.failure_class}
+    return got
+
+
 def _assert_well_formed(result: Classification) -> None:
     assert result.kind in KINDS
     addresses = [r.address for r in result.recipients]
     assert len(addresses) == len(set(addresses))
     for recipient in result.recipients:
         assert recipient.status in STATUSES
+        if recipient.status == "spam":
+            assert (recipient.reason, recipient.failure_class) == ("", "")
+        else:
+            assert recipient.reason in REASON_CLASS
+            assert recipient.failure_class == REASON_CLASS[recipient.reason]
         assert recipient.address == recipient.address.lower()
         assert "@" in recipient.address and "<" not in recipient.address
         assert not recipient.address.startswith("bounces+")
@@ -59,6 +74,32 @@ KNOWN_WRONG: dict[str, str] = {
 }
 
 
+# Reasons still read differently from the cause the fixture was made with (issue #15): the
+# status, recipient and code are checked above all the same; the reason and class of these
+# are checked by test_sample_reason_is_as_expected, strict, so a fix shows.
+REASON_KNOWN_WRONG: frozenset[str] = frozenset({
+    "real_exim_busy_delay.eml",
+    "real_exim_hostunknown.eml",
+    "real_exim_later_delay.eml",
+    "real_exim_later_expired.eml",
+    "real_exim_mixedtemp_delay.eml",
+    "real_exim_mixedtemp_expired.eml",
+    "real_exim_refused_delay.eml",
+    "real_opensmtpd_busy_delay.eml",
+    "real_opensmtpd_later_delay.eml",
+    "real_opensmtpd_mixedtemp_delay.eml",
+    "real_opensmtpd_neterror_delay.eml",
+    "real_opensmtpd_refused_delay.eml",
+    "real_postfix_busy_expired.eml",
+    "real_postfix_later_delay.eml",
+    "real_postfix_later_expired.eml",
+    "real_postfix_mixedtemp_delay.eml",
+    "real_postfix_mixedtemp_expired.eml",
+    "real_postfix_refused_expired.eml",
+    "real_sendmail_big.eml",
+})
+
+
 def _params(names: list[str]) -> list:
     return [pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_WRONG[n], strict=True))
             if n in KNOWN_WRONG else n for n in names]
@@ -70,10 +111,12 @@ def test_sample_is_classified_as_expected(name: str) -> None:
     result = classify(_load(name))
     _assert_well_formed(result)
     assert result.kind == expected["kind"]
-    got = [{"address": r.address, "status": r.status, "code": r.code} for r in result.recipients]
-    # "reason" and "class" are checked once the parser gives them (issue #15).
-    assert got == [{key: r[key] for key in ("address", "status", "code")}
-                   for r in expected["recipients"]]
+    if name in REASON_KNOWN_WRONG:
+        keys = ("address", "status", "code")
+        assert [{k: g[k] for k in keys} for g in map(_expectable, result.recipients)] == [
+            {k: e[k] for k in keys} for e in expected["recipients"]]
+    else:
+        assert [_expectable(r) for r in result.recipients] == expected["recipients"]
     if "verp_token" in expected:
         assert result.verp_token == expected["verp_token"]
     if "original_message_id" in expected:
@@ -86,6 +129,13 @@ def test_sample_is_classified_as_expected(name: str) -> None:
         assert result.returned_verp_token == expected["returned_verp_token"]
 
 
+@pytest.mark.parametrize("name", sorted(REASON_KNOWN_WRONG))
+@pytest.mark.xfail(reason="reason read differently from the fixture's cause", strict=True)
+def test_sample_reason_is_as_expected(name: str) -> None:
+    got = [_expectable(r) for r in classify(_load(name)).recipients]
+    assert got == EXPECTED[name]["recipients"]
+
+
 def test_as_json_has_the_cli_shape() -> None:
     result = classify(_load("dsn_multi_recipient_mixed.eml"))
     assert result.as_json("x.eml") == {
@@ -93,12 +143,33 @@ def test_as_json_has_the_cli_shape() -> None:
         "kind": "dsn",
         "recipients": [
             {"address": "gone@one.example", "status": "rejected", "code": "5.1.1",
-             "diagnostic": "550 5.1.1 <gone@one.example>... User unknown"},
+             "diagnostic": "550 5.1.1 <gone@one.example>... User unknown",
+             "reason": "userunknown", "class": "address"},
             {"address": "full@two.example", "status": "delayed", "code": "4.2.2",
-             "diagnostic": "452 4.2.2 Mailbox full"},
+             "diagnostic": "452 4.2.2 Mailbox full", "reason": "mailboxfull", "class": "mailbox"},
         ],
         "has_original": True,
     }
+
+
+def test_a_complaint_has_no_reason_and_a_failure_always_has_one() -> None:
+    complaint = classify(_load("arf_aol_style.eml")).as_json("x.eml")["recipients"][0]
+    assert (complaint["status"], complaint["reason"], complaint["class"]) == ("spam", "", "")
+    # Built by hand (app.mail.inbound does), a failure still gets its reason.
+    assert RecipientResult("a@b.example", "rejected", "5.2.2", None).reason == "mailboxfull"
+    assert RecipientResult("a@b.example", "spam", None, "abuse", "userunknown").reason == ""
+    given = RecipientResult("a@b.example", "rejected", "5.1.1", None, "mesgtoobig")
+    assert (given.reason, given.failure_class) == ("emailtoolarge", "message")
+
+
+def test_the_notice_around_a_recipient_gives_the_reason_when_its_line_does_not() -> None:
+    # PMDF names the recipient on one line and the failure ("disk quota exceeded") below.
+    recipient = classify(_load("dsn_original_recipient_forwarded.eml")).recipients[0]
+    assert (recipient.code, recipient.reason) == ("5.0.0", "mailboxfull")
+    # Our own subject line echoed in the notice is never read as the server's reason.
+    raw = _load("auone_mailbox_full_plain.eml").replace(
+        b"As their mailbox is full.", b"Subject: Your account has been suspended")
+    assert classify(raw).recipients[0].reason != "suspend"
 
 
 def test_dsn_diagnostic_is_unfolded_without_type_prefix() -> None:

@@ -252,3 +252,52 @@ def test_arbitrary_signed_event_data_only_raises_webhook_errors(data):
 def test_arbitrary_bytes_only_raise_webhook_errors(body):
     with pytest.raises((WebhookAuthError, WebhookPayloadError)):
         parse(body)
+
+
+# -- reasons: Mailgun's own reason and codes first, the server's words as fallback ---------------
+# Shapes follow Mailgun's published "failed" event: severity, reason and delivery-status
+# (code, description, message, bounce-code where given).
+def _failed(severity: str, reason: str, **status) -> dict:
+    return event_data("failed", severity=severity, reason=reason, **{"delivery-status": {
+        "attempt-no": 1, "session-seconds": 0.1, "mx-host": "mx.example.com", **status}})
+
+
+@pytest.mark.parametrize("data, type_, reason", [
+    (_failed("permanent", "bounce", code=550, message="5.1.1 The email account that you "
+             "tried to reach does not exist.", description=""), "rejected", "userunknown"),
+    (_failed("permanent", "bounce", code=550, **{"bounce-code": "5.1.1"},
+             message="Requested action not taken"), "rejected", "userunknown"),
+    (_failed("temporary", "generic", code=452, message="4.2.2 The email account that you "
+             "tried to reach is over quota."), "delayed", "mailboxfull"),
+    (_failed("permanent", "suppress-bounce", code=605,
+             description="Not delivering to previously bounced address", message=""),
+     "rejected", "suppressed"),
+    (_failed("permanent", "suppress-complaint", code=607,
+             description="Not delivering to a user who marked your messages as spam"),
+     "rejected", "suppressed"),
+    (_failed("permanent", "old", code=0, description="Too old"), "rejected", "expired"),
+    (_failed("temporary", "greylisted", code=451, message="4.7.1 Greylisted, try again"),
+     "delayed", "ratelimited"),
+    (_failed("permanent", "espblock", code=554, message="5.7.1 Client host blocked using "
+             "zen.spamhaus.org"), "rejected", "blocked"),
+    (_failed("permanent", "generic", code=554, message="5.7.1 [192.0.2.1] Message rejected "
+             "due to DMARC policy"), "rejected", "authfailure"),
+    (_failed("temporary", "generic", code=421, message="4.4.2 Connection timed out"),
+     "delayed", "networkerror"),
+])
+def test_failures_carry_a_reason(data, type_, reason):
+    [event] = parse(body_for(data))
+    assert (event.type, event.reason) == (type_, reason)
+
+
+def test_a_refusal_by_mailgun_itself_is_ours_to_fix():
+    data = event_data("rejected", reject={
+        "reason": "Sandbox subdomains are for test purposes only", "description": ""})
+    [event] = parse(body_for(data))
+    assert (event.type, event.reason) == ("rejected", "rejected")
+
+
+def test_delivered_and_opened_carry_no_reason():
+    for name in ("delivered", "opened", "complained"):
+        [event] = parse(body_for(event_data(name)))
+        assert event.reason == ""

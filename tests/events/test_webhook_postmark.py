@@ -219,3 +219,42 @@ def test_arbitrary_authenticated_bytes_only_raise_payload_errors(body):
         parse(body)
     except WebhookPayloadError:
         pass
+
+
+# -- reasons: Postmark's bounce Type first, its Details as fallback -------------------------------
+@pytest.mark.parametrize("type_, code, details, reason", [
+    ("HardBounce", 1, "smtp;550 5.1.1 The email account that you tried to reach does not exist.",
+     "userunknown"),
+    ("HardBounce", 1, "smtp;550 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain",
+     "hostunknown"),
+    # The category wins over words that name another party.
+    ("HardBounce", 1, "smtp;550 Message refused by policy", "userunknown"),
+    ("SoftBounce", 4096, "smtp;452 4.2.2 The email account that you tried to reach is over "
+     "quota.", "mailboxfull"),
+    ("SoftBounce", 4096, "smtp;550 5.2.1 The email account that you tried to reach is disabled.",
+     "suspend"),
+    ("Transient", 2, "smtp;421 4.4.2 Connection timed out", "networkerror"),
+    ("DnsError", 256, "DNS lookup failed", "networkerror"),
+    ("Blocked", 100000, "smtp;554 5.7.1 Service unavailable; Client host [50.31.156.6] blocked "
+     "using zen.spamhaus.org", "blocked"),
+    ("Blocked", 100000, "Test bounce details", "blocked"),
+    ("DMARCPolicy", 100009, "smtp;550 5.7.1 Unauthenticated email is not accepted",
+     "authfailure"),
+    ("BadEmailAddress", 100000, "Invalid email address", "userunknown"),
+    ("ManuallyDeactivated", 8192, "Deactivated by the account holder", "suppressed"),
+    ("InactiveRecipient", 406, "The address was deactivated after a hard bounce", "suppressed"),
+    ("VirusNotification", 16384, "Virus found", "virusdetected"),
+    ("ContentRelated", 100000, "smtp;554 5.7.1 Message rejected as spam", "spamdetected"),
+    ("SMTPApiError", 100006, "SMTP API error", "mailererror"),
+    ("TemplateRenderingFailed", 100010, "Template rendering failed", "contenterror"),
+    ("Unknown", 2048, "smtp;552 5.3.4 Message size exceeds fixed limit", "emailtoolarge"),
+])
+def test_bounce_types_carry_a_reason(type_, code, details, reason):
+    [event] = parse(bounce(type_, code, Details=details))
+    assert event.type in ("rejected", "delayed")
+    assert event.reason == reason
+
+
+def test_spam_notifications_and_complaints_carry_no_reason():
+    assert parse(bounce("SpamNotification", 512))[0].reason == ""
+    assert parse(SPAM_COMPLAINT)[0].reason == ""

@@ -250,3 +250,60 @@ def test_arbitrary_signed_bytes_only_raise_webhook_errors(private_key, public_ke
 def test_arbitrary_signed_json_only_raises_webhook_errors(private_key, public_key_b64, batch):
     body = json.dumps(batch, allow_nan=True).encode()
     _only_our_errors(private_key, public_key_b64, body)
+
+
+# -- reasons: SendGrid's bounce classification first, the server's words as fallback -------------
+# Shapes follow SendGrid's Event Webhook reference ("bounce" with type, status, reason and
+# bounce_classification; "dropped" with its reason; "deferred" with response).
+@pytest.mark.parametrize("event, reason", [
+    (sample("bounce", type="bounce", status="5.1.1", bounce_classification="Invalid Address",
+            reason="550 5.1.1 The email account that you tried to reach does not exist."),
+     "userunknown"),
+    (sample("bounce", type="bounce", status="5.2.2", bounce_classification="Mailbox Unavailable",
+            reason="552 5.2.2 The email account that you tried to reach is over quota."),
+     "mailboxfull"),
+    (sample("bounce", type="bounce", status="5.0.0", bounce_classification="Mailbox Unavailable",
+            reason="550 Requested action not taken"), "suspend"),
+    # The classification wins over words that point at another party.
+    (sample("bounce", type="bounce", status="5.0.0", bounce_classification="Invalid Address",
+            reason="550 Message rejected"), "userunknown"),
+    (sample("bounce", type="blocked", status="5.7.1", bounce_classification="Reputation",
+            reason="554 5.7.1 Service unavailable; Client host [167.89.0.1] blocked using "
+                   "zen.spamhaus.org"), "blocked"),
+    (sample("bounce", type="blocked", status="4.7.0", bounce_classification="Reputation",
+            reason="421 4.7.0 Try again later"), "badreputation"),
+    (sample("bounce", type="bounce", status="5.7.1", bounce_classification="Content",
+            reason="554 5.7.1 Message rejected as spam"), "spamdetected"),
+    (sample("bounce", type="bounce", status="5.3.4", bounce_classification="Content",
+            reason="552 5.3.4 Message size exceeds fixed limit"), "emailtoolarge"),
+    (sample("bounce", type="blocked", status="4.7.28",
+            bounce_classification="Frequency or Volume Too High",
+            reason="421 4.7.28 Our system has detected an unusual rate of unsolicited mail"),
+     "ratelimited"),
+    (sample("bounce", type="bounce", status="5.7.26", bounce_classification="Technical Failure",
+            reason="550 5.7.26 Unauthenticated email from office.example is not accepted due "
+                   "to domain's DMARC policy"), "authfailure"),
+    (sample("bounce", type="bounce", status="5.0.0", bounce_classification="Unclassified",
+            reason="500 unknown recipient"), "userunknown"),
+    (sample("bounce", type="blocked", status="5.0.0", reason="550 Message refused"), "blocked"),
+    (sample("bounce", type="bounce", status="5.1.1", reason="550 5.1.1 User unknown"),
+     "userunknown"),
+    (sample("dropped", reason="Bounced Address", status="5.0.0"), "suppressed"),
+    (sample("dropped", reason="Unsubscribed Address", status="5.0.0"), "suppressed"),
+    (sample("dropped", reason="Spam Reporting Address", status="5.0.0"), "suppressed"),
+    (sample("dropped", reason="Invalid", status="5.0.0"), "userunknown"),
+    (sample("dropped", reason="Spam Content (if spam checker app enabled)", status="5.0.0"),
+     "spamdetected"),
+    (sample("deferred", response="452 4.2.2 Mailbox full", attempt="3"), "mailboxfull"),
+    (sample("deferred", response="421 4.7.0 Too many connections, try again later",
+            attempt="1"), "ratelimited"),
+])
+def test_failures_carry_a_reason(event, reason):
+    [mapped] = sendgrid.events_from_body(json.dumps([event]).encode())
+    assert mapped.reason == reason
+
+
+def test_only_failures_carry_a_reason():
+    events = sendgrid.events_from_body(json.dumps(SAMPLE_BATCH).encode())
+    assert {e.type: e.reason for e in events if e.type not in ("rejected", "delayed")} == {
+        "sent": "", "opened": "", "clicked": "", "spam": ""}

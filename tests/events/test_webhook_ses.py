@@ -426,3 +426,70 @@ def test_any_signed_message_only_raises_webhook_errors(key, fetch_cert, message)
 def test_arbitrary_bytes_only_raise_webhook_errors(fetch_cert, body):
     with pytest.raises((WebhookAuthError, WebhookPayloadError)):
         ses.parse_webhook(body, topic_arn=TOPIC, fetch_cert=fetch_cert, now=NOW)
+
+
+# -- reasons: SES's bounceType/bounceSubType and delayType first, the diagnostic as fallback -------
+def _bounce(bounce_type: str, sub_type: str, status: str, diagnostic: str | None) -> dict:
+    recipient = {"emailAddress": "jane@example.com", "status": status, "action": "failed"}
+    if diagnostic:
+        recipient["diagnosticCode"] = diagnostic
+    return dict(BOUNCE, bounce=dict(BOUNCE["bounce"], bounceType=bounce_type,
+                                    bounceSubType=sub_type, bouncedRecipients=[recipient]))
+
+
+@pytest.mark.parametrize("bounce_type, sub_type, status, diagnostic, reason", [
+    ("Permanent", "General", "5.1.1", "smtp; 550 5.1.1 user unknown", "userunknown"),
+    ("Permanent", "General", "5.7.1", "smtp; 554 5.7.1 Service unavailable; Client host "
+     "[192.0.2.9] blocked using zen.spamhaus.org", "blocked"),
+    ("Permanent", "NoEmail", "5.1.1", None, "userunknown"),
+    ("Permanent", "Suppressed", "5.1.1", "Amazon SES has suppressed sending to this address "
+     "because it has a recent history of bouncing as an invalid address.", "suppressed"),
+    ("Permanent", "OnAccountSuppressionList", "5.1.1", "Amazon SES did not send the message "
+     "to this address because it is on the suppression list for your account.", "suppressed"),
+    ("Transient", "General", "4.4.7", "smtp; 421 4.4.7 Delivery time expired", "expired"),
+    ("Transient", "MailboxFull", "5.2.2", "smtp; 552 5.2.2 Mailbox full", "mailboxfull"),
+    ("Transient", "MessageTooLarge", "5.3.4", "smtp; 552 5.3.4 Message too big", "emailtoolarge"),
+    ("Transient", "ContentRejected", "5.7.1", "smtp; 554 5.7.1 Message rejected as spam",
+     "spamdetected"),
+    ("Transient", "ContentRejected", "5.6.0", None, "contenterror"),
+    ("Transient", "AttachmentRejected", "5.7.1", "smtp; 554 5.7.1 attachment not allowed",
+     "contenterror"),
+    ("Undetermined", "Undetermined", "5.0.0", None, "undefined"),
+    ("Undetermined", "Undetermined", "5.0.0", "smtp; 550 Mailbox unavailable", "userunknown"),
+])
+def test_bounce_subtypes_carry_a_reason(key, fetch_cert, bounce_type, sub_type, status,
+                                        diagnostic, reason):
+    [event] = parse(key, fetch_cert, notification(_bounce(bounce_type, sub_type, status,
+                                                          diagnostic))).events
+    assert event.reason == reason
+
+
+@pytest.mark.parametrize("delay_type, diagnostic, reason", [
+    ("TransientCommunicationFailure", "smtp; 421 4.4.1 Unable to connect", "networkerror"),
+    ("MailboxFull", "smtp; 452 4.2.2 Mailbox full", "mailboxfull"),
+    ("IPFailure", "smtp; 421 4.7.0 [192.0.2.9] blocked using zen.spamhaus.org", "blocked"),
+    ("SpamDetected", None, "spamdetected"),
+    ("SendingDeferral", None, "ratelimited"),
+    ("InternalFailure", None, "systemerror"),
+    ("General", "smtp; 450 4.7.1 Greylisted, please try again", "ratelimited"),
+])
+def test_delay_types_carry_a_reason(key, fetch_cert, delay_type, diagnostic, reason):
+    recipient = {"emailAddress": "mary@example.com", "status": "4.0.0"}
+    if diagnostic:
+        recipient["diagnosticCode"] = diagnostic
+    message = dict(DELAY, deliveryDelay=dict(DELAY["deliveryDelay"], delayType=delay_type,
+                                             delayedRecipients=[recipient]))
+    [event] = parse(key, fetch_cert, notification(message)).events
+    assert (event.type, event.reason) == ("delayed", reason)
+
+
+def test_reject_suppressed_complaint_and_rendering_failure_carry_reasons(key, fetch_cert):
+    reject = {"eventType": "Reject", "mail": ONE_RECIPIENT_MAIL, "reject": {"reason": "Bad content"}}
+    render = {"eventType": "Rendering Failure", "mail": ONE_RECIPIENT_MAIL,
+              "failure": {"templateName": "Invoice", "errorMessage": "Attribute 'total' is not present"}}
+    suppressed = dict(COMPLAINT, complaint=dict(COMPLAINT["complaint"],
+                                                complaintSubType="OnAccountSuppressionList"))
+    assert parse(key, fetch_cert, notification(reject)).events[0].reason == "virusdetected"
+    assert parse(key, fetch_cert, notification(render)).events[0].reason == "contenterror"
+    assert parse(key, fetch_cert, notification(suppressed)).events[0].reason == "suppressed"
+    assert parse(key, fetch_cert, notification(COMPLAINT)).events[0].reason == ""

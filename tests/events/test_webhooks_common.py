@@ -100,3 +100,18 @@ def test_provider_events_are_hashable_and_compare_by_value():
     a = ProviderEvent("ses", "id-1", "sent", True, "a@b", None, when, raw={"x": 1})
     b = ProviderEvent("ses", "id-1", "sent", True, "a@b", None, when, raw={"x": 1})
     assert a == b and len({a, b}) == 1
+
+
+def test_reasons_belong_to_failures_and_a_delay_proves_no_domain_gone():
+    when = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    sent = ProviderEvent("ses", "id-2", "sent", True, "a@b", None, when, reason="userunknown")
+    assert sent.reason == ""
+    derived = ProviderEvent("ses", "id-3", "rejected", False, "a@b", None, when, code="5.1.1",
+                            diagnostic="550 5.1.1 User unknown")
+    assert derived.reason == "userunknown"
+    old_name = ProviderEvent("ses", "id-4", "rejected", False, "a@b", None, when,
+                             reason="mesgtoobig")
+    assert old_name.reason == "emailtoolarge"
+    delayed = ProviderEvent("postmark", "id-5", "delayed", False, "a@b", None, when,
+                            reason="hostunknown")
+    assert delayed.reason == "networkerror"

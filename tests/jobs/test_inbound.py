@@ -189,7 +189,8 @@ def test_cli_ingest_and_classify(app, tmp_path):
     line = json.loads(out.output.strip())
     assert line == {"file": str(path), "kind": "dsn", "recipients": [{
         "address": "cli@example.org", "status": "rejected", "code": "5.1.1",
-        "diagnostic": line["recipients"][0]["diagnostic"]}], "has_original": True}
+        "diagnostic": line["recipients"][0]["diagnostic"],
+        "reason": "userunknown", "class": "address"}], "has_original": True}
     empty = runner.invoke(args=["bounces", "ingest"], input=b"")
     assert empty.exit_code != 0 and "no message" in empty.output
 

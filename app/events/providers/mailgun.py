@@ -14,6 +14,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from app.events.provider_reasons import mailgun_reason
+from app.events.reasons import CLASSES, reason_from_category
 from app.events.webhooks import (
     DEFAULT_TOLERANCE,
     MESSAGE_ID_KEY,
@@ -111,6 +113,19 @@ def _map_event(data: dict[str, Any]) -> ProviderEvent | None:
     status = get_dict(data, "delivery-status")
     headers = get_dict(get_dict(data, "message"), "headers")
     variables = get_dict(data, "user-variables")
+    reject = get_dict(data, "reject")  # a "rejected" event: Mailgun itself refused it
+    reply = get_code(status, "code")
+    code = get_code(status, "enhanced-code") or get_code(status, "bounce-code") or reply
+    diagnostic = (get_str(status, "description") or get_str(status, "message")
+                  or get_str(reject, "reason") or get_str(data, "reason"))
+    text = " ".join(filter(None, (get_str(status, "description"), get_str(status, "message"),
+                                  get_str(reject, "reason"), get_str(reject, "description"))))
+    if name == "rejected":
+        reason = reason_from_category("rejected", code, text, within=CLASSES)
+    elif type_ in ("rejected", "delayed"):
+        reason = mailgun_reason(get_str(data, "reason"), code, reply, text)
+    else:
+        reason = ""
     return ProviderEvent(
         provider=PROVIDER,
         provider_event_id=get_str(data, "id") or canonical_hash(PROVIDER, data),
@@ -119,8 +134,9 @@ def _map_event(data: dict[str, Any]) -> ProviderEvent | None:
         recipient=get_str(data, "recipient"),
         message_id=clean_message_id(variables.get(MESSAGE_ID_KEY)) or clean_message_id(headers.get("message-id")),
         occurred_at=parse_epoch(data.get("timestamp"), f"the timestamp of the Mailgun {name} event"),
-        code=get_code(status, "enhanced-code") or get_code(status, "code"),
-        diagnostic=get_str(status, "description") or get_str(status, "message") or get_str(data, "reason"),
+        code=code,
+        diagnostic=diagnostic,
+        reason=reason,
         user_agent=get_str(get_dict(data, "client-info"), "user-agent"),
         ip=get_str(data, "ip"),
         url=get_str(data, "url"),

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from app.events.provider_reasons import POSTMARK_TYPES, from_table
 from app.events.webhooks import (
     MESSAGE_ID_KEY,
     ProviderEvent,
@@ -31,15 +32,17 @@ from app.events.webhooks import (
 
 PROVIDER = "postmark"
 
-# Bounce "Type" -> our type. Types not listed (AutoResponder, Subscribe,
-# Unsubscribe, AddressChange, ChallengeVerification, OpenRelayTest,
-# InboundError, Unconfirmed) are not about delivering our email: skipped.
+# Bounce "Type" -> our type (its reason: app.events.provider_reasons). Types not listed
+# (AutoResponder, Subscribe, Unsubscribe, AddressChange, ChallengeVerification,
+# OpenRelayTest, InboundError, Unconfirmed) are not about delivering our email: skipped.
 BOUNCE_TYPES: dict[str, str] = {
     "HardBounce": "rejected",
     "BadEmailAddress": "rejected",
     "Blocked": "rejected",
     "DMARCPolicy": "rejected",
     "ManuallyDeactivated": "rejected",
+    "InactiveRecipient": "rejected",  # not sent: the address was deactivated earlier
+    "ContentRelated": "rejected",
     "VirusNotification": "rejected",
     "SMTPApiError": "rejected",
     "TemplateRenderingFailed": "rejected",
@@ -115,9 +118,10 @@ def _bounce(record: dict[str, Any]) -> ProviderEvent | None:
         type_ = BOUNCE_TYPES[bounce_type]
     else:
         return None
+    details = get_str(record, "Details") or get_str(record, "Description")
+    reason = from_table(POSTMARK_TYPES, bounce_type, None, details) if type_ != "spam" else ""
     return _event(record, type_, parse_iso(record.get("BouncedAt"), "BouncedAt"),
-                  recipient=get_str(record, "Email"),
-                  diagnostic=get_str(record, "Details") or get_str(record, "Description"))
+                  recipient=get_str(record, "Email"), diagnostic=details, reason=reason)
 
 
 def _open(record: dict[str, Any]) -> ProviderEvent:
@@ -143,7 +147,7 @@ _RECORD_MAPPERS = {
 
 def _event(record: dict[str, Any], type_: str, occurred_at: datetime, *, recipient: str | None,
            delivered: bool = False, diagnostic: str | None = None, user_agent: str | None = None,
-           ip: str | None = None, url: str | None = None) -> ProviderEvent:
+           ip: str | None = None, url: str | None = None, reason: str = "") -> ProviderEvent:
     return ProviderEvent(
         provider=PROVIDER,
         provider_event_id=_event_id(record),
@@ -154,6 +158,7 @@ def _event(record: dict[str, Any], type_: str, occurred_at: datetime, *, recipie
         occurred_at=occurred_at,
         code=None,  # Postmark gives no SMTP code; the Type name is in raw
         diagnostic=diagnostic,
+        reason=reason,
         user_agent=user_agent,
         ip=ip,
         url=url,

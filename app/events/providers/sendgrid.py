@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from app.events.provider_reasons import sendgrid_reason
 from app.events.webhooks import (
     DEFAULT_TOLERANCE,
     MESSAGE_ID_KEY,
@@ -125,6 +126,9 @@ def _map_event(item: dict[str, Any], index: int) -> ProviderEvent | None:
         return None
     type_, delivered = EVENT_MAP[name]
     where = f"SendGrid event #{index + 1} ({name})"
+    code = get_code(item, "status")
+    diagnostic = get_str(item, "reason") or get_str(item, "response")
+    failed = type_ in ("rejected", "delayed")
     return ProviderEvent(
         provider=PROVIDER,
         provider_event_id=get_str(item, "sg_event_id") or canonical_hash(PROVIDER, item),
@@ -133,8 +137,9 @@ def _map_event(item: dict[str, Any], index: int) -> ProviderEvent | None:
         recipient=get_str(item, "email"),
         message_id=clean_message_id(item.get(MESSAGE_ID_KEY)) or clean_message_id(item.get("smtp-id")),
         occurred_at=parse_epoch(item.get("timestamp"), f"the timestamp of {where}"),
-        code=get_code(item, "status"),
-        diagnostic=get_str(item, "reason") or get_str(item, "response"),
+        code=code,
+        diagnostic=diagnostic,
+        reason=sendgrid_reason(item, name, code, diagnostic) if failed else "",
         user_agent=get_str(item, "useragent"),
         ip=get_str(item, "ip"),
         url=get_str(item, "url"),

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.events.feedback import is_no_complaint
+from app.events.provider_reasons import SES_BOUNCE_SUBTYPES, SES_DELAY_TYPES, from_table
 from app.events.providers.sns import MAX_AGE, SnsMessage, is_sns_url, verify_envelope
 from app.events.webhooks import (
     ProviderEvent,
@@ -85,7 +86,8 @@ class _Base:
 
     def event(self, type_: str, recipient: str | None, occurred_at: datetime, *, event_id: str | None = None,
               delivered: bool = False, code: str | None = None, diagnostic: str | None = None,
-              user_agent: str | None = None, ip: str | None = None, url: str | None = None) -> ProviderEvent:
+              user_agent: str | None = None, ip: str | None = None, url: str | None = None,
+              reason: str = "") -> ProviderEvent:
         return ProviderEvent(
             provider=PROVIDER,
             # SES has no event id; feedbackId (bounces, complaints) is per
@@ -98,6 +100,7 @@ class _Base:
             occurred_at=occurred_at,
             code=code,
             diagnostic=diagnostic,
+            reason=reason,
             user_agent=user_agent,
             ip=ip,
             url=url,
@@ -113,13 +116,16 @@ def _bounce(notification: dict[str, Any], mail: dict[str, Any], base: _Base) -> 
     occurred_at = parse_iso(bounce.get("timestamp"), "the SES bounce timestamp")
     feedback_id = get_str(bounce, "feedbackId")
     events = []
+    sub_type = get_str(bounce, "bounceSubType")
     for recipient in _recipient_objects(bounce, "bouncedRecipients", base.kind):
         address = get_str(recipient, "emailAddress")
+        code, said = get_str(recipient, "status"), get_str(recipient, "diagnosticCode")
         events.append(base.event(
             BOUNCE_TYPES[bounce_type], address, occurred_at,
             event_id=f"{feedback_id}:{address}" if feedback_id else None,
-            code=get_str(recipient, "status"),
-            diagnostic=get_str(recipient, "diagnosticCode") or get_str(bounce, "bounceSubType"),
+            code=code,
+            diagnostic=said or sub_type,
+            reason=from_table(SES_BOUNCE_SUBTYPES, sub_type, code, said),
         ))
     return events
 
@@ -140,6 +146,7 @@ def _complaint(notification: dict[str, Any], mail: dict[str, Any], base: _Base) 
             "rejected" if suppressed else "spam", address, occurred_at,
             event_id=f"{feedback_id}:{address}" if feedback_id else None,
             diagnostic=get_str(complaint, "complaintFeedbackType") or get_str(complaint, "complaintSubType"),
+            reason="suppressed" if suppressed else "",
         ))
     return events
 
@@ -156,15 +163,19 @@ def _delivery(notification: dict[str, Any], mail: dict[str, Any], base: _Base) -
 def _delivery_delay(notification: dict[str, Any], mail: dict[str, Any], base: _Base) -> list[ProviderEvent]:
     delay = _section(notification, "deliveryDelay", base.kind)
     occurred_at = parse_iso(delay.get("timestamp"), "the SES delivery delay timestamp")
+    delay_type = get_str(delay, "delayType")
     return [
         base.event("delayed", get_str(recipient, "emailAddress"), occurred_at,
                    code=get_str(recipient, "status"),
-                   diagnostic=get_str(recipient, "diagnosticCode") or get_str(delay, "delayType"))
+                   diagnostic=get_str(recipient, "diagnosticCode") or delay_type,
+                   reason=from_table(SES_DELAY_TYPES, delay_type, get_str(recipient, "status"),
+                                     get_str(recipient, "diagnosticCode")))
         for recipient in _recipient_objects(delay, "delayedRecipients", base.kind)
     ]
 
 
-def _per_destination(type_: str, section_name: str | None) -> Callable[..., list[ProviderEvent]]:
+def _per_destination(type_: str, section_name: str | None,
+                     reason: str = "") -> Callable[..., list[ProviderEvent]]:
     """Send, Reject, Rendering Failure: one event per address the email was for."""
 
     def mapper(notification: dict[str, Any], mail: dict[str, Any], base: _Base) -> list[ProviderEvent]:
@@ -172,7 +183,7 @@ def _per_destination(type_: str, section_name: str | None) -> Callable[..., list
         section = get_dict(notification, section_name) if section_name else {}
         diagnostic = get_str(section, "reason") or get_str(section, "errorMessage")
         return [
-            base.event(type_, address, occurred_at, diagnostic=diagnostic)
+            base.event(type_, address, occurred_at, diagnostic=diagnostic, reason=reason)
             for address in _addresses(get_list(mail, "destination"), "mail destination")
         ]
 
@@ -201,8 +212,9 @@ _MAPPERS: dict[str, Callable[[dict[str, Any], dict[str, Any], _Base], list[Provi
     "Delivery": _delivery,
     "DeliveryDelay": _delivery_delay,
     "Send": _per_destination("sent", None),
-    "Reject": _per_destination("rejected", "reject"),
-    "Rendering Failure": _per_destination("rejected", "failure"),
+    # SES rejects an email it finds a virus in; a template that fails to render is ours.
+    "Reject": _per_destination("rejected", "reject", "virusdetected"),
+    "Rendering Failure": _per_destination("rejected", "failure", "contenterror"),
     "Open": _engagement("opened", "open"),
     "Click": _engagement("clicked", "click"),
 }
