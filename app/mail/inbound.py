@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from app.events import reasons
 from app.events.bounces import Classification, RecipientResult, classify
 from app.events.feedback import NOT_COMPLAINTS
 from app.events.tokens import parse_verp
@@ -138,10 +137,10 @@ def _apply(inbound: InboundMessage, result: Classification, proof: EmailMessage 
             source=_SOURCE[result.kind],
             dedupe_key=f"inbound:{inbound.sha256}:{recipient.address}:{event_type}",
             code=recipient.code or "", diagnostic=recipient.diagnostic or "",
-            reason=_reason(recipient),
+            reason=recipient.reason,
             details={"inbound_id": inbound.id, "address": recipient.address})])
         if new and event_type == "rejected":
-            after_rejection(message, reason=_reason(recipient),
+            after_rejection(message, reason=recipient.reason,
                             words=recipient.diagnostic or recipient.code or "",
                             at=inbound.received_at)
         elif new and event_type == "spam":
@@ -154,10 +153,6 @@ def _note(recipient: RecipientResult, message: EmailMessage | None) -> str:
         return f"{recipient.address}: no matching message"
     return f"{recipient.address}: {recipient.status} ({recipient.code or 'no code'})"
 
-
-def _reason(recipient: RecipientResult) -> str:
-    """Why the recipient failed (app.events.reasons), as the report says."""
-    return reasons.reason_for(recipient.code, recipient.diagnostic)
 
 
 def _with_redacted_complainant(result: Classification,

@@ -7,7 +7,6 @@ import json
 import logging
 from datetime import datetime
 
-from app.events import reasons
 from app.events.webhooks import ProviderEvent
 from app.extensions import db
 from app.mail.consequences import after_complaint, after_rejection
@@ -69,21 +68,17 @@ def _store(matched: list[tuple[ProviderEvent, EmailMessage]]) -> None:
         dedupe_key=f"{event.provider}:{event.provider_event_id}"[:128],
         delivered=event.delivered, code=event.code or "",
         diagnostic=event.diagnostic or "", user_agent=event.user_agent or "",
-        ip=event.ip or "", url=event.url or "", reason=_reason(event),
+        ip=event.ip or "", url=event.url or "", reason=event.reason,
         details={"recipient": event.recipient}) for event, message in matched])
     for event, message in matched:
         if message.id not in touched:
             continue
         if event.type == "rejected":
-            after_rejection(message, reason=_reason(event),
+            after_rejection(message, reason=event.reason,
                             words=event.diagnostic or event.code or "", at=event.occurred_at)
         elif event.type == "spam":
             after_complaint(message)
 
-
-def _reason(event: ProviderEvent) -> str:
-    """Why the recipient failed (app.events.reasons), as the provider says."""
-    return reasons.reason_for(event.code, event.diagnostic)
 
 
 def _review_row(event: ProviderEvent, guess: EmailMessage | None, now: datetime) -> dict:
