@@ -61,7 +61,8 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
         at = utcnow()
         if lease is not None:
             return outbox.renew_claim(ids, lease, at, loaded=loaded, commit=commit), at
-        return outbox.claim_many(ids, _EARLY, loaded, at=at, commit=commit), at
+        return outbox.claim_many(ids, _EARLY, loaded, at=at, commit=commit,
+                                 by=current_app.extensions.get("worker_heartbeat")), at
 
     def next_group() -> list[int]:
         return [waiting.popleft() for _ in range(min(group_size, len(waiting)))]

@@ -8,6 +8,7 @@ from flask import Flask
 from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 
+from app.admin.heartbeats import Heartbeat
 from app.jobs.schedule import SCHEDULE
 from app.logs import job_log_context
 from app.queues import get_queue, get_redis
@@ -111,9 +112,17 @@ def run_worker(app: Flask, queue_names: list[str], burst: bool = False) -> None:
     worker = AppWorker(queues, connection=get_redis(app))
     worker.app = app
     stop = threading.Event()
+    heartbeat = None
     if not burst:
+        # Beats under the RQ worker's name; its claims carry that name, so a sweep on
+        # another worker hands them back as soon as the beats stop (app.mail.outbox).
+        heartbeat = Heartbeat(lambda: get_redis(app), "worker", worker.name).start()
+        app.extensions["worker_heartbeat"] = worker.name
         threading.Thread(target=_periodic_loop, args=(app, stop), daemon=True).start()
     try:
         worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     finally:
         stop.set()
+        if heartbeat is not None:
+            heartbeat.stop()
+            app.extensions.pop("worker_heartbeat", None)
