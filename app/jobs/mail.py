@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
+from app.jobs.runner import TemporaryFailure
 from app.mail import outbox
 from app.mail.build import build, envelope_sender
 from app.mail.smtp import Outcome, SmtpSession
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 _EARLY = timedelta(seconds=10)
 
 
-class DeliveryDeferred(Exception):
+class DeliveryDeferred(TemporaryFailure):
     """Some messages got a temporary failure; RQ's Retry runs the job again later."""
 
 
@@ -46,6 +47,7 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
     message_ids = list(dict.fromkeys(message_ids))  # each once: claims follow the order
     waiting = deque(message_ids)
     counts = {"sent": 0, "rejected": 0, "delayed": 0, "skipped": 0}
+    deferred = ""  # a temporary failure's answer, for the one warning line
     suppressed = _suppressed_addresses(message_ids)
     pdfs: dict[int, bytes] = {}  # invoice id → its PDF, rendered once for the batch
     # Content never changes once queued: load the batch (links, invoice) in one go.
@@ -88,6 +90,8 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
                 # said is stored, so the sweep never resends a message it took.
                 _store_before_leaving(results, loaded)
                 raise
+            deferred = next((f"{o.code or ''} {o.reply}".strip() for _, _, o in results
+                             if o.result == "delayed"), deferred)
             unsent = held[len(results):]
             ids = unsent or next_group()
             renewing = lease if unsent else None
@@ -100,7 +104,8 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
                 counts[state if state in counts else "delayed"] += 1
     log.info("mail batch done: %s", counts)
     if outbox.pending_ids(message_ids) and counts["delayed"]:
-        raise DeliveryDeferred(f"{counts['delayed']} message(s) deferred; will retry")
+        raise DeliveryDeferred(f"{counts['delayed']} message(s) deferred, will retry: "
+                               f"{deferred[:200]}")
     return counts
 
 
