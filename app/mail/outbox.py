@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import redis
 from flask import current_app
 from rq import Retry
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.admin import heartbeats
@@ -225,6 +225,7 @@ def record_outcomes(results: list[tuple[EmailMessage, Outcome]], *,
 def _apply_outcome(message: EmailMessage, outcome: Outcome) -> NewEvent:
     """Set the message's new delivery state; the event that records the attempt."""
     now = utcnow()
+    over = None
     message.smtp_code = outcome.code
     message.smtp_response = outcome.reply
     event_type = outcome.result
@@ -235,8 +236,9 @@ def _apply_outcome(message: EmailMessage, outcome: Outcome) -> NewEvent:
     elif message.attempts >= max_attempts():
         message.state, message.gave_up, message.next_attempt_at = "rejected", True, None
         event_type = "rejected"
-        message.smtp_response = (f"gave up after {message.attempts} attempts; "
-                                 f"last answer: {outcome.reply}")[:2000]
+        over = _trying_since(message, now)
+        message.smtp_response = (f"Gave up after {message.attempts} tries over "
+                                 f"{duration_words(over)}; last answer: {outcome.reply}")[:2000]
     else:
         delays = backoff()
         wait = delays[min(message.attempts - 1, len(delays) - 1)]
@@ -245,7 +247,31 @@ def _apply_outcome(message: EmailMessage, outcome: Outcome) -> NewEvent:
         message_id=message.id, type=event_type, occurred_at=now, source="smtp",
         dedupe_key=dedupe_key("smtp", message.id, message.attempts, event_type),
         code=str(outcome.code or ""), diagnostic=message.smtp_response,
-        details={"attempt": message.attempts, "gave_up": message.gave_up})
+        details={"attempt": message.attempts, "gave_up": message.gave_up,
+                 **({"tries": message.attempts, "over_seconds": int(over.total_seconds())}
+                    if over is not None else {})})
+
+
+def _trying_since(message: EmailMessage, now: datetime) -> timedelta:
+    """From our first attempt (its stored event) to now; the queueing time without one."""
+    from app.models import EmailEvent
+
+    first = db.session.scalar(select(func.min(EmailEvent.occurred_at)).where(
+        EmailEvent.message_id == message.id, EmailEvent.source == "smtp"))
+    start = first or message.created_at or now
+    if start.tzinfo is None and now.tzinfo is not None:
+        start = start.replace(tzinfo=now.tzinfo)
+    return max(now - start, timedelta(0))
+
+
+def duration_words(delta: timedelta) -> str:
+    """"2 days", "3 hours", "1 minute": the largest whole unit, for a bookkeeper."""
+    seconds = int(delta.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return "less than a minute"
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
