@@ -37,8 +37,7 @@ def can_reprocess(message: InboundMessage) -> bool:
 def store(raw: bytes, *, via: str, envelope_from: str = "", envelope_to: str = "") -> int:
     """Write the raw message down (committed) and hand it to the worker."""
     inbound = InboundMessage(raw=raw, via=via, envelope_from=envelope_from[:300],
-                             envelope_to=envelope_to[:300],
-                             sha256=hashlib.sha256(raw).hexdigest())
+                             envelope_to=envelope_to[:300], sha256=report_digest(raw))
     db.session.add(inbound)
     db.session.commit()
     try:
@@ -47,6 +46,33 @@ def store(raw: bytes, *, via: str, envelope_from: str = "", envelope_to: str = "
     except Exception:  # noqa: BLE001 - Redis down: the sweep processes it later
         log.warning("could not enqueue inbound message %s; the sweep will", inbound.id)
     return inbound.id
+
+
+# Header fields the relays on the way add or rewrite: the same report relayed once more
+# differs only in these (a new Received: on top, another Delivered-To or Return-Path).
+TRACE_FIELDS = frozenset((
+    b"received", b"x-received", b"return-path", b"delivered-to", b"x-original-to",
+    b"envelope-to", b"x-envelope-to", b"x-envelope-from", b"received-spf",
+    b"authentication-results", b"arc-seal", b"arc-message-signature",
+    b"arc-authentication-results", b"x-forwarded-to", b"x-forwarded-for"))
+
+
+def report_digest(raw: bytes) -> str:
+    """The sha256 of a message without its trace header fields and with its line endings
+    made one: the same report arriving twice gets the same digest, so it is one event."""
+    text = raw.replace(b"\r\n", b"\n")
+    head, blank, body = text.partition(b"\n\n")
+    kept: list[bytes] = []
+    dropping = False
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t"):  # a folded continuation of the field before
+            if not dropping:
+                kept.append(line)
+            continue
+        dropping = line.split(b":", 1)[0].strip().lower() in TRACE_FIELDS
+        if not dropping:
+            kept.append(line)
+    return hashlib.sha256(b"\n".join(kept) + blank + body.rstrip(b"\n")).hexdigest()
 
 
 def process_inbound_job(inbound_id: int) -> str:

@@ -84,6 +84,31 @@ def test_processing_twice_stores_once(app):
     assert len(db.session.get(EmailMessage, message.id).events) == 1
 
 
+def test_the_same_report_relayed_once_more_is_one_event(app):
+    _, message = _sent("relayed@example.org")
+    raw = _dsn(message)
+    relayed = (b"Received: from relay2.example.net (relay2.example.net [192.0.2.7])\r\n"
+               b"\tby mx.clientele.example with ESMTPS id 4F2B1; Sat, 5 Dec 2026 03:10:00 +0000\r\n"
+               b"Return-Path: <>\r\nDelivered-To: bounces@clientele.example\r\n" + raw)
+    for copy in (raw, relayed, relayed.replace(b"\r\n", b"\n")):
+        assert inbound.process(inbound.store(copy, via="pipe")) == "processed"
+    db.session.expire_all()
+    assert [e.type for e in db.session.get(EmailMessage, message.id).events] == ["rejected"]
+    digests = set(db.session.scalars(db.select(InboundMessage.sha256)))
+    assert digests == {inbound.report_digest(raw)}
+    # A report that says something else is another event, trace fields or not.
+    other = _dsn(message, "delayed", "4.4.1")
+    assert inbound.report_digest(other) != inbound.report_digest(raw)
+    assert inbound.report_digest(raw.replace(b"user unknown", b"mailbox unknown")) \
+        != inbound.report_digest(raw)
+    assert inbound.report_digest(raw.replace(b"Subject: Undelivered", b"Subject: Returned")) \
+        != inbound.report_digest(raw)
+    inbound.process(inbound.store(other, via="pipe"))
+    db.session.expire_all()
+    assert [e.type for e in db.session.get(EmailMessage, message.id).events] \
+        == ["rejected", "delayed"]
+
+
 def test_delayed_dsn_then_delivery_is_delayed_until_opened(app):
     _, message = _sent("slow@example.org")
     inbound.process(inbound.store(_dsn(message, "delayed", "4.4.1"), via="pipe"))
