@@ -5,6 +5,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -199,7 +200,10 @@ def _attempt(session: SmtpSession, message_id: int, suppressed: set[str],
         db.session.rollback()
         log.exception("could not build message %s", message_id)
         return None, Outcome("delayed", None, f"could not build the message: {exc}")
-    return message, session.deliver(envelope_sender(message), message.to_address, data)
+    outcome = session.deliver(envelope_sender(message), message.to_address, data)
+    # The answer's own time: a group is stored after its last answer, and a bounce for
+    # this message may be stored before that (histories are ordered by time).
+    return message, replace(outcome, at=utcnow())
 
 
 def _suppressed_addresses(message_ids: list[int]) -> set[str]:

@@ -5,7 +5,7 @@ import hashlib
 import hmac
 import logging
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -159,7 +159,8 @@ def _apply(inbound: InboundMessage, result: Classification, proof: EmailMessage 
         event_type = recipient.status  # rejected | delayed | spam
         # A report seen before (the same message processed again) changes nothing.
         new = message.id in store_events([NewEvent(
-            message_id=message.id, type=event_type, occurred_at=inbound.received_at,
+            message_id=message.id, type=event_type,
+            occurred_at=_happened_at(result, inbound, message),
             source=_SOURCE[result.kind],
             dedupe_key=f"inbound:{inbound.sha256}:{recipient.address}:{event_type}",
             code=recipient.code or "", diagnostic=recipient.diagnostic or "",
@@ -170,6 +171,21 @@ def _apply(inbound: InboundMessage, result: Classification, proof: EmailMessage 
         elif new and event_type == "spam":
             after_complaint(message)
     return "processed"
+
+
+def _happened_at(result: Classification, inbound: InboundMessage,
+                 message: EmailMessage) -> datetime:
+    """The report's own time, kept between our attempt and its arrival here: a remote
+    clock may be off, and nothing can fail before we tried or after we heard of it."""
+    received = _aware(inbound.received_at)
+    if result.reported_at is None:
+        return received
+    earliest = _aware(message.last_attempt_at or message.created_at or received)
+    return max(min(result.reported_at, received), min(earliest, received))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _note(recipient: RecipientResult, message: EmailMessage | None) -> str:

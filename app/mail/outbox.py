@@ -224,7 +224,7 @@ def record_outcomes(results: list[tuple[EmailMessage, Outcome]], *,
 
 def _apply_outcome(message: EmailMessage, outcome: Outcome) -> NewEvent:
     """Set the message's new delivery state; the event that records the attempt."""
-    now = utcnow()
+    now = outcome.at or utcnow()
     over = None
     message.smtp_code = outcome.code
     message.smtp_response = outcome.reply

@@ -4,6 +4,7 @@ from __future__ import annotations
 import smtplib
 import socket
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_mail import Connection
 
@@ -24,6 +25,8 @@ class Outcome:
     # The refusal is about the recipient's address (RCPT stage), so a hard one may mark
     # the address invalid. A refused login, sender or message content says nothing of it.
     about_address: bool = False
+    # When the server answered (the worker stores a group's answers together, later).
+    at: datetime | None = None
 
 
 class SmtpSession(Connection):

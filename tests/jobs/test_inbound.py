@@ -109,6 +109,57 @@ def test_the_same_report_relayed_once_more_is_one_event(app):
         == ["rejected", "delayed"]
 
 
+def test_a_bounce_stored_before_its_smtp_outcome_keeps_the_order_things_happened(app):
+    from datetime import timedelta
+    from email.utils import format_datetime
+
+    from app.mail.smtp import Outcome
+
+    _, message = _sent("early@example.org")
+    message.state = message.status = "queued"
+    db.session.commit()
+    now = utcnow().replace(microsecond=0)
+    assert outbox.claim_many([message.id], at=now - timedelta(seconds=60)) == [message.id]
+    # The relay said 250 at -59 s; the remote refused at -50 s and its report was stored
+    # while this worker was still sending the rest of its group.
+    failed_at = now - timedelta(seconds=50)
+    raw = _dsn(message).replace(
+        b"Action: failed", b"Last-Attempt-Date: " + format_datetime(failed_at).encode()
+        + b"\r\nAction: failed")
+    assert inbound.process(inbound.store(raw, via="pipe")) == "processed"
+    db.session.expire_all()
+    message = db.session.get(EmailMessage, message.id)
+    outbox.record_outcomes([(message, Outcome("sent", 250, "2.0.0 Ok: queued",
+                                              at=now - timedelta(seconds=59)))])
+    db.session.expire_all()
+    message = db.session.get(EmailMessage, message.id)
+    assert [(e.type, e.source) for e in message.events] == [("sent", "smtp"),
+                                                            ("rejected", "dsn")]
+    assert message.events[1].occurred_at.replace(tzinfo=None) == failed_at.replace(tzinfo=None)
+    assert message.status == "rejected"
+
+
+def test_a_report_dated_in_the_future_or_before_we_sent_is_kept_between(app):
+    from datetime import timedelta
+    from email.utils import format_datetime
+
+    for shift, expect in ((timedelta(days=3), "received"), (-timedelta(days=3), "attempt")):
+        _, message = _sent(f"skew{shift.days}@example.org")
+        message.last_attempt_at = utcnow() - timedelta(minutes=5)
+        db.session.commit()
+        raw = _dsn(message).replace(
+            b"Action: failed", b"Last-Attempt-Date: "
+            + format_datetime(utcnow() + shift).encode() + b"\r\nAction: failed")
+        inbound_id = inbound.store(raw, via="pipe")
+        inbound.process(inbound_id)
+        db.session.expire_all()
+        message = db.session.get(EmailMessage, message.id)
+        bound = (db.session.get(InboundMessage, inbound_id).received_at if expect == "received"
+                 else message.last_attempt_at)
+        assert message.events[-1].occurred_at.replace(tzinfo=None) \
+            == bound.replace(tzinfo=None)
+
+
 def test_delayed_dsn_then_delivery_is_delayed_until_opened(app):
     _, message = _sent("slow@example.org")
     inbound.process(inbound.store(_dsn(message, "delayed", "4.4.1"), via="pipe"))
