@@ -1,16 +1,16 @@
 """email_messages.claimed_by: the worker holding a claim, so that the claims of a worker
 whose heartbeat stopped are handed back at once instead of after the sending timeout
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-05 03:00:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
