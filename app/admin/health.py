@@ -1,6 +1,7 @@
 """Health of the parts the app needs, without exposing any data.
 
-The answer holds only booleans and a count: no names, hosts, versions or errors.
+The answer holds only booleans, a count and the words alive / dead / not configured /
+unknown for the worker and the bounce receiver: no names, hosts, versions or errors.
 """
 from __future__ import annotations
 
@@ -19,14 +20,18 @@ def check_health() -> dict[str, bool | int | str]:
         database = False
     redis_ok = redis_alive()
     workers = 0
+    parts = {"worker": "unknown", "receiver": "unknown"}  # Redis down: nobody can tell
     if redis_ok:
-        from app.admin.jobs import count_live_workers
+        from app.admin.jobs import count_live_workers, part_states
 
         try:
             workers = count_live_workers(get_redis())
+            parts = part_states(get_redis(), workers)
         except Exception:  # noqa: BLE001
             workers = 0
     # "down": this process can't serve pages. "degraded": pages work but queued work
-    # (sending, events) waits, for Redis or for a worker.
-    status = "down" if not database else "ok" if redis_ok and workers else "degraded"
-    return {"status": status, "database": database, "redis": redis_ok, "workers": workers}
+    # (sending, events) waits, for Redis or for a worker, or bounces go unheard.
+    working = redis_ok and workers and parts["receiver"] != "dead"
+    status = "down" if not database else "ok" if working else "degraded"
+    return {"status": status, "database": database, "redis": redis_ok, "workers": workers,
+            **parts}

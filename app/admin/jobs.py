@@ -16,6 +16,7 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.admin import heartbeats
 from app.logs import scrub
 from app.models import EmailMessage
 from app.queues import QUEUE_NAMES
@@ -97,6 +98,7 @@ class JobsOverview:
     failed_total: int = 0
     stuck: list[StuckMessage] = field(default_factory=list)
     stuck_total: int = 0
+    parts: dict[str, str] = field(default_factory=dict)  # worker, receiver → part_states
 
     @property
     def live_workers(self) -> int:
@@ -110,8 +112,13 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def workers(conn: redis.Redis, now: datetime | None = None) -> list[WorkerInfo]:
-    """Registered RQ workers; `alive` when the last heartbeat is recent."""
+    """Registered RQ workers; `alive` when the last heartbeat is recent.
+
+    RQ's own heartbeat keeps a killed worker "alive" for minutes; one that beats ours
+    (app.admin.heartbeats, every few seconds) is dead as soon as those beats stop.
+    """
     now = now or datetime.now(timezone.utc)
+    silent = heartbeats.silent_instances(conn, "worker")
     found = []
     for worker in Worker.all(connection=conn):
         beat = _aware(worker.last_heartbeat)
@@ -120,13 +127,24 @@ def workers(conn: redis.Redis, now: datetime | None = None) -> list[WorkerInfo]:
                                                 worker.get_state())),
             current_job=worker.get_current_job_id(), last_heartbeat=beat,
             queues=worker.queue_names(),
-            alive=beat is not None and now - beat <= HEARTBEAT_MAX_AGE,
+            alive=(beat is not None and now - beat <= HEARTBEAT_MAX_AGE
+                   and worker.name not in silent),
             beat_age=now - beat if beat else None))
     return sorted(found, key=lambda w: w.name)
 
 
 def count_live_workers(conn: redis.Redis) -> int:
     return sum(1 for w in workers(conn) if w.alive)
+
+
+def part_states(conn: redis.Redis, live_workers: int) -> dict[str, str]:
+    """The worker and the bounce receiver: "alive", "dead" or "not configured".
+
+    A worker is always needed: none alive is "dead". The receiver is optional (dev
+    installs run none): never started is "not configured", vanished is "dead".
+    """
+    receiver = heartbeats.part_state(conn, "receiver").state
+    return {"worker": "alive" if live_workers else "dead", "receiver": receiver}
 
 
 def _error_tail(job: Job) -> str:
@@ -200,6 +218,7 @@ def jobs_overview(conn: redis.Redis, session: Session,
         conn.ping()
         _queue_state(conn, overview)
         overview.workers = workers(conn, now)
+        overview.parts = part_states(conn, overview.live_workers)
     except redis.RedisError:
         overview = JobsOverview(redis_ok=False)
     overview.stuck, overview.stuck_total = stuck_messages(session, now)

@@ -62,17 +62,31 @@ def ingest(envelope_to: str, envelope_from: str) -> None:
 @with_appcontext
 def serve(host: str, port: int) -> None:
     """Receive bounces over SMTP for BOUNCE_DOMAIN (point its MX here)."""
-    from app.mail.receiver import start_receiver
+    import signal
 
-    controller = start_receiver(current_app._get_current_object(), host, port)
+    from app.admin.heartbeats import Heartbeat
+    from app.mail.receiver import start_receiver
+    from app.queues import get_redis
+
+    app = current_app._get_current_object()
+    controller = start_receiver(app, host, port)
+    heartbeat = Heartbeat(lambda: get_redis(app), "receiver").start()
     click.echo(f"receiving bounces for @{current_app.config['BOUNCE_DOMAIN']} on {host}:{port}")
+    # SIGTERM (a service manager's stop) is a clean stop too: the receiver leaves the
+    # heartbeat register instead of reading "dead".
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         while True:
             time.sleep(1)
     except KeyboardInterrupt:
         pass
     finally:
+        heartbeat.stop()
         controller.stop()
+
+
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
 
 
 @bounces.command("poll")

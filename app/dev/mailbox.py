@@ -9,6 +9,18 @@ from pathlib import Path
 
 _NAME = re.compile(r"^[0-9T]+-[0-9a-f]{12}\.eml$")
 
+# The HTML part is served on its own, under this policy, into a sandboxed frame: the
+# email's own styles apply (as in a mail client), while no image, font or stylesheet is
+# fetched from anywhere (the tracking image above all: a preview is not an open), no
+# script runs and no form is sent.
+PREVIEW_CSP = "; ".join([
+    "default-src 'none'", "style-src 'unsafe-inline'", "img-src data:", "font-src data:",
+    "form-action 'none'", "base-uri 'none'", "frame-ancestors 'self'", "sandbox",
+])
+_LINK = re.compile(r"""(<(?:a|area)\b[^>]*?\s)href\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""",
+                   re.IGNORECASE)
+_REFRESH = re.compile(r"""<meta\b[^>]*http-equiv\s*=\s*["']?refresh[^>]*>""", re.IGNORECASE)
+
 
 @dataclass
 class CaughtMessage:
@@ -22,6 +34,7 @@ class CaughtMessage:
     text: str = ""
     html: str | None = None
     attachments: list[tuple[str, str, int]] = field(default_factory=list)
+    payloads: list[bytes] = field(default_factory=list, repr=False)
 
 
 def _parse(path: Path, full: bool) -> CaughtMessage:
@@ -42,6 +55,7 @@ def _parse(path: Path, full: bool) -> CaughtMessage:
             payload = part.get_payload(decode=True) or b""
             caught.attachments.append((part.get_filename() or "attachment",
                                        part.get_content_type(), len(payload)))
+            caught.payloads.append(payload)
     return caught
 
 
@@ -57,3 +71,9 @@ def read_message(directory: str, name: str) -> CaughtMessage | None:
         return None
     path = Path(directory) / name
     return _parse(path, full=True) if path.is_file() else None
+
+
+def preview_html(html: str) -> str:
+    """The HTML part with its links pointing nowhere (the target kept in `data-href`) and
+    no meta refresh: clicking around a preview must not follow a tracked link."""
+    return _REFRESH.sub("", _LINK.sub(r'\1href="#" data-href=\2', html))

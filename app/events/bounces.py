@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import Message
 from typing import Any
 
@@ -24,7 +25,9 @@ from app.events.bounce_text import (
     returns_original,
     text_recipients,
 )
-from app.events.dsn import find_status, one_line, original_message_id, parse_delivery_status
+from app.events.dsn import (
+    find_status, one_line, original_message_id, parse_delivery_status, report_time,
+)
 from app.events.feedback import Found
 from app.events.mailparts import (
     MailParts,
@@ -97,6 +100,7 @@ class Classification:
     returned_verp_token: str | None = None
     returned_stamp: str | None = None  # its X-Clientele-Message: ours only if its MAC checks
     error: str | None = None  # what could not be read (a mail bomb cut short, junk)
+    reported_at: datetime | None = None  # when it happened, by the report (dsn.report_time)
 
     @property
     def is_complaint(self) -> bool:
@@ -153,6 +157,7 @@ def _classify(raw: bytes, envelope: str | None) -> Classification:
         returned_verp_token=_first_verp(feedback.returned_senders(parts)),
         returned_stamp=feedback.returned_stamp(parts),
         error=cut if cut or msg.keys() else "no mail headers found",
+        reported_at=report_time(parts.dsn_texts, header(msg, "Date")),
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 
 from app.events.mailparts import normalise_address
 
@@ -134,3 +136,38 @@ def original_message_id(text: str) -> str | None:
             match = re.search(r"<([^<>\s]+)>", item[1])
             return match.group(1) if match else (item[1].split() or [None])[0]
     return None
+
+
+def _moment(value: str | None) -> datetime | None:
+    """An RFC 5322 date as aware UTC; None when it can't be read."""
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(one_line(value) or "")
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def report_time(dsn_texts: list[str], date_header: str | None) -> datetime | None:
+    """When what a report tells happened: its recipients' latest Last-Attempt-Date, else
+    the report's own Date, else its Arrival-Date.
+
+    Arrival-Date comes last: it is when our message reached the reporting server, which
+    for a report after days of retrying is days before anything failed.
+    """
+    attempts: list[datetime] = []
+    arrivals: list[datetime] = []
+    for text in dsn_texts:
+        for item in _fields(text):
+            if item and item[0] == "last-attempt-date" and (when := _moment(item[1])):
+                attempts.append(when)
+            elif item and item[0] == "arrival-date" and (when := _moment(item[1])):
+                arrivals.append(when)
+    if attempts:
+        return max(attempts)
+    return _moment(date_header) or (max(arrivals) if arrivals else None)

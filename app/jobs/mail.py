@@ -5,6 +5,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -14,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
+from app.jobs.runner import TemporaryFailure
 from app.mail import outbox
 from app.mail.build import build, envelope_sender
 from app.mail.smtp import Outcome, SmtpSession
@@ -26,7 +28,7 @@ log = logging.getLogger(__name__)
 _EARLY = timedelta(seconds=10)
 
 
-class DeliveryDeferred(Exception):
+class DeliveryDeferred(TemporaryFailure):
     """Some messages got a temporary failure; RQ's Retry runs the job again later."""
 
 
@@ -46,6 +48,7 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
     message_ids = list(dict.fromkeys(message_ids))  # each once: claims follow the order
     waiting = deque(message_ids)
     counts = {"sent": 0, "rejected": 0, "delayed": 0, "skipped": 0}
+    deferred = ""  # a temporary failure's answer, for the one warning line
     suppressed = _suppressed_addresses(message_ids)
     pdfs: dict[int, bytes] = {}  # invoice id → its PDF, rendered once for the batch
     # Content never changes once queued: load the batch (links, invoice) in one go.
@@ -61,7 +64,8 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
         at = utcnow()
         if lease is not None:
             return outbox.renew_claim(ids, lease, at, loaded=loaded, commit=commit), at
-        return outbox.claim_many(ids, _EARLY, loaded, at=at, commit=commit), at
+        return outbox.claim_many(ids, _EARLY, loaded, at=at, commit=commit,
+                                 by=current_app.extensions.get("worker_heartbeat")), at
 
     def next_group() -> list[int]:
         return [waiting.popleft() for _ in range(min(group_size, len(waiting)))]
@@ -87,6 +91,8 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
                 # said is stored, so the sweep never resends a message it took.
                 _store_before_leaving(results, loaded)
                 raise
+            deferred = next((f"{o.code or ''} {o.reply}".strip() for _, _, o in results
+                             if o.result == "delayed"), deferred)
             unsent = held[len(results):]
             ids = unsent or next_group()
             renewing = lease if unsent else None
@@ -99,7 +105,8 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
                 counts[state if state in counts else "delayed"] += 1
     log.info("mail batch done: %s", counts)
     if outbox.pending_ids(message_ids) and counts["delayed"]:
-        raise DeliveryDeferred(f"{counts['delayed']} message(s) deferred; will retry")
+        raise DeliveryDeferred(f"{counts['delayed']} message(s) deferred, will retry: "
+                               f"{deferred[:200]}")
     return counts
 
 
@@ -194,7 +201,10 @@ def _attempt(session: SmtpSession, message_id: int, suppressed: set[str],
         log.exception("could not build message %s", message_id)
         return None, Outcome("delayed", None, f"could not build the message: {exc}",
                              reason="mailererror")
-    return message, session.deliver(envelope_sender(message), message.to_address, data)
+    outcome = session.deliver(envelope_sender(message), message.to_address, data)
+    # The answer's own time: a group is stored after its last answer, and a bounce for
+    # this message may be stored before that (histories are ordered by time).
+    return message, replace(outcome, at=utcnow())
 
 
 def _suppressed_addresses(message_ids: list[int]) -> set[str]:

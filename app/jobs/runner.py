@@ -3,16 +3,26 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+
+import redis
 
 from flask import Flask
 from rq import SimpleWorker
+from rq.job_lifecycle import call_exception_handlers
 from rq.scheduler import RQScheduler
 
+from app.admin.heartbeats import Heartbeat
 from app.jobs.schedule import SCHEDULE
 from app.logs import job_log_context
 from app.queues import get_queue, get_redis
 
 log = logging.getLogger(__name__)
+
+
+class TemporaryFailure(Exception):
+    """An expected, temporary failure (the relay is down, it answered 4xx): the job is
+    retried by RQ and the worker logs one warning line, not an error with a traceback."""
 
 
 class ThreadScheduler(RQScheduler):
@@ -39,6 +49,35 @@ class ThreadScheduler(RQScheduler):
     def _install_signal_handlers(self):
         pass  # signals go to the worker, which stops this thread (AppWorker.stop_scheduler)
 
+    def work(self):
+        """RQ's loop, but a lost Redis connection is waited out instead of ending the
+        thread: RQ's own dies on the first error, and with it every retry and
+        `enqueue_in` of this worker (the worker itself reconnects and carries on)."""
+        self._install_signal_handlers()
+        outage = False
+        born = False
+        while not self._stop_requested:
+            try:
+                if not born:
+                    self.register_birth()
+                    born = True
+                if self.should_reacquire_locks:
+                    self.acquire_locks()
+                self.heartbeat()  # re-acquires the locks a restarted Redis forgot
+                self.enqueue_scheduled_jobs()
+                if outage:
+                    log.warning("scheduler: Redis is back")
+                outage = False
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                if not outage:  # one line per outage, not one a second
+                    log.warning("scheduler: Redis unreachable (%s); retrying", exc)
+                outage = True
+            time.sleep(self.interval)
+        try:
+            self.stop()
+        except redis.RedisError:
+            pass  # its locks and record expire by themselves
+
 
 class AppWorker(SimpleWorker):
     """Runs each job in a fresh app context (and so a fresh database session).
@@ -56,6 +95,13 @@ class AppWorker(SimpleWorker):
     def perform_job(self, job, queue, *args, **kwargs):
         with self.app.app_context(), job_log_context(job.id, queue.name):
             return super().perform_job(job, queue, *args, **kwargs)
+
+    def handle_exception(self, job, *exc_info):
+        if isinstance(exc_info[1], TemporaryFailure):
+            self.log.warning("job %s (%s): %s", job.id, job.func_name, exc_info[1])
+            call_exception_handlers(self._exc_handlers, job, *exc_info)
+            return
+        super().handle_exception(job, *exc_info)
 
     def _start_scheduler(self, burst: bool = False, logging_level: str | None = "INFO",
                          *args, **kwargs):
@@ -99,11 +145,17 @@ def enqueue_due_periodic(app: Flask) -> list[str]:
 
 
 def _periodic_loop(app: Flask, stop: threading.Event) -> None:
+    outage = False
     while not stop.wait(5):
         try:
             enqueue_due_periodic(app)
-        except Exception:  # noqa: BLE001 - Redis down: try again next tick
-            log.warning("could not schedule periodic jobs", exc_info=True)
+            outage = False
+        except redis.RedisError as exc:  # Redis down: one line, and try again next tick
+            if not outage:
+                log.warning("could not schedule periodic jobs (Redis: %s); retrying", exc)
+            outage = True
+        except Exception:  # noqa: BLE001 - anything else is a bug worth its traceback
+            log.exception("could not schedule periodic jobs")
 
 
 def run_worker(app: Flask, queue_names: list[str], burst: bool = False) -> None:
@@ -111,9 +163,17 @@ def run_worker(app: Flask, queue_names: list[str], burst: bool = False) -> None:
     worker = AppWorker(queues, connection=get_redis(app))
     worker.app = app
     stop = threading.Event()
+    heartbeat = None
     if not burst:
+        # Beats under the RQ worker's name; its claims carry that name, so a sweep on
+        # another worker hands them back as soon as the beats stop (app.mail.outbox).
+        heartbeat = Heartbeat(lambda: get_redis(app), "worker", worker.name).start()
+        app.extensions["worker_heartbeat"] = worker.name
         threading.Thread(target=_periodic_loop, args=(app, stop), daemon=True).start()
     try:
         worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     finally:
         stop.set()
+        if heartbeat is not None:
+            heartbeat.stop()
+            app.extensions.pop("worker_heartbeat", None)

@@ -5,7 +5,7 @@ import hashlib
 import hmac
 import logging
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -37,8 +37,7 @@ def can_reprocess(message: InboundMessage) -> bool:
 def store(raw: bytes, *, via: str, envelope_from: str = "", envelope_to: str = "") -> int:
     """Write the raw message down (committed) and hand it to the worker."""
     inbound = InboundMessage(raw=raw, via=via, envelope_from=envelope_from[:300],
-                             envelope_to=envelope_to[:300],
-                             sha256=hashlib.sha256(raw).hexdigest())
+                             envelope_to=envelope_to[:300], sha256=report_digest(raw))
     db.session.add(inbound)
     db.session.commit()
     try:
@@ -47,6 +46,33 @@ def store(raw: bytes, *, via: str, envelope_from: str = "", envelope_to: str = "
     except Exception:  # noqa: BLE001 - Redis down: the sweep processes it later
         log.warning("could not enqueue inbound message %s; the sweep will", inbound.id)
     return inbound.id
+
+
+# Header fields the relays on the way add or rewrite: the same report relayed once more
+# differs only in these (a new Received: on top, another Delivered-To or Return-Path).
+TRACE_FIELDS = frozenset((
+    b"received", b"x-received", b"return-path", b"delivered-to", b"x-original-to",
+    b"envelope-to", b"x-envelope-to", b"x-envelope-from", b"received-spf",
+    b"authentication-results", b"arc-seal", b"arc-message-signature",
+    b"arc-authentication-results", b"x-forwarded-to", b"x-forwarded-for"))
+
+
+def report_digest(raw: bytes) -> str:
+    """The sha256 of a message without its trace header fields and with its line endings
+    made one: the same report arriving twice gets the same digest, so it is one event."""
+    text = raw.replace(b"\r\n", b"\n")
+    head, blank, body = text.partition(b"\n\n")
+    kept: list[bytes] = []
+    dropping = False
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t"):  # a folded continuation of the field before
+            if not dropping:
+                kept.append(line)
+            continue
+        dropping = line.split(b":", 1)[0].strip().lower() in TRACE_FIELDS
+        if not dropping:
+            kept.append(line)
+    return hashlib.sha256(b"\n".join(kept) + blank + body.rstrip(b"\n")).hexdigest()
 
 
 def process_inbound_job(inbound_id: int) -> str:
@@ -133,7 +159,8 @@ def _apply(inbound: InboundMessage, result: Classification, proof: EmailMessage 
         event_type = recipient.status  # rejected | delayed | spam
         # A report seen before (the same message processed again) changes nothing.
         new = message.id in store_events([NewEvent(
-            message_id=message.id, type=event_type, occurred_at=inbound.received_at,
+            message_id=message.id, type=event_type,
+            occurred_at=_happened_at(result, inbound, message),
             source=_SOURCE[result.kind],
             dedupe_key=f"inbound:{inbound.sha256}:{recipient.address}:{event_type}",
             code=recipient.code or "", diagnostic=recipient.diagnostic or "",
@@ -146,6 +173,21 @@ def _apply(inbound: InboundMessage, result: Classification, proof: EmailMessage 
         elif new and event_type == "spam":
             after_complaint(message)
     return "processed"
+
+
+def _happened_at(result: Classification, inbound: InboundMessage,
+                 message: EmailMessage) -> datetime:
+    """The report's own time, kept between our attempt and its arrival here: a remote
+    clock may be off, and nothing can fail before we tried or after we heard of it."""
+    received = _aware(inbound.received_at)
+    if result.reported_at is None:
+        return received
+    earliest = _aware(message.last_attempt_at or message.created_at or received)
+    return max(min(result.reported_at, received), min(earliest, received))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _note(recipient: RecipientResult, message: EmailMessage | None) -> str:

@@ -13,18 +13,20 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import redis
 from flask import current_app
 from rq import Retry
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.admin import heartbeats
 from app.extensions import db
 from app.mail.consequences import after_rejection
 from app.mail.recorder import NewEvent, dedupe_key, refresh_messages, store_events
 from app.mail.smtp import Outcome, reply_reason
 from app.models import EmailMessage
 from app.models.base import utcnow
-from app.queues import get_queue
+from app.queues import get_queue, get_redis
 
 log = logging.getLogger(__name__)
 
@@ -126,13 +128,15 @@ def _enqueue_send(message_ids: list[int]) -> None:
 
 def claim_many(message_ids: list[int], early: timedelta = timedelta(0),
                loaded: dict[int, EmailMessage] | None = None, *,
-               at: datetime | None = None, commit: bool = True) -> list[int]:
+               at: datetime | None = None, commit: bool = True,
+               by: str | None = None) -> list[int]:
     """Atomically take messages for sending; the ids this caller won, in the given order.
 
     `early` lets a retry that RQ runs a moment before `next_attempt_at` still claim it.
     `at` is the claim's time, stored as `claimed_at`: the caller's lease (`renew_claim`).
     Messages already `loaded` by the caller get the claimed values without a re-read.
-    With `commit=False` the claim is part of the caller's transaction.
+    With `commit=False` the claim is part of the caller's transaction. `by` names the
+    claiming worker by its heartbeat: when that stops, the sweep hands the claim back.
     """
     if not message_ids:
         return []
@@ -143,14 +147,14 @@ def claim_many(message_ids: list[int], early: timedelta = timedelta(0),
         .where(row.id.in_(message_ids), row.state.in_(("queued", "delayed")),
                row.attempts < max_attempts(),
                or_(row.next_attempt_at.is_(None), row.next_attempt_at <= now + early))
-        .values(state="sending", claimed_at=now, attempts=row.attempts + 1,
+        .values(state="sending", claimed_at=now, claimed_by=by, attempts=row.attempts + 1,
                 last_attempt_at=now)
         .returning(row.id, row.attempts)).all())
     if commit:
         db.session.commit()
     for message_id, attempts in won.items():
         _set_committed((loaded or {}).get(message_id), state="sending", claimed_at=now,
-                       attempts=attempts, last_attempt_at=now)
+                       claimed_by=by, attempts=attempts, last_attempt_at=now)
     return [i for i in message_ids if i in won]
 
 
@@ -219,7 +223,8 @@ def record_outcomes(results: list[tuple[EmailMessage, Outcome]], *,
 
 def _apply_outcome(message: EmailMessage, outcome: Outcome) -> NewEvent:
     """Set the message's new delivery state; the event that records the attempt."""
-    now = utcnow()
+    now = outcome.at or utcnow()
+    over = None
     message.smtp_code = outcome.code
     message.smtp_response = outcome.reply
     event_type = outcome.result
@@ -233,8 +238,9 @@ def _apply_outcome(message: EmailMessage, outcome: Outcome) -> NewEvent:
         # Giving up after temporary failures is no verdict on the address, whatever the
         # last answer said.
         event_type, reason = "rejected", "expired"
-        message.smtp_response = (f"gave up after {message.attempts} attempts; "
-                                 f"last answer: {outcome.reply}")[:2000]
+        over = _trying_since(message, now)
+        message.smtp_response = (f"Gave up after {message.attempts} tries over "
+                                 f"{duration_words(over)}; last answer: {outcome.reply}")[:2000]
     else:
         delays = backoff()
         wait = delays[min(message.attempts - 1, len(delays) - 1)]
@@ -244,7 +250,31 @@ def _apply_outcome(message: EmailMessage, outcome: Outcome) -> NewEvent:
         dedupe_key=dedupe_key("smtp", message.id, message.attempts, event_type),
         code=str(outcome.code or ""), diagnostic=message.smtp_response, reason=reason,
         details={"attempt": message.attempts, "gave_up": message.gave_up,
-                 **({"size": outcome.size} if outcome.size else {})})
+                 **({"size": outcome.size} if outcome.size else {}),
+                 **({"tries": message.attempts, "over_seconds": int(over.total_seconds())}
+                    if over is not None else {})})
+
+
+def _trying_since(message: EmailMessage, now: datetime) -> timedelta:
+    """From our first attempt (its stored event) to now; the queueing time without one."""
+    from app.models import EmailEvent
+
+    first = db.session.scalar(select(func.min(EmailEvent.occurred_at)).where(
+        EmailEvent.message_id == message.id, EmailEvent.source == "smtp"))
+    start = first or message.created_at or now
+    if start.tzinfo is None and now.tzinfo is not None:
+        start = start.replace(tzinfo=now.tzinfo)
+    return max(now - start, timedelta(0))
+
+
+def duration_words(delta: timedelta) -> str:
+    """"2 days", "3 hours", "1 minute": the largest whole unit, for a bookkeeper."""
+    seconds = int(delta.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return "less than a minute"
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
@@ -260,8 +290,10 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     # otherwise be retried, and its group resent, for ever.
     stuck = db.session.scalars(
         update(EmailMessage)
-        .where(EmailMessage.state == "sending", EmailMessage.claimed_at < now - stuck_after)
-        .values(state="queued", possible_duplicate=True)
+        .where(EmailMessage.state == "sending", or_(
+            EmailMessage.claimed_at < now - stuck_after,
+            EmailMessage.claimed_by.in_(_dead_claimants())))
+        .values(state="queued", possible_duplicate=True, claimed_by=None)
         .returning(EmailMessage.id)
         .execution_options(synchronize_session=False)).all()
     db.session.commit()
@@ -272,10 +304,37 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
                  EmailMessage.enqueued_at < now - pickup_after)),
         and_(EmailMessage.state == "delayed", EmailMessage.next_attempt_at <= now - pickup_after),
     )).order_by(EmailMessage.id).limit(5000)).all()
+    # What was just taken back from a dead worker goes out again now: its job died with it.
+    if stuck:
+        waiting = sorted(set(waiting) | set(db.session.scalars(select(EmailMessage.id).where(
+            EmailMessage.id.in_(stuck), EmailMessage.state == "queued"))))
     for start in range(0, len(waiting), 100):
         if not enqueue(list(waiting[start:start + 100])):
             break
     return {"stuck": len(stuck), "gave_up": exhausted, "requeued": len(waiting)}
+
+
+def _dead_claimants() -> list[str]:
+    """Workers holding claims whose heartbeat stopped: they will never send them.
+
+    Their claims go back at once (a live worker's stay until the sending timeout). Redis
+    unreachable or just restarted: nobody is known dead, the timeout still applies.
+    """
+    claimants = db.session.scalars(select(EmailMessage.claimed_by).distinct().where(
+        EmailMessage.state == "sending", EmailMessage.claimed_by.is_not(None))).all()
+    if not claimants:
+        return []
+    try:
+        conn = get_redis()
+        if not heartbeats.silence_proves_death(conn):
+            return []
+        dead = [name for name in claimants if not heartbeats.is_alive(conn, "worker", name)]
+    except redis.RedisError:
+        return []
+    if dead:
+        log.warning("worker %s stopped beating: its messages in flight go back to the "
+                    "queue (possible duplicates)", ", ".join(dead))
+    return dead
 
 
 def _give_up_exhausted() -> int:

@@ -5,6 +5,7 @@ import re
 import smtplib
 import socket
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from flask_mail import Connection
 
@@ -27,6 +28,8 @@ class Outcome:
     # our own refusals; what follows from it is app.mail.consequences' (by its class).
     reason: str = ""
     size: int | None = None  # of the email, in bytes, when it was offered to the server
+    # When the server answered (the worker stores a group's answers together, later).
+    at: datetime | None = None
 
 
 class SmtpSession(Connection):

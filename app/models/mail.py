@@ -63,6 +63,8 @@ class EmailMessage(db.Model):
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The worker (its heartbeat name) holding the claim: a dead one's claims go back.
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     smtp_code: Mapped[int | None]

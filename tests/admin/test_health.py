@@ -15,11 +15,14 @@ def test_a_running_burst_worker_counts_as_alive(app, client):
     job = get_queue("default").enqueue(report_health)
     seen_from_client = client.get("/healthz").get_json()
     assert seen_from_client == {"status": "degraded", "database": True, "redis": True,
-                                "workers": 0}
+                                "workers": 0, "worker": "dead",
+                                "receiver": "not configured"}
     worker = run_burst_worker(app, name="health-burst")
     # While the job ran, its own worker was registered and heartbeating.
     assert job.return_value(refresh=True) == {"status": "ok", "database": True,
-                                               "redis": True, "workers": 1}
+                                               "redis": True, "workers": 1,
+                                               "worker": "alive",
+                                               "receiver": "not configured"}
     assert worker.name == "health-burst"
     assert client.get("/healthz").get_json()["workers"] == 0  # a burst worker leaves
 
@@ -47,7 +50,7 @@ def test_healthz_exposes_no_data_and_is_never_cached(app, client, make_user):
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     body = response.get_json()
-    assert set(body) == {"status", "database", "redis", "workers"}
+    assert set(body) == {"status", "database", "redis", "workers", "worker", "receiver"}
     assert all(isinstance(v, (bool, int, str)) for v in body.values())
     assert "example.com" not in response.text and "redis://" not in response.text
     assert "sqlite" not in response.text and "postgres" not in response.text
@@ -59,7 +62,7 @@ def test_redis_down_is_degraded_not_down(app, client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "degraded", "database": True, "redis": False,
-                                   "workers": 0}
+                                   "workers": 0, "worker": "unknown", "receiver": "unknown"}
 
 
 def test_database_down_is_503(app_config):

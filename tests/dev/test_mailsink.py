@@ -65,3 +65,33 @@ def test_dev_mailbox_is_gone_without_the_sink(app, client, login_as):
     app.config["MAIL_SINK_DIR"] = None
     login_as("admin")
     assert client.get("/admin/mailbox").status_code == 404
+
+
+def test_the_preview_links_go_nowhere_and_its_policy_fetches_nothing(app, client, login_as,
+                                                                    tmp_path):
+    from app.dev.mailbox import preview_html
+
+    html = ('<meta http-equiv="Refresh" content="0; url=https://t.example/c/x">'
+            '<p><a class="b" href="https://t.example/c/abc">Pay</a> '
+            "<A HREF='https://t.example/c/def'>x</A> <area href=https://t.example/c/g></p>"
+            '<img src="https://t.example/o/abc.gif">')
+    shown = preview_html(html)
+    assert "Refresh" not in shown and " href=\"https://" not in shown
+    assert shown.count('href="#"') == 3 and 'data-href="https://t.example/c/abc"' in shown
+    sink_dir = tmp_path / "mailbox"
+    sink = start_sink(sink_dir)
+    try:
+        _send(sink.port, html=html)
+    finally:
+        sink.stop()
+    (eml,) = _wait_for(sink_dir, 1)
+    app.config["MAIL_SINK_DIR"] = str(sink_dir)
+    login_as("admin")
+    page = client.get(f"/admin/mailbox/{eml.name}")
+    assert f'src="/admin/mailbox/{eml.name}/html"' in page.text and " sandbox " in page.text
+    body = client.get(f"/admin/mailbox/{eml.name}/html")
+    csp = body.headers["Content-Security-Policy"]
+    assert "img-src data:" in csp and "default-src 'none'" in csp and "sandbox" in csp
+    assert body.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert " href=\"https://" not in body.text and "data-href" in body.text
+    assert client.get(f"/admin/mailbox/{eml.name}/attachments/1").status_code == 404

@@ -84,6 +84,82 @@ def test_processing_twice_stores_once(app):
     assert len(db.session.get(EmailMessage, message.id).events) == 1
 
 
+def test_the_same_report_relayed_once_more_is_one_event(app):
+    _, message = _sent("relayed@example.org")
+    raw = _dsn(message)
+    relayed = (b"Received: from relay2.example.net (relay2.example.net [192.0.2.7])\r\n"
+               b"\tby mx.clientele.example with ESMTPS id 4F2B1; Sat, 5 Dec 2026 03:10:00 +0000\r\n"
+               b"Return-Path: <>\r\nDelivered-To: bounces@clientele.example\r\n" + raw)
+    for copy in (raw, relayed, relayed.replace(b"\r\n", b"\n")):
+        assert inbound.process(inbound.store(copy, via="pipe")) == "processed"
+    db.session.expire_all()
+    assert [e.type for e in db.session.get(EmailMessage, message.id).events] == ["rejected"]
+    digests = set(db.session.scalars(db.select(InboundMessage.sha256)))
+    assert digests == {inbound.report_digest(raw)}
+    # A report that says something else is another event, trace fields or not.
+    other = _dsn(message, "delayed", "4.4.1")
+    assert inbound.report_digest(other) != inbound.report_digest(raw)
+    assert inbound.report_digest(raw.replace(b"user unknown", b"mailbox unknown")) \
+        != inbound.report_digest(raw)
+    assert inbound.report_digest(raw.replace(b"Subject: Undelivered", b"Subject: Returned")) \
+        != inbound.report_digest(raw)
+    inbound.process(inbound.store(other, via="pipe"))
+    db.session.expire_all()
+    assert [e.type for e in db.session.get(EmailMessage, message.id).events] \
+        == ["rejected", "delayed"]
+
+
+def test_a_bounce_stored_before_its_smtp_outcome_keeps_the_order_things_happened(app):
+    from datetime import timedelta
+    from email.utils import format_datetime
+
+    from app.mail.smtp import Outcome
+
+    _, message = _sent("early@example.org")
+    message.state = message.status = "queued"
+    db.session.commit()
+    now = utcnow().replace(microsecond=0)
+    assert outbox.claim_many([message.id], at=now - timedelta(seconds=60)) == [message.id]
+    # The relay said 250 at -59 s; the remote refused at -50 s and its report was stored
+    # while this worker was still sending the rest of its group.
+    failed_at = now - timedelta(seconds=50)
+    raw = _dsn(message).replace(
+        b"Action: failed", b"Last-Attempt-Date: " + format_datetime(failed_at).encode()
+        + b"\r\nAction: failed")
+    assert inbound.process(inbound.store(raw, via="pipe")) == "processed"
+    db.session.expire_all()
+    message = db.session.get(EmailMessage, message.id)
+    outbox.record_outcomes([(message, Outcome("sent", 250, "2.0.0 Ok: queued",
+                                              at=now - timedelta(seconds=59)))])
+    db.session.expire_all()
+    message = db.session.get(EmailMessage, message.id)
+    assert [(e.type, e.source) for e in message.events] == [("sent", "smtp"),
+                                                            ("rejected", "dsn")]
+    assert message.events[1].occurred_at.replace(tzinfo=None) == failed_at.replace(tzinfo=None)
+    assert message.status == "rejected"
+
+
+def test_a_report_dated_in_the_future_or_before_we_sent_is_kept_between(app):
+    from datetime import timedelta
+    from email.utils import format_datetime
+
+    for shift, expect in ((timedelta(days=3), "received"), (-timedelta(days=3), "attempt")):
+        _, message = _sent(f"skew{shift.days}@example.org")
+        message.last_attempt_at = utcnow() - timedelta(minutes=5)
+        db.session.commit()
+        raw = _dsn(message).replace(
+            b"Action: failed", b"Last-Attempt-Date: "
+            + format_datetime(utcnow() + shift).encode() + b"\r\nAction: failed")
+        inbound_id = inbound.store(raw, via="pipe")
+        inbound.process(inbound_id)
+        db.session.expire_all()
+        message = db.session.get(EmailMessage, message.id)
+        bound = (db.session.get(InboundMessage, inbound_id).received_at if expect == "received"
+                 else message.last_attempt_at)
+        assert message.events[-1].occurred_at.replace(tzinfo=None) \
+            == bound.replace(tzinfo=None)
+
+
 def test_delayed_dsn_then_delivery_is_delayed_until_opened(app):
     _, message = _sent("slow@example.org")
     inbound.process(inbound.store(_dsn(message, "delayed", "4.4.1"), via="pipe"))

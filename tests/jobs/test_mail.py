@@ -88,9 +88,39 @@ def test_gives_up_after_the_last_attempt(app, smtp, run_worker):
     (message,) = _messages([mid])
     assert (message.state, message.status, message.gave_up) == ("rejected", "rejected", True)
     assert message.attempts == app.config["MAIL_MAX_ATTEMPTS"]
-    assert "gave up after 3 attempts" in message.smtp_response
+    assert message.smtp_response.startswith("Gave up after 3 tries over ")
+    (gave_up,) = [e for e in message.events if e.type == "rejected"]
+    assert gave_up.diagnostic == message.smtp_response
+    assert gave_up.details["tries"] == 3 and gave_up.details["over_seconds"] >= 0
     # Giving up after temporary failures is not proof the address is bad.
     assert db.session.scalars(db.select(CustomerEmail)).one().state == "ok"
+
+
+def test_giving_up_says_how_long_we_tried(app):
+    from datetime import timedelta
+
+    from app.mail.recorder import NewEvent, dedupe_key, store_events
+    from app.mail.smtp import Outcome
+    from app.models.base import utcnow
+
+    invoice = make_invoice(make_customer())
+    (message,) = outbox.add_messages(recipients=[outbox.Recipient("slow@example.org")],
+                                     subject="Invoice", body="Hi", invoice=invoice,
+                                     attach_pdf=False)
+    db.session.commit()
+    first = utcnow() - timedelta(days=2, hours=3)
+    store_events([NewEvent(message_id=message.id, type="delayed", occurred_at=first,
+                           source="smtp", dedupe_key=dedupe_key("smtp", message.id, 1, "x"),
+                           code="451", diagnostic="busy")], known={message.id: message})
+    message.attempts = app.config["MAIL_MAX_ATTEMPTS"]
+    db.session.commit()
+    outbox.record_outcomes([(message, Outcome("delayed", 451, "4.3.2 try later"))])
+    (message,) = _messages([message.id])
+    assert message.smtp_response == (f"Gave up after {message.attempts} tries over 2 days; "
+                                     "last answer: 4.3.2 try later")
+    assert [e.details.get("over_seconds", 0) // 3600 for e in message.events] == [0, 51]
+    assert outbox.duration_words(timedelta(minutes=1, seconds=5)) == "1 minute"
+    assert outbox.duration_words(timedelta(hours=5)) == "5 hours"
 
 
 def test_dropped_connection_and_refused_connection_are_delayed(app, smtp):

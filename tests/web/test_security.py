@@ -66,7 +66,7 @@ def test_unknown_page_is_friendly_404(client, make_user):
 def test_healthz_reports_parts_without_data(client):
     response = client.get("/healthz")
     body = response.get_json()
-    assert set(body) == {"status", "database", "redis", "workers"}
+    assert set(body) == {"status", "database", "redis", "workers", "worker", "receiver"}
     assert body["database"] is True and body["redis"] is True
 
 

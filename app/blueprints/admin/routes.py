@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, request, url_for
+import re
+
+from flask import Response, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from app.admin.audit_text import describe
@@ -129,10 +131,46 @@ def mailbox():
 @bp.route("/mailbox/<name>")
 @requires("admin.mailbox")
 def mailbox_message(name: str):
+    return render("admin/mailbox_message.html", message=_caught_or_404(name), name=name)
+
+
+def _caught_or_404(name: str):
     from app.dev.mailbox import read_message
 
     sink = current_app.config.get("MAIL_SINK_DIR")
     message = read_message(sink, name) if sink else None
     if message is None:
         abort(404)
-    return render("admin/mailbox_message.html", message=message)
+    return message
+
+
+@bp.route("/mailbox/<name>/html")
+@requires("admin.mailbox")
+def mailbox_html(name: str):
+    """The HTML part alone, for the sandboxed frame (see PREVIEW_CSP)."""
+    from app.dev.mailbox import PREVIEW_CSP, preview_html
+
+    message = _caught_or_404(name)
+    if message.html is None:
+        abort(404)
+    response = Response(preview_html(message.html), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = PREVIEW_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+@bp.route("/mailbox/<name>/attachments/<int:number>")
+@requires("admin.mailbox")
+def mailbox_attachment(name: str, number: int):
+    """An attachment (numbered from 1): a PDF opens in the browser, anything else downloads."""
+    message = _caught_or_404(name)
+    if not 1 <= number <= len(message.attachments):
+        abort(404)
+    filename, content_type, _ = message.attachments[number - 1]
+    inline = content_type == "application/pdf"
+    response = Response(message.payloads[number - 1],
+                        mimetype=content_type if inline else "application/octet-stream")
+    safe = re.sub(r'[^\w.() -]', "_", filename)[:120] or "attachment"
+    response.headers["Content-Disposition"] = \
+        f'{"inline" if inline else "attachment"}; filename="{safe}"'
+    return response
