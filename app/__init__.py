@@ -18,8 +18,11 @@ def create_app(config: dict | None = None) -> Flask:
     from dotenv import load_dotenv
     from flask import Flask
 
+    from app.web.limits import defaults as request_limits
+
     load_dotenv()
     settings = Config.from_env()
+    settings.update(request_limits())
     settings.update(config or {})
     app = Flask(__name__, instance_path=settings.pop("INSTANCE_PATH"),
                 instance_relative_config=True)

@@ -41,7 +41,6 @@ class Config:
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     BOUNCE_DOMAIN = "bounces.clientele.localhost"
     ENCRYPTION_KEYS: list[str] = []
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_SSL_STRICT = True
     SESSION_COOKIE_HTTPONLY = True

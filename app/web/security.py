@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Request, Response, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from app.web.limits import body_cap
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -42,6 +45,10 @@ class _WithoutNul(ImmutableMultiDict):
     def __init__(self, mapping=None):
         if mapping is not None and not isinstance(mapping, Mapping):  # the parsers' pairs
             mapping = [(_clean(key), _clean(value)) for key, value in mapping]
+            # Werkzeug counts the fields of a multipart form only; this counts a query
+            # string's and an urlencoded body's too.
+            if current_app and len(mapping) > current_app.config["MAX_FORM_PARTS"]:
+                raise RequestEntityTooLarge()
         super().__init__(mapping)
 
 
@@ -52,9 +59,45 @@ def _clean(value):
 class CleanRequest(Request):
     parameter_storage_class = _WithoutNul
 
+    @property
+    def max_content_length(self) -> int | None:
+        """The cap of this request's endpoint (`app/web/limits.py`), unless a view set one."""
+        if self._max_content_length is not None or not current_app:
+            return super().max_content_length
+        cap = body_cap(current_app.config, self.endpoint, self.blueprint)
+        # A chunked body declares no length: it is read one byte past the cap, so that
+        # reaching the end of what may be read means "too large" (checked below) instead
+        # of a body cut short without a word.
+        return cap if self.content_length is not None else cap + 1
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+    def get_data(self, *args, **kwargs):
+        data = super().get_data(*args, **kwargs)
+        self._refuse_a_cut_body()
+        return data
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        self._refuse_a_cut_body()
+
+    def _refuse_a_cut_body(self) -> None:
+        if self.content_length is None and getattr(self.stream, "is_exhausted", False) \
+                and getattr(self.stream, "_limit_is_max", False):
+            raise RequestEntityTooLarge()
+
 
 def init_requests(app: Flask) -> None:
     app.request_class = CleanRequest
+
+    @app.before_request
+    def _refuse_large_bodies():
+        # Also where nothing would read the body (a 404, a view without a form): a
+        # declared length over the cap is refused before a byte of it is read.
+        if (request.content_length or 0) > (request.max_content_length or 0) > 0:
+            raise RequestEntityTooLarge()
 
 
 def init_security_headers(app: Flask) -> None:
