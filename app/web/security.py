@@ -105,11 +105,53 @@ def init_security_headers(app: Flask) -> None:
     def _headers(response: Response) -> Response:
         # One pass over the existing headers; a view may have set its own CSP etc.
         present = {key.lower() for key in response.headers.keys()}
-        wanted = SECURITY_HEADERS + ((_HSTS,) if request.is_secure else ())
+        wanted = SECURITY_HEADERS
         if "cache-control" not in present and _for_a_logged_in_user():
             wanted += (_NO_STORE,)
         response.headers.extend([(k, v) for k, v in wanted if k.lower() not in present])
         return response
+
+
+class EveryResponse:
+    """The headers no answer may lack, added outside everything else: the tracking image
+    (answered before Flask), error answers and anything a layer in between returns carry
+    them too. Framing is refused (`X-Frame-Options` and CSP `frame-ancestors`), and when
+    the app is published over https (PUBLIC_BASE_URL) HSTS is sent — whatever scheme the
+    request reached gunicorn with, since TLS usually ends at a proxy in front of it.
+
+    gunicorn's own error answers (a malformed request line, a header too long) are written
+    by gunicorn before the app is called; no layer of the app can add to them.
+    """
+
+    def __init__(self, wsgi_app, *, https: bool):
+        self.wsgi_app = wsgi_app
+        self.extra = [_HSTS] if https else []
+
+    def __call__(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            return start_response(status, _completed(headers, self.extra), exc_info)
+
+        return self.wsgi_app(environ, start)
+
+
+def _completed(headers: list, extra: list) -> list:
+    names = {name.lower(): i for i, (name, _) in enumerate(headers)}
+    headers = list(headers)
+    if "x-frame-options" not in names:
+        headers.append(("X-Frame-Options", "DENY"))
+    if "content-security-policy" not in names:
+        headers.append(("Content-Security-Policy", "frame-ancestors 'none'"))
+    else:
+        i = names["content-security-policy"]
+        if "frame-ancestors" not in headers[i][1]:
+            headers[i] = (headers[i][0], headers[i][1] + "; frame-ancestors 'none'")
+    headers += [(k, v) for k, v in extra if k.lower() not in names]
+    return headers
+
+
+def init_every_response(app: Flask) -> None:
+    app.wsgi_app = EveryResponse(  # type: ignore[method-assign]
+        app.wsgi_app, https=app.config["PUBLIC_BASE_URL"].startswith("https://"))
 
 
 def _for_a_logged_in_user() -> bool:
