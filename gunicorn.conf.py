@@ -35,3 +35,20 @@ if _control.lower() in {"off", "none", "0", "false", "no"}:
 else:
     control_socket = _control or os.path.join(tempfile.gettempdir(),
                                               f"clientele-gunicorn-{os.getpid()}.ctl")
+
+
+def when_ready(server):
+    """With PROXY_COUNT set, gunicorn must be reachable through the proxies only: listening
+    beyond loopback lets a client forge X-Forwarded-For (and dodge the per-address login
+    limit). Said once, at start-up."""
+    try:
+        proxies = int(os.environ.get("PROXY_COUNT") or 0)
+    except ValueError:
+        proxies = 0
+    open_to_all = [b for b in server.cfg.bind
+                   if not b.startswith(("127.", "localhost", "[::1]", "unix:", "fd://"))]
+    if proxies > 0 and open_to_all:
+        server.log.warning(
+            "PROXY_COUNT=%d but gunicorn listens on %s: requests that reach it without the "
+            "proxy can forge X-Forwarded-For. Bind to 127.0.0.1 (or a socket only the proxy "
+            "can reach), or set PROXY_COUNT=0.", proxies, ", ".join(open_to_all))

@@ -52,8 +52,10 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
+    # Failed logins only (app/web/login_throttle.py): one account from one address, and
+    # one address over all accounts (30 people behind one router, each mistyping twice).
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
-    LOGIN_LIMIT_PER_IP = "30 per 15 minutes"
+    LOGIN_LIMIT_PER_IP = "60 per 15 minutes"
     LOG_FORMAT = "text"
     OFFICE_NAME = "Clientele Demo Office"
     MAIL_MAX_ATTEMPTS = 5

@@ -2,6 +2,7 @@
 of anything shown to a logged-in user."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from flask import Flask, Request, Response, current_app, request
@@ -9,8 +10,11 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.web.limits import body_cap
+
+log = logging.getLogger(__name__)
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -183,7 +187,29 @@ def trust_proxies(app: Flask) -> None:
     """
     count = int(app.config.get("PROXY_COUNT") or 0)
     if count > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = _CheckedProxyFix(app.wsgi_app, x_for=count, x_proto=count,  # type: ignore
+                                        x_host=count)
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count,  # type: ignore
-                                x_host=count)
+
+class _CheckedProxyFix(ProxyFix):
+    """ProxyFix that says so, once per process, when the first request arrives without the
+    proxies PROXY_COUNT promises (fewer X-Forwarded-For entries): gunicorn is then
+    reachable directly, and a client can forge X-Forwarded-For to dodge the per-address
+    login limit. (gunicorn.conf.py also warns at start-up when it listens beyond
+    loopback with PROXY_COUNT set.)"""
+
+    checked = False
+
+    def __call__(self, environ, start_response):
+        if not self.checked:
+            self.checked = True
+            forwarded = [a for a in environ.get("HTTP_X_FORWARDED_FOR", "").split(",")
+                         if a.strip()]
+            if len(forwarded) < self.x_for:
+                log.warning(
+                    "PROXY_COUNT=%d but the first request came from %s with %d X-Forwarded-For "
+                    "entr%s: if gunicorn is reachable without the proxy, clients can forge "
+                    "their address. Lower PROXY_COUNT or bind gunicorn to the proxy only.",
+                    self.x_for, environ.get("REMOTE_ADDR", "?"), len(forwarded),
+                    "y" if len(forwarded) == 1 else "ies")
+        return super().__call__(environ, start_response)
