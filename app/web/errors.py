@@ -22,7 +22,7 @@ _TEXTS = {
           "Something in it was not what this page expects. Go back, reload the page and "
           "try again."),
     401: ("Please log in", "Log in again to carry on where you were."),
-    403: ("This needs another role",
+    403: ("You don't have access to this",
           "Your role does not include this. Ask an admin if you need it."),
     404: ("Not found",
           "Not found, or not one of your customers — ask an admin if you need it. "
