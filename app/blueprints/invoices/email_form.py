@@ -11,6 +11,7 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.mail.outbox import Recipient as OutboxRecipient
+from app.web.validators import TextLimit
 
 ROLE_CHOICES = (("", "Don’t send"), ("to", "To"), ("cc", "Cc"), ("bcc", "Bcc"))
 ROLES = tuple(value for value, _ in ROLE_CHOICES if value)
@@ -23,7 +24,7 @@ class SendForm(FlaskForm):
     # Rows enough for the whole default message; `field-sizing: content` (app.css) grows
     # the box with what is typed where the browser supports it.
     body = TextAreaField("Message", validators=[
-        DataRequired(message="Write a message."), Length(max=20000)],
+        DataRequired(message="Write a message."), TextLimit(20000, "The message")],
         render_kw={"rows": 10, "class": "message-box"})
     extra_to = StringField("Another address (optional)", validators=[Length(max=254)])
     attach_pdf = BooleanField("Attach the invoice as PDF", default=True)
