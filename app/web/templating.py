@@ -47,6 +47,7 @@ def _url_with(**changes) -> str:
 
 def init_templating(app: Flask) -> None:
     from app.customers.identifiers import identifier_text
+    from app.customers.languages import language_label
     from app.mail import history, live
     from app.web.auth import can, can_any
 
@@ -60,3 +61,4 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = _fmt_datetime
     app.jinja_env.filters["money"] = _fmt_money
     app.jinja_env.filters["identifier_text"] = identifier_text
+    app.jinja_env.filters["language_label"] = language_label

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from app import clock
 from app.customers.contacts import ContactError, normalise_email, normalise_phone
 from app.customers.identifiers import IDENTIFIER_KINDS
+from app.customers.languages import language_choices
 from app.customers.plausibility import born_or_founded_problem
 from app.models import CHANNELS, CUSTOMER_STATUSES, EMAIL_STATES, NOTE_KINDS
 from app.web.validators import TextLimit
@@ -89,7 +90,8 @@ class IdentityForm(_NamedForm):
     industry = StringField("Industry", filters=[_clean], validators=[Length(max=100)])
     size = SelectField("Size", choices=SIZE_CHOICES)
     source = StringField("How they found us", filters=[_clean], validators=[Length(max=100)])
-    language = StringField("Language", filters=[_clean], validators=[Length(max=20)])
+    # Choices per customer (`language_choices`): a value from before the list stays one.
+    language = SelectField("Language", choices=language_choices(None), validate_choice=True)
 
     def validate_born_or_founded(self, field):
         if problem := born_or_founded_problem(field.data, clock.today()):
