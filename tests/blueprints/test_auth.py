@@ -239,3 +239,16 @@ def test_gunicorn_warns_at_start_up_when_it_listens_beyond_the_proxy(monkeypatch
     monkeypatch.setenv("PROXY_COUNT", "0")
     conf["when_ready"](SimpleNamespace(cfg=SimpleNamespace(bind=["0.0.0.0:8000"]), log=log))
     assert len(said) == 1
+
+
+def test_throttling_counts_in_memory_when_redis_is_unreachable(app_config, make_user, caplog):
+    """Never no limit, and never a 500 at the login page."""
+    from app import create_app
+
+    user = make_user("staff")
+    cut_off = create_app({**app_config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",
+                          "LOGIN_LIMIT_PER_ACCOUNT": "2 per 15 minutes"})
+    statuses = [_login_from(cut_off, user.email, "guess").status_code for _ in range(3)]
+    assert statuses == [422, 422, 429]
+    assert "counting in memory" in caplog.text
+    assert _login_from(cut_off, user.email, environ=OTHER_ADDRESS).status_code == 302
