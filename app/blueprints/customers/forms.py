@@ -91,7 +91,7 @@ class IdentityForm(_NamedForm):
     size = SelectField("Size", choices=SIZE_CHOICES)
     source = StringField("How they found us", filters=[_clean], validators=[Length(max=100)])
     # Choices per customer (`language_choices`): a value from before the list stays one.
-    language = SelectField("Language", choices=language_choices(None), validate_choice=True)
+    language = SelectField("Language", choices=language_choices(None), default="")
 
     def validate_born_or_founded(self, field):
         if problem := born_or_founded_problem(field.data, clock.today()):
