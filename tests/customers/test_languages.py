@@ -41,3 +41,16 @@ def test_the_identity_form_offers_the_list_and_keeps_an_old_value(client, login_
     db.session.expire_all()
     assert db.session.get(Customer, c.id).language == "de"
     assert "German (Deutsch)" in client.get(f"/customers/{c.id}").text
+
+
+def test_the_csv_import_maps_languages_it_knows_and_keeps_the_rest(client, login_as, db):
+    from tests.customers.test_csv_import import _confirm, _import_id, _map, _upload
+
+    login_as("admin")
+    content = ("Name,Email,Language\nAda Lovelace,ada@example.com,English\n"
+               "Karl Marx,karl@example.com,de-DE\nQo Nos,qo@example.com,Klingon\n")
+    import_id = _import_id(_upload(client, content))
+    _map(client, import_id)
+    assert _confirm(client, import_id).status_code == 303
+    languages = dict(db.session.execute(db.select(Customer.last_name, Customer.language)).all())
+    assert languages == {"Lovelace": "en", "Marx": "de", "Nos": "Klingon"}
