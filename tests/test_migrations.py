@@ -88,7 +88,7 @@ def test_upgrade_turns_known_languages_into_codes_and_keeps_the_rest(scratch_url
     typed = ["German", "de-AT", " Deutsch ", "en_GB", "ENGLISH", "fr", "français",
              "Klingon", "", "Swiss German"]
     with app.app_context():
-        upgrade(revision="0005")
+        upgrade(revision="0006")
         _db.session.add_all([Customer(kind="person", last_name=f"L{i}", language=value)
                              for i, value in enumerate(typed)])
         _db.session.commit()

@@ -1,6 +1,6 @@
 """The language a customer is written to in: an ISO 639-1 code from one list.
 
-Before the list, the field was free text ("German", "de-AT", "Deutsch"); migration 0006
+Before the list, the field was free text ("German", "de-AT", "Deutsch"); migration 0007
 turned what it recognised into codes and kept the rest as typed. Such a value stays
 visible and choosable ("… (not in the list)") until someone picks a language from the list.
 """

@@ -5,16 +5,16 @@ is not stays as it was typed, and the customer file shows it as "… (not in the
 until someone picks a language. The mapping is frozen here, as the list was when this
 migration was written: a later change to the list must not change what this did.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-05 02:40:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
