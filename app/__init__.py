@@ -18,8 +18,11 @@ def create_app(config: dict | None = None) -> Flask:
     from dotenv import load_dotenv
     from flask import Flask
 
+    from app.web.limits import defaults as request_limits
+
     load_dotenv()
     settings = Config.from_env()
+    settings.update(request_limits())
     settings.update(config or {})
     app = Flask(__name__, instance_path=settings.pop("INSTANCE_PATH"),
                 instance_relative_config=True)
@@ -71,7 +74,9 @@ def register_extensions(app: Flask) -> None:
     from app.extensions import csrf, db, htmx, limiter, mail, migrate
     from app.models.search_index import is_search_index_object
     from app.queues import init_redis
-    from app.web.security import init_requests, init_security_headers, init_sessions, trust_proxies
+    from app.web.security import (
+        init_every_response, init_requests, init_security_headers, init_sessions, trust_proxies,
+    )
 
     init_redis(app)
     db.init_app(app)
@@ -87,7 +92,8 @@ def register_extensions(app: Flask) -> None:
     init_security_headers(app)
     init_sessions(app)
     _serve_tracking_image(app)
-    trust_proxies(app)  # outermost, so the image layer sees the real client address
+    trust_proxies(app)  # outside the image layer, so it sees the real client address
+    init_every_response(app)  # outermost: no answer leaves without its headers
     _configure_sqlite(app)
 
 

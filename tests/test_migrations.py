@@ -125,3 +125,27 @@ def test_failure_reasons_migrate_up_and_down_keeping_the_events(scratch_url, tmp
         upgrade()
         assert new_event_columns <= columns("email_events")
         _db.engine.dispose()
+
+
+def test_upgrade_turns_known_languages_into_codes_and_keeps_the_rest(scratch_url, tmp_path):
+    from app.customers.languages import language_label
+    from app.models import Customer
+
+    app = create_app(_base_config(scratch_url, "redis://127.0.0.1:1/0",
+                                  INSTANCE_PATH=str(tmp_path / "instance")))
+    typed = ["German", "de-AT", " Deutsch ", "en_GB", "ENGLISH", "fr", "français",
+             "Klingon", "", "Swiss German"]
+    with app.app_context():
+        upgrade(revision="0008")
+        _db.session.add_all([Customer(kind="person", last_name=f"L{i}", language=value)
+                             for i, value in enumerate(typed)])
+        _db.session.commit()
+        upgrade()
+        rows = _db.session.execute(sa.select(Customer.last_name, Customer.language)
+                                   .order_by(Customer.id)).all()
+        _db.engine.dispose()
+    assert [language for _, language in rows] == [
+        "de", "de", "de", "en", "en", "fr", "fr", "Klingon", "", "Swiss German"]
+    # What was not recognised stays visible as it was typed.
+    assert language_label("Klingon") == "Klingon (not in the list)"
+    assert language_label("de") == "German (Deutsch)"

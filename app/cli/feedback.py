@@ -46,11 +46,12 @@ def ingest(envelope_to: str, envelope_from: str) -> None:
     """Read one message on standard input (for an MTA pipe) and store it."""
     from app.mail import inbound
 
-    raw = sys.stdin.buffer.read(25 * 1024 * 1024 + 1)
+    raw = sys.stdin.buffer.read(inbound.MAX_MESSAGE_BYTES + 1)
     if not raw.strip():
         raise click.ClickException("no message on standard input")
-    if len(raw) > 25 * 1024 * 1024:
-        raise click.ClickException("message larger than 25 MB refused")
+    if len(raw) > inbound.MAX_MESSAGE_BYTES:
+        raise click.ClickException(
+            f"message larger than {inbound.MAX_MESSAGE_BYTES // (1024 * 1024)} MB refused")
     inbound_id = inbound.store(raw, via="pipe", envelope_to=envelope_to,
                                envelope_from=envelope_from)
     click.echo(f"stored inbound message {inbound_id}")

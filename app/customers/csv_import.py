@@ -20,6 +20,7 @@ from app.customers.changes import parse_tags, tags_named
 from app.customers.consent import change_consent
 from app.customers.contacts import ContactError, duplicate_index, normalise_email, normalise_phone
 from app.customers.identifiers import identifier_last4
+from app.customers.languages import language_code
 from app.extensions import db
 from app.models import (
     CUSTOMER_STATUSES, Customer, CustomerAddress, CustomerEmail, CustomerIdentifier,
@@ -243,6 +244,8 @@ def _row(line: int, cells: list[str], mapping: list[str], region: str,
             rec["tags"] += parse_tags(value)
         elif target == "note":
             rec["notes"].append(value[:MAX_CELL])
+        elif target == "language":  # "German", "de-AT" → "de"; anything else as written
+            rec["language"] = language_code(value) or value
         else:
             rec[target] = value
     _check_fields(row, owners)

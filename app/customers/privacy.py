@@ -16,6 +16,7 @@ from app.customers.identifiers import identifier_text
 from app.extensions import db
 from app.models import (AuditLog, Customer, EmailEvent, EmailMessage, InboundMessage, Invoice,
                         Note, SavedFilter, search_index, utcnow)
+from app.models.base import contains_text
 
 EXPORT_VERSION = 1
 
@@ -206,8 +207,7 @@ def _scrub_events(messages, addresses: list[str]) -> int:
               "user_agent": "",
               "details": _erase_json_keys(EmailEvent.details, ("recipient", "address"))}
     if addresses:
-        in_key = or_(*[func.lower(EmailEvent.dedupe_key).contains(a, autoescape=True)
-                       for a in addresses])
+        in_key = or_(*[contains_text(EmailEvent.dedupe_key, a) for a in addresses])
         values["dedupe_key"] = case(
             (in_key, literal("erased:") + cast(EmailEvent.id, String)),
             else_=EmailEvent.dedupe_key)

@@ -16,7 +16,7 @@ from app.customers.access import visibility_clause
 from app.customers.segments import SEGMENT_KEYS, segment_members
 from app.extensions import db
 from app.models import CUSTOMER_STATUSES, Customer, Tag, customer_tags, search_index
-from app.models.base import parse_id
+from app.models.base import contains_text, parse_id
 
 # Each sort has an index (see the Customer model); ties are broken by name, then id.
 SORTS = {
@@ -100,7 +100,7 @@ def search_terms(q: str) -> list[str]:
 
 def matches(q: str) -> ColumnElement[bool]:
     """Customers whose search text holds every term of `q` (wildcards taken literally)."""
-    return and_(true(), *[Customer.search_text.contains(term, autoescape=True)
+    return and_(true(), *[contains_text(Customer.search_text, term, fold_case=False)
                           for term in search_terms(q)])
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import contains_eager
 
 from app.customers.access import visibility_clause
@@ -17,7 +17,7 @@ from app.extensions import db
 from app.invoices.access import visible_invoices
 from app.invoices.rules import OPEN_STATES, overdue_clause
 from app.models import INVOICE_STATES, Customer, Invoice
-from app.models.base import parse_id
+from app.models.base import contains_text, parse_id
 
 STATUS_FILTERS = ("overdue", "open") + INVOICE_STATES
 SORTS = {
@@ -84,8 +84,7 @@ def invoice_list_query(user, filters: InvoiceFilters, today: date) -> Select:
     """`select(Invoice)` with customers loaded, narrowed to what `user` may see."""
     query = visible_invoices(select(Invoice), user).options(contains_eager(Invoice.customer))
     if filters.q:
-        query = query.where(or_(func.lower(Invoice.number).contains(filters.q.lower(),
-                                                                    autoescape=True),
+        query = query.where(or_(contains_text(Invoice.number, filters.q),
                                 customer_matches(filters.q)))
     if filters.status == "overdue":
         query = query.where(overdue_clause(today))

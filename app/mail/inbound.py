@@ -24,6 +24,11 @@ from app.queues import get_queue
 log = logging.getLogger(__name__)
 
 MATCH_WINDOW = timedelta(days=30)
+# The largest inbound message kept, by every way mail comes in (SMTP refuses more with
+# 552, the pipe refuses it, IMAP fetches no more than this). A bounce or a complaint is a
+# few KB; what is above that is the returned original, whose head is all that matters.
+MAX_MESSAGE_BYTES = 10 * 1024 * 1024
+
 # Where raw mail comes from; provider webhooks ("webhook:<name>") store no mail to re-read.
 MAIL_SOURCES = ("smtp", "imap", "pipe")
 _SOURCE = {"dsn": "dsn", "arf": "arf"}

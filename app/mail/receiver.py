@@ -41,7 +41,7 @@ class BounceHandler:
 
 def start_receiver(app: Flask, host: str, port: int) -> Controller:
     controller = Controller(BounceHandler(app), hostname=host, port=port,
-                            data_size_limit=25 * 1024 * 1024)
+                            data_size_limit=inbound.MAX_MESSAGE_BYTES)
     controller.start()
     return controller
 
@@ -60,7 +60,8 @@ def poll_imap(config: dict) -> int:
         client.select(config.get("BOUNCE_IMAP_FOLDER") or "INBOX")
         _, data = client.search(None, "UNSEEN")
         for number in (data[0] or b"").split():
-            _, parts = client.fetch(number, "(BODY.PEEK[])")
+            # At most the cap, whatever the size: a partial fetch keeps the head.
+            _, parts = client.fetch(number, f"(BODY.PEEK[]<0.{inbound.MAX_MESSAGE_BYTES}>)")
             raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
             if raw is None:
                 continue

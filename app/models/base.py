@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy import ColumnElement, DateTime, TypeDecorator, func
 
 
 # Ids are 32-bit integers on PostgreSQL and SQLite alike; larger ones belong to no row
@@ -18,6 +18,21 @@ def parse_id(text: str | None) -> int | None:
     if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID:
         return int(text)
     return None
+
+
+def contains_text(column, text: str, *, fold_case: bool = True) -> ColumnElement[bool]:
+    """`column` holds `text` as typed: every LIKE filter goes through here (or
+    `starts_with_text`), so `%`, `_` and the escape character match themselves instead of
+    acting as wildcards. `fold_case=False` for a column already stored lower-cased (its
+    index stays usable)."""
+    if fold_case:
+        return func.lower(column).contains(text.lower(), autoescape=True)
+    return column.contains(text, autoescape=True)
+
+
+def starts_with_text(column, text: str) -> ColumnElement[bool]:
+    """`column` begins with `text` as typed (case-sensitive; wildcards taken literally)."""
+    return column.startswith(text, autoescape=True)
 
 
 def utcnow() -> datetime:

@@ -47,6 +47,7 @@ def _url_with(**changes) -> str:
 
 def init_templating(app: Flask) -> None:
     from app.customers.identifiers import identifier_text
+    from app.customers.languages import language_label
     from app.mail import failures, history, live
     from app.mail.consequences import can_overturn
     from app.web.auth import can, can_any
@@ -64,3 +65,4 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = _fmt_datetime
     app.jinja_env.filters["money"] = _fmt_money
     app.jinja_env.filters["identifier_text"] = identifier_text
+    app.jinja_env.filters["language_label"] = language_label

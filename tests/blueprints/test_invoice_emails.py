@@ -489,3 +489,29 @@ def test_staff_cannot_ask_about_another_customers_file(client, login_as, invoice
     login_as("staff")
     assert client.get(f"/customers/{invoice.customer_id}/changes?since=0",
                       headers=HX).status_code == 404
+
+
+def test_other_addresses_pasted_from_outlook_each_get_the_invoice(client, login_as, invoice):
+    login_as("billing")
+    pasted = 'bob@example.org; Carol Smith <Carol@Example.org>;\n"Doe, Jane" <jane@example.net>,'
+    response = client.post(f"/invoices/{invoice.id}/email", headers=HX,
+                           data=_form(_dialog(client, invoice), extra_to=pasted))
+    assert response.status_code == 200
+    sent = {m.to_address: (m.recipient_role, m.to_name)
+            for m in db.session.scalars(db.select(EmailMessage))}
+    assert sent == {"ann@example.org": ("to", sent["ann@example.org"][1]),
+                    "bob@example.org": ("to", ""), "carol@example.org": ("to", "Carol Smith"),
+                    "jane@example.net": ("to", "Doe, Jane")}
+
+
+def test_each_bad_other_address_is_named_and_nothing_is_sent(client, login_as, invoice):
+    login_as("billing")
+    response = client.post(f"/invoices/{invoice.id}/email", headers=HX,
+                           data=_form(_dialog(client, invoice),
+                                      extra_to="bob@example.org; Bob at home; x@@y.org"))
+    assert response.status_code == 422
+    assert "“Bob at home”" in response.text and "“x@@y.org”" in response.text
+    assert "“bob@example.org”" not in response.text
+    assert db.session.scalar(db.select(db.func.count(EmailMessage.id))) == 0
+    # What was pasted stays in the field, whole, to be corrected.
+    assert "bob@example.org; Bob at home; x@@y.org" in response.text

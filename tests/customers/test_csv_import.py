@@ -175,13 +175,15 @@ def test_windows_encoding_can_be_chosen(client, login_as, db):
 
 
 def test_huge_upload_is_refused_before_reading(client, login_as, db, app):
+    from app.web.limits import UPLOAD_BODY
+
     login_as("admin")
     token = csrf_token(client, "/customers/import")
     response = client.post("/customers/import", data={
-        "csrf_token": token, "file": (io.BytesIO(b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)),
+        "csrf_token": token, "file": (io.BytesIO(b"x" * (UPLOAD_BODY + 1)),
                                       "big.csv")}, content_type="multipart/form-data")
     assert response.status_code == 413
-    assert "Uploads are limited" in response.text
+    assert "Files are limited to 5 MB" in response.text
 
 
 def test_a_failure_midway_imports_nothing(client, login_as, db, monkeypatch):

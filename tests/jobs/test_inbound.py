@@ -1,6 +1,7 @@
 """Bounce mail end to end: stored first, parsed, matched, applied to the customer file."""
 from __future__ import annotations
 
+import re
 import smtplib
 import time
 from pathlib import Path
@@ -252,6 +253,34 @@ def test_smtp_receiver_answers_451_when_storing_fails(app, monkeypatch, caplog):
     assert db.session.scalar(db.select(db.func.count(InboundMessage.id))) == 0
 
 
+def test_inbound_mail_over_the_cap_is_refused_by_smtp_and_the_pipe_and_cut_by_imap(
+        app, monkeypatch):
+    from app.dev.net import free_port
+    from app.mail import receiver
+
+    monkeypatch.setattr(inbound, "MAX_MESSAGE_BYTES", 20_000)
+    _, message = _sent("big@example.org")
+    big = _dsn(message) + b"\r\n" + b"x" * 30_000 + b"\r\n"
+    port = free_port()
+    controller = receiver.start_receiver(app, "127.0.0.1", port)
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=5) as smtp:
+            with pytest.raises(smtplib.SMTPException) as refused:
+                smtp.sendmail("", [f"bounces+{message.verp_token}@bounces.clientele.localhost"],
+                              big)
+    finally:
+        controller.stop()
+    assert "552" in str(refused.value)
+    piped = app.test_cli_runner().invoke(args=["bounces", "ingest"], input=big)
+    assert piped.exit_code != 0 and "refused" in piped.output
+    assert db.session.scalar(db.select(db.func.count(InboundMessage.id))) == 0
+    monkeypatch.setattr(receiver.imaplib, "IMAP4_SSL", _FakeImap([big]))
+    assert receiver.poll_imap(_imap_config(app)) == 1
+    stored = db.session.scalars(db.select(InboundMessage)).one()
+    assert stored.raw == big[:20_000]
+    assert inbound.process(stored.id) == "processed"  # the head holds the report
+
+
 def test_cli_ingest_and_classify(app, tmp_path):
     _, message = _sent("cli@example.org")
     runner = app.test_cli_runner()
@@ -302,6 +331,9 @@ class _FakeImap:
         if "PEEK" not in parts:
             self.seen.add(number)
         raw = self.messages[number]
+        if partial := re.search(r"<(\d+)\.(\d+)>", parts):  # RFC 3501 6.4.5: <start.count>
+            start, count = int(partial[1]), int(partial[2])
+            raw = raw[start:start + count]
         return "OK", [(number + b" (BODY[] {%d}" % len(raw), raw), b")"]
 
     def store(self, number, command, flags):
@@ -340,7 +372,9 @@ def test_imap_bounce_whose_store_fails_is_fetched_again(app, monkeypatch):
     assert receiver.poll_imap(_imap_config(app)) == 1
     assert server.seen == {b"1"}
     fetches = [c for c in server.commands if c[0] == "fetch"]
-    assert fetches and all(c[2] == "(BODY.PEEK[])" for c in fetches)
+    # A partial fetch: never more than the inbound cap, whatever the message's size.
+    assert fetches and all(c[2] == f"(BODY.PEEK[]<0.{inbound.MAX_MESSAGE_BYTES}>)"
+                           for c in fetches)
     stored = db.session.scalars(db.select(InboundMessage)).one()
     assert stored.via == "imap" and stored.raw == _dsn(message)
     assert receiver.poll_imap(_imap_config(app)) == 0  # seen now: not stored twice

@@ -94,3 +94,46 @@ def test_nul_characters_are_dropped_from_query_and_form_values(app, client, make
     token = csrf_token(client)
     assert client.post("/customers/filters", data={"csrf_token": token, "name": "x\x00",
                                                    "query": "q=a"}).status_code < 500
+
+
+def _framing_refused(response) -> bool:
+    return (response.headers.get("X-Frame-Options") == "DENY"
+            and "frame-ancestors 'none'" in response.headers.get("Content-Security-Policy", ""))
+
+
+def test_every_answer_refuses_framing_image_and_errors_included(app, client, make_user):
+    @app.route("/test-only/boom")
+    def boom():  # an unexpected failure inside a view
+        raise RuntimeError("boom")
+
+    boom.permission = "public"
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    anonymous = app.test_client()
+    answers = {
+        "image": anonymous.get("/t/o/garbage.gif"),
+        "image HEAD": anonymous.head("/t/o/garbage.gif"),
+        "404": anonymous.get("/no/such/page"),
+        "405": anonymous.delete("/login"),
+        "413": anonymous.post("/login", data={"email": "x" * (3 * 1024 * 1024)}),
+        "500": anonymous.get("/test-only/boom"),
+        "static": anonymous.get("/static/vendor/htmx.min.js"),
+        "webhook 404": anonymous.post("/webhooks/mailgun", data=b"{}"),
+    }
+    assert answers["image"].mimetype == "image/gif" and answers["500"].status_code == 500
+    assert {name: _framing_refused(r) for name, r in answers.items()} == \
+        {name: True for name in answers}
+    # The image keeps its own strict policy, with framing added to it.
+    assert answers["image"].headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_hsts_follows_the_public_address_not_the_request(app_config):
+    from app import create_app
+
+    published = create_app({**app_config, "PUBLIC_BASE_URL": "https://office.example"})
+    for response in (published.test_client().get("/login"),  # plain http behind TLS proxy
+                     published.test_client().get("/t/o/garbage.gif"),
+                     published.test_client().get("/no/such/page")):
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    local = create_app({**app_config, "PUBLIC_BASE_URL": "http://127.0.0.1:5000"})
+    https_request = local.test_client().get("/login", base_url="https://localhost")
+    assert "Strict-Transport-Security" not in https_request.headers

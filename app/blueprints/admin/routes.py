@@ -10,7 +10,7 @@ from app.blueprints.admin import bp
 from app.blueprints.admin.forms import UserForm
 from app.extensions import db
 from app.models import AuditLog, User
-from app.models.base import parse_id
+from app.models.base import contains_text, parse_id, starts_with_text
 from app.web.auth import requires
 from app.web.endings import audit_request, form_status, see_other
 from app.web.pagination import paginate
@@ -29,9 +29,7 @@ def users():
     query = db.select(User).order_by(User.email)
     q = request.args.get("q", "").strip()
     if q:
-        like = f"%{q.lower()}%"
-        query = query.where(db.or_(db.func.lower(User.email).like(like),
-                                   db.func.lower(User.name).like(like)))
+        query = query.where(db.or_(contains_text(User.email, q), contains_text(User.name, q)))
     page = paginate(query, per_page=25)
     return render("admin/users.html", "results", page=page, q=q)
 
@@ -103,7 +101,7 @@ def audit_log():
     if user_id:
         query = query.where(AuditLog.user_id == user_id)
     if action:
-        query = query.where(AuditLog.action.like(f"{action}%"))
+        query = query.where(starts_with_text(AuditLog.action, action))
     if subject and ":" in subject:
         kind, _, ident = subject.partition(":")
         if (subject_id := parse_id(ident)) is not None:

@@ -11,6 +11,7 @@ from app.blueprints.customers.sections import SECTIONS, Section
 from app.customers.changes import all_tag_names, assignable_users
 from app.customers.consent import KINDS, change_consent
 from app.customers.identifiers import IDENTIFIER_KINDS
+from app.customers.languages import language_choices
 from app.customers.segments import customer_figures, segments_for
 from app.extensions import db
 from app.mail import live
@@ -43,8 +44,10 @@ def file_context(customer, editing: str | None = None, form=None, note_form=None
     )
 
 
-def _prepare(section: Section, form) -> None:
-    """Choices that depend on the database or the user."""
+def _prepare(section: Section, form, customer) -> None:
+    """Choices that depend on the database, the user or the customer."""
+    if section.name == "identity":
+        form.language.choices = language_choices(customer.language)
     if section.name == "assignment":
         users = assignable_users()
         form.owner_id.choices = [(0, "Nobody")] + [(u.id, u.display_name) for u in users]
@@ -105,7 +108,7 @@ def _edit(customer_id: int, name: str):
         form = spec.form()
     else:
         form = spec.form(formdata=None, data=spec.fill(customer))
-    _prepare(spec, form)
+    _prepare(spec, form, customer)
     if request.method == "POST" and form.validate():
         changed = spec.apply(form, customer, current_user)
         if changed:

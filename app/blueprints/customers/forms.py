@@ -10,9 +10,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app import clock
 from app.customers.contacts import ContactError, normalise_email, normalise_phone
 from app.customers.identifiers import IDENTIFIER_KINDS
+from app.customers.languages import language_choices
+from app.customers.plausibility import born_or_founded_problem
 from app.models import CHANNELS, CUSTOMER_STATUSES, EMAIL_STATES, NOTE_KINDS
+from app.web.validators import TextLimit
 
 KIND_CHOICES = [("person", "Person"), ("company", "Company")]
 SIZE_CHOICES = [("", "—"), ("1", "1 person"), ("2-9", "2–9"), ("10-49", "10–49"),
@@ -86,7 +90,12 @@ class IdentityForm(_NamedForm):
     industry = StringField("Industry", filters=[_clean], validators=[Length(max=100)])
     size = SelectField("Size", choices=SIZE_CHOICES)
     source = StringField("How they found us", filters=[_clean], validators=[Length(max=100)])
-    language = StringField("Language", filters=[_clean], validators=[Length(max=20)])
+    # Choices per customer (`language_choices`): a value from before the list stays one.
+    language = SelectField("Language", choices=language_choices(None), default="")
+
+    def validate_born_or_founded(self, field):
+        if problem := born_or_founded_problem(field.data, clock.today()):
+            raise ValidationError(problem)
 
 
 class IdentifierRow(Form):
@@ -176,7 +185,8 @@ class ContactForm(FlaskForm):
 class ConsentForm(FlaskForm):
     preferred_channel = SelectField("Preferred channel",
                                     choices=[(c, CHANNEL_LABELS[c]) for c in CHANNELS])
-    preference_notes = TextAreaField("Preferences", filters=[_clean], validators=[Length(max=2000)])
+    preference_notes = TextAreaField("Preferences", filters=[_clean],
+                                     validators=[TextLimit(2000, "The preferences text")])
     marketing_consent = BooleanField("Agrees to marketing emails")
     sharing_consent = BooleanField("Agrees to sharing data with third parties")
     source = StringField("Where the decision was made", filters=[_clean], validators=[Length(max=200)],
@@ -197,7 +207,7 @@ class NoteForm(FlaskForm):
     kind = SelectField("Kind", choices=[(k, k.capitalize()) for k in NOTE_KINDS],
                        default="call")
     body = TextAreaField("Note", filters=[_clean], validators=[DataRequired("Write something first."),
-                                             Length(max=10000)])
+                                             TextLimit(10000, "The note")])
     invoice_id = SelectField("About invoice", coerce=int, default=0)
 
 

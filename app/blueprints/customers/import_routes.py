@@ -13,7 +13,7 @@ from app.blueprints.customers import bp
 from app.blueprints.customers.forms import ImportUploadForm
 from app.customers.access import get_by_id
 from app.customers.csv_import import (
-    TARGETS, ImportFileError, apply, read_csv, suggest_mapping, validate,
+    MAX_BYTES, TARGETS, ImportFileError, apply, read_csv, suggest_mapping, validate,
 )
 from app.extensions import db
 from app.models import CustomerImport, utcnow
@@ -41,7 +41,7 @@ def import_upload():
         if upload is None or not upload.filename:
             error = "Choose a CSV file to upload."
         else:
-            raw = upload.stream.read(5 * 1024 * 1024 + 1)
+            raw = upload.stream.read(MAX_BYTES + 1)
             try:
                 data = read_csv(raw, form.encoding.data)
             except ImportFileError as exc:

@@ -15,6 +15,7 @@ from app.blueprints.invoices.forms import MAX_LINES, InvoiceForm
 from app.customers.access import visibility_clause
 from app.extensions import db
 from app.invoices import money, rules
+from app.invoices.plausibility import negative_total_question
 from app.invoices.rules import InvoiceError
 from app.models import Customer, Invoice
 from app.web.auth import requires
@@ -64,7 +65,7 @@ def totals():
 def _handle(form: InvoiceForm, invoice: Invoice | None):
     form.set_customers(_customer_choices(invoice))
     action = request.form.get("action", "save") if request.method == "POST" else ""
-    focus = None
+    focus, negative = None, form.confirm_negative.data
     if action == "add_line":
         if len(form.lines.entries) < MAX_LINES:
             focus = form.lines.append_entry().id
@@ -75,16 +76,21 @@ def _handle(form: InvoiceForm, invoice: Invoice | None):
     elif action == "save":
         form.drop_blank_lines()
         if form.validate_on_submit():
-            try:
-                saved = _save(form, invoice)
-            except InvoiceError as exc:
-                db.session.rollback()
-                form.form_errors.append(str(exc))
+            question = negative_total_question(
+                money.compute_totals(form.line_inputs()).total, form.currency.data)
+            if question and not form.confirm_negative.data:
+                form.form_errors.append(question)
+                negative = True
             else:
-                url = url_for("invoices.show", invoice_id=saved.id)
-                return go_to(url)
+                try:
+                    saved = _save(form, invoice)
+                except InvoiceError as exc:
+                    db.session.rollback()
+                    form.form_errors.append(str(exc))
+                else:
+                    return go_to(url_for("invoices.show", invoice_id=saved.id))
     status = form_status(form)
-    return render(TEMPLATE, "editor", status=status,
+    return render(TEMPLATE, "editor", status=status, ask_negative=negative,
                            **_context(form, invoice, focus=focus))
 
 

@@ -5,12 +5,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from app.mail.address_list import parse_addresses
 from app.mail.outbox import Recipient as OutboxRecipient
+from app.web.validators import TextLimit
 
 ROLE_CHOICES = (("", "Don’t send"), ("to", "To"), ("cc", "Cc"), ("bcc", "Bcc"))
 ROLES = tuple(value for value, _ in ROLE_CHOICES if value)
@@ -23,9 +24,11 @@ class SendForm(FlaskForm):
     # Rows enough for the whole default message; `field-sizing: content` (app.css) grows
     # the box with what is typed where the browser supports it.
     body = TextAreaField("Message", validators=[
-        DataRequired(message="Write a message."), Length(max=20000)],
+        DataRequired(message="Write a message."), TextLimit(20000, "The message")],
         render_kw={"rows": 10, "class": "message-box"})
-    extra_to = StringField("Another address (optional)", validators=[Length(max=254)])
+    # Several at once, as Outlook writes them; no maxlength: a cut list would lose people.
+    extra_to = StringField("Other addresses (optional)", validators=[
+        TextLimit(5000, "The list of other addresses")])
     attach_pdf = BooleanField("Attach the invoice as PDF", default=True)
     include_link = BooleanField("Include a link to view the invoice online", default=True)
     # Shown only with the refusal of a repeat: ticking it is the person's confirmation.
@@ -81,12 +84,10 @@ def recipients_from(choices: list[AddressChoice], extra: str | None):
                         "Tick “send anyway” next to it, or leave it out.")
         chosen.append(Recipient(email.address, email.customer.display_name, role,
                                 choice.override))
-    if extra and extra.strip():
-        try:
-            address = validate_email(extra.strip(), check_deliverability=False).normalized
-        except EmailNotValidError as exc:
-            return [], f"The other address isn't valid: {exc}"
-        chosen.append(Recipient(address.lower(), "", "to"))
+    others, problems = parse_addresses(extra or "")
+    if problems:
+        return [], " ".join(problems)
+    chosen += [Recipient(other.address, other.name, "to") for other in others]
     if not chosen:
         return [], "Choose at least one recipient."
     if not any(r.role == "to" for r in chosen):

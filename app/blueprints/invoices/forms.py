@@ -12,8 +12,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from app import clock
 from app.invoices.money import LineInput, MoneyError, plain_number, to_decimal
+from app.invoices.plausibility import payment_date_question
 from app.models import PAYMENT_METHODS
 from app.models.base import parse_id
+from app.web.validators import TextLimit
 
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD", "SEK", "NOK", "DKK", "PLN", "CZK")
 MAX_LINES = 200
@@ -119,8 +121,10 @@ class InvoiceForm(FlaskForm):
                          default=lambda: clock.today() + timedelta(days=PAYMENT_TERMS_DAYS))
     currency = SelectField("Currency", choices=[(c, c) for c in CURRENCIES], default="EUR")
     notes = TextAreaField("Notes (printed on the invoice)", filters=[_no_nul],
-                          validators=[Optional(), Length(max=5000)])
+                          validators=[Optional(), TextLimit(5000, "The notes text")])
     lines = FieldList(FormField(LineForm), min_entries=0, max_entries=MAX_LINES)
+    # Shown only with the question a negative total raises: ticking it is the answer.
+    confirm_negative = BooleanField("A negative total is intended (a credit)")
 
     def set_customers(self, customers) -> None:
         self.customer_id.choices = [("", "Choose a customer…")] + [
@@ -157,3 +161,11 @@ class PaymentForm(FlaskForm):
     reference = StringField("Reference", filters=[_no_nul],
                             validators=[Optional(), Length(max=200)])
     allow_overpayment = BooleanField("Allow more than the balance (records a credit)")
+    # Shown only with the question a date far ahead raises: ticking it is the answer.
+    confirm_date = BooleanField("The date is right")
+    date_question: str | None = None
+
+    def validate_paid_on(self, field):
+        self.date_question = payment_date_question(field.data, clock.today())
+        if self.date_question and not self.confirm_date.data:
+            raise ValidationError(self.date_question)

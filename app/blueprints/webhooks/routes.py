@@ -14,28 +14,16 @@ from app.events.webhooks import WebhookAuthError, WebhookPayloadError
 from app.mail import provider_reports, sns
 from app.queues import get_redis
 from app.web.auth import public
+from app.web.limits import WEBHOOK_BODY
 
 log = logging.getLogger(__name__)
 
-# Providers post events in batches far below this (SendGrid: at most a few hundred KB);
-# anything larger would only be kept in memory and stored raw for nobody.
-BODY_LIMIT = 1024 * 1024
-
-
-@bp.before_request
-def _refuse_large_bodies():
-    # From the declared length, before a byte is read. A chunked body declares none: the
-    # stream then stops one byte past the limit, and `_body` refuses what reached it.
-    if (request.content_length or 0) > BODY_LIMIT:
-        raise RequestEntityTooLarge()
-    request.max_content_length = BODY_LIMIT + 1
+# The cap itself is `app/web/limits.py`'s, enforced by the request before a byte is read.
+BODY_LIMIT = WEBHOOK_BODY
 
 
 def _body() -> bytes:
-    body = request.get_data()
-    if len(body) > BODY_LIMIT:
-        raise RequestEntityTooLarge()
-    return body
+    return request.get_data()
 
 
 @bp.errorhandler(RequestEntityTooLarge)
