@@ -16,7 +16,7 @@ from app.customers.access import sees_all_customers, visibility_clause, visible_
 from app.customers.search import matches as customer_matches
 from app.events.status import STATUS_LABELS, Status
 from app.extensions import db
-from app.models import Customer, EmailMessage, Invoice, User
+from app.models import SYSTEM_KIND, Customer, EmailMessage, Invoice, User
 from app.paging import Page
 from app.reports.filters import ArgReader
 from app.reports.sql import customer_name, month_ranges, window
@@ -75,7 +75,7 @@ class ReportPage(Page):
 
 
 def _filtered(query: Select, filters: EmailFilters, user) -> Select:
-    query = visible_customers(user, query)
+    query = visible_customers(user, query).where(EmailMessage.kind != SYSTEM_KIND)
     if filters.date_from:
         query = query.where(EmailMessage.created_at >= window(filters.date_from, None,
                                                               filters.date_from).start)
@@ -194,7 +194,8 @@ def status_mix(filters: EmailFilters, user, today: date) -> list[MonthMix]:
 
 def message_with_history(message_id: int, user) -> EmailMessage | None:
     """The message and its events, or None when it doesn't exist or isn't visible."""
-    query = (select(EmailMessage).where(EmailMessage.id == message_id)
+    query = (select(EmailMessage).where(EmailMessage.id == message_id,
+                                        EmailMessage.kind != SYSTEM_KIND)
              .options(selectinload(EmailMessage.events), selectinload(EmailMessage.invoice),
                       selectinload(EmailMessage.created_by)))
     if not sees_all_customers(user):

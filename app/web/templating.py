@@ -45,11 +45,20 @@ def _url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def _unread_notifications() -> int:
+    from flask_login import current_user
+
+    from app.attention.notify import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0
+
+
 def init_templating(app: Flask) -> None:
     from app.customers.identifiers import identifier_text
     from app.mail import history, live
     from app.web.auth import can, can_any
 
+    app.jinja_env.globals["unread_notifications"] = _unread_notifications
     app.jinja_env.globals.update(
         can=can, can_any=can_any, csrf_token=generate_csrf, NAV=NAV, url_with=_url_with,
         email_status_view=history.status_view, LIVE_POLL_SECONDS=live.POLL_SECONDS,

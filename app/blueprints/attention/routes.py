@@ -1,0 +1,63 @@
+"""Dismissing what needs attention; the notifications list and the digest choice."""
+from __future__ import annotations
+
+from flask import abort, request, url_for
+from flask_login import current_user
+
+from app.attention import items, notify
+from app.blueprints.attention import bp
+from app.extensions import db
+from app.models.base import parse_id
+from app.web.attention import home_context, notification_url
+from app.web.auth import requires
+from app.web.endings import audit_request, see_other
+from app.web.render import is_partial, no_store, render
+
+
+@bp.route("/attention/<int:item_id>/dismiss", methods=["POST"])
+@requires("attention.dismiss")
+def dismiss(item_id: int):
+    item = items.visible_item(item_id, current_user)
+    if item is None:
+        abort(404)
+    if items.dismiss(item, current_user):
+        audit_request("attention.dismissed", subject_type="attention_item", subject_id=item.id,
+                     details={"kind": item.kind}, summary=f"Dismissed: {item.detail}"[:500])
+    db.session.commit()
+    if is_partial():
+        return no_store(render("main/index.html", "attention", **home_context(current_user)))
+    return see_other(url_for("main.index"), "Dismissed.")
+
+
+@bp.route("/notifications")
+@requires("dashboard.view")
+def notifications():
+    notes = notify.recent(current_user)
+    return no_store(render("attention/notifications.html", notes=notes,
+                           notification_url=notification_url,
+                           unread=sum(1 for n in notes if n.read_at is None)))
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@requires("dashboard.view")
+def notifications_read():
+    notify.mark_read(current_user, parse_id(request.form.get("upto")))
+    db.session.commit()
+    return see_other(url_for("attention.notifications"))
+
+
+@bp.route("/notifications/settings", methods=["GET", "POST"])
+@requires("dashboard.view")
+def preferences():
+    if request.method == "POST":
+        choice = request.form.get("digest") == "daily"
+        if choice != current_user.notify_digest:
+            current_user.notify_digest = choice
+            audit_request("user.notification_digest", subject_type="user",
+                         subject_id=current_user.id, details={"digest": choice},
+                         summary="Daily notification email " + ("on" if choice else "off"))
+            db.session.commit()
+        return see_other(url_for("attention.preferences"),
+                         "You will get a daily email of your notifications." if choice
+                         else "No daily email: your notifications stay in the app.")
+    return render("attention/preferences.html")
