@@ -18,7 +18,7 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {
-    "email_rejected": Kind("Email rejected", "Check the address"),
+    "email_rejected": Kind("Email rejected", "See what to do"),
     "email_spam": Kind("Email marked as spam", "Contact the customer another way"),
     "email_delayed": Kind("Email delayed for over a day", "Check the email"),
     "invoice_unopened": Kind("Overdue and never opened", "Follow up"),

@@ -13,7 +13,8 @@ from app.extensions import db
 from app.invoices.rules import OPEN_STATES
 from app.mail import outbox
 from app.events import reasons
-from app.models import SYSTEM_KIND, EmailEvent, EmailMessage, Invoice
+from app.mail.failures import failure_class
+from app.models import SYSTEM_KIND, EmailMessage, Invoice
 
 log = logging.getLogger(__name__)
 
@@ -67,20 +68,7 @@ def address_refused(address: str) -> bool:
         return False
     if last.status == "spam" or any(e.type == "spam" for e in last.events):
         return True
-    if last.status != "rejected":
-        return False
-    rejections = [e for e in last.events if e.type == "rejected"]
-    return bool(rejections) and _event_class(rejections[-1]) == reasons.ADDRESS
-
-
-def _event_class(event: EmailEvent) -> str:
-    """The failure class stored with a rejection, or read from its code and text."""
-    stored = (event.details or {}).get("class")
-    if stored in reasons.CLASSES:
-        return stored
-    reason = (event.details or {}).get("reason") or reasons.reason_for(
-        event.code, event.diagnostic)
-    return reasons.class_of(reason)
+    return failure_class(last) == reasons.ADDRESS
 
 
 def _remind(invoice: Invoice, days_late: int) -> list[int]:

@@ -80,6 +80,10 @@ class EmailMessage(db.Model):
     last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_event_type: Mapped[str] = mapped_column(String(10), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Fix and resend: the id of the rejected email this one replaces. No foreign key: one
+    # cannot be added to this table on SQLite without rebuilding it (migration 0006), and
+    # emails are never deleted (erasure scrubs them).
+    resent_from_id: Mapped[int | None]
 
     invoice: Mapped[Invoice | None] = relationship()
     customer: Mapped[Customer | None] = relationship()

@@ -22,6 +22,8 @@ def item_url(item: AttentionItem | None) -> str | None:
     """The page where the item is acted on: its invoice, else its customer's file."""
     if item is None:
         return None
+    if item.kind == "email_rejected" and item.message_id:
+        return url_for("attention.email_fix", message_id=item.message_id)
     if item.kind == "contact_review" and item.customer_id:
         return url_for("customers.show", customer_id=item.customer_id)
     if item.invoice_id:

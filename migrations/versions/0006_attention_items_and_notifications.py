@@ -1,5 +1,6 @@
 """attention_items (what needs attention, raised once per condition), notifications, and
-users.notify_digest (the daily notification email, off for everyone already here)
+users.notify_digest (the daily notification email, off for everyone already here),
+email_messages.resent_from_id (fix and resend links the new email to the rejected one)
 
 Revision ID: 0006
 Revises: 0005
@@ -75,10 +76,13 @@ def upgrade():
     # with foreign keys on, every row referring to a user would be deleted or nulled.
     op.add_column('users', sa.Column('notify_digest', sa.Boolean(), nullable=False,
                                      server_default=sa.false()))
+    # No foreign key: SQLite cannot add one to an existing table without the rebuild above.
+    op.add_column('email_messages', sa.Column('resent_from_id', sa.Integer(), nullable=True))
 
 
 def downgrade():
     op.drop_column('users', 'notify_digest')  # SQLite drops a column in place
+    op.drop_column('email_messages', 'resent_from_id')
 
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_user_read')
