@@ -62,3 +62,25 @@ def test_dismissing_an_attention_item_on_the_home_page(page, make_user):
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         _shot(page, name)
     assert page.console_errors == []
+
+
+def test_the_fix_and_resend_page_fits_a_laptop_and_a_phone(page, make_user):
+    from tests.factories import add_events, at
+
+    staff = make_user("staff")
+    customer = make_customer(first_name="Gina", last_name="Gone", owner=staff,
+                             emails=("gone@example.org", "gina.private@example.org"))
+    message = make_message(make_invoice(customer), to="gone@example.org")
+    add_events(message, ("rejected", at("2026-11-01"),
+                         {"code": "5.1.1", "diagnostic": "550 5.1.1 User unknown"}))
+    mail_problem(message, "address")
+    db.session.commit()
+    browser_login(page, staff.email)
+    page.locator("a", has_text="See what to do").click()
+    page.wait_for_selector("input[name=corrected]")
+    assert page.locator("input[name=address_id]").count() == 1
+    for width, height, name in ((1366, 768, "fix-1366"), (390, 844, "fix-390")):
+        page.set_viewport_size({"width": width, "height": height})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        _shot(page, name)
+    assert page.console_errors == []
