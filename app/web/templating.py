@@ -46,11 +46,20 @@ def _url_with(**changes) -> str:
 
 
 def _unread_notifications() -> int:
+    """The header's badge. An error page drawn while the database fails shows none."""
     from flask_login import current_user
+    from sqlalchemy.exc import SQLAlchemyError
 
     from app.attention.notify import unread_count
+    from app.extensions import db
 
-    return unread_count(current_user) if current_user.is_authenticated else 0
+    if not current_user.is_authenticated:
+        return 0
+    try:
+        return unread_count(current_user)
+    except SQLAlchemyError:
+        db.session.rollback()
+        return 0
 
 
 def init_templating(app: Flask) -> None:

@@ -32,14 +32,18 @@ def test_staff_see_their_own_customers_items_with_a_link_to_fix_them(client, log
     other = make_customer(first_name="Otto", last_name="Other", owner=make_user("staff"))
     _review(mine), _review(other)
     invoice = make_invoice(mine)
-    mail_problem(make_message(invoice, to="gone@example.org"), "address")
+    rejected = make_message(invoice, to="gone@example.org")
+    mail_problem(rejected, "address")
+    overdue = make_invoice(mine)
+    items.raise_item("invoice_unopened", f"invoice_unopened:{overdue.id}", invoice=overdue)
     db.session.commit()
     page = client.get("/").text
     assert "Mina Mine" in page and "Otto Other" not in page
     assert f'href="/customers/{mine.id}"' in page  # the review is fixed on the file
-    assert f'href="/invoices/{invoice.id}"' in page  # the rejection on the invoice
+    assert f'href="/emails/{rejected.id}/fix"' in page  # a rejection where it is resent
+    assert f'href="/invoices/{overdue.id}"' in page  # an unopened invoice on the invoice
     assert "Email rejected" in page and "gone@example.org" in page
-    assert page.count('data-testid="dismiss"') == 2
+    assert page.count('data-testid="dismiss"') == 3
 
 
 def test_viewers_see_counts_without_actions(client, login_as, make_user):
