@@ -45,29 +45,11 @@ def _url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
-def _unread_notifications() -> int:
-    """The header's badge. An error page drawn while the database fails shows none."""
-    from flask_login import current_user
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from app.attention.notify import unread_count
-    from app.extensions import db
-
-    if not current_user.is_authenticated:
-        return 0
-    try:
-        return unread_count(current_user)
-    except SQLAlchemyError:
-        db.session.rollback()
-        return 0
-
-
 def init_templating(app: Flask) -> None:
     from app.customers.identifiers import identifier_text
     from app.mail import history, live
     from app.web.auth import can, can_any
 
-    app.jinja_env.globals["unread_notifications"] = _unread_notifications
     app.jinja_env.globals.update(
         can=can, can_any=can_any, csrf_token=generate_csrf, NAV=NAV, url_with=_url_with,
         email_status_view=history.status_view, LIVE_POLL_SECONDS=live.POLL_SECONDS,

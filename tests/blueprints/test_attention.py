@@ -125,14 +125,15 @@ def test_the_badge_counts_unread_notifications_and_the_list_marks_them_read(
     mail_problem(make_message(invoice, to="rita@example.org"), "address")
     mail_problem(make_message(invoice, to="rita2@example.org"), complaint=True)
     db.session.commit()
-    home = client.get("/").text
-    assert 'class="badge badge-unread">2<' in home
+    assert 'hx-get="/notifications/badge"' in client.get("/").text
+    badge = client.get("/notifications/badge", headers={"HX-Request": "true"})
+    assert 'class="badge badge-unread">2<' in badge.text and "<html" not in badge.text
     listing = client.get("/notifications").text
     assert "rita@example.org" in listing and "Rita Reject" in listing
     assert f'href="/invoices/{invoice.id}"' in listing
     upto = listing.split('name="upto" value="')[1].split('"')[0]
     client.post("/notifications/read", data={"csrf_token": csrf_token(client), "upto": upto})
-    assert "badge-unread" not in client.get("/").text
+    assert "badge-unread" not in client.get("/notifications/badge").text
 
 
 def test_notifications_are_each_persons_own(client, login_as, make_user):

@@ -39,9 +39,18 @@ def dismiss(item_id: int):
 @requires("dashboard.view")
 def notifications():
     notes = notify.recent(current_user)
+    unread = notify.unread_count(current_user)
     return no_store(render("attention/notifications.html", notes=notes,
-                           notification_url=notification_url,
-                           unread=sum(1 for n in notes if n.read_at is None)))
+                           notification_url=notification_url, unread=unread,
+                           badge_unread=unread))
+
+
+@bp.route("/notifications/badge")
+@requires("dashboard.view")
+def badge():
+    """The header's link with the unread count (fetched by each page once loaded)."""
+    return no_store(render("attention/_badge.html",
+                           badge_unread=notify.unread_count(current_user)))
 
 
 @bp.route("/notifications/read", methods=["POST"])
