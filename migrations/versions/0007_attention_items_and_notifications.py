@@ -2,8 +2,8 @@
 users.notify_digest (the daily notification email, off for everyone already here),
 email_messages.resent_from_id (fix and resend links the new email to the rejected one)
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-05 03:01:38
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 
 import app.models.base
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
