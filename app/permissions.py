@@ -6,7 +6,9 @@ Views declare what they need with `app.web.auth`'s `@requires("<permission>")` o
 from __future__ import annotations
 
 PERMISSIONS: dict[str, str] = {
-    "dashboard.view": "See the home page",
+    "dashboard.view": "See the home page, what needs attention and one's notifications",
+    "attention.dismiss": "Dismiss what needs attention (staff: their own customers' items)",
+    "attention.office": "See refusals of the office's own mail (its mail set-up)",
     "customers.view": "Open customer files (staff: only their own customers)",
     "customers.view_all": "See every customer, not only assigned ones",
     "customers.create": "Add customers",
@@ -42,13 +44,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "billing": frozenset(_READ | {
         "customers.view_all", "customers.create", "customers.edit_contact",
         "customers.edit_billing", "customers.notes", "customers.view_ids",
-        "customers.export",
+        "customers.export", "attention.dismiss",
         "invoices.edit", "invoices.send", "mail.overturn",
         "reports.accounting", "reports.customers", "reports.activity",
     }),
     "staff": frozenset(_READ | {
         "customers.create", "customers.edit_contact", "customers.notes",
         "invoices.edit", "invoices.send", "mail.overturn", "reports.activity",
+        "attention.dismiss",
     }),
     "viewer": frozenset(_READ | {
         "customers.view_all", "reports.accounting", "reports.customers",

@@ -1,5 +1,6 @@
 """Every blueprint, in the order they are registered."""
 from app.blueprints.admin import bp as admin
+from app.blueprints.attention import bp as attention
 from app.blueprints.auth import bp as auth
 from app.blueprints.client import bp as client
 from app.blueprints.customers import bp as customers
@@ -9,4 +10,5 @@ from app.blueprints.reports import bp as reports
 from app.blueprints.tracking import bp as tracking
 from app.blueprints.webhooks import bp as webhooks
 
-BLUEPRINTS = [auth, main, customers, invoices, client, reports, admin, tracking, webhooks]
+BLUEPRINTS = [auth, main, attention, customers, invoices, client, reports, admin, tracking,
+              webhooks]

@@ -14,8 +14,9 @@ from sqlalchemy import String, and_, case, cast, func, literal, literal_column, 
 from app.customers.consent import erase_consents
 from app.customers.identifiers import identifier_text
 from app.extensions import db
-from app.models import (AuditLog, Customer, EmailEvent, EmailMessage, InboundMessage, Invoice,
-                        Note, SavedFilter, search_index, utcnow)
+from app.models import (AttentionItem, AuditLog, Customer, EmailEvent, EmailMessage,
+                        InboundMessage, Invoice, Note, Notification, SavedFilter,
+                        search_index, utcnow)
 from app.models.base import contains_text
 
 EXPORT_VERSION = 1
@@ -52,6 +53,9 @@ PERSONAL_DATA: dict[str, Handling] = {
     "saved_filters": Handling(False, "deleted"),
     "customer_imports": Handling(False, "nothing personal"),  # encrypted, gone in a day
     search_index.FTS_TABLE: Handling(False, "deleted"),
+    # Work about the customer and what staff were told of it: gone with them.
+    "attention_items": Handling(False, "deleted"),
+    "notifications": Handling(False, "deleted"),
 }
 # Rows that name a customer without a foreign key to them: where they point.
 REFERENCES_WITHOUT_FOREIGN_KEY = {
@@ -150,6 +154,11 @@ def erase_customer(customer: Customer) -> dict[str, int]:
     customer.last_name = f"Erased customer #{customer.id}"  # the model keeps no search text
     notes = db.session.execute(db.delete(Note).where(Note.customer_id == customer.id))
     counts["notes"] = notes.rowcount or 0
+    # Notifications first: they point at the attention items (SET NULL otherwise).
+    counts["notifications"] = db.session.execute(db.delete(Notification).where(
+        Notification.customer_id == customer.id)).rowcount or 0
+    counts["attention_items"] = db.session.execute(db.delete(AttentionItem).where(
+        AttentionItem.customer_id == customer.id)).rowcount or 0
     messages = select(EmailMessage.id).where(EmailMessage.customer_id == customer.id)
     counts["email_events_scrubbed"] = _scrub_events(messages, addresses)
     counts["inbound_messages_scrubbed"] = _scrub_inbound(messages, addresses)

@@ -29,6 +29,10 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("inbound-sweep", 60, "app.jobs.feedback.sweep_inbound", queue="events"),
     PeriodicJob("bounce-mailbox", 60, "app.jobs.feedback.poll_bounce_mailbox", queue="events"),
     PeriodicJob("settle-delays", 3600, "app.jobs.feedback.settle_delays", queue="events"),
+    # attention: items that come due with time, and the daily notification digest
+    PeriodicJob("attention-scan", 900, "app.jobs.attention.scan_attention"),
+    PeriodicJob("notification-digest", 86400, "app.jobs.attention.send_notification_digests",
+                queue="mail"),
     # housekeeping: backups (checked often, made when due), abandoned imports
     PeriodicJob("backup", 600, "app.jobs.backups.make_scheduled_backup", timeout=3600),
     PeriodicJob("forget-abandoned-imports", 3600,

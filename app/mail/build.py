@@ -37,6 +37,13 @@ def _tracked_html(text: str, message: EmailMessage) -> Markup:
     return Markup("".join(f"<p>{p}</p>\n" for p in paragraphs if p.strip()))
 
 
+def _plain_html(text: str) -> Markup:
+    """Escape the body and keep paragraphs; URLs stay as they are, as plain links."""
+    html = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', str(escape(text)))
+    paragraphs = [p.replace("\n", "<br>\n") for p in html.split("\n\n")]
+    return Markup("".join(f"<p>{p}</p>\n" for p in paragraphs if p.strip()))
+
+
 def _link_for(message: EmailMessage, url: str) -> EmailLink:
     for link in message.links:
         if link.url == url:
@@ -65,10 +72,13 @@ def build(message: EmailMessage, pdfs: dict[int, bytes] | None = None) -> bytes:
     text = message.body_text
     if view:
         text = f"{text}\n\nView your invoice online: {view}\n"
-    html = render_template(
-        "emails/invoice.html", message=message, invoice=invoice,
-        body_html=_tracked_html(message.body_text, message), view_url=view,
-        pixel_url=open_url(message))
+    if message.is_system:  # no tracking image, no rewritten links
+        html = render_template("emails/system.html", body_html=_plain_html(message.body_text))
+    else:
+        html = render_template(
+            "emails/invoice.html", message=message, invoice=invoice,
+            body_html=_tracked_html(message.body_text, message), view_url=view,
+            pixel_url=open_url(message))
     headers = [("From", mime.header_text(current_app.config["MAIL_DEFAULT_SENDER"]))]
     if message.recipient_role != "bcc":  # a Bcc copy names no recipient in its headers
         headers.append(("To", mime.address(message.to_name, message.to_address)))

@@ -24,6 +24,7 @@ from typing import Iterable
 from sqlalchemy import select, update
 
 from app import audit
+from app.attention.mail_problems import mail_problem
 from app.customers.consent import change_consent
 from app.events import reasons
 from app.events.reasons import ADDRESS, MAILBOX, MESSAGE, OFFICE
@@ -61,6 +62,7 @@ def after_rejection(message: EmailMessage, *, reason: str, words: str = "",
         _office_refused(message, reason, words)
     elif failure_class == MESSAGE:
         _message_refused(message, reason, words, size)
+    mail_problem(message, failure_class, reason=reason)  # work for someone, whatever class
     return failure_class
 
 
@@ -222,6 +224,7 @@ def overturn(event: EmailEvent, *, user, note: str = "") -> list[str] | None:
 def after_complaint(message: EmailMessage) -> None:
     """A spam complaint withdraws marketing consent and suppresses the address."""
     now = utcnow()
+    mail_problem(message, complaint=True)
     for email in _addresses(message):
         if email.suppressed and email.suppressed_reason == COMPLAINT:
             continue  # already done for an earlier complaint

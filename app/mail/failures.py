@@ -102,3 +102,15 @@ def size_text(size: int | None) -> str:
     if size >= 1_000_000:
         return f"{size / 1_000_000:.1f} MB"
     return f"{max(1, round(size / 1000))} KB"
+
+
+def failure_class(message) -> str | None:
+    """The class of an email's last rejection (an EmailMessage with its events), or None
+    when it was not rejected."""
+    if message.status != "rejected":
+        return None
+    rejections = [e for e in message.events if e.type == "rejected"]
+    if not rejections:
+        return OTHER
+    last = max(rejections, key=lambda e: (e.occurred_at, e.id))
+    return last.failure_class or reasons.class_of(last.reason)

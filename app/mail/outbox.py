@@ -24,7 +24,7 @@ from app.extensions import db
 from app.mail.consequences import after_rejection
 from app.mail.recorder import NewEvent, dedupe_key, refresh_messages, store_events
 from app.mail.smtp import Outcome, reply_reason
-from app.models import EmailMessage
+from app.models import SYSTEM_KIND, EmailMessage
 from app.models.base import utcnow
 from app.queues import get_queue, get_redis
 
@@ -90,6 +90,22 @@ def add_messages(*, recipients: list[Recipient], subject: str, body: str,
     from app.mail import live
 
     live.touch(messages)
+    return messages
+
+
+def add_system_messages(*, recipients: list[Recipient], subject: str, body: str,
+                        batch: str | None = None) -> list[EmailMessage]:
+    """System mail (a digest; later password resets, invitations, test sends): the same
+    outbox and retries, no tracking image, no rewritten links, no invoice, no customer,
+    so no report or Sent Status shows it. The caller commits."""
+    batch = batch or uuid.uuid4().hex
+    messages = [EmailMessage(kind=SYSTEM_KIND, batch=batch,
+                             to_address=stored_address(r.address), to_name=r.name,
+                             recipient_role=r.role, subject=subject, body_text=body,
+                             attach_pdf=False, include_link=False,
+                             message_id=new_message_id()) for r in recipients]
+    db.session.add_all(messages)
+    db.session.flush()
     return messages
 
 

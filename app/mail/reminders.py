@@ -12,7 +12,9 @@ from app import clock
 from app.extensions import db
 from app.invoices.rules import OPEN_STATES
 from app.mail import outbox
-from app.models import EmailMessage, Invoice
+from app.events import reasons
+from app.mail.failures import failure_class
+from app.models import SYSTEM_KIND, EmailMessage, Invoice
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +55,25 @@ def send_due_reminders(today: date | None = None) -> int:
     return len(queued)
 
 
+def address_refused(address: str) -> bool:
+    """True when the last email to `address` was rejected because the address is wrong or
+    gone (class `address`) or was marked as spam: no reminder goes there, whatever the
+    address's suppression says (a person may have lifted it without fixing anything)."""
+    last = db.session.scalar(
+        select(EmailMessage).where(EmailMessage.to_address == outbox.stored_address(address),
+                                   EmailMessage.kind != SYSTEM_KIND,
+                                   EmailMessage.state != "queued")
+        .order_by(EmailMessage.created_at.desc(), EmailMessage.id.desc()).limit(1))
+    if last is None:
+        return False
+    if last.status == "spam" or any(e.type == "spam" for e in last.events):
+        return True
+    return failure_class(last) == reasons.ADDRESS
+
+
 def _remind(invoice: Invoice, days_late: int) -> list[int]:
     email = invoice.customer.primary_email
-    if email is None or email.suppressed:
+    if email is None or email.suppressed or address_refused(email.address):
         return []
     batch = f"reminder-{invoice.id}-{days_late}"
     if db.session.scalar(select(EmailMessage.id).where(EmailMessage.batch == batch)):

@@ -1,4 +1,5 @@
 """All models, imported here so Alembic and `db.create_all` see every table."""
+from app.models.attention import ATTENTION_KINDS, AttentionItem, Notification
 from app.models.base import UTCDateTime, utcnow
 from app.models.customers import (
     CHANNELS, CUSTOMER_KINDS, CUSTOMER_STATUSES, EMAIL_STATES, NOTE_KINDS, Customer,
@@ -6,12 +7,13 @@ from app.models.customers import (
     SavedFilter, Tag, customer_tags,
 )
 from app.models.invoices import INVOICE_STATES, PAYMENT_METHODS, Invoice, InvoiceLine, Payment
-from app.models.mail import DELIVERY_STATES, EmailEvent, EmailLink, EmailMessage, InboundMessage
+from app.models.mail import DELIVERY_STATES, SYSTEM_KIND, EmailEvent, EmailLink, EmailMessage, InboundMessage
 from app.models.users import ROLES, AuditLog, User
 
 __all__ = [
+    "ATTENTION_KINDS", "AttentionItem", "Notification",
     "CHANNELS", "CUSTOMER_KINDS", "CUSTOMER_STATUSES", "DELIVERY_STATES", "EMAIL_STATES",
-    "INVOICE_STATES", "NOTE_KINDS", "PAYMENT_METHODS", "ROLES",
+    "INVOICE_STATES", "NOTE_KINDS", "PAYMENT_METHODS", "ROLES", "SYSTEM_KIND",
     "AuditLog", "Customer", "CustomerAddress", "CustomerEmail",
     "CustomerIdentifier", "CustomerImport", "CustomerPhone", "EmailEvent", "EmailLink",
     "EmailMessage", "InboundMessage", "Invoice", "InvoiceLine", "Note", "Payment",

@@ -15,6 +15,10 @@ from app.models.users import User
 
 # Where the message is in *our* hands: the outbox state machine.
 DELIVERY_STATES = ("queued", "sending", "sent", "delayed", "rejected")
+# System mail (notification digests; later password resets, invitations, test sends,
+# BCC-to-self copies): sent through the same outbox, but no tracking image, no rewritten
+# links, and never in the Invoice Email report or any Sent Status.
+SYSTEM_KIND = "system"
 # What the office sees (the Sent Status) and the event types are app.events.status's.
 
 
@@ -42,7 +46,7 @@ class EmailMessage(db.Model):
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(12), default="invoice")  # invoice | reminder
+    kind: Mapped[str] = mapped_column(String(12), default="invoice")  # invoice|reminder|system
     batch: Mapped[str] = mapped_column(String(40), default="")  # one "Send" click
     to_address: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str] = mapped_column(String(200), default="")
@@ -78,6 +82,10 @@ class EmailMessage(db.Model):
     last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_event_type: Mapped[str] = mapped_column(String(10), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Fix and resend: the id of the rejected email this one replaces. No foreign key: one
+    # cannot be added to this table on SQLite without rebuilding it (migration 0006), and
+    # emails are never deleted (erasure scrubs them).
+    resent_from_id: Mapped[int | None]
 
     invoice: Mapped[Invoice | None] = relationship()
     customer: Mapped[Customer | None] = relationship()
@@ -85,6 +93,10 @@ class EmailMessage(db.Model):
     events: Mapped[list[EmailEvent]] = relationship(
         back_populates="message", order_by="(EmailEvent.occurred_at, EmailEvent.id)")
     links: Mapped[list[EmailLink]] = relationship(back_populates="message")
+
+    @property
+    def is_system(self) -> bool:
+        return self.kind == SYSTEM_KIND
 
 
 class EmailLink(db.Model):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.customers.access import sees_all_customers, visibility_clause
 from app.events.status import Status
 from app.extensions import db
-from app.models import EmailMessage, Note, User
+from app.models import SYSTEM_KIND, EmailMessage, Note, User
 from app.reports.sql import Window, week_of
 
 STATUS_KEYS = tuple(s.value for s in Status)
@@ -76,7 +76,8 @@ def email_outcomes(user, span: Window) -> list[StaffRow]:
     query = _restrict(select(EmailMessage.created_by_id, EmailMessage.status,
                              func.count(EmailMessage.id))
                       .where(EmailMessage.created_at >= span.start,
-                             EmailMessage.created_at < span.end),
+                             EmailMessage.created_at < span.end,
+                             EmailMessage.kind != SYSTEM_KIND),
                       user, EmailMessage.created_by_id, EmailMessage.customer_id
                       ).group_by(EmailMessage.created_by_id, EmailMessage.status)
     found = {(uid, status): n for uid, status, n in db.session.execute(query)}

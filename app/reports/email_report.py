@@ -18,7 +18,7 @@ from app.events.reasons import CLASSES
 from app.events.status import STATUS_LABELS, Status
 from app.extensions import db
 from app.mail import failures
-from app.models import Customer, EmailEvent, EmailMessage, Invoice, User
+from app.models import SYSTEM_KIND, Customer, EmailEvent, EmailMessage, Invoice, User
 from app.paging import Page
 from app.reports.filters import ArgReader
 from app.reports.sql import customer_name, month_ranges, window
@@ -82,7 +82,7 @@ class ReportPage(Page):
 
 
 def _filtered(query: Select, filters: EmailFilters, user) -> Select:
-    query = visible_customers(user, query)
+    query = visible_customers(user, query).where(EmailMessage.kind != SYSTEM_KIND)
     if filters.date_from:
         query = query.where(EmailMessage.created_at >= window(filters.date_from, None,
                                                               filters.date_from).start)
@@ -241,7 +241,8 @@ def status_mix(filters: EmailFilters, user, today: date) -> list[MonthMix]:
 
 def message_with_history(message_id: int, user) -> EmailMessage | None:
     """The message and its events, or None when it doesn't exist or isn't visible."""
-    query = (select(EmailMessage).where(EmailMessage.id == message_id)
+    query = (select(EmailMessage).where(EmailMessage.id == message_id,
+                                        EmailMessage.kind != SYSTEM_KIND)
              .options(selectinload(EmailMessage.events).selectinload(EmailEvent.overturned_by),
                       selectinload(EmailMessage.invoice),
                       selectinload(EmailMessage.created_by)))

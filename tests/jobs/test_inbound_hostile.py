@@ -14,9 +14,11 @@ import pytest
 from app.events import bounces
 from app.extensions import db
 from app.mail import inbound
+from app.mail.inbound import MAX_MESSAGE_BYTES
 from app.models import InboundMessage
 
 MB = 1024 * 1024
+CAP = MAX_MESSAGE_BYTES  # what the pipe and the SMTP receiver accept (app/mail/inbound.py)
 
 
 def _nested(levels: int) -> bytes:
@@ -40,8 +42,9 @@ def _huge_part(size: int) -> bytes:
             b"Content-Transfer-Encoding: base64\n\n" + b"QUJD" * (size // 4) + b"\n--B--\n")
 
 
-BOMBS = {"nested": lambda: _nested(5_000), "nested-25mb": lambda: _nested_messages(25 * MB),
-         "junk-25mb": lambda: _junk(25 * MB - 100), "huge-part-25mb": lambda: _huge_part(24 * MB)}
+# Each as large as the receivers accept (the cap), no larger.
+BOMBS = {"nested": lambda: _nested(5_000), "nested-at-cap": lambda: _nested_messages(CAP - MB),
+         "junk-at-cap": lambda: _junk(CAP - 100), "huge-part-at-cap": lambda: _huge_part(CAP - MB)}
 
 
 @pytest.mark.timeout(120)
@@ -104,7 +107,7 @@ def test_the_pipe_stores_a_bomb_and_the_job_marks_it_unparsed_in_bounded_memory(
     state, peak = _processed_peak_mb(inbound_id)
     assert time.monotonic() - started < 60
     assert state == "unparsed"
-    # The stored message (up to 25 MB) is loaded whole; reading it must cost little more.
+    # The stored message (up to the cap) is loaded whole; reading it must cost little more.
     assert peak < 200, f"{peak:.0f} MB"
     stored = db.session.get(InboundMessage, inbound_id)
     assert stored.error and stored.error in stored.summary
@@ -117,16 +120,16 @@ def test_the_worker_survives_a_bomb(app, run_worker):
     assert stored.state == "unparsed" and "nested" in stored.error
 
 
-def test_the_pipe_refuses_more_than_25_mb_without_a_traceback(app):
+def test_the_pipe_refuses_more_than_the_cap_without_a_traceback(app):
     result = app.test_cli_runner().invoke(args=["bounces", "ingest"],
-                                          input=b"Subject: x\n\n" + b"x" * (25 * MB))
-    assert result.exit_code != 0 and "larger than 25 MB" in result.output
+                                          input=b"Subject: x\n\n" + b"x" * CAP)
+    assert result.exit_code != 0 and f"larger than {CAP // MB} MB" in result.output
     assert "Traceback" not in result.output
     assert db.session.scalar(db.select(db.func.count(InboundMessage.id))) == 0
 
 
 @pytest.mark.timeout(60)
-def test_the_smtp_receiver_refuses_more_than_25_mb_and_overlong_lines(app):
+def test_the_smtp_receiver_refuses_more_than_the_cap_and_overlong_lines(app):
     from app.dev.net import free_port
     from app.mail.receiver import start_receiver
 
@@ -136,15 +139,15 @@ def test_the_smtp_receiver_refuses_more_than_25_mb_and_overlong_lines(app):
     try:
         with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
             smtp.ehlo()
-            assert smtp.esmtp_features["size"] == str(25 * MB)
+            assert smtp.esmtp_features["size"] == str(CAP)
             with pytest.raises(smtplib.SMTPSenderRefused) as declared:
-                smtp.sendmail("", rcpt, b"Subject: x\r\n\r\nx", mail_options=[f"SIZE={26 * MB}"])
+                smtp.sendmail("", rcpt, b"Subject: x\r\n\r\nx", mail_options=[f"SIZE={CAP + MB}"])
             assert declared.value.smtp_code == 552
         with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
             # Sent without SIZE= (smtplib's sendmail would declare it): refused after DATA.
             assert smtp.ehlo()[0] == 250 and smtp.mail("")[0] == 250
             assert smtp.rcpt(rcpt[0])[0] == 250
-            big = b"Subject: x\r\n\r\n" + (b"x" * 998 + b"\r\n") * (26 * MB // 1000)
+            big = b"Subject: x\r\n\r\n" + (b"x" * 998 + b"\r\n") * ((CAP + MB) // 1000)
             assert smtp.data(big)[0] == 552
         with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
             # RFC 5321 4.5.3.1.6: a text line is at most 1000 octets with its CRLF.

@@ -32,3 +32,36 @@ def test_reminders_are_queued_once_per_step_and_sent(app, smtp, run_worker):
 def test_reminders_are_off_by_default(app):
     make_invoice(make_customer(), due_date=date(2026, 1, 1))
     assert send_due_reminders(date(2026, 11, 23)) == 0
+
+
+def _late_invoice(address: str, today: date):
+    return make_invoice(make_customer(emails=(address,)), due_date=today - timedelta(days=8))
+
+
+def test_no_reminder_goes_where_the_last_email_was_rejected_as_a_wrong_address(app):
+    from tests.factories import add_events, at, make_message
+
+    app.config["REMINDER_DAYS"] = "7"
+    today = date(2026, 11, 23)
+    gone = _late_invoice("gone@example.org", today)
+    full = _late_invoice("full@example.org", today)
+    spam = _late_invoice("spam@example.org", today)
+    fixed = _late_invoice("fixed@example.org", today)
+    add_events(make_message(gone, to="gone@example.org", created=at("2026-11-01")),
+               ("rejected", at("2026-11-01", "10:01"),
+                {"code": "5.1.1", "diagnostic": "550 5.1.1 User unknown"}))
+    add_events(make_message(full, to="full@example.org", created=at("2026-11-01")),
+               ("rejected", at("2026-11-01", "10:01"),
+                {"code": "5.2.2", "diagnostic": "552 5.2.2 Mailbox full"}))
+    add_events(make_message(spam, to="spam@example.org", created=at("2026-11-01")),
+               ("spam", at("2026-11-02")))
+    # Rejected once, then a later email got through: the last one counts.
+    add_events(make_message(fixed, to="fixed@example.org", created=at("2026-10-01")),
+               ("rejected", at("2026-10-01", "10:01"),
+                {"code": "5.1.1", "diagnostic": "550 5.1.1 User unknown"}))
+    make_message(fixed, to="fixed@example.org", created=at("2026-11-01"))
+    # The addresses were not suppressed (as after a person lifted the suppression).
+    assert send_due_reminders(today) == 2
+    reminded = set(db.session.scalars(db.select(EmailMessage.to_address).where(
+        EmailMessage.kind == "reminder")))
+    assert reminded == {"full@example.org", "fixed@example.org"}

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from flask import jsonify
+from flask_login import current_user
 
 from app.blueprints.main import bp
-from app.reports.dashboard import dashboard_figures
+from app.web.attention import home_context
 from app.web.auth import public, requires
 from app.web.render import no_store, render
 
@@ -11,7 +12,8 @@ from app.web.render import no_store, render
 @bp.route("/")
 @requires("dashboard.view")
 def index():
-    return render("main/index.html", figures=dashboard_figures())
+    """What needs attention."""
+    return no_store(render("main/index.html", "attention", **home_context(current_user)))
 
 
 @bp.route("/healthz")

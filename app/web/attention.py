@@ -1,0 +1,39 @@
+"""Where each attention item is fixed, as a URL (the domain knows no URLs)."""
+from __future__ import annotations
+
+from flask import url_for
+
+from app.attention import items
+from app.attention.kinds import KINDS
+from app.models import AttentionItem, Notification
+from app.permissions import role_can
+
+
+def home_context(user) -> dict:
+    """What the home page shows: the items with their actions, or (viewers) only counts.
+    The page and the fragment a dismissal answers with are built from this alone."""
+    acts = role_can(user.role, "attention.dismiss")
+    return {"items": items.open_items(user) if acts else [],
+            "counts": items.open_counts(user), "acts": acts, "kinds": KINDS,
+            "item_url": item_url}
+
+
+def item_url(item: AttentionItem | None) -> str | None:
+    """The page where the item is acted on: its invoice, else its customer's file."""
+    if item is None:
+        return None
+    if item.kind == "email_rejected" and item.message_id:
+        return url_for("attention.email_fix", message_id=item.message_id)
+    if item.kind == "contact_review" and item.customer_id:
+        return url_for("customers.show", customer_id=item.customer_id)
+    if item.invoice_id:
+        return url_for("invoices.show", invoice_id=item.invoice_id)
+    if item.customer_id:
+        return url_for("customers.show", customer_id=item.customer_id)
+    if item.kind == "office_rejection":
+        return url_for("admin.bounces")
+    return None
+
+
+def notification_url(note: Notification) -> str | None:
+    return item_url(note.item) if note.item_id else (note.link or None)
