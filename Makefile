@@ -29,8 +29,11 @@ run: install
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Every main page for each role at 1366x768 and 390x844, in tests/artifacts/screens/.
+# The pages listed in app/dev/screenshots.py (SHOTS), at 1366x768 and 390x844, from a
+# fresh demo database, into docs/screenshots/ (Debian's chromium); then every main page
+# for each role at both sizes, into tests/artifacts/screens/.
 screenshots: install-dev
+	$(BIN)/python -m app.dev.screenshots
 	CLIENTELE_SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:randomly tests/browser/test_screenshots.py
 
 bench: install-dev
