@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.mail import outbox
+from app.mail.consequences import after_complaint, after_rejection
 from app.mail.recorder import NewEvent, dedupe_key, store_events
 from app.models import Invoice
 
@@ -24,6 +25,9 @@ _OUTCOMES = (  # (weight, events after "sent")
 )
 _AGENTS = {"opened": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Outlook/16.0",
            "auto-open": "Mozilla/5.0"}
+
+
+_GONE = "550 5.1.1 The email account does not exist"
 
 
 def seed_demo_emails(rng: random.Random | None = None) -> int:
@@ -58,7 +62,7 @@ def seed_demo_emails(rng: random.Random | None = None) -> int:
             elif step == "rejected":
                 message.state = "rejected"
                 events.append(_event(message, "rejected", at, "dsn", code="5.1.1",
-                                     diagnostic="550 5.1.1 The email account does not exist"))
+                                     diagnostic=_GONE))
             elif step == "delayed":
                 events.append(_event(message, "delayed", at, "dsn", code="4.2.2",
                                      diagnostic="452 4.2.2 Mailbox full, will retry"))
@@ -67,6 +71,11 @@ def seed_demo_emails(rng: random.Random | None = None) -> int:
                                      {"spam": "arf", "viewed": "client-view",
                                       "clicked": "click", "sent": "dsn"}.get(step, "pixel")))
         store_events(events, known={message.id: message})
+        # What the real pipeline does with a bounce or a complaint: the file, the home page.
+        if "rejected" in steps:
+            after_rejection(message, reason="userunknown", words=_GONE)
+        if "spam" in steps:
+            after_complaint(message)
         made += 1
     db.session.flush()
     return made

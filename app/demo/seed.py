@@ -25,4 +25,7 @@ def seed_demo(demo_users) -> dict[str, int]:
     from app.demo.emails import seed_demo_emails
 
     summary["invoice emails"] = seed_demo_emails()
+    from app.attention.scan import scan
+
+    summary["attention items"] = scan()["raised"]  # what the 15-minute scan would raise
     return summary
