@@ -40,7 +40,8 @@ POLL_SECONDS = 5
 HEARTBEAT = timedelta(seconds=60)
 MAX_IDS = 200  # more than any page shows
 # What an email belongs to, and the column that says so: the kinds a page can watch.
-WATCHED = {"invoice": EmailMessage.invoice_id, "customer": EmailMessage.customer_id}
+WATCHED = {"invoice": EmailMessage.invoice_id, "customer": EmailMessage.customer_id,
+           "message": EmailMessage.id}
 
 
 def cursor(now: datetime | None = None) -> int:

@@ -149,6 +149,15 @@ def rows_query(filters: EmailFilters, user) -> Select:
     return query.order_by(order, tiebreak)
 
 
+def rows_among(filters: EmailFilters, user, message_ids: set[int]) -> list:
+    """The report's rows for these emails only, as `filters` would show them (the user's
+    access applies: an email the user may not see is simply not there)."""
+    if not message_ids:
+        return []
+    return list(db.session.execute(
+        rows_query(filters, user).where(EmailMessage.id.in_(message_ids))))
+
+
 def bounded_count(filters: EmailFilters, user, bound: int = COUNT_BOUND) -> tuple[int, bool]:
     """How many rows match, counting no further than `bound` (then True: "more than")."""
     inner = _filtered(_joined(select(EmailMessage.id).select_from(EmailMessage), user,

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, request
+from flask import g, request, url_for
 from flask_login import current_user
 
 from app import clock
 from app.customers.access import sees_all_customers
 from app.events import reasons
 from app.events.status import STATUS_LABELS, Status
-from app.mail import failures
+from app.mail import failures, live
 from app.reports import activity, charts, customer_insight, email_report, receivables
 from app.reports.cache import cached, data_version
 from app.reports.filters import ArgReader
@@ -35,13 +35,35 @@ def emails() -> dict[str, Any]:
         [m.month for m in mix],
         [[(f"seg-{key}", m.counts.get(key, 0), f"{m.month} · {label}: {m.counts.get(key, 0)}")
           for key, label in STATUSES] for m in mix])
+    page = email_report.page_of_rows(filters, current_user)
     return {"filters": filters, "errors": errors, "statuses": STATUSES, "mix": mix,
-            "mix_chart": chart, "page": email_report.page_of_rows(filters, current_user),
+            "mix_chart": chart, "page": page,
             "staff_choices": email_report.staff_choices(current_user),
             "customer_label": (email_report.customer_label(filters.customer_id, current_user)
                                if filters.customer_id else None),
-            "customer_name": customer_name, "status_label": email_report.status_label,
-            "failure_classes": FAILURE_CLASSES, "failure_words": email_report.failure_words}
+            "failure_classes": FAILURE_CLASSES,
+            "live_url": email_changes_url({r.id for r in page.items}, _filter_args()),
+            **email_row_helpers()}
+
+
+def _filter_args() -> dict[str, str]:
+    """The page's filters and sorting, for its live question (paging is not a filter)."""
+    return {k: v for k, v in request.args.items() if k not in ("page", "fmt", "table")}
+
+
+def email_row_helpers() -> dict[str, Any]:
+    """What a report row needs besides the row: for the page and its live answer alike."""
+    return {"customer_name": customer_name, "status_label": email_report.status_label,
+            "failure_words": email_report.failure_words}
+
+
+def email_changes_url(message_ids, filter_args: dict[str, str]) -> str | None:
+    """Where the report page asks for news of its rows; None when none is watched."""
+    watched = live.watched(message_ids, "message")
+    if not watched:
+        return None
+    return url_for("reports.email_changes", since=live.cursor(),
+                   ids=",".join(map(str, watched)), **filter_args)
 
 
 def _span(read: ArgReader, months: int = 12):
