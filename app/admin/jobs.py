@@ -229,7 +229,7 @@ def retry_failed_job(conn: redis.Redis, job_id: str) -> Job | None:
     """Put a failed job back on its queue; None when no failed job has that id."""
     try:
         job = Job.fetch(job_id, connection=conn)
-    except NoSuchJobError:
+    except (NoSuchJobError, ValueError):  # RQ refuses ids it could never have made (".")
         return None
     try:
         return FailedJobRegistry(job.origin, connection=conn).requeue(job)

@@ -68,6 +68,9 @@ def test_retry_needs_csrf_and_an_existing_failed_job(app, client, admin):
     missing = client.post("/admin/jobs/failed/no-such-job/retry",
                           data={"csrf_token": token})
     assert missing.status_code == 404
+    # An id RQ could never have made ("a.b" fails its own validation) is simply not there.
+    assert client.post("/admin/jobs/failed/a.b/retry",
+                       data={"csrf_token": token}).status_code == 404
     ok = get_queue("default").enqueue(succeed)
     run_burst_worker(app)
     not_failed = client.post(f"/admin/jobs/failed/{ok.id}/retry", data={"csrf_token": token})
