@@ -11,18 +11,9 @@ from app.mail.recorder import NewEvent, dedupe_key, store_events
 from app.models import AuditLog, Customer, CustomerEmail, EmailEvent, EmailMessage
 from app.models.base import utcnow
 from tests.factories import make_customer, make_invoice
-from tests.support.bounce_mail import dsn
+from tests.support.bounce_mail import dsn, sent_email
 
 
-def _sent(address: str, owner=None):
-    customer = make_customer(emails=(address,), owner=owner)
-    invoice = make_invoice(customer)
-    (message,) = outbox.add_messages(recipients=[outbox.Recipient(address)], subject="Invoice",
-                                     body="Hi", invoice=invoice, attach_pdf=False)
-    message.state = message.status = "sent"
-    message.sent_at = utcnow()
-    db.session.commit()
-    return customer, message
 
 
 def _bounce(message, status: str, diagnostic: str, action: str = "failed") -> EmailEvent:
@@ -48,7 +39,7 @@ def _untouched(customer) -> None:
 
 
 def test_a_bounce_of_class_address_marks_it_invalid_and_flags_the_customer(app):
-    customer, message = _sent("gone@example.org")
+    customer, message = sent_email("gone@example.org")
     event = _bounce(message, "5.1.1", "550 5.1.1 <gone@example.org>: user unknown")
     assert (event.type, event.reason, event.failure_class) == (
         "rejected", "userunknown", "address")
@@ -65,7 +56,7 @@ def test_a_bounce_of_class_address_marks_it_invalid_and_flags_the_customer(app):
 def test_a_full_mailbox_keeps_the_address_and_tells_the_owner_until_a_delivery(
         app, make_user):
     owner = make_user("staff", email="owner@office.example")
-    customer, message = _sent("full@example.org", owner=owner)
+    customer, message = sent_email("full@example.org", owner=owner)
     event = _bounce(message, "5.2.2", "552 5.2.2 <full@example.org>: mailbox full")
     assert (event.reason, event.failure_class) == ("mailboxfull", "mailbox")
     email = _email()
@@ -93,7 +84,7 @@ def test_a_full_mailbox_keeps_the_address_and_tells_the_owner_until_a_delivery(
 
 
 def test_a_relay_accepting_an_email_does_not_clear_a_mailbox_problem(app):
-    _, message = _sent("full@example.org")
+    _, message = sent_email("full@example.org")
     _bounce(message, "5.2.2", "552 5.2.2 mailbox full")
     store_events([NewEvent(message_id=message.id, type="sent", occurred_at=utcnow(),
                            source="smtp", dedupe_key=dedupe_key("relay", message.id))])
@@ -103,7 +94,7 @@ def test_a_relay_accepting_an_email_does_not_clear_a_mailbox_problem(app):
 
 
 def test_a_delivery_older_than_the_mailbox_problem_does_not_clear_it(app):
-    _, message = _sent("full@example.org")
+    _, message = sent_email("full@example.org")
     before = utcnow()
     _bounce(message, "5.2.2", "552 5.2.2 mailbox full")
     store_events([NewEvent(message_id=message.id, type="opened", occurred_at=before.replace(
@@ -114,7 +105,7 @@ def test_a_delivery_older_than_the_mailbox_problem_does_not_clear_it(app):
 
 
 def test_a_refusal_of_the_office_never_touches_the_address_and_alerts_admins(app):
-    customer, message = _sent("ann@example.org")
+    customer, message = sent_email("ann@example.org")
     words = ("550 5.7.1 Service unavailable; client [192.0.2.9] blocked using "
              "zen.spamhaus.org")
     event = _bounce(message, "5.7.1", words)
@@ -127,7 +118,7 @@ def test_a_refusal_of_the_office_never_touches_the_address_and_alerts_admins(app
 
 
 def test_a_refused_message_tells_the_sender_and_leaves_the_address(app):
-    customer, message = _sent("ann@example.org")
+    customer, message = sent_email("ann@example.org")
     event = _bounce(message, "5.3.4", "552 5.3.4 Message size exceeds fixed limit")
     assert (event.reason, event.failure_class) == ("emailtoolarge", "message")
     _untouched(customer)
@@ -137,7 +128,7 @@ def test_a_refused_message_tells_the_sender_and_leaves_the_address(app):
 
 
 def test_another_problem_changes_nothing(app):
-    customer, message = _sent("ann@example.org")
+    customer, message = sent_email("ann@example.org")
     event = _bounce(message, "5.4.7", "550 5.4.7 delivery time expired")
     assert (event.reason, event.failure_class) == ("expired", "other")
     _untouched(customer)
@@ -146,7 +137,7 @@ def test_another_problem_changes_nothing(app):
 
 
 def test_a_delay_stores_its_reason_and_changes_nothing(app):
-    customer, message = _sent("ann@example.org")
+    customer, message = sent_email("ann@example.org")
     event = _bounce(message, "4.2.2", "452 4.2.2 mailbox full", action="delayed")
     assert (event.type, event.reason, event.failure_class) == (
         "delayed", "mailboxfull", "mailbox")

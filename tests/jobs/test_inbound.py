@@ -12,56 +12,19 @@ from app.extensions import db
 from app.mail import inbound, outbox
 from app.models import Customer, CustomerEmail, EmailMessage, InboundMessage
 from app.models.base import utcnow
-from tests.factories import make_customer, make_invoice
+from tests.support.bounce_mail import dsn, sent_email
 
 SAMPLES = Path(__file__).parent.parent / "events" / "samples"
 
 
-def _sent(address: str):
-    customer = make_customer(emails=(address,))
-    invoice = make_invoice(customer)
-    (message,) = outbox.add_messages(recipients=[outbox.Recipient(address)], subject="Invoice",
-                                     body="Hi", invoice=invoice, attach_pdf=False)
-    message.state = message.status = "sent"
-    message.sent_at = utcnow()
-    db.session.commit()
-    return customer, message
 
 
 def _dsn(message, action="failed", status="5.1.1") -> bytes:
-    return f"""From: MAILER-DAEMON@mx.example.org
-To: bounces+{message.verp_token}@bounces.clientele.localhost
-Subject: Undelivered Mail Returned to Sender
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="B"
-
---B
-Content-Type: text/plain
-
-Your message could not be delivered.
-
---B
-Content-Type: message/delivery-status
-
-Reporting-MTA: dns; mx.example.org
-
-Final-Recipient: rfc822; {message.to_address}
-Action: {action}
-Status: {status}
-Diagnostic-Code: smtp; 550 {status} <{message.to_address}>: user unknown
-
---B
-Content-Type: text/rfc822-headers
-
-Message-ID: <{message.message_id}>
-Subject: Invoice
-
---B--
-""".replace("\n", "\r\n").encode()
+    return dsn(message, status, f"550 {status} <{message.to_address}>: user unknown", action)
 
 
 def test_hard_bounce_by_verp_rejects_and_flags_the_customer(app):
-    customer, message = _sent("gone@example.org")
+    customer, message = sent_email("gone@example.org")
     inbound_id = inbound.store(_dsn(message), via="pipe")
     assert inbound.process(inbound_id) == "processed"
     db.session.expire_all()
@@ -75,7 +38,7 @@ def test_hard_bounce_by_verp_rejects_and_flags_the_customer(app):
 
 
 def test_processing_twice_stores_once(app):
-    _, message = _sent("twice@example.org")
+    _, message = sent_email("twice@example.org")
     raw = _dsn(message)
     first, second = inbound.store(raw, via="pipe"), inbound.store(raw, via="pipe")
     inbound.process(first)
@@ -86,7 +49,7 @@ def test_processing_twice_stores_once(app):
 
 
 def test_the_same_report_relayed_once_more_is_one_event(app):
-    _, message = _sent("relayed@example.org")
+    _, message = sent_email("relayed@example.org")
     raw = _dsn(message)
     relayed = (b"Received: from relay2.example.net (relay2.example.net [192.0.2.7])\r\n"
                b"\tby mx.clientele.example with ESMTPS id 4F2B1; Sat, 5 Dec 2026 03:10:00 +0000\r\n"
@@ -116,7 +79,7 @@ def test_a_bounce_stored_before_its_smtp_outcome_keeps_the_order_things_happened
 
     from app.mail.smtp import Outcome
 
-    _, message = _sent("early@example.org")
+    _, message = sent_email("early@example.org")
     message.state = message.status = "queued"
     db.session.commit()
     now = utcnow().replace(microsecond=0)
@@ -145,7 +108,7 @@ def test_a_report_dated_in_the_future_or_before_we_sent_is_kept_between(app):
     from email.utils import format_datetime
 
     for shift, expect in ((timedelta(days=3), "received"), (-timedelta(days=3), "attempt")):
-        _, message = _sent(f"skew{shift.days}@example.org")
+        _, message = sent_email(f"skew{shift.days}@example.org")
         message.last_attempt_at = utcnow() - timedelta(minutes=5)
         db.session.commit()
         raw = _dsn(message).replace(
@@ -162,7 +125,7 @@ def test_a_report_dated_in_the_future_or_before_we_sent_is_kept_between(app):
 
 
 def test_delayed_dsn_then_delivery_is_delayed_until_opened(app):
-    _, message = _sent("slow@example.org")
+    _, message = sent_email("slow@example.org")
     inbound.process(inbound.store(_dsn(message, "delayed", "4.4.1"), via="pipe"))
     db.session.expire_all()
     message = db.session.get(EmailMessage, message.id)
@@ -182,7 +145,7 @@ def test_auto_reply_is_ignored_and_garbage_goes_to_review(app):
 
 
 def test_match_by_message_id_when_verp_is_lost(app):
-    _, message = _sent("mid@example.org")
+    _, message = sent_email("mid@example.org")
     raw = _dsn(message).replace(f"bounces+{message.verp_token}".encode(), b"billing")
     inbound.process(inbound.store(raw, via="pipe"))
     db.session.expire_all()
@@ -190,7 +153,7 @@ def test_match_by_message_id_when_verp_is_lost(app):
 
 
 def test_unmatched_bounce_lands_in_review(app):
-    _, message = _sent("known@example.org")
+    _, message = sent_email("known@example.org")
     raw = _dsn(message).replace(f"bounces+{message.verp_token}".encode(), b"billing") \
         .replace(message.message_id.encode(), b"someone-else@example.net") \
         .replace(b"known@example.org", b"stranger@example.net")
@@ -201,7 +164,7 @@ def test_smtp_receiver_stores_bounces_for_our_domain_only(app):
     from app.dev.net import free_port
     from app.mail.receiver import start_receiver
 
-    _, message = _sent("rcv@example.org")
+    _, message = sent_email("rcv@example.org")
     port = free_port()
     controller = start_receiver(app, "127.0.0.1", port)
     try:
@@ -231,7 +194,7 @@ def test_smtp_receiver_answers_451_when_storing_fails(app, monkeypatch, caplog):
     from app.dev.net import free_port
     from app.mail.receiver import start_receiver
 
-    _, message = _sent("rcv451@example.org")
+    _, message = sent_email("rcv451@example.org")
 
     def failing_store(raw, **kwargs):
         raise OperationalError("INSERT INTO inbound_messages", {}, Exception("db is gone"))
@@ -259,7 +222,7 @@ def test_inbound_mail_over_the_cap_is_refused_by_smtp_and_the_pipe_and_cut_by_im
     from app.mail import receiver
 
     monkeypatch.setattr(inbound, "MAX_MESSAGE_BYTES", 20_000)
-    _, message = _sent("big@example.org")
+    _, message = sent_email("big@example.org")
     big = _dsn(message) + b"\r\n" + b"x" * 30_000 + b"\r\n"
     port = free_port()
     controller = receiver.start_receiver(app, "127.0.0.1", port)
@@ -282,7 +245,7 @@ def test_inbound_mail_over_the_cap_is_refused_by_smtp_and_the_pipe_and_cut_by_im
 
 
 def test_cli_ingest_and_classify(app, tmp_path):
-    _, message = _sent("cli@example.org")
+    _, message = sent_email("cli@example.org")
     runner = app.test_cli_runner()
     result = runner.invoke(args=["bounces", "ingest"], input=_dsn(message))
     assert result.exit_code == 0 and "stored inbound message" in result.output
@@ -354,7 +317,7 @@ def _imap_config(app) -> dict:
 def test_imap_bounce_whose_store_fails_is_fetched_again(app, monkeypatch):
     from app.mail import receiver
 
-    _, message = _sent("imap@example.org")
+    _, message = sent_email("imap@example.org")
     server = _FakeImap([_dsn(message)])
     monkeypatch.setattr(receiver.imaplib, "IMAP4_SSL", server)
     real_store = inbound.store
@@ -383,7 +346,7 @@ def test_imap_bounce_whose_store_fails_is_fetched_again(app, monkeypatch):
 def test_imap_marks_seen_only_after_the_store_committed(app, monkeypatch):
     from app.mail import receiver
 
-    _, message = _sent("imap2@example.org")
+    _, message = sent_email("imap2@example.org")
     server = _FakeImap([_dsn(message)])
     monkeypatch.setattr(receiver.imaplib, "IMAP4_SSL", server)
     real_store = inbound.store
@@ -435,7 +398,7 @@ Message-ID: <{message.message_id}>
 
 
 def test_a_complaint_marks_spam_and_suppresses_the_address(app):
-    customer, message = _sent("annoyed@example.org")
+    customer, message = sent_email("annoyed@example.org")
     assert inbound.process(inbound.store(_feedback_report(message, "abuse"), via="pipe")) \
         == "processed"
     db.session.expire_all()
@@ -444,7 +407,7 @@ def test_a_complaint_marks_spam_and_suppresses_the_address(app):
 
 
 def test_a_complaint_with_the_recipient_redacted_is_matched_by_message_id(app):
-    _, message = _sent("redacted@example.org")
+    _, message = sent_email("redacted@example.org")
     raw = _feedback_report(message, "abuse", recipient=False)
     assert inbound.process(inbound.store(raw, via="pipe")) == "processed"
     db.session.expire_all()
@@ -454,7 +417,7 @@ def test_a_complaint_with_the_recipient_redacted_is_matched_by_message_id(app):
 
 @pytest.mark.parametrize("feedback_type", ["auth-failure", "not-spam", "virus"])
 def test_a_feedback_report_that_is_no_complaint_changes_nothing(app, feedback_type):
-    _, message = _sent(f"{feedback_type}@example.org")
+    _, message = sent_email(f"{feedback_type}@example.org")
     inbound_id = inbound.store(_feedback_report(message, feedback_type), via="pipe")
     assert inbound.process(inbound_id) == "ignored"
     db.session.expire_all()
@@ -474,12 +437,12 @@ def _ses_complaint_mail(message, feedback_type: str) -> bytes:
 
 
 def test_an_ses_complaint_by_mail_marks_spam_unless_its_report_is_no_complaint(app):
-    _, complained = _sent("angry@example.org")
+    _, complained = sent_email("angry@example.org")
     assert inbound.process(inbound.store(_ses_complaint_mail(complained, "abuse"),
                                          via="pipe")) == "processed"
     db.session.expire_all()
     assert db.session.get(EmailMessage, complained.id).status == "spam"
-    _, fine = _sent("fine@example.org")
+    _, fine = sent_email("fine@example.org")
     assert inbound.process(inbound.store(_ses_complaint_mail(fine, "not-spam"),
                                          via="pipe")) == "ignored"
     db.session.expire_all()
@@ -489,7 +452,7 @@ def test_an_ses_complaint_by_mail_marks_spam_unless_its_report_is_no_complaint(a
 
 
 def test_an_unsubscribe_request_changes_nothing(app):
-    _, message = _sent("done.with.invoices@icloud.example")
+    _, message = sent_email("done.with.invoices@icloud.example")
     raw = (SAMPLES / "apple_mail_unsubscribe.eml").read_bytes()
     inbound_id = inbound.store(raw, via="pipe")
     assert inbound.process(inbound_id) == "ignored"
@@ -521,7 +484,7 @@ def _untouched(message, customer) -> None:
 
 
 def test_a_hand_made_bounce_naming_a_customer_waits_for_confirmation(app):
-    customer, message = _sent("victim@example.org")
+    customer, message = sent_email("victim@example.org")
     db.session.get(Customer, customer.id).marketing_consent = True
     db.session.commit()
     inbound_id = inbound.store(_forged(_dsn(message), message), via="smtp",
@@ -534,7 +497,7 @@ def test_a_hand_made_bounce_naming_a_customer_waits_for_confirmation(app):
 
 
 def test_a_hand_made_complaint_naming_a_customer_withdraws_nothing(app):
-    customer, message = _sent("liked@example.org")
+    customer, message = sent_email("liked@example.org")
     db.session.get(Customer, customer.id).marketing_consent = True
     db.session.commit()
     raw = _feedback_report(message, "abuse").replace(message.message_id.encode(),
@@ -544,7 +507,7 @@ def test_a_hand_made_complaint_naming_a_customer_withdraws_nothing(app):
 
 
 def test_a_verp_address_in_the_headers_is_not_the_envelope(app):
-    customer, message = _sent("headers@example.org")
+    customer, message = sent_email("headers@example.org")
     db.session.get(Customer, customer.id).marketing_consent = True
     db.session.commit()
     # The body names our VERP address in To:, but the mail was sent to another address.
@@ -563,7 +526,7 @@ def test_a_verp_address_in_the_headers_is_not_the_envelope(app):
 
 
 def test_a_message_id_is_proof_only_when_we_sent_it(app):
-    customer, message = _sent("mid-proof@example.org")
+    customer, message = sent_email("mid-proof@example.org")
     db.session.get(Customer, customer.id).marketing_consent = True
     db.session.commit()
     # Shaped like ours, at our domain, but no email of ours has it.
@@ -621,7 +584,7 @@ def _complaint_event(message):
 
 
 def test_a_complaint_reads_the_complainant_from_our_email_not_from_the_report(app):
-    _, message = _sent("real.customer@example.org")
+    _, message = sent_email("real.customer@example.org")
     # Forwarded on to another mailbox, which complained: the report names that one.
     raw = _loop_report(message, rcpt="", returned_to="forwarded.box@isp.example")
     inbound_id = inbound.store(raw, via="imap")
@@ -635,7 +598,7 @@ def test_a_complaint_reads_the_complainant_from_our_email_not_from_the_report(ap
                                       "5d41402abc4b2a76b9719d911017c592@isp.example"])
 def test_a_redacted_complaint_is_matched_by_the_returned_verp_when_the_id_was_replaced(
         app, redacted):
-    _, message = _sent("hidden@example.org")
+    _, message = sent_email("hidden@example.org")
     # A relay rewrote our Message-ID; the returned Return-Path still carries our token.
     raw = _loop_report(message, rcpt=redacted, returned_to=redacted,
                        message_id="0100018e-rewritten@relay.example",
@@ -645,7 +608,7 @@ def test_a_redacted_complaint_is_matched_by_the_returned_verp_when_the_id_was_re
 
 
 def test_a_redacted_complaint_about_no_email_of_ours_changes_nothing(app):
-    customer, message = _sent("nobody.knows@example.org")
+    customer, message = sent_email("nobody.knows@example.org")
     db.session.get(Customer, customer.id).marketing_consent = True
     db.session.commit()
     raw = _loop_report(message, rcpt="redacted@isp.example", returned_to="redacted@isp.example",
@@ -659,7 +622,7 @@ def test_a_redacted_complaint_about_no_email_of_ours_changes_nothing(app):
 
 
 def test_a_returned_verp_is_no_proof_for_a_bounce(app):
-    customer, message = _sent("rp-bounce@example.org")
+    customer, message = sent_email("rp-bounce@example.org")
     db.session.get(Customer, customer.id).marketing_consent = True
     db.session.commit()
     # Only complaints come back to an address that is not the VERP one; a bounce's
@@ -686,7 +649,7 @@ This is the mail system at host mx.example.org.
 
 
 def test_a_notice_without_the_original_waits_for_a_person(app):
-    customer, message = _sent("no-copy@example.org")
+    customer, message = sent_email("no-copy@example.org")
     db.session.get(Customer, customer.id).marketing_consent = True
     db.session.commit()
     inbound_id = inbound.store(_bare_notice(message, "billing@office.example"), via="imap")
@@ -702,7 +665,7 @@ def test_a_notice_without_the_original_waits_for_a_person(app):
 
 
 def test_a_notice_without_the_original_sent_to_our_verp_address_is_applied(app):
-    _, message = _sent("no-copy-verp@example.org")
+    _, message = sent_email("no-copy-verp@example.org")
     verp = f"bounces+{message.verp_token}@bounces.clientele.localhost"
     inbound_id = inbound.store(_bare_notice(message, verp), via="smtp", envelope_to=verp)
     assert inbound.process(inbound_id) == "processed"
@@ -749,7 +712,7 @@ Content-Type: text/rfc822-headers
 
 
 def test_a_complaint_is_matched_by_our_signed_header_when_a_relay_replaced_the_rest(app):
-    _, message = _sent("stamped@example.org")
+    _, message = sent_email("stamped@example.org")
     raw = _report_with_headers(_returned_headers_of(message))
     assert message.message_id.encode() not in raw and message.verp_token.encode() not in raw
     assert inbound.process(inbound.store(raw, via="imap")) == "processed"
@@ -759,8 +722,8 @@ def test_a_complaint_is_matched_by_our_signed_header_when_a_relay_replaced_the_r
 def test_a_tampered_or_foreign_header_proves_nothing(app):
     from app.mail.tracking import STAMP, make_token
 
-    customer, message = _sent("stamp-victim@example.org")
-    _, other = _sent("stamp-other@example.org")
+    customer, message = sent_email("stamp-victim@example.org")
+    _, other = sent_email("stamp-other@example.org")
     db.session.get(Customer, customer.id).marketing_consent = True
     db.session.commit()
     genuine = _returned_headers_of(message).split("X-Clientele-Message: ")[1].strip()

@@ -1,5 +1,23 @@
-"""Bounce mail about our own emails, as receiving servers write it."""
+"""Bounce mail about our own emails, as receiving servers write it, and the sent email
+it is about."""
 from __future__ import annotations
+
+from app.extensions import db
+from app.mail import outbox
+from app.models.base import utcnow
+from tests.factories import make_customer, make_invoice
+
+
+def sent_email(address: str, owner=None):
+    """A customer with `address` and an invoice email to it, already sent."""
+    customer = make_customer(emails=(address,), owner=owner)
+    invoice = make_invoice(customer)
+    (message,) = outbox.add_messages(recipients=[outbox.Recipient(address)], subject="Invoice",
+                                     body="Hi", invoice=invoice, attach_pdf=False)
+    message.state = message.status = "sent"
+    message.sent_at = utcnow()
+    db.session.commit()
+    return customer, message
 
 
 def dsn(message, status: str, diagnostic: str, action: str = "failed") -> bytes:

@@ -42,12 +42,13 @@ def emails() -> dict[str, Any]:
             "customer_label": (email_report.customer_label(filters.customer_id, current_user)
                                if filters.customer_id else None),
             "failure_classes": FAILURE_CLASSES,
-            "live_url": email_changes_url({r.id for r in page.items}, _filter_args()),
+            "live_url": email_changes_url({r.id for r in page.items}, filter_args()),
             **email_row_helpers()}
 
 
-def _filter_args() -> dict[str, str]:
-    """The page's filters and sorting, for its live question (paging is not a filter)."""
+def filter_args() -> dict[str, str]:
+    """The current filters and sorting, for download links and the live question (paging
+    and format are not filters)."""
     return {k: v for k, v in request.args.items() if k not in ("page", "fmt", "table")}
 
 

@@ -26,8 +26,8 @@ def _report(template: str, ctx: dict):
 
 @bp.app_template_global()
 def export_args() -> dict[str, str]:
-    """The current filters, for download links (paging and format are not filters)."""
-    return {k: v for k, v in request.args.items() if k not in ("page", "fmt", "table")}
+    """The current filters, for download links."""
+    return context.filter_args()
 
 
 @bp.route("/")
