@@ -35,7 +35,8 @@ def test_only_admins_review_bounces(client, login_as):
 
 def _held_bounce(address: str):
     """A hand-made bounce naming a customer's address: held for confirmation."""
-    from tests.jobs.test_inbound import _dsn, _forged, _sent
+    from tests.jobs.test_inbound import _dsn, _forged
+    from tests.support.bounce_mail import sent_email as _sent
 
     customer, message = _sent(address)
     inbound_id = inbound.store(_forged(_dsn(message), message), via="pipe")
@@ -83,7 +84,8 @@ def test_only_admins_confirm_reports(client, login_as):
 
 def test_a_notice_without_the_original_is_marked_and_counted_on_the_review_list(
         app, client, login_as):
-    from tests.jobs.test_inbound import _bare_notice, _dsn, _forged, _sent
+    from tests.jobs.test_inbound import _bare_notice, _dsn, _forged
+    from tests.support.bounce_mail import sent_email as _sent
 
     _, message = _sent("bare@example.org")
     bare = inbound.store(_bare_notice(message, "billing@office.example"), via="imap")

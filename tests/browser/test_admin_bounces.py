@@ -31,7 +31,8 @@ def test_a_held_report_is_explained_and_confirmed_from_the_list(page, make_user)
 
 def test_a_notice_without_the_original_is_marked_on_the_list_and_its_page(page, make_user):
     from app.mail import inbound
-    from tests.jobs.test_inbound import _bare_notice, _sent
+    from tests.jobs.test_inbound import _bare_notice
+    from tests.support.bounce_mail import sent_email as _sent
 
     _, message = _sent("bare-in-browser@example.org")
     bare = inbound.store(_bare_notice(message, "billing@office.example"), via="imap")
