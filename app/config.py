@@ -57,6 +57,8 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     LOGIN_LIMIT_PER_IP = "60 per 15 minutes"
     LOG_FORMAT = "text"
+    # OFFICE_NAME, OFFICE_DETAILS, MAIL_DEFAULT_SENDER, REMINDER_DAYS, DEFAULT_PHONE_REGION:
+    # the defaults of the office settings (app/settings/keys.py) until an admin sets them.
     OFFICE_NAME = "Clientele Demo Office"
     MAIL_MAX_ATTEMPTS = 5
     MAIL_RETRY_BACKOFF = (60, 120, 300, 900, 1800)
@@ -83,6 +85,8 @@ class Config:
     BACKUP_EVERY_SECONDS = 86400  # 0 turns the scheduled backup off
     OFFICE_DETAILS = ""  # address, tax number...: printed under the name ("\n" = new line)
     DEFAULT_PHONE_REGION = "GB"
+    # How old a process's copy of the office settings may get outside a web request.
+    SETTINGS_RECHECK_SECONDS = 2.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> dict:

@@ -48,6 +48,7 @@ _VERBS = {
     "bounce.confirm": "Confirmed a bounce matched by address",
     "bounce.reprocess": "Processed a received bounce again",
     "bounce.ignore": "Dismissed a received bounce",
+    "settings.changed": "Changed the office settings",
 }
 
 # Details already said by the sentence; the rest are listed as "name: value".
@@ -55,6 +56,8 @@ _SAID = {"recipients", "number", "amount", "changes", "section", "customer_id"}
 
 
 def _label(key: str) -> str:
+    if not key.islower():  # already words ("IBAN", "Reply-To" from the settings' labels)
+        return key
     return key.replace("_", " ").capitalize()
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from app import settings
 from app.customers.access import can_see_customer
 from app.extensions import db
 from app.models import AttentionItem, Customer, Notification, User
@@ -62,7 +63,7 @@ def mark_read(user, upto_id: int | None = None) -> int:
 
 
 def digest_text(user: User, notes: list[Notification]) -> tuple[str, str]:
-    office = current_app.config["OFFICE_NAME"]
+    office = settings.get("office.name")
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     subject = f"{office}: {len(notes)} new notification" + ("s" if len(notes) != 1 else "")
     lines = [f"Hello {user.display_name},", "", "since your last digest:", ""]

@@ -10,11 +10,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from flask import current_app
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from app import clock
+from app import clock, settings
 from app.invoices import pdf_fonts
 from app.invoices.money import cents, line_amounts, plain_number
 from app.invoices.rules import LABELLED_FOR_CUSTOMER, STATUS_LABELS, display_status
@@ -29,9 +28,9 @@ HEAD_FILL = (238, 241, 246)
 
 def render_invoice_pdf(invoice: Invoice, *, office_name: str | None = None,
                        today: date | None = None) -> bytes:
-    """The invoice as PDF bytes. Needs an app context to read OFFICE_NAME/_DETAILS."""
+    """The invoice as PDF bytes. Needs an app context to read the office settings."""
     if office_name is None:
-        office_name = current_app.config.get("OFFICE_NAME") or DEFAULT_OFFICE_NAME
+        office_name = settings.get("office.name") or DEFAULT_OFFICE_NAME
     today = today or clock.today()
     fonts = pdf_fonts.fonts_for(_printed_texts(invoice, office_name))
     pdf = _render(invoice, office_name, today, fonts)
@@ -97,7 +96,7 @@ class _InvoicePDF(FPDF):
 
 
 def _office_details() -> str:
-    return (current_app.config.get("OFFICE_DETAILS") or "").strip()
+    return settings.get("office.address")
 
 
 def _header(pdf: _InvoicePDF, invoice: Invoice, office_name: str, today: date) -> None:

@@ -12,6 +12,7 @@ from rq import SimpleWorker
 from rq.job_lifecycle import call_exception_handlers
 from rq.scheduler import RQScheduler
 
+from app import settings
 from app.admin.heartbeats import Heartbeat
 from app.jobs.schedule import SCHEDULE
 from app.logs import job_log_context
@@ -94,6 +95,7 @@ class AppWorker(SimpleWorker):
 
     def perform_job(self, job, queue, *args, **kwargs):
         with self.app.app_context(), job_log_context(job.id, queue.name):
+            settings.recheck()  # a job sees the settings committed before it started
             return super().perform_job(job, queue, *args, **kwargs)
 
     def handle_exception(self, job, *exc_info):

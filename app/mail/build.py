@@ -6,6 +6,7 @@ import re
 from flask import current_app, render_template
 from markupsafe import Markup, escape
 
+from app import settings
 from app.events.tokens import verp_address
 from app.extensions import db
 from app.mail import mime
@@ -79,7 +80,8 @@ def build(message: EmailMessage, pdfs: dict[int, bytes] | None = None) -> bytes:
             "emails/invoice.html", message=message, invoice=invoice,
             body_html=_tracked_html(message.body_text, message), view_url=view,
             pixel_url=open_url(message))
-    headers = [("From", mime.header_text(current_app.config["MAIL_DEFAULT_SENDER"]))]
+    headers = [("From", mime.address(settings.get("sending.sender_name"),
+                                     settings.get("sending.sender_address")))]
     if message.recipient_role != "bcc":  # a Bcc copy names no recipient in its headers
         headers.append(("To", mime.address(message.to_name, message.to_address)))
     cc = [a.strip() for a in message.cc_addresses.split(",") if a.strip()]

@@ -4,11 +4,10 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app import clock
+from app import clock, settings
 from app.extensions import db
 from app.invoices.rules import OPEN_STATES
 from app.mail import outbox
@@ -20,14 +19,12 @@ log = logging.getLogger(__name__)
 
 
 def reminder_days() -> list[int]:
-    """Days after the due date on which to remind, from REMINDER_DAYS ("7,14,30")."""
-    raw = current_app.config.get("REMINDER_DAYS") or ""
-    days = sorted({int(p) for p in str(raw).split(",") if p.strip().isdigit()})
-    return [d for d in days if d > 0]
+    """Days after the due date on which to remind (setting `reminders.days`)."""
+    return settings.get("reminders.days")
 
 
 def reminder_text(invoice: Invoice, days_late: int) -> tuple[str, str]:
-    office = current_app.config["OFFICE_NAME"]
+    office = settings.get("office.name")
     subject = f"Reminder: invoice {invoice.number} is {days_late} days overdue"
     body = (f"Dear {invoice.customer.display_name},\n\n"
             f"our records show that invoice {invoice.number} for "

@@ -8,6 +8,7 @@ from app.models.customers import (
 )
 from app.models.invoices import INVOICE_STATES, PAYMENT_METHODS, Invoice, InvoiceLine, Payment
 from app.models.mail import DELIVERY_STATES, SYSTEM_KIND, EmailEvent, EmailLink, EmailMessage, InboundMessage
+from app.models.settings import STAMP_KEY, Setting
 from app.models.users import ROLES, AuditLog, User
 
 __all__ = [
@@ -17,5 +18,5 @@ __all__ = [
     "AuditLog", "Customer", "CustomerAddress", "CustomerEmail",
     "CustomerIdentifier", "CustomerImport", "CustomerPhone", "EmailEvent", "EmailLink",
     "EmailMessage", "InboundMessage", "Invoice", "InvoiceLine", "Note", "Payment",
-    "SavedFilter", "Tag", "User", "UTCDateTime", "customer_tags", "utcnow",
+    "SavedFilter", "Setting", "STAMP_KEY", "Tag", "User", "UTCDateTime", "customer_tags", "utcnow",
 ]

@@ -12,6 +12,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import settings
 from app.web.limits import body_cap
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,9 @@ def init_requests(app: Flask) -> None:
         # declared length over the cap is refused before a byte of it is read.
         if (request.content_length or 0) > (request.max_content_length or 0) > 0:
             raise RequestEntityTooLarge()
+
+    # A request sees the settings as committed when it starts, whichever process changed them.
+    app.before_request(settings.recheck)
 
 
 def init_security_headers(app: Flask) -> None:

@@ -7,6 +7,8 @@ from decimal import Decimal
 from flask import Flask, request, url_for
 from flask_wtf.csrf import generate_csrf
 
+from app import settings
+
 # Label, endpoint, and the permissions of which the user needs any one.
 NAV = (
     ("Customers", "customers.index", ("customers.view",)),
@@ -57,7 +59,7 @@ def init_templating(app: Flask) -> None:
         email_status_view=history.status_view, LIVE_POLL_SECONDS=live.POLL_SECONDS,
         failure_text=failures.failure_text,
         class_words=failures.class_words, office_checks=failures.office_checks,
-        size_text=failures.size_text, can_overturn=can_overturn,
+        size_text=failures.size_text, can_overturn=can_overturn, setting=settings.get,
     )
     # Macros as a global, so fragments rendered with render_block see them too.
     with app.app_context():

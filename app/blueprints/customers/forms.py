@@ -1,7 +1,6 @@
 """Forms for customer files. Contact rows are sub-forms so every form works without JS."""
 from __future__ import annotations
 
-from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -10,7 +9,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app import clock
+from app import clock, settings
 from app.customers.contacts import ContactError, normalise_email, normalise_phone
 from app.customers.identifiers import IDENTIFIER_KINDS
 from app.customers.languages import language_choices
@@ -30,7 +29,7 @@ def _clean(value):
 
 
 def _region() -> str:
-    return current_app.config.get("DEFAULT_PHONE_REGION", "GB")
+    return settings.get("office.country")
 
 
 def _email(field) -> str:

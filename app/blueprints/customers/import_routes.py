@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import abort, current_app, request, url_for
 from flask_login import current_user
 
+from app import settings
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import ImportUploadForm
 from app.customers.access import get_by_id
@@ -79,7 +80,7 @@ def import_map(import_id: int):
 
 def _review(upload: CustomerImport):
     return validate(upload.data, upload.mapping, upload.mode,
-                    current_app.config["DEFAULT_PHONE_REGION"])
+                    settings.get("office.country"))
 
 
 @bp.route("/import/<int:import_id>/review")

@@ -4,10 +4,11 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, request, url_for
+from flask import flash, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from app import settings
 from app.blueprints.invoices import bp
 from app.blueprints.invoices.email_form import (
     ROLE_CHOICES, Recipient, SendForm, address_choices, default_texts, recipients_from,
@@ -87,7 +88,7 @@ def email_send(invoice_id: int):
                               request.form if request.method == "POST" else None)
     form = SendForm()
     if request.method == "GET":
-        subject, body = default_texts(invoice, current_app.config["OFFICE_NAME"])
+        subject, body = default_texts(invoice, settings.get("office.name"))
         form.subject.data, form.body.data = subject, body
         form.nonce.data = secrets.token_urlsafe(16)
     error = repeat = None
