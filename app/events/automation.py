@@ -60,6 +60,12 @@ NOT_BOT_WORDS = frozenset({"cubot"})
 APPLE_PROXY_NETWORKS = (ipaddress.ip_network("17.0.0.0/8"),)
 APPLE_PROXY_USER_AGENT = "Mozilla/5.0"
 
+# Rule names that other modules name too: the wording of an event line
+# (app/mail/event_lines.py) and the providers' own flags (app/events/providers/).
+APPLE_MPP = "Apple Mail Privacy Protection"
+BARE_CLICK = "Bare \u201cMozilla/5.0\u201d on a click"
+PROVIDER_FLAG = "The mail service's own flag"
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -145,7 +151,7 @@ CLICKS = frozenset({"click"})
 # Checked top to bottom; the first match gives the reason.
 AUTOMATION_RULES: tuple[AutomationRule, ...] = (
     AutomationRule(
-        "Apple Mail Privacy Protection",
+        APPLE_MPP,
         frozenset({"open"}),
         "Apple Mail can load every image through Apple's servers as soon as an email "
         "arrives, whether or not anyone reads it. We recognise those loads by the bare "
@@ -159,6 +165,14 @@ AUTOMATION_RULES: tuple[AutomationRule, ...] = (
         BOTH,
         "Every browser and mail app identifies itself; only scripts leave this out.",
         _missing_user_agent,
+    ),
+    AutomationRule(
+        BARE_CLICK,
+        CLICKS,
+        "A browser a person uses names itself in full (its engine, version and system); "
+        "a link followed by a program that says only \"Mozilla/5.0\" is a mail filter "
+        "or proxy checking the link, not a person clicking it.",
+        lambda hit: hit.user_agent.strip() == APPLE_PROXY_USER_AGENT,
     ),
     AutomationRule(
         "Security link scanner",
@@ -207,10 +221,17 @@ HUMAN_PROXY_NOTE = (
     "person opens the email, so these opens count as real opens.",
 )
 
+PROVIDER_FLAG_NOTE = (
+    PROVIDER_FLAG,
+    "Mail services that track opens and clicks themselves say when they think a machine "
+    "made one: Mailgun's bot field (Apple's proxy, Gmail's or another bot) and "
+    "SendGrid's machine-open flag. We take their word for it, before any rule above.",
+)
+
 # What the "How we spot automated opens" page lists.
 RULE_DESCRIPTIONS: list[tuple[str, str]] = [
     (rule.name, rule.explanation) for rule in AUTOMATION_RULES
-] + [HUMAN_PROXY_NOTE]
+] + [PROVIDER_FLAG_NOTE, HUMAN_PROXY_NOTE]
 
 
 def classify_hit(

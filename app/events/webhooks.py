@@ -49,6 +49,10 @@ class ProviderEvent:
     user_agent: str | None = None
     ip: str | None = None
     url: str | None = None
+    # An open or click the provider itself says a machine made: the rule's name
+    # (app.events.automation) and the provider's words for it, shown under Details.
+    machine: str = ""
+    machine_flag: str = ""
     raw: dict[str, Any] = field(default_factory=dict, hash=False, repr=False)
 
     def __post_init__(self) -> None:

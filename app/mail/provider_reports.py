@@ -7,6 +7,7 @@ import json
 import logging
 from datetime import datetime
 
+from app.events.automation import classify_hit
 from app.events.webhooks import ProviderEvent
 from app.extensions import db
 from app.mail.consequences import after_complaint, after_rejection
@@ -62,14 +63,7 @@ def apply_confirmed(inbound: InboundMessage) -> str:
 
 
 def _store(matched: list[tuple[ProviderEvent, EmailMessage]]) -> None:
-    touched = store_events([NewEvent(
-        message_id=message.id, type=event.type, occurred_at=event.occurred_at,
-        source=f"webhook:{event.provider}",
-        dedupe_key=f"{event.provider}:{event.provider_event_id}"[:128],
-        delivered=event.delivered, code=event.code or "",
-        diagnostic=event.diagnostic or "", user_agent=event.user_agent or "",
-        ip=event.ip or "", url=event.url or "", reason=event.reason,
-        details={"recipient": event.recipient}) for event, message in matched])
+    touched = store_events([_new_event(event, message) for event, message in matched])
     for event, message in matched:
         if message.id not in touched:
             continue
@@ -79,6 +73,29 @@ def _store(matched: list[tuple[ProviderEvent, EmailMessage]]) -> None:
         elif event.type == "spam":
             after_complaint(message)
 
+
+
+def _new_event(event: ProviderEvent, message: EmailMessage) -> NewEvent:
+    details = {"recipient": event.recipient}
+    automated = False
+    if event.type in ("opened", "clicked"):
+        # The provider's own verdict first; else the rules our own tracking uses.
+        rule = event.machine or classify_hit(
+            "open" if event.type == "opened" else "click", event.user_agent, event.ip,
+            event.occurred_at, message.sent_at, url=event.url)[1]
+        automated = bool(rule)
+        if rule:
+            details["automation_rule"] = rule
+        if event.machine_flag:
+            details["provider_flag"] = event.machine_flag
+    return NewEvent(
+        message_id=message.id, type=event.type, occurred_at=event.occurred_at,
+        source=f"webhook:{event.provider}",
+        dedupe_key=f"{event.provider}:{event.provider_event_id}"[:128],
+        delivered=event.delivered, code=event.code or "",
+        diagnostic=event.diagnostic or "", user_agent=event.user_agent or "",
+        ip=event.ip or "", url=event.url or "", reason=event.reason,
+        automated=automated, details=details)
 
 
 def _review_row(event: ProviderEvent, guess: EmailMessage | None, now: datetime) -> dict:

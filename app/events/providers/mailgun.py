@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from app.events.automation import APPLE_MPP, PROVIDER_FLAG
 from app.events.provider_reasons import mailgun_reason
 from app.events.reasons import CLASSES, reason_from_category
 from app.events.webhooks import (
@@ -126,6 +127,10 @@ def _map_event(data: dict[str, Any]) -> ProviderEvent | None:
         reason = mailgun_reason(get_str(data, "reason"), code, reply, text)
     else:
         reason = ""
+    client = get_dict(data, "client-info")
+    # Mailgun's bot detection: "apple" (Apple's privacy proxy), "gmail", "generic"; empty
+    # when it saw none.
+    bot = (get_str(client, "bot") or "").strip() if type_ in ("opened", "clicked") else ""
     return ProviderEvent(
         provider=PROVIDER,
         provider_event_id=get_str(data, "id") or canonical_hash(PROVIDER, data),
@@ -137,8 +142,10 @@ def _map_event(data: dict[str, Any]) -> ProviderEvent | None:
         code=code,
         diagnostic=diagnostic,
         reason=reason,
-        user_agent=get_str(get_dict(data, "client-info"), "user-agent"),
+        user_agent=get_str(client, "user-agent"),
         ip=get_str(data, "ip"),
         url=get_str(data, "url"),
+        machine=(APPLE_MPP if bot.lower() == "apple" else PROVIDER_FLAG) if bot else "",
+        machine_flag=f"Mailgun client-info.bot: {bot}" if bot else "",
         raw=data,
     )

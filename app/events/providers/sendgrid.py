@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from app.events.automation import PROVIDER_FLAG
 from app.events.provider_reasons import sendgrid_reason
 from app.events.webhooks import (
     DEFAULT_TOLERANCE,
@@ -129,6 +130,9 @@ def _map_event(item: dict[str, Any], index: int) -> ProviderEvent | None:
     code = get_code(item, "status")
     diagnostic = get_str(item, "reason") or get_str(item, "response")
     failed = type_ in ("rejected", "delayed")
+    # SendGrid marks opens it believes a machine made (Apple's privacy proxy prefetching,
+    # mostly) with sg_machine_open: true.
+    machine = type_ == "opened" and item.get("sg_machine_open") in (True, "true", "True")
     return ProviderEvent(
         provider=PROVIDER,
         provider_event_id=get_str(item, "sg_event_id") or canonical_hash(PROVIDER, item),
@@ -143,5 +147,7 @@ def _map_event(item: dict[str, Any], index: int) -> ProviderEvent | None:
         user_agent=get_str(item, "useragent"),
         ip=get_str(item, "ip"),
         url=get_str(item, "url"),
+        machine=PROVIDER_FLAG if machine else "",
+        machine_flag="SendGrid sg_machine_open: true" if machine else "",
         raw=item,
     )
