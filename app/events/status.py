@@ -182,6 +182,17 @@ STATUS_TABLE: tuple[tuple[str, str, str], ...] = tuple(
 
 
 
+def open_count(opens: int, views: int, clicks: int) -> int:
+    """How many times people opened an email, the one count every screen and file shows.
+
+    Loads of the tracking image and views of the invoice online, by people; a person who
+    only clicked a link (their mail program blocked the image) opened it once at least.
+    So the count is above zero exactly when a person's open made the email "Opened"
+    (machine opens and clicks are never passed in).
+    """
+    return opens + views or (1 if clicks else 0)
+
+
 def derive_status(events: Iterable[EventFact]) -> Status:
     """The Sent Status for one email; event types outside EVENT_TYPES are ignored."""
     evidence = Evidence.from_events(events)

@@ -9,7 +9,7 @@ from typing import Any, Iterable
 from sqlalchemy import Insert, Table, func, insert, select, update
 
 from app.events import reasons
-from app.events.status import OPEN_TYPES, EventFact, derive_status
+from app.events.status import OPEN_TYPES, EventFact, derive_status, open_count
 from app.extensions import db
 from app.mail import live
 from app.mail.consequences import after_delivery
@@ -184,9 +184,10 @@ def _derived(state: str, old_status: str, groups: list) -> dict:
         status = _fallback_status(state)
     values = {
         "status": status,
-        "human_opens": sum(g.n for g in groups if g.type == "opened" and not g.automated),
-        "automated_opens": sum(g.n for g in groups if g.type == "opened" and g.automated),
-        "clicks": sum(g.n for g in groups if g.type == "clicked" and not g.automated),
+        "human_opens": open_count(*(_count(groups, kind) for kind in
+                                    ("opened", "viewed", "clicked"))),
+        "automated_opens": _count(groups, "opened", automated=True),
+        "clicks": _count(groups, "clicked"),
     }
     if status != old_status:
         values["status_at"] = utcnow()
@@ -194,6 +195,10 @@ def _derived(state: str, old_status: str, groups: list) -> dict:
         last = max(groups, key=lambda g: (_aware(g.latest), g.type))
         values["last_event_at"], values["last_event_type"] = last.latest, last.type
     return values
+
+
+def _count(groups: list, kind: str, automated: bool = False) -> int:
+    return sum(g.n for g in groups if g.type == kind and bool(g.automated) == automated)
 
 
 def _aware(moment: datetime) -> datetime:
