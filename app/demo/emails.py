@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
+from app.events.automation import APPLE_MPP
 from app.extensions import db
 from app.mail import outbox
 from app.mail.consequences import after_complaint, after_rejection
@@ -88,4 +89,6 @@ def _event(message, kind: str, at: datetime, source: str, *, automated: bool = F
                     automated=automated, delivered=kind == "sent" and source == "dsn",
                     code=code, diagnostic=diagnostic,
                     user_agent=_AGENTS["auto-open" if automated else "opened"]
-                    if kind == "opened" else "")
+                    if kind == "opened" else "",
+                    # What the tracking rules decide for that user agent.
+                    details={"automation_rule": APPLE_MPP} if automated else {})

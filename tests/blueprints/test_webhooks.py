@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
+from app.events.automation import BARE_CLICK
 from app.extensions import db
 from app.mail import outbox
 from app.models import CustomerEmail, EmailEvent, EmailMessage, InboundMessage
@@ -446,3 +447,90 @@ def test_webhook_bodies_over_one_megabyte_are_refused_with_413(client, sendgrid_
     body = _padded_to(1024 * 1024, [_sg_event(message, "bounce", type="bounce")])
     assert client.post("/webhooks/sendgrid", data=body,
                        headers=_signed_sendgrid_headers(sendgrid_key, body)).status_code == 200
+
+
+def _mailgun_post(app, client, data):
+    app.config["MAILGUN_WEBHOOK_SIGNING_KEY"] = "mg-test-key"
+    ts, token = str(int(time.time())), uuid.uuid4().hex
+    signature = hmac.new(b"mg-test-key", (ts + token).encode(), hashlib.sha256).hexdigest()
+    body = json.dumps({"signature": {"timestamp": ts, "token": token, "signature": signature},
+                       "event-data": data}).encode()
+    return client.post("/webhooks/mailgun", data=body, content_type="application/json")
+
+
+def _sent_an_hour_ago(message):
+    # Out of the "click right after delivery" window, so only the rule under test decides.
+    message.sent_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+
+
+def _stored(message):
+    db.session.expire_all()
+    stored = db.session.get(EmailMessage, message.id)
+    return stored, stored.events[-1]
+
+
+def test_a_mailgun_open_flagged_apple_is_a_machine_open_and_no_open(app, client, message):
+    response = _mailgun_post(app, client, {
+        "event": "opened", "id": "mg-apple-1", "timestamp": time.time(),
+        "recipient": message.to_address, "ip": "17.58.0.1",
+        "message": {"headers": {"message-id": message.message_id}},
+        "client-info": {"client-name": "unknown", "client-type": "unknown",
+                        "user-agent": "Mozilla/5.0", "device-type": "unknown",
+                        "client-os": "unknown", "bot": "apple"}})
+    assert response.status_code == 200
+    stored, event = _stored(message)
+    assert (stored.status, stored.human_opens, stored.automated_opens) == ("sent", 0, 1)
+    assert event.automated
+    assert event.details["automation_rule"] == "Apple Mail Privacy Protection"
+    assert event.details["provider_flag"] == "Mailgun client-info.bot: apple"
+
+
+def test_a_mailgun_open_by_a_mail_program_without_the_flag_is_an_open(app, client, message):
+    _mailgun_post(app, client, {
+        "event": "opened", "id": "mg-person-1", "timestamp": time.time(),
+        "recipient": message.to_address, "ip": "50.56.129.169",
+        "message": {"headers": {"message-id": message.message_id}},
+        "client-info": {"user-agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) "
+                                      "Microsoft Outlook 16.0", "bot": ""}})
+    stored, event = _stored(message)
+    assert (stored.status, stored.human_opens, stored.automated_opens) == ("opened", 1, 0)
+    assert not event.automated
+
+
+def test_a_sendgrid_machine_open_never_makes_the_email_opened(client, sendgrid_key, message):
+    response = _sendgrid_post(client, sendgrid_key, [_sg_event(
+        message, "open", sg_machine_open=True, useragent="Mozilla/5.0", ip="17.58.0.1")])
+    assert response.status_code == 200
+    stored, event = _stored(message)
+    assert (stored.status, stored.human_opens, stored.automated_opens) == ("sent", 0, 1)
+    assert event.details["provider_flag"] == "SendGrid sg_machine_open: true"
+
+
+def test_a_sendgrid_open_not_flagged_by_a_desktop_client_is_an_open(client, sendgrid_key,
+                                                                    message):
+    _sendgrid_post(client, sendgrid_key, [_sg_event(
+        message, "open", sg_machine_open=False, ip="203.0.113.9",
+        useragent="Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
+                  "(KHTML, like Gecko)")])
+    stored, _ = _stored(message)
+    assert (stored.status, stored.human_opens) == ("opened", 1)
+
+
+def test_a_provider_click_by_a_bare_mozilla_is_a_scanner_not_a_person(client, sendgrid_key,
+                                                                     message):
+    _sent_an_hour_ago(message)
+    _sendgrid_post(client, sendgrid_key, [_sg_event(
+        message, "click", useragent="Mozilla/5.0", ip="203.0.113.9",
+        url="https://example.com/pay")])
+    stored, event = _stored(message)
+    assert (stored.status, stored.clicks, stored.human_opens) == ("sent", 0, 0)
+    assert event.automated and event.details["automation_rule"] == BARE_CLICK
+    _sendgrid_post(client, sendgrid_key, [_sg_event(
+        message, "click", url="https://example.com/pay", ip="203.0.113.9",
+        useragent="Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+                  "(KHTML, like Gecko) Chrome/124.0 Safari/537.36")])
+    stored, event = _stored(message)
+    # A person's click: Opened, and counted as an open though no image was loaded.
+    assert (stored.status, stored.clicks, stored.human_opens) == ("opened", 1, 1)
+    assert not event.automated

@@ -4,6 +4,7 @@ import pytest
 
 from app.events.automation import (
     AUTOMATION_RULES,
+    BARE_CLICK,
     RULE_DESCRIPTIONS,
     classify_hit,
     scanner_vendor,
@@ -82,6 +83,32 @@ def test_apple_rule_only_applies_to_opens():
 
 def test_unparseable_ip_is_ignored():
     assert open_hit(IPHONE_SAFARI, ip="not an ip") == (False, None)
+
+
+def test_an_apple_mail_reader_opening_on_a_mac_is_a_person():
+    # What can be told apart: Mail on a Mac without the privacy protection loads the image
+    # itself, naming WebKit and the system, from the reader's own address.
+    mac_mail = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
+                "(KHTML, like Gecko)")
+    assert open_hit(mac_mail) == (False, None)
+    # What cannot: the proxy's fetch when the mail arrives and its fetch when the reader
+    # opens it look the same (bare user agent, Apple's address, no cookie ever), so both
+    # are the proxy's.
+    assert open_hit("Mozilla/5.0", ip="17.58.63.10", occurred_at=SENT + timedelta(days=2)) \
+        == (True, "Apple Mail Privacy Protection")
+
+
+# -- a bare "Mozilla/5.0" on a click ------------------------------------------
+
+
+@pytest.mark.parametrize("ua", ["Mozilla/5.0", " Mozilla/5.0 "])
+def test_a_click_by_a_bare_mozilla_is_not_a_person(ua):
+    assert click_hit(ua) == (True, BARE_CLICK)
+
+
+@pytest.mark.parametrize("ua", [CHROME, IPHONE_SAFARI, OUTLOOK])
+def test_a_click_by_a_browser_that_names_itself_is_a_person(ua):
+    assert click_hit(ua, ip="17.58.63.10") == (False, None)
 
 
 # -- scanners, scripts, bots ------------------------------------------------

@@ -301,3 +301,34 @@ def test_delivered_and_opened_carry_no_reason():
     for name in ("delivered", "opened", "complained"):
         [event] = parse(body_for(event_data(name)))
         assert event.reason == ""
+
+
+# Mailgun's open and click bot detection (documentation: "Open and Click Bot Detection"):
+# client-info.bot is "apple" (Apple Mail Privacy Protection), "gmail", "generic" or empty.
+APPLE_OPEN = event_data("opened", ip="17.58.0.1", **{"client-info": {
+    "client-name": "unknown", "client-type": "unknown", "user-agent": "Mozilla/5.0",
+    "device-type": "unknown", "client-os": "unknown", "bot": "apple"}})
+
+
+@pytest.mark.parametrize("bot, machine", [
+    ("apple", "Apple Mail Privacy Protection"),
+    ("gmail", "The mail service's own flag"),
+    ("generic", "The mail service's own flag"),
+    ("", ""),
+])
+def test_the_bot_field_of_an_open_marks_a_machine(bot, machine):
+    data = json.loads(json.dumps(APPLE_OPEN))
+    data["client-info"]["bot"] = bot
+    [opened] = parse(body_for(data))
+    assert opened.type == "opened"
+    assert opened.machine == machine
+    assert opened.machine_flag == (f"Mailgun client-info.bot: {bot}" if bot else "")
+
+
+def test_a_click_flagged_generic_is_a_machine_and_an_open_without_the_field_is_not():
+    click = event_data("clicked", url="https://example.com/pay", **{"client-info": {
+        "user-agent": "Mozilla/5.0 (Windows NT 10.0) Chrome/124.0", "bot": "generic"}})
+    [clicked] = parse(body_for(click))
+    assert clicked.machine == "The mail service's own flag"
+    [opened] = parse(body_for(OPENED))  # Mailgun's own example: no "bot" field
+    assert (opened.machine, opened.machine_flag) == ("", "")

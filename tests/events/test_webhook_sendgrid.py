@@ -307,3 +307,15 @@ def test_only_failures_carry_a_reason():
     events = sendgrid.events_from_body(json.dumps(SAMPLE_BATCH).encode())
     assert {e.type: e.reason for e in events if e.type not in ("rejected", "delayed")} == {
         "sent": "", "opened": "", "clicked": "", "spam": ""}
+
+
+# SendGrid's open events carry sg_machine_open: true when SendGrid judged the open a
+# machine's (Apple's privacy proxy prefetching the image, mostly); false otherwise.
+@pytest.mark.parametrize("flag, machine", [(True, True), (False, False), (None, False)])
+def test_sg_machine_open_marks_a_machine_open(private_key, public_key_b64, flag, machine):
+    extra = {} if flag is None else {"sg_machine_open": flag}
+    [opened] = parse(private_key, public_key_b64, [sample(
+        "open", useragent="Mozilla/5.0", ip="17.58.0.1", **extra)])
+    assert opened.type == "opened"
+    assert opened.machine == ("The mail service's own flag" if machine else "")
+    assert opened.machine_flag == ("SendGrid sg_machine_open: true" if machine else "")
