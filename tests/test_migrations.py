@@ -149,3 +149,53 @@ def test_upgrade_turns_known_languages_into_codes_and_keeps_the_rest(scratch_url
     # What was not recognised stays visible as it was typed.
     assert language_label("Klingon") == "Klingon (not in the list)"
     assert language_label("de") == "German (Deutsch)"
+
+
+def test_open_counts_are_recounted_with_views_and_clicks(scratch_url, tmp_path):
+    """0017: a view counts as an open, a person's click alone as one; machines never."""
+    app = create_app(_base_config(scratch_url, "redis://127.0.0.1:1/0",
+                                  INSTANCE_PATH=str(tmp_path / "instance")))
+    # message id: [(event type, automated)], stored before 0017 with the old count
+    stored = {1: [("viewed", False)], 2: [("clicked", False)],
+              3: [("opened", False), ("viewed", False), ("opened", True)],
+              4: [("opened", True), ("clicked", True)], 5: []}
+    with app.app_context():
+        upgrade(revision="0010")
+        with _db.engine.begin() as conn:
+            for message_id, events in stored.items():
+                old = sum(1 for kind, machine in events if kind == "opened" and not machine)
+                conn.execute(sa.text(
+                    "INSERT INTO email_messages (id, kind, batch, to_address, to_name, "
+                    "recipient_role, cc_addresses, subject, body_text, attach_pdf, "
+                    "include_link, message_id, verp_token, open_token, state, status, "
+                    "status_at, attempts, smtp_response, possible_duplicate, gave_up, "
+                    "override_suppression, human_opens, automated_opens, clicks, "
+                    "last_event_type, created_at) VALUES (:id, 'invoice', 'b', :to, '', "
+                    "'to', '', 'S', 'B', false, false, :mid, :verp, :open, 'sent', 'sent', "
+                    "CURRENT_TIMESTAMP, 1, '', false, false, false, :old, 0, 0, '', "
+                    "CURRENT_TIMESTAMP)"),
+                    {"id": message_id, "to": f"a{message_id}@example.org", "old": old,
+                     "mid": f"m{message_id}@x", "verp": f"v{message_id}",
+                     "open": f"o{message_id}"})
+                for n, (kind, machine) in enumerate(events):
+                    conn.execute(sa.text(
+                        "INSERT INTO email_events (message_id, type, occurred_at, "
+                        "received_at, source, automated, delivered, code, diagnostic, "
+                        "user_agent, ip, url, details, dedupe_key, reason, failure_class, "
+                        "overturn_note) VALUES (:m, :kind, CURRENT_TIMESTAMP, "
+                        "CURRENT_TIMESTAMP, 'pixel', :machine, false, '', '', '', '', '', "
+                        "'{}', :key, '', '', '')"),
+                        {"m": message_id, "kind": kind, "machine": machine,
+                         "key": f"k{message_id}-{n}"})
+
+        def counts():
+            with _db.engine.connect() as conn:
+                return dict(conn.execute(sa.text(
+                    "SELECT id, human_opens FROM email_messages ORDER BY id")).all())
+
+        assert counts() == {1: 0, 2: 0, 3: 1, 4: 0, 5: 0}
+        upgrade(revision="0017")
+        assert counts() == {1: 1, 2: 1, 3: 2, 4: 0, 5: 0}
+        downgrade(revision="0010")
+        assert counts() == {1: 0, 2: 0, 3: 1, 4: 0, 5: 0}
+        _db.engine.dispose()

@@ -13,6 +13,7 @@ from app.events.status import (
     EventFact,
     Status,
     derive_status,
+    open_count,
 )
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=timezone.utc)
@@ -195,3 +196,23 @@ def test_delivery_after_every_other_stage_event_shows_sent(events):
 def test_a_delay_after_every_other_stage_event_shows_delayed(events):
     quiet = [e for e in events if e.type in ("sent", "delayed") or (e.type in ("opened", "clicked", "viewed") and e.automated)]
     assert derive_status(quiet + [fact("delayed", 21)]) is Status.DELAYED
+
+
+# -- counts agree with the status ---------------------------------------------
+
+
+@pytest.mark.parametrize("opens, views, clicks, expected", [
+    (0, 0, 0, 0), (2, 0, 0, 2), (0, 1, 0, 1), (1, 1, 3, 2), (0, 0, 3, 1)])
+def test_views_count_as_opens_and_a_click_alone_as_one(opens, views, clicks, expected):
+    assert open_count(opens, views, clicks) == expected
+
+
+@given(event_lists)
+def test_the_open_count_is_above_zero_exactly_when_a_person_opened(events):
+    def people(kind):
+        return sum(1 for e in events if e.type == kind and not e.automated)
+
+    count = open_count(people("opened"), people("viewed"), people("clicked"))
+    status = derive_status(events)
+    if status not in (Status.SPAM, Status.REJECTED):
+        assert (count > 0) == (status is Status.OPENED)
