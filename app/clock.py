@@ -34,3 +34,13 @@ def today() -> date:
     """The office's date today, or the pinned `TODAY` setting."""
     pinned = current_app.config.get("TODAY") if has_app_context() else None
     return pinned or local(now()).date()
+
+
+def format_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time as the app shows it: in UTC, marked so when it has a time of day."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime(fmt) + " UTC" if "%H" in fmt \
+        else value.strftime(fmt)

@@ -14,15 +14,13 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
+from app.mail.event_lines import event_line
 from app.models import AuditLog, EmailEvent, EmailMessage, Invoice, Note, Payment
 
 CHANGE_ACTIONS = ("customer.created", "customer.updated", "customer.consent_withdrawn",
                   "customer.contact_verified", "customer.imported", "customer.erased",
                   "customer.email_bounced", "customer.spam_complaint")
-EMAIL_EVENT_TITLES = {"sent": "Email accepted by the receiving server",
-                      "delayed": "Email delivery delayed", "rejected": "Email rejected",
-                      "spam": "Email marked as spam", "opened": "Email opened",
-                      "clicked": "Link in email clicked", "viewed": "Invoice viewed online"}
+
 
 
 @dataclass
@@ -36,6 +34,9 @@ class Item:
     sub: str = ""
     lines: list[str] = field(default_factory=list)
     invoice_id: int | None = None  # linked from the item when set
+    # An email event's codes, server answers, addresses, user agents: behind "Details".
+    details: tuple[tuple[str, str], ...] = ()
+    machine: bool = False  # a machine's open or click: marked, never an open
     day_only: bool = False  # dated, not timed (invoices, payments): `at` is its midnight
 
 
@@ -138,10 +139,7 @@ def _emails(cid, before, exact, limit) -> list[Item]:
         .join(EmailMessage, EmailMessage.id == EmailEvent.message_id)
         .where(EmailMessage.customer_id == cid, *_stamps(EmailEvent.occurred_at, before, exact))
         .order_by(EmailEvent.occurred_at.desc(), EmailEvent.id.desc()).limit(limit))
-    items = [Item(e.occurred_at, "email", ("event", e.id),
-                  EMAIL_EVENT_TITLES.get(e.type, f"Email {e.type}"),
-                  sub=f"{subject} → {to}", body=e.diagnostic[:500])
-             for e, to, subject in events]
+    items = [_email_item(e, to, subject) for e, to, subject in events]
     queued = db.session.scalars(
         select(EmailMessage).where(EmailMessage.customer_id == cid,
                                    *_stamps(EmailMessage.created_at, before, exact))
@@ -149,6 +147,13 @@ def _emails(cid, before, exact, limit) -> list[Item]:
     items += [Item(m.created_at, "email", ("message", m.id), "Email queued",
                    sub=f"{m.subject} → {m.to_address}") for m in queued]
     return items
+
+
+def _email_item(event: EmailEvent, to: str, subject: str) -> Item:
+    line = event_line(event)
+    return Item(event.occurred_at, "email", ("event", event.id), line.text,
+                sub=f"email “{subject}” to {to}", body=line.why and f"Reason given: {line.why}",
+                details=line.details, machine=line.machine)
 
 
 SOURCES: tuple[Callable, ...] = (_notes, _invoices, _payments, _changes, _emails)

@@ -267,6 +267,9 @@ def _apply_outcome(message: EmailMessage, outcome: Outcome) -> NewEvent:
         code=str(outcome.code or ""), diagnostic=message.smtp_response, reason=reason,
         details={"attempt": message.attempts, "gave_up": message.gave_up,
                  **({"size": outcome.size} if outcome.size else {}),
+                 # When we try again: the event line says so ("we will try again at …").
+                 **({"retry_at": message.next_attempt_at.isoformat()}
+                    if event_type == "delayed" and message.next_attempt_at else {}),
                  **({"tries": message.attempts, "over_seconds": int(over.total_seconds())}
                     if over is not None else {})})
 

@@ -1,13 +1,13 @@
 """Template globals and filters."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from decimal import Decimal
 
 from flask import Flask, request, url_for
 from flask_wtf.csrf import generate_csrf
 
 from app import settings
+from app.clock import format_datetime
 
 # Label, endpoint, and the permissions of which the user needs any one.
 NAV = (
@@ -17,15 +17,6 @@ NAV = (
      ("reports.accounting", "reports.customers", "reports.activity")),
     ("Admin", "admin.index", ("admin.users", "admin.audit", "admin.jobs")),
 )
-
-
-def _fmt_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime(fmt) + " UTC" if "%H" in fmt \
-        else value.strftime(fmt)
 
 
 def _fmt_money(value, currency: str = "") -> str:
@@ -50,7 +41,7 @@ def _url_with(**changes) -> str:
 def init_templating(app: Flask) -> None:
     from app.customers.identifiers import identifier_text
     from app.customers.languages import language_label
-    from app.mail import failures, history, live
+    from app.mail import event_lines, failures, history, live
     from app.mail.consequences import can_overturn
     from app.web.auth import can, can_any
 
@@ -60,11 +51,13 @@ def init_templating(app: Flask) -> None:
         failure_text=failures.failure_text,
         class_words=failures.class_words, office_checks=failures.office_checks,
         size_text=failures.size_text, can_overturn=can_overturn, setting=settings.get,
+        event_line=event_lines.event_line, split_machine=event_lines.split_machine,
+        email_counts_text=event_lines.counts_text,
     )
     # Macros as a global, so fragments rendered with render_block see them too.
     with app.app_context():
         app.jinja_env.globals["ui"] = app.jinja_env.get_template("macros.html").module
-    app.jinja_env.filters["datetime"] = _fmt_datetime
+    app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["money"] = _fmt_money
     app.jinja_env.filters["identifier_text"] = identifier_text
     app.jinja_env.filters["language_label"] = language_label
