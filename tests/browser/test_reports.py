@@ -53,7 +53,7 @@ def test_switch_tabs_and_filter_the_invoice_email_report(page, make_user, app):
     # Hovering the status loads that email's history into the hover card.
     rows.first.locator(".status").hover()
     page.locator("[data-testid=message-history]").wait_for()
-    assert "rejected" in page.locator("[data-testid=message-history]").inner_text()
+    assert "Rejected — " in page.locator("[data-testid=message-history]").inner_text()
 
     # Searching by customer name.
     page.select_option("[data-testid=email-filters] select[name=status]", "")
