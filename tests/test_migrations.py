@@ -160,7 +160,7 @@ def test_open_counts_are_recounted_with_views_and_clicks(scratch_url, tmp_path):
               3: [("opened", False), ("viewed", False), ("opened", True)],
               4: [("opened", True), ("clicked", True)], 5: []}
     with app.app_context():
-        upgrade(revision="0010")
+        upgrade(revision="0011")
         with _db.engine.begin() as conn:
             for message_id, events in stored.items():
                 old = sum(1 for kind, machine in events if kind == "opened" and not machine)
@@ -196,6 +196,6 @@ def test_open_counts_are_recounted_with_views_and_clicks(scratch_url, tmp_path):
         assert counts() == {1: 0, 2: 0, 3: 1, 4: 0, 5: 0}
         upgrade(revision="0017")
         assert counts() == {1: 1, 2: 1, 3: 2, 4: 0, 5: 0}
-        downgrade(revision="0010")
+        downgrade(revision="0011")
         assert counts() == {1: 0, 2: 0, 3: 1, 4: 0, 5: 0}
         _db.engine.dispose()

@@ -3,7 +3,7 @@ when a person only clicked (app.events.status.open_count): recount the emails al
 here, so the report never shows "Opens 0" beside "Opened". Data only, no schema change.
 
 Revision ID: 0017
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-05 06:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0017'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
