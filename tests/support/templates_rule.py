@@ -70,12 +70,20 @@ def request_reads(env: Environment, templates: Iterable[tuple[str, str]]) -> lis
     return found
 
 
+# Reads that go to the database at most once per request whatever a page draws, so a
+# template may call them per row: the office settings are read from a per-process cache
+# that checks one stamp row as a request starts (app/settings/store.py).
+CACHED_READS = frozenset({"app.settings.store._fresh"})
+
+
 def _reaches_database(function, database, seen: set) -> bool:
     """Whether `function`'s code (or any app function it names, transitively) names the
     database object or its session."""
     function = inspect.unwrap(function)
     code = getattr(function, "__code__", None)
     if code is None or id(function) in seen:
+        return False
+    if f"{getattr(function, '__module__', '')}.{function.__qualname__}" in CACHED_READS:
         return False
     seen.add(id(function))
     namespace = getattr(function, "__globals__", {})
