@@ -56,6 +56,11 @@ class Config:
     # one address over all accounts (30 people behind one router, each mistyping twice).
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     LOGIN_LIMIT_PER_IP = "60 per 15 minutes"
+    # "Forgot your password?": every request counts, known address or not.
+    RESET_LIMIT_PER_ACCOUNT = "3 per hour"
+    RESET_LIMIT_PER_IP = "30 per hour"
+    PASSWORD_RESET_MINUTES = 60
+    INVITATION_DAYS = 7
     LOG_FORMAT = "text"
     # OFFICE_NAME, OFFICE_DETAILS, MAIL_DEFAULT_SENDER, REMINDER_DAYS, DEFAULT_PHONE_REGION:
     # the defaults of the office settings (app/settings/keys.py) until an admin sets them.

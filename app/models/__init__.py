@@ -9,14 +9,15 @@ from app.models.customers import (
 from app.models.invoices import INVOICE_STATES, PAYMENT_METHODS, Invoice, InvoiceLine, Payment
 from app.models.mail import DELIVERY_STATES, SYSTEM_KIND, EmailEvent, EmailLink, EmailMessage, InboundMessage
 from app.models.settings import STAMP_KEY, Setting
-from app.models.users import ROLES, AuditLog, User
+from app.models.users import ROLES, TOKEN_PURPOSES, AuditLog, User, UserToken
 
 __all__ = [
     "ATTENTION_KINDS", "AttentionItem", "Notification",
     "CHANNELS", "CUSTOMER_KINDS", "CUSTOMER_STATUSES", "DELIVERY_STATES", "EMAIL_STATES",
-    "INVOICE_STATES", "NOTE_KINDS", "PAYMENT_METHODS", "ROLES", "SYSTEM_KIND",
+    "INVOICE_STATES", "NOTE_KINDS", "PAYMENT_METHODS", "ROLES", "SYSTEM_KIND", "TOKEN_PURPOSES",
     "AuditLog", "Customer", "CustomerAddress", "CustomerEmail",
     "CustomerIdentifier", "CustomerImport", "CustomerPhone", "EmailEvent", "EmailLink",
     "EmailMessage", "InboundMessage", "Invoice", "InvoiceLine", "Note", "Payment",
-    "SavedFilter", "Setting", "STAMP_KEY", "Tag", "User", "UTCDateTime", "customer_tags", "utcnow",
+    "SavedFilter", "Setting", "STAMP_KEY", "Tag", "User", "UserToken", "UTCDateTime",
+    "customer_tags", "utcnow",
 ]

@@ -31,6 +31,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120), default="")
     role: Mapped[str] = mapped_column(String(20))
+    # Empty for an invited person until they choose a password (app.admin.accounts).
     password_hash: Mapped[str] = mapped_column(String(255))
     # Part of the login cookie: rotating it logs out every session of this user.
     session_token: Mapped[str] = mapped_column(
@@ -46,7 +47,15 @@ class User(UserMixin, db.Model):
         self.password_hash = _hasher.hash(password)
         self.rotate_session_token()
 
+    @property
+    def has_password(self) -> bool:
+        """False for an invited person who has not chosen a password yet."""
+        return bool(self.password_hash)
+
     def check_password(self, password: str) -> bool:
+        if not self.password_hash:  # invited, no password yet: the same hash time as any
+            check_dummy_password(password)
+            return False
         try:
             ok = _hasher.verify(self.password_hash, password)
         except (VerificationError, InvalidHashError):
@@ -86,6 +95,34 @@ def _dummy_hash() -> str:
     # Made on first use, not on import: every CLI call, worker and test process imports
     # the models, and a hash costs ~0.1 s and 64 MiB of work memory.
     return _hasher.hash("not-a-real-password")
+
+
+TOKEN_PURPOSES = ("reset", "invitation")
+
+
+class UserToken(db.Model):
+    """The link of a password reset or an invitation (app.admin.accounts). Neither the
+    token nor anything that gives it away is stored in plain: `token_hash` is its SHA-256,
+    and the token itself is an HMAC of `salt` under the app's secret key. It works once
+    (`used_at`), before `expires_at`, unless `ended_at` (revoked, or replaced by a newer
+    one)."""
+
+    __tablename__ = "user_tokens"
+    __table_args__ = (Index("ix_user_tokens_user_purpose", "user_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))
+    salt: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 class AuditLog(db.Model):
