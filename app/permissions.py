@@ -59,6 +59,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     }),
 }
 
+# What a new account gets unless an admin chooses otherwise: the role that can do least.
+LEAST_ROLE = min(ROLE_PERMISSIONS, key=lambda role: len(ROLE_PERMISSIONS[role]))
+
 PUBLIC = "public"
 
 

@@ -7,6 +7,7 @@ from flask import current_app, render_template
 from markupsafe import Markup, escape
 
 from app import settings
+from app.admin.accounts import fill_links
 from app.events.tokens import verp_address
 from app.extensions import db
 from app.mail import mime
@@ -70,11 +71,12 @@ def build(message: EmailMessage, pdfs: dict[int, bytes] | None = None) -> bytes:
     """
     invoice = message.invoice
     view = view_url(message) if (invoice is not None and message.include_link) else None
-    text = message.body_text
+    # A system email's password links are written in only now (app.admin.accounts).
+    text = fill_links(message.body_text) if message.is_system else message.body_text
     if view:
         text = f"{text}\n\nView your invoice online: {view}\n"
     if message.is_system:  # no tracking image, no rewritten links
-        html = render_template("emails/system.html", body_html=_plain_html(message.body_text))
+        html = render_template("emails/system.html", body_html=_plain_html(text))
     else:
         html = render_template(
             "emails/invoice.html", message=message, invoice=invoice,

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, and_, func, literal, select, union_all
+from sqlalchemy import Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased, selectinload
 
 from app.customers.access import sees_all_customers, visibility_clause, visible_customers
@@ -20,6 +20,7 @@ from app.extensions import db
 from app.mail import failures
 from app.models import SYSTEM_KIND, Customer, EmailEvent, EmailMessage, Invoice, User
 from app.paging import Page
+from app.permissions import ROLE_PERMISSIONS, role_can
 from app.reports.filters import ArgReader
 from app.reports.sql import customer_name, month_ranges, window
 
@@ -262,8 +263,14 @@ def message_with_history(message_id: int, user) -> EmailMessage | None:
 
 
 def staff_choices(user) -> list[tuple[int, str]]:
-    """Staff members for the "sent by" menu (staff see only themselves)."""
-    staff = select(User.id, User.name, User.email).order_by(User.name, User.email)
+    """Staff members for the "sent by" menu (staff see only themselves): those whose role
+    may send invoices, and anyone who sent some before their role changed."""
+    senders = [role for role in ROLE_PERMISSIONS if role_can(role, "invoices.send")]
+    staff = select(User.id, User.name, User.email).where(or_(
+        User.role.in_(senders),
+        User.id.in_(select(EmailMessage.created_by_id).where(
+            EmailMessage.created_by_id.is_not(None), EmailMessage.kind != SYSTEM_KIND))),
+    ).order_by(User.name, User.email)
     if not sees_all_customers(user):
         staff = staff.where(User.id == user.id)
     return [(r.id, r.name or r.email) for r in db.session.execute(staff)]

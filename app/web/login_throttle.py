@@ -9,6 +9,11 @@ Only failed attempts count (logging in costs nothing), under two keys:
   one office router who each mistype now and then, too narrow to try passwords across
   the accounts.
 
+"Forgot your password?" is counted the same way (`reset_*`), every request whether or not
+the address has an account, so the limit tells nothing about the account either: one
+address asked about (RESET_LIMIT_PER_ACCOUNT, from anywhere: nobody's inbox is flooded)
+and one network address (RESET_LIMIT_PER_IP).
+
 A throttled attempt is answered at once with 429 and how long to wait, never by sleeping
 in the request (a few attackers would then hold every server thread). The counters live
 in the rate-limit storage (Redis in production), shared by every process.
@@ -36,27 +41,50 @@ def _limits(email: str, ip: str):
             (parse(config["LOGIN_LIMIT_PER_IP"]), f"login-failures:address:{ip}"))
 
 
+def _reset_limits(email: str, ip: str):
+    config = current_app.config
+    return ((parse(config["RESET_LIMIT_PER_ACCOUNT"]), f"password-resets:account:{email}"),
+            (parse(config["RESET_LIMIT_PER_IP"]), f"password-resets:address:{ip}"))
+
+
 def wait_seconds(email: str, ip: str) -> int:
     """0 when a login attempt for `email` from `ip` may go ahead, else the seconds until it
     may."""
-    return max((_wait(strategy, item, key) for strategy, item, key in _checks(email, ip)),
-               default=0)
+    return _longest_wait(_limits(email, ip))
 
 
 def count_failure(email: str, ip: str) -> None:
+    _count(_limits(email, ip))
+
+
+def reset_wait_seconds(email: str, ip: str) -> int:
+    """0 when a password reset for `email` may be asked from `ip`, else the seconds to wait."""
+    return _longest_wait(_reset_limits(email, ip))
+
+
+def count_reset(email: str, ip: str) -> None:
+    _count(_reset_limits(email, ip))
+
+
+def _longest_wait(limits) -> int:
+    return max((_wait(strategy, item, key) for strategy, item, key in _checks(limits)),
+               default=0)
+
+
+def _count(limits) -> None:
     # Between the check and this count, a burst of parallel attempts can pass the check
     # together: at most one per server thread, on top of the limit.
-    for strategy, item, key in _checks(email, ip):
+    for strategy, item, key in _checks(limits):
         try:
             strategy.hit(item, key)
         except Exception:  # noqa: BLE001 - see _wait
             _fallback().hit(item, key)
 
 
-def _checks(email: str, ip: str):
+def _checks(limits):
     if not limiter.enabled:  # RATELIMIT_ENABLED=False (the benches)
         return []
-    return [(limiter.limiter, item, key) for item, key in _limits(email, ip)]
+    return [(limiter.limiter, item, key) for item, key in limits]
 
 
 def _wait(strategy, item, key) -> int:

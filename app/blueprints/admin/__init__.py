@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from app.blueprints.admin import bounces, jobs, routes  # noqa: E402,F401
+from app.blueprints.admin import bounces, invitations, jobs, routes  # noqa: E402,F401

@@ -5,11 +5,12 @@ import re
 from flask import Response, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from app.admin import accounts
 from app.admin.audit_text import describe
 from app.blueprints.admin import bp
 from app.blueprints.admin.forms import UserForm
 from app.extensions import db
-from app.models import AuditLog, User
+from app.models import AuditLog, User, utcnow
 from app.models.base import contains_text, parse_id, starts_with_text
 from app.web.auth import requires
 from app.web.endings import audit_request, form_status, see_other
@@ -31,32 +32,8 @@ def users():
     if q:
         query = query.where(db.or_(contains_text(User.email, q), contains_text(User.name, q)))
     page = paginate(query, per_page=25)
-    return render("admin/users.html", "results", page=page, q=q)
-
-
-@bp.route("/users/new", methods=["GET", "POST"])
-@requires("admin.users")
-def user_new():
-    form = UserForm()
-    if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        if db.session.execute(db.select(User.id).filter_by(email=email)).first():
-            form.email.errors.append("A user with this email already exists.")
-        elif not form.password.data:
-            form.password.errors.append("Set a first password (at least 10 characters).")
-        else:
-            user = User(email=email, name=form.name.data or "", role=form.role.data,
-                        active=form.active.data)
-            user.set_password(form.password.data)
-            db.session.add(user)
-            db.session.flush()
-            audit_request("user.created",
-                          subject_type="user", subject_id=user.id,
-                          details={"email": email, "role": user.role})
-            db.session.commit()
-            return see_other(url_for("admin.users"), f"{email} can now log in as {user.role}.")
-    return render("admin/user_form.html", form=form, user=None,
-                  status=form_status(form))
+    return render("admin/users.html", "results", page=page, q=q,
+                  invitations=accounts.pending_invitations(), now=utcnow())
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])

@@ -1,6 +1,7 @@
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 
 class LoginForm(FlaskForm):
@@ -9,10 +10,25 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Keep me logged in on this computer")
 
 
-class PasswordForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired()])
-    new = PasswordField("New password", validators=[
-        DataRequired(), Length(min=10, max=1024,
-                               message="Use at least 10 characters.")])
+def _long_enough(form, field) -> None:
+    least = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(field.data or "") < least:
+        raise ValidationError(f"Use at least {least} characters.")
+
+
+class NewPasswordForm(FlaskForm):
+    """Choosing a password: after an invitation, a reset, or in one's account."""
+    new = PasswordField("New password", validators=[DataRequired(), _long_enough,
+                                                    Length(max=1024)])
     confirm = PasswordField("Repeat new password", validators=[
         DataRequired(), EqualTo("new", message="The two passwords differ.")])
+
+
+class PasswordForm(NewPasswordForm):
+    current = PasswordField("Current password", validators=[DataRequired()])
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField("Email", validators=[
+        DataRequired(), Email(message="Enter an email address like name@example.com."),
+        Length(max=254)])
