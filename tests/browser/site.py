@@ -4,8 +4,10 @@ The accessibility and overflow checks walk this list; a page added to the app be
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from app.admin import accounts
 from app.cli.demo import DEMO_USERS
 from app.demo.seed import seed_demo
 from app.extensions import db
@@ -24,7 +26,8 @@ UNBROKEN = "Zweckverband" + "Wasserversorgung" * 5 + "Nordwest"  # 100 character
 @dataclass(frozen=True)
 class Page:
     name: str
-    path: str  # with {customer}, {draft}, {invoice}, {message}, {user}, {view_key}
+    path: str  # with {customer}, {draft}, {invoice}, {message}, {user}, {view_key},
+    #            {invitation} (the token of a pending invitation's link)
     permission: str | None  # None: anyone logged in
 
     def url(self, ids: dict) -> str:
@@ -66,6 +69,8 @@ PAGES = (
 # Pages seen without logging in.
 PUBLIC_PAGES = (
     Page("login", "/login", None),
+    Page("password-forgot", "/password/forgot", None),
+    Page("password-set", "/password/set/{invitation}", None),
     Page("client-invoice", "/i/{view_key}", None),
 )
 
@@ -104,7 +109,11 @@ def seed_site() -> dict:
     add_events(rejected, ("sent", at("2026-11-02", "10:02")),
                ("rejected", at("2026-11-02", "10:03"),
                 {"code": "5.1.1", "diagnostic": "550 5.1.1 User unknown"}))
+    invited = accounts.add_user("ivy.invited@example.com", "Ivy Invited", "staff")
+    (invitation,) = accounts.invite(invited, users["admin"])
     db.session.commit()
     assert db.session.get(EmailMessage, opened.id).status == "opened"
+    link = accounts.fill_links(db.session.get(EmailMessage, invitation).body_text)
     return {"customer": customer.id, "draft": draft.id, "invoice": invoice.id,
-            "message": delayed.id, "user": staff.id, "view_key": invoice.view_key}
+            "message": delayed.id, "user": staff.id, "view_key": invoice.view_key,
+            "invitation": re.search(accounts.LINK_PATH + r"(\S+)", link).group(1)}
