@@ -152,3 +152,15 @@ def test_month_and_week_buckets_in_utc(db, moment, month, week):
     assert tuple(row) == (month, week)
     day = literal(datetime.fromisoformat(moment).date(), Date)
     assert db.session.scalar(select(month_of(day))) == month
+
+
+def test_sent_by_lists_those_who_may_send_or_did(app, db, make_user):
+    admin = make_user("admin", name="Ann Admin")
+    sender = make_user("billing", name="Bea Billing")
+    viewer = make_user("viewer", name="Vic Viewer")
+    demoted = make_user("viewer", name="Dee Demoted")  # sent mail before becoming a viewer
+    make_message(make_invoice(make_customer()), user=demoted)
+    db.session.commit()
+    names = [name for _id, name in email_report.staff_choices(admin)]
+    assert names == ["Ann Admin", "Bea Billing", "Dee Demoted"]
+    assert viewer.name not in names and sender.name in names
