@@ -1,9 +1,7 @@
 """People who log in: new users, invitations and password resets by system mail.
 
-A reset or an invitation is a link with a token. The database keeps the token's SHA-256
-and a salt; the token is an HMAC of the salt under SECRET_KEY, so the email waiting in the
-outbox holds only a placeholder (`LINK_MARK`) that the worker fills in when it builds the
-mail (`fill_links`). A database copy alone opens no account. The token works once,
+A reset or an invitation is a link with a token, stored hashed (app.admin.password_links:
+the email waiting in the outbox holds only a placeholder). The token works once,
 before it expires, and only the POST that sets the password spends it: a link scanner's GET
 leaves it whole.
 
@@ -11,26 +9,18 @@ No Flask request here: the callers pass the acting user and commit.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
 import secrets
-from base64 import urlsafe_b64encode
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
 
 from app import audit
+from app.admin.password_links import mark, token_for, token_hash
 from app.extensions import db
 from app.mail import outbox
 from app.models import User, UserToken, utcnow
 from app.permissions import LEAST_ROLE
-
-# Where a token's link leads: the auth blueprint's route is built on it.
-LINK_PATH = "/password/set/"
-LINK_MARK = re.compile(r"\[\[password-link:(\d+)\]\]")
-
 
 def add_user(email: str, name: str = "", role: str = LEAST_ROLE) -> User:
     """A new account, without a password until its owner chooses one; the least powerful
@@ -41,23 +31,14 @@ def add_user(email: str, name: str = "", role: str = LEAST_ROLE) -> User:
     return user
 
 
-def _token_for(salt: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, f"user-token:{salt}".encode(), hashlib.sha256).digest()
-    return urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _issue(user: User, purpose: str, lifetime: timedelta, by: User | None,
            now: datetime) -> UserToken:
     """A new token; the user's earlier open ones of the same purpose end with it."""
     _end_open(user, purpose, now)
     salt = secrets.token_urlsafe(24)
-    row = UserToken(user=user, purpose=purpose, salt=salt, token_hash=_hash(_token_for(salt)),
-                    created_at=now, expires_at=now + lifetime, created_by_id=getattr(by, "id", None))
+    row = UserToken(user=user, purpose=purpose, salt=salt,
+                    token_hash=token_hash(token_for(salt)), created_at=now,
+                    expires_at=now + lifetime, created_by_id=getattr(by, "id", None))
     db.session.add(row)
     db.session.flush()
     return row
@@ -67,18 +48,6 @@ def _end_open(user: User, purpose: str, now: datetime) -> None:
     db.session.execute(update(UserToken).where(
         UserToken.user_id == user.id, UserToken.purpose == purpose,
         UserToken.used_at.is_(None), UserToken.ended_at.is_(None)).values(ended_at=now))
-
-
-def fill_links(text: str) -> str:
-    """The body of a system email with its password links written in (for the worker)."""
-    def link(match: re.Match) -> str:
-        row = db.session.get(UserToken, int(match.group(1)))
-        if row is None:
-            return "(this link was withdrawn)"
-        base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-        return f"{base}{LINK_PATH}{_token_for(row.salt)}"
-
-    return LINK_MARK.sub(link, text)
 
 
 def _mail(user: User, subject: str, body: str) -> list[int]:
@@ -116,7 +85,7 @@ def request_reset(email: str, *, ip: str | None = None, now: datetime | None = N
                  f"Hello {user.display_name},\n\n"
                  f"Someone (we hope you) asked to set a new password for your account "
                  f"{user.email}. Open this link to choose one:\n\n"
-                 f"[[password-link:{row.id}]]\n\n"
+                 f"{mark(row)}\n\n"
                  f"The link works once, for {_until(row)}. If you did not ask, ignore this "
                  f"email: your password stays as it is.\n")
 
@@ -133,7 +102,7 @@ def invite(user: User, by: User, *, now: datetime | None = None) -> list[int]:
                  f"Hello {user.name or user.email},\n\n"
                  f"{by.display_name} has made you an account at {_office()} on Clientele "
                  f"(role: {user.role}). Open this link to choose your password:\n\n"
-                 f"[[password-link:{row.id}]]\n\n"
+                 f"{mark(row)}\n\n"
                  f"The link works once, for {_until(row)}. Then log in with {user.email} "
                  f"and your new password.\n")
 
@@ -166,10 +135,12 @@ def open_token(token: str, *, now: datetime | None = None) -> UserToken | None:
     if not token or len(token) > 100:
         return None
     row = db.session.scalars(select(UserToken).where(
-        UserToken.token_hash == _hash(token))).one_or_none()
+        UserToken.token_hash == token_hash(token))).one_or_none()
     if row is None or row.used_at or row.ended_at or row.expires_at <= now \
             or not row.user.active:
         return None
+    if row.purpose == "invitation" and row.user.has_password:
+        return None  # an admin set a password meanwhile: the invitation is moot
     return row
 
 

@@ -7,7 +7,7 @@ from flask import current_app, render_template
 from markupsafe import Markup, escape
 
 from app import settings
-from app.admin.accounts import fill_links
+from app.admin.password_links import fill_links
 from app.events.tokens import verp_address
 from app.extensions import db
 from app.mail import mime
@@ -71,7 +71,7 @@ def build(message: EmailMessage, pdfs: dict[int, bytes] | None = None) -> bytes:
     """
     invoice = message.invoice
     view = view_url(message) if (invoice is not None and message.include_link) else None
-    # A system email's password links are written in only now (app.admin.accounts).
+    # A system email's password links are written in only now (app.admin.password_links).
     text = fill_links(message.body_text) if message.is_system else message.body_text
     if view:
         text = f"{text}\n\nView your invoice online: {view}\n"

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.admin import accounts
+from app.admin import accounts, password_links
 from app.blueprints.admin.forms import InviteForm
 from app.models import AuditLog, EmailLink, EmailMessage, User, UserToken, utcnow
 from app.permissions import LEAST_ROLE, ROLE_PERMISSIONS
@@ -19,8 +19,8 @@ LINK = re.compile(r"http://localhost/password/set/[A-Za-z0-9_-]+")
 
 def _forgot(client, email, environ=None):
     page = client.get("/password/forgot", environ_base=environ or {})
-    return client.post("/password/forgot", data={"email": email, "csrf_token": csrf_from(page.text)},
-                       environ_base=environ or {})
+    return client.post("/password/forgot", environ_base=environ or {},
+                       data={"email": email, "csrf_token": csrf_from(page.text)})
 
 
 def _set(client, link, password, confirm=None):
@@ -42,7 +42,7 @@ def _received_link(smtp, address):
 
 def _link_of(message: EmailMessage) -> str:
     """The link the worker would write into a queued message."""
-    (link,) = LINK.findall(accounts.fill_links(message.body_text))
+    (link,) = LINK.findall(password_links.fill_links(message.body_text))
     return link
 
 
@@ -82,7 +82,10 @@ def test_reset_link_arrives_as_untracked_system_mail_and_works_once(app, client,
 
     # A link scanner's GET (twice) does not spend it; the POST does.
     path = link.removeprefix("http://localhost")
-    assert app.test_client().get(path).status_code == 200
+    scanned = app.test_client().get(path)
+    assert scanned.status_code == 200
+    assert scanned.headers["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in scanned.headers["Cache-Control"]
     assert _set(client, link, "short").status_code == 422  # the password rules hold
     response = _set(client, link, "a new and long secret")
     assert response.status_code == 303 and response.headers["Location"] == "/"
@@ -247,6 +250,17 @@ def test_a_withdrawn_invitation_no_longer_works(app, client, db, login_as):
     # Only people still to choose a password have an invitation to withdraw.
     assert client.post(f"/admin/users/{admin.id}/invitation/revoke",
                        data={"csrf_token": csrf_from(page)}).status_code == 404
+
+
+def test_an_invitation_stops_working_once_the_account_has_a_password(app, client, db,
+                                                                     make_user):
+    admin = make_user("admin")
+    user = accounts.add_user("set@example.com")
+    (message_id,) = accounts.invite(user, admin)
+    user.set_password("an admin typed this one")
+    db.session.commit()
+    link = _link_of(db.session.get(EmailMessage, message_id))
+    assert client.get(link.removeprefix("http://localhost")).status_code == 404
 
 
 def test_inviting_an_address_already_in_use_is_refused(client, login_as, make_user):

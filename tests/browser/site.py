@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.admin import accounts
+from app.admin import accounts, password_links
 from app.cli.demo import DEMO_USERS
 from app.demo.seed import seed_demo
 from app.extensions import db
@@ -113,7 +113,7 @@ def seed_site() -> dict:
     (invitation,) = accounts.invite(invited, users["admin"])
     db.session.commit()
     assert db.session.get(EmailMessage, opened.id).status == "opened"
-    link = accounts.fill_links(db.session.get(EmailMessage, invitation).body_text)
+    link = password_links.fill_links(db.session.get(EmailMessage, invitation).body_text)
     return {"customer": customer.id, "draft": draft.id, "invoice": invoice.id,
             "message": delayed.id, "user": staff.id, "view_key": invoice.view_key,
-            "invitation": re.search(accounts.LINK_PATH + r"(\S+)", link).group(1)}
+            "invitation": re.search(password_links.LINK_PATH + r"(\S+)", link).group(1)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import current_app, request, url_for
 from flask_login import login_user
 
-from app.admin import accounts
+from app.admin import accounts, password_links
 from app.blueprints.auth import bp
 from app.blueprints.auth.forms import ForgotForm, NewPasswordForm
 from app.extensions import db
@@ -47,7 +47,7 @@ def forgot():
     return render("auth/forgot.html", form=form, sent=None, status=form_status(form))
 
 
-@bp.route(accounts.LINK_PATH + "<token>", methods=["GET", "POST"])
+@bp.route(password_links.LINK_PATH + "<token>", methods=["GET", "POST"])
 @public
 def set_password(token: str):
     row = accounts.open_token(token)
@@ -64,5 +64,10 @@ def set_password(token: str):
         welcome = "Welcome! Your password is set." if row.purpose == "invitation" \
             else "Your new password is set. Other browsers were logged out."
         return see_other(url_for("main.index"), welcome)
-    return render("auth/set_password.html", form=form, invitation=row.purpose == "invitation",
-                  person=row.user, status=form_status(form))
+    response = render("auth/set_password.html", form=form,
+                      invitation=row.purpose == "invitation", person=row.user,
+                      status=form_status(form))
+    # The token is in the address: never cached, never passed on as a Referer.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
