@@ -32,6 +32,13 @@ def test_users_create_prompts_for_password(app, db):
     assert db.session.scalars(db.select(User)).one().check_password("prompted password")
 
 
+def test_users_create_without_a_role_makes_the_least_powerful_one(app, db):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "least@example.com", "--password", "long enough pw"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalars(db.select(User)).one().role == "viewer"
+
+
 def test_users_create_rejects_short_password_and_duplicates(app):
     runner = app.test_cli_runner()
     short = runner.invoke(args=["users", "create", "a@example.com", "--role", "staff",

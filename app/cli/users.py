@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 from app import audit
 from app.extensions import db
 from app.models import ROLES, User
+from app.permissions import LEAST_ROLE
 
 users = AppGroup("users", help="Manage staff accounts.")
 
@@ -21,7 +22,7 @@ def _validate_password(password: str) -> str:
 
 @users.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=click.Choice(ROLES), default=LEAST_ROLE, show_default=True)
 @click.option("--name", default="")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_user(email: str, role: str, name: str, password: str) -> None:
