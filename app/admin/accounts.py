@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from app import audit
+from app import audit, settings
 from app.admin.password_links import mark, token_for, token_hash
 from app.extensions import db
 from app.mail import outbox
@@ -57,7 +57,7 @@ def _mail(user: User, subject: str, body: str) -> list[int]:
 
 
 def _office() -> str:
-    return current_app.config["OFFICE_NAME"]
+    return settings.get("office.name") or "the office"
 
 
 def _until(row: UserToken) -> str:
