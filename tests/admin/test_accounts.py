@@ -289,3 +289,13 @@ def test_an_invited_account_without_a_password_cannot_log_in(app, db, password):
     user = accounts.add_user("nopass@example.com")
     db.session.commit()
     assert user.check_password(password) is False
+
+
+def test_link_lifetimes_and_reset_limits_come_from_the_environment():
+    from app.config import Config
+
+    settings = Config.from_env({"PASSWORD_RESET_MINUTES": "30", "INVITATION_DAYS": "3",
+                                "RESET_LIMIT_PER_ACCOUNT": "2 per hour"})
+    assert (settings["PASSWORD_RESET_MINUTES"], settings["INVITATION_DAYS"]) == (30, 3)
+    assert settings["RESET_LIMIT_PER_ACCOUNT"] == "2 per hour"
+    assert Config.from_env({})["RESET_LIMIT_PER_IP"] == "30 per hour"
