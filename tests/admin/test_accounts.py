@@ -10,6 +10,7 @@ import pytest
 
 from app.admin import accounts, password_links
 from app.blueprints.admin.forms import InviteForm
+from app.config import Config
 from app.models import AuditLog, EmailLink, EmailMessage, User, UserToken, utcnow
 from app.permissions import LEAST_ROLE, ROLE_PERMISSIONS
 from tests.conftest import csrf_from, login
@@ -292,8 +293,6 @@ def test_an_invited_account_without_a_password_cannot_log_in(app, db, password):
 
 
 def test_link_lifetimes_and_reset_limits_come_from_the_environment():
-    from app.config import Config
-
     settings = Config.from_env({"PASSWORD_RESET_MINUTES": "30", "INVITATION_DAYS": "3",
                                 "RESET_LIMIT_PER_ACCOUNT": "2 per hour"})
     assert (settings["PASSWORD_RESET_MINUTES"], settings["INVITATION_DAYS"]) == (30, 3)
