@@ -40,6 +40,7 @@ SHOTS: tuple[Shot, ...] = (
     Shot("invoice", "/invoices/", "tbody a[href^='/invoices/']", caption="An invoice"),
     Shot("invoice-emails-report", "/reports/accounting", caption="Invoice Email report"),
     Shot("jobs", "/admin/jobs", caption="Admin → Jobs"),
+    Shot("invite", "/admin/users/new", caption="Admin → Invite a colleague"),
     Shot("statuses", "/help/statuses", caption="How the Sent Status is decided"),
 )
 
