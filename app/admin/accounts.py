@@ -22,6 +22,7 @@ from app.mail import outbox
 from app.models import User, UserToken, utcnow
 from app.permissions import LEAST_ROLE
 
+
 def add_user(email: str, name: str = "", role: str = LEAST_ROLE) -> User:
     """A new account, without a password until its owner chooses one; the least powerful
     role unless another is given. The caller checks the address is free."""

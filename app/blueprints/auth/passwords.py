@@ -52,22 +52,25 @@ def forgot():
 def set_password(token: str):
     row = accounts.open_token(token)
     if row is None:
-        return render("auth/link_used.html", status=404)
+        return _private(render("auth/link_used.html", status=404))
     form = NewPasswordForm()
     if form.validate_on_submit():
         user = accounts.set_password_with(token, form.new.data, ip=request.remote_addr)
         if user is None:  # spent by another tab meanwhile
             db.session.rollback()
-            return render("auth/link_used.html", status=404)
+            return _private(render("auth/link_used.html", status=404))
         db.session.commit()
         login_user(user)
         welcome = "Welcome! Your password is set." if row.purpose == "invitation" \
             else "Your new password is set. Other browsers were logged out."
         return see_other(url_for("main.index"), welcome)
-    response = render("auth/set_password.html", form=form,
-                      invitation=row.purpose == "invitation", person=row.user,
-                      status=form_status(form))
-    # The token is in the address: never cached, never passed on as a Referer.
+    return _private(render("auth/set_password.html", form=form,
+                           invitation=row.purpose == "invitation", person=row.user,
+                           status=form_status(form)))
+
+
+def _private(response):
+    """The token is in the address: never cached, never passed on as a Referer."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
