@@ -1,7 +1,7 @@
 """user_tokens: the links of password resets and invitations, stored hashed
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0017
 Create Date: 2026-12-05 05:50:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 import app.models.base
 
 revision = '0016'
-down_revision = '0011'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
