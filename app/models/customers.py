@@ -73,6 +73,12 @@ class Customer(db.Model):
     size: Mapped[str] = mapped_column(String(40), default="")
     source: Mapped[str] = mapped_column(String(100), default="")
     language: Mapped[str] = mapped_column(String(20), default="")
+    # Billing: empty currency / no terms mean the office's defaults (app.invoices.defaults).
+    currency: Mapped[str] = mapped_column(String(3), default="")
+    payment_terms_days: Mapped[int | None] = mapped_column()
+    # One switch for every reminder to this customer, with the reason people see.
+    reminders_off: Mapped[bool] = mapped_column(default=False)
+    reminders_off_reason: Mapped[str] = mapped_column(String(500), default="")
 
     preferred_channel: Mapped[str] = mapped_column(String(20), default="email")
     preference_notes: Mapped[str] = mapped_column(Text, default="")
