@@ -25,6 +25,7 @@ from app.invoices.money import (
     MONEY_LIMIT, ZERO, LineInput, MoneyError, Totals, cents, compute_totals, line_amounts,
     to_decimal,
 )
+from app.invoices.terms import terms_for
 from app.models import Customer, Invoice, InvoiceLine, Payment
 from app.models.base import utcnow
 
@@ -99,10 +100,16 @@ def lock_invoice(session, invoice: Invoice) -> None:
     session.refresh(invoice)
 
 
-def create_invoice(session, customer: Customer, *, issue_date: date, due_date: date,
-                   currency: str = "EUR", notes: str = "", lines: Iterable[LineInput] = (),
-                   created_by=None) -> Invoice:
-    """A new draft with the customer's next number, flushed; the caller commits."""
+def create_invoice(session, customer: Customer, *, issue_date: date,
+                   due_date: date | None = None, currency: str | None = None, notes: str = "",
+                   lines: Iterable[LineInput] = (), created_by=None) -> Invoice:
+    """A new draft with the customer's next number, flushed; the caller commits.
+
+    Currency and due date left out come from the customer's terms, else the office's.
+    """
+    terms = terms_for(customer)
+    currency = currency or terms.currency
+    due_date = due_date or terms.due_date(issue_date)
     if due_date < issue_date:
         raise InvoiceError("The due date can't be before the issue date.")
     invoice = Invoice(customer=customer, issue_date=issue_date, due_date=due_date,

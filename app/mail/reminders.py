@@ -13,7 +13,7 @@ from app.invoices.rules import OPEN_STATES
 from app.mail import outbox
 from app.events import reasons
 from app.mail.failures import failure_class
-from app.models import SYSTEM_KIND, EmailMessage, Invoice
+from app.models import SYSTEM_KIND, Customer, EmailMessage, Invoice
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,8 @@ def send_due_reminders(today: date | None = None) -> int:
     queued: list[int] = []
     for days_late in steps:
         due = today - timedelta(days=days_late)
-        invoices = db.session.scalars(select(Invoice).where(
-            Invoice.status.in_(OPEN_STATES),
+        invoices = db.session.scalars(select(Invoice).join(Customer).where(
+            Invoice.status.in_(OPEN_STATES), Customer.reminders_off.is_(False),
             Invoice.due_date <= due, Invoice.due_date > due - timedelta(days=7))).all()
         for invoice in invoices:
             queued += _remind(invoice, days_late)
@@ -70,6 +70,8 @@ def address_refused(address: str) -> bool:
 
 def _remind(invoice: Invoice, days_late: int) -> list[int]:
     email = invoice.customer.primary_email
+    if invoice.customer.reminders_off:  # the file's switch, read again at sending time
+        return []
     if email is None or email.suppressed or address_refused(email.address):
         return []
     batch = f"reminder-{invoice.id}-{days_late}"

@@ -147,3 +147,63 @@ def test_staff_can_only_invoice_their_customers(client, login_as, make_user, db)
     assert client.post("/invoices/new", data=invoice_form(
         client, mine, [("A", "1", "10", "0")], action="save")).status_code == 303
     assert db.session.scalar(db.select(Invoice.customer_id)) == mine.id
+
+
+def test_a_new_invoice_takes_the_customers_currency_and_terms(client, login_as, app):
+    from datetime import date
+
+    app.config["TODAY"] = date(2026, 12, 1)
+    login_as("billing")
+    pound = make_customer(kind="company", company="Pound Ltd", currency="GBP",
+                          payment_terms_days=14)
+    page = client.get(f"/invoices/new?customer={pound.id}")
+    assert '<option selected value="GBP">GBP</option>' in page.text
+    assert 'value="2026-12-15"' in page.text  # due 14 days after today's issue date
+    assert "Pound Ltd's terms" in page.text
+    # Only the currency set on the file: the office's 30 days for the rest.
+    half = make_customer(kind="company", company="Half Ltd", currency="CHF")
+    page = client.get(f"/invoices/new?customer={half.id}")
+    assert '<option selected value="CHF">CHF</option>' in page.text
+    assert 'value="2026-12-31"' in page.text and "the rest the office's defaults" in page.text
+
+
+def test_without_terms_on_the_file_the_office_defaults_apply(client, login_as, app):
+    from datetime import date
+
+    app.config["TODAY"] = date(2026, 12, 1)
+    login_as("billing")
+    plain = make_customer(kind="company", company="Plain Ltd")
+    for path in ("/invoices/new", f"/invoices/new?customer={plain.id}"):
+        page = client.get(path)
+        assert '<option selected value="EUR">EUR</option>' in page.text
+        assert 'value="2026-12-31"' in page.text and "the office's defaults" in page.text
+
+
+def test_choosing_the_customer_brings_their_terms_into_the_form(client, login_as, app):
+    from datetime import date
+
+    app.config["TODAY"] = date(2026, 12, 1)
+    login_as("billing")
+    pound = make_customer(kind="company", company="Pound Ltd", currency="GBP",
+                          payment_terms_days=7)
+    page = client.get("/invoices/new")
+    assert 'hx-vals="{&#34;action&#34;: &#34;customer&#34;}"' in page.text, \
+        "the customer select asks for the customer's terms"
+    response = client.post("/invoices/new", headers=HX, data=invoice_form(
+        client, pound, [("", "", "", "")], action="customer", issue_date="2026-12-01",
+        due_date="2026-12-31", currency="EUR"))
+    assert response.status_code == 200
+    assert '<option selected value="GBP">GBP</option>' in response.text
+    assert 'value="2026-12-08"' in response.text and "Pound Ltd's terms" in response.text
+
+
+def test_invoices_made_by_the_rules_take_the_customers_terms(db):
+    from datetime import date
+
+    from app.invoices import rules
+
+    pound = make_customer(currency="GBP", payment_terms_days=10)
+    invoice = rules.create_invoice(db.session, pound, issue_date=date(2026, 12, 1))
+    assert (invoice.currency, invoice.due_date) == ("GBP", date(2026, 12, 11))
+    office = rules.create_invoice(db.session, make_customer(), issue_date=date(2026, 12, 1))
+    assert (office.currency, office.due_date) == ("EUR", date(2026, 12, 31))

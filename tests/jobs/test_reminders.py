@@ -65,3 +65,22 @@ def test_no_reminder_goes_where_the_last_email_was_rejected_as_a_wrong_address(a
     reminded = set(db.session.scalars(db.select(EmailMessage.to_address).where(
         EmailMessage.kind == "reminder")))
     assert reminded == {"full@example.org", "fixed@example.org"}
+
+
+def test_no_reminder_goes_to_a_customer_whose_reminders_are_switched_off(app):
+    from app.mail import reminders
+
+    app.config["REMINDER_DAYS"] = "7"
+    today = date(2026, 11, 23)
+    quiet = _late_invoice("quiet@example.org", today)
+    quiet.customer.reminders_off = True
+    quiet.customer.reminders_off_reason = "Pays by standing order on the 1st"
+    reminded = _late_invoice("reminded@example.org", today)
+    db.session.commit()
+    assert send_due_reminders(today) == 1
+    (message,) = db.session.scalars(db.select(EmailMessage)).all()
+    assert message.invoice_id == reminded.id
+    # The switch is read again when a reminder is made, not only when invoices are chosen.
+    assert reminders._remind(quiet, 14) == []
+    quiet.customer.reminders_off = False
+    assert len(reminders._remind(quiet, 14)) == 1

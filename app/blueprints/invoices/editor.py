@@ -14,7 +14,9 @@ from app.blueprints.invoices import bp
 from app.blueprints.invoices.forms import MAX_LINES, InvoiceForm
 from app.customers.access import visibility_clause
 from app.extensions import db
+from app import clock
 from app.invoices import money, rules
+from app.invoices.terms import terms_for
 from app.invoices.plausibility import negative_total_question
 from app.invoices.rules import InvoiceError
 from app.models import Customer, Invoice
@@ -33,9 +35,19 @@ def new():
     if request.method == "GET":
         customer_id = request.args.get("customer", type=int)
         if customer_id:
-            form.customer_id.data = get_customer_or_404(customer_id, current_user).id
+            customer = get_customer_or_404(customer_id, current_user)
+            form.customer_id.data = customer.id
+            _take_terms(form, customer)
         form.lines.append_entry()
     return _handle(form, None)
+
+
+def _take_terms(form: InvoiceForm, customer: Customer | None) -> None:
+    """Currency and due date from the customer's terms (else the office's)."""
+    terms = terms_for(customer)
+    form.currency.data = terms.currency
+    form.due_date.data = terms.due_date(form.issue_date.data or clock.today())
+    form.due_date.raw_data = None  # show the new date, not the one typed before
 
 
 @bp.route("/<int:invoice_id>/edit", methods=["GET", "POST"])
@@ -64,6 +76,10 @@ def totals():
 
 def _handle(form: InvoiceForm, invoice: Invoice | None):
     form.set_customers(_customer_choices(invoice))
+    if invoice is None:  # choosing the customer brings their currency and terms
+        form.customer_id.render_kw = {
+            "hx-post": url_for("invoices.new"), "hx-trigger": "change",
+            "hx-vals": '{"action": "customer"}', "hx-target": "#invoice-editor"}
     action = request.form.get("action", "save") if request.method == "POST" else ""
     focus, negative = None, form.confirm_negative.data
     if action == "add_line":
@@ -73,6 +89,11 @@ def _handle(form: InvoiceForm, invoice: Invoice | None):
             form.form_errors.append(f"An invoice has at most {MAX_LINES} lines.")
     elif action.startswith("remove:"):
         form.remove_line(action.removeprefix("remove:"))
+    elif action == "customer" and invoice is None:
+        # A new invoice's customer was chosen: it takes that customer's terms.
+        chosen = form.customer_id.data
+        _take_terms(form, db.session.get(Customer, chosen)
+                    if chosen in form.customer_ids() else None)
     elif action == "save":
         form.drop_blank_lines()
         if form.validate_on_submit():
@@ -150,8 +171,11 @@ def _context(form: InvoiceForm, invoice: Invoice | None, *, focus=None,
             usable.append(line.to_input())
         else:
             incomplete = True
+    chosen = form.customer_id.data
+    customer = db.session.get(Customer, chosen) if chosen in form.customer_ids() else None
     return {
         "form": form, "invoice": invoice, "amounts": amounts, "focus": focus, "oob": oob,
+        "terms": terms_for(customer), "terms_customer": customer,
         "totals": money.compute_totals(usable), "incomplete": incomplete,
         "action_url": url_for("invoices.edit", invoice_id=invoice.id) if invoice
         else url_for("invoices.new"),

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
@@ -13,13 +12,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from app import clock
 from app.invoices.money import LineInput, MoneyError, plain_number, to_decimal
 from app.invoices.plausibility import payment_date_question
+from app.invoices.terms import CURRENCIES, office_defaults
 from app.models import PAYMENT_METHODS
 from app.models.base import parse_id
 from app.web.validators import TextLimit
 
-CURRENCIES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD", "SEK", "NOK", "DKK", "PLN", "CZK")
 MAX_LINES = 200
-PAYMENT_TERMS_DAYS = 30
 METHOD_LABELS = {"bank_transfer": "Bank transfer", "card": "Card", "cash": "Cash",
                  "cheque": "Cheque", "other": "Other"}
 
@@ -118,8 +116,9 @@ class InvoiceForm(FlaskForm):
     issue_date = DateField("Issue date", validators=[InputRequired("Enter the issue date.")],
                            default=clock.today)
     due_date = DateField("Due date", validators=[InputRequired("Enter the due date.")],
-                         default=lambda: clock.today() + timedelta(days=PAYMENT_TERMS_DAYS))
-    currency = SelectField("Currency", choices=[(c, c) for c in CURRENCIES], default="EUR")
+                         default=lambda: office_defaults().due_date(clock.today()))
+    currency = SelectField("Currency", choices=[(c, c) for c in CURRENCIES],
+                           default=lambda: office_defaults().currency)
     notes = TextAreaField("Notes (printed on the invoice)", filters=[_no_nul],
                           validators=[Optional(), TextLimit(5000, "The notes text")])
     lines = FieldList(FormField(LineForm), min_entries=0, max_entries=MAX_LINES)
@@ -130,6 +129,10 @@ class InvoiceForm(FlaskForm):
         self.customer_id.choices = [("", "Choose a customer…")] + [
             (c.id, c.display_name) for c in customers]
         self._customer_ids = {c.id for c in customers}
+
+    def customer_ids(self) -> set[int]:
+        """The ids of the customers this user may choose (after `set_customers`)."""
+        return getattr(self, "_customer_ids", set())
 
     def validate_customer_id(self, field):
         if field.data is None:
