@@ -7,18 +7,21 @@ is passed in (`today`), so results are reproducible in tests.
 
 Thresholds (days and amounts are module constants, documented here):
 
-* **High value** — payments received in the last 365 days total at least 5,000.
+* **High value** — payments received in the last 365 days total at least 5,000 in one
+  currency.
 * **Loyal** — at least 4 invoices in the last 365 days, the latest within 90 days.
 * **At risk** — at least 2 invoices ever, the latest 181–365 days ago (they used to buy).
 * **New** — first invoice within the last 90 days.
 * **Inactive** — invoices exist, but none in the last 365 days.
 
 A customer can be in several segments (High value and Loyal), or in none (no invoices).
-Amounts are summed across currencies: the office is assumed to bill in one currency.
+Amounts are never added across currencies: they are computed per currency
+(`currency_stats`), and the 5,000 of High value is reached in one currency (a customer
+paying 3,000 EUR and 3,000 GBP is not High value). Counts and dates cover every currency.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
@@ -44,7 +47,8 @@ class Segment:
 
 
 SEGMENTS: tuple[Segment, ...] = (
-    Segment("high_value", "High value", "Paid 5,000 or more in the last 12 months"),
+    Segment("high_value", "High value",
+            "Paid 5,000 or more in one currency in the last 12 months"),
     Segment("loyal", "Loyal", "4+ invoices in 12 months, latest within 90 days"),
     Segment("at_risk", "At risk", "Bought repeatedly, but not for 6–12 months"),
     Segment("new", "New", "First invoice within the last 90 days"),
@@ -53,36 +57,64 @@ SEGMENTS: tuple[Segment, ...] = (
 SEGMENT_KEYS = tuple(s.key for s in SEGMENTS)
 
 
+def _billed(customer_ids, *columns) -> Select:
+    query = select(*columns).where(Invoice.status.in_(BILLED_STATES))
+    return query if customer_ids is None else query.where(Invoice.customer_id.in_(customer_ids))
+
+
+def _paid_per_currency(today: date, customer_ids=None) -> Select:
+    """Payments received in the window per customer and currency."""
+    window = today - timedelta(days=WINDOW_DAYS)
+    return (_billed(customer_ids, Invoice.customer_id.label("customer_id"),
+                    Invoice.currency.label("currency"),
+                    func.sum(Payment.amount).label("paid_window"))
+            .join(Payment, Payment.invoice_id == Invoice.id)
+            .where(Payment.paid_on >= window)
+            .group_by(Invoice.customer_id, Invoice.currency))
+
+
 def customer_stats(today: date, customer_ids=None) -> Select:
-    """One row per customer with billed invoices: counts, dates and amounts."""
+    """One row per customer with billed invoices: counts and dates across currencies, and
+    `paid_window`, the most paid in one currency in the last 12 months (no money figure
+    here adds currencies together; `currency_stats` has the amounts)."""
     window = today - timedelta(days=WINDOW_DAYS)
     invoices = (
-        select(
-            Invoice.customer_id.label("customer_id"),
-            func.count(Invoice.id).label("invoices"),
-            func.sum(case((Invoice.issue_date >= window, 1), else_=0)).label("recent"),
-            func.min(Invoice.issue_date).label("first_purchase"),
-            func.max(Invoice.issue_date).label("last_purchase"),
-            func.sum(Invoice.total).label("lifetime_value"),
-            func.sum(case((Invoice.status.in_(OPEN_STATES), Invoice.total - Invoice.amount_paid),
-                          else_=0)).label("outstanding"),
-        )
-        .where(Invoice.status.in_(BILLED_STATES))
+        _billed(customer_ids,
+                Invoice.customer_id.label("customer_id"),
+                func.count(Invoice.id).label("invoices"),
+                func.sum(case((Invoice.issue_date >= window, 1), else_=0)).label("recent"),
+                func.min(Invoice.issue_date).label("first_purchase"),
+                func.max(Invoice.issue_date).label("last_purchase"))
         .group_by(Invoice.customer_id)
     )
-    paid = (
-        select(Invoice.customer_id.label("customer_id"),
-               func.sum(Payment.amount).label("paid_window"))
-        .join(Payment, Payment.invoice_id == Invoice.id)
-        .where(Invoice.status.in_(BILLED_STATES), Payment.paid_on >= window)
-        .group_by(Invoice.customer_id)
-    )
-    if customer_ids is not None:
-        invoices = invoices.where(Invoice.customer_id.in_(customer_ids))
-        paid = paid.where(Invoice.customer_id.in_(customer_ids))
+    per_currency = _paid_per_currency(today, customer_ids).subquery("per_currency")
+    paid = (select(per_currency.c.customer_id,
+                   func.max(per_currency.c.paid_window).label("paid_window"))
+            .group_by(per_currency.c.customer_id))
     inv, pay = invoices.subquery("inv"), paid.subquery("pay")
     return select(inv, func.coalesce(pay.c.paid_window, 0).label("paid_window")).outerjoin(
         pay, pay.c.customer_id == inv.c.customer_id)
+
+
+def currency_stats(today: date, customer_ids=None) -> Select:
+    """One row per customer and currency billed: invoices, lifetime value, outstanding,
+    paid in the last 12 months, first and last purchase in that currency."""
+    invoices = (
+        _billed(customer_ids,
+                Invoice.customer_id.label("customer_id"), Invoice.currency.label("currency"),
+                func.count(Invoice.id).label("invoices"),
+                func.min(Invoice.issue_date).label("first_purchase"),
+                func.max(Invoice.issue_date).label("last_purchase"),
+                func.sum(Invoice.total).label("lifetime_value"),
+                func.sum(case((Invoice.status.in_(OPEN_STATES),
+                               Invoice.total - Invoice.amount_paid), else_=0)
+                         ).label("outstanding"))
+        .group_by(Invoice.customer_id, Invoice.currency)
+    )
+    inv = invoices.subquery("inv")
+    pay = _paid_per_currency(today, customer_ids).subquery("pay")
+    return select(inv, func.coalesce(pay.c.paid_window, 0).label("paid_window")).outerjoin(
+        pay, and_(pay.c.customer_id == inv.c.customer_id, pay.c.currency == inv.c.currency))
 
 
 def segment_conditions(row, today: date) -> dict[str, ColumnElement[bool]]:
@@ -121,32 +153,42 @@ def segments_for(customer_ids: list[int], today: date) -> dict[int, list[Segment
     return result
 
 
+@dataclass(frozen=True)
+class CurrencyFigures:
+    currency: str
+    invoices: int
+    lifetime_value: Decimal
+    outstanding: Decimal
+    paid_last_year: Decimal
+
+
 @dataclass
 class Figures:
+    """A customer's invoices across currencies; the money, one entry per currency."""
+
     invoices: int = 0
-    lifetime_value: Decimal = Decimal("0")
-    outstanding: Decimal = Decimal("0")
-    paid_last_year: Decimal = Decimal("0")
     first_purchase: date | None = None
     last_purchase: date | None = None
-    currency: str = ""
+    by_currency: list[CurrencyFigures] = field(default_factory=list)
+
+    def pairs(self, name: str) -> list[tuple[str, Decimal]]:
+        """(currency, amount) of one figure ("lifetime_value", ...), a pair per currency."""
+        return [(f.currency, getattr(f, name)) for f in self.by_currency]
 
 
 def customer_figures(customer_id: int, today: date) -> Figures:
-    """Lifetime value, outstanding balance, first and last purchase of one customer."""
-    stats = customer_stats(today, [customer_id]).subquery("stats")
-    row = db.session.execute(select(stats)).mappings().first()
-    currencies = db.session.scalars(
-        select(Invoice.currency).where(Invoice.customer_id == customer_id,
-                                       Invoice.status.in_(BILLED_STATES)).distinct()).all()
-    if row is None:
-        return Figures(currency=currencies[0] if len(currencies) == 1 else "")
+    """Lifetime value, outstanding and paid per currency; first and last purchase."""
+    rows = db.session.execute(
+        select(currency_stats(today, [customer_id]).subquery("stats"))).mappings().all()
+    if not rows:
+        return Figures()
     return Figures(
-        invoices=row["invoices"],
-        lifetime_value=Decimal(row["lifetime_value"] or 0),
-        outstanding=Decimal(row["outstanding"] or 0),
-        paid_last_year=Decimal(row["paid_window"] or 0),
-        first_purchase=row["first_purchase"],
-        last_purchase=row["last_purchase"],
-        currency=currencies[0] if len(currencies) == 1 else "",
+        invoices=sum(r["invoices"] for r in rows),  # a count: the same in any currency
+        first_purchase=min(r["first_purchase"] for r in rows),
+        last_purchase=max(r["last_purchase"] for r in rows),
+        by_currency=[CurrencyFigures(r["currency"], r["invoices"],
+                                     Decimal(r["lifetime_value"] or 0),
+                                     Decimal(r["outstanding"] or 0),
+                                     Decimal(r["paid_window"] or 0))
+                     for r in sorted(rows, key=lambda r: r["currency"])],
     )

@@ -16,6 +16,7 @@ from app.customers.access import sees_all_customers, visibility_clause
 from app.extensions import db
 from app.invoices.money import cents
 from app.invoices.rules import OPEN_STATES
+from app.invoices.terms import office_defaults
 from app.models import Customer, Invoice, Payment
 from app.paging import Page
 from app.reports.sql import Window, customer_name, month_of
@@ -130,7 +131,7 @@ def revenue_by_month(user, span: Window) -> list[Amount]:
                              func.count(Payment.id)), user, span
                       ).group_by(month, Invoice.currency)
     found = {(m, c): (_money(a), n) for m, c, a, n in db.session.execute(query)}
-    currencies = sorted({c for _, c in found}) or ["EUR"]
+    currencies = sorted({c for _, c in found}) or [office_defaults().currency]
     return [Amount(m, c, *found.get((m, c), (ZERO, 0)))
             for m in span.months() for c in currencies]
 

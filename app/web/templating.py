@@ -54,10 +54,11 @@ def init_templating(app: Flask) -> None:
         event_line=event_lines.event_line, split_machine=event_lines.split_machine,
         email_counts_text=event_lines.counts_text,
     )
-    # Macros as a global, so fragments rendered with render_block see them too.
-    with app.app_context():
-        app.jinja_env.globals["ui"] = app.jinja_env.get_template("macros.html").module
+    # Filters first: the macros module below is compiled once, and uses them.
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["money"] = _fmt_money
     app.jinja_env.filters["identifier_text"] = identifier_text
     app.jinja_env.filters["language_label"] = language_label
+    # Macros as a global, so fragments rendered with render_block see them too.
+    with app.app_context():
+        app.jinja_env.globals["ui"] = app.jinja_env.get_template("macros.html").module

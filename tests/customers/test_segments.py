@@ -62,12 +62,25 @@ def test_figures(app, db):
     make_invoice(c, status="void", total="999.00", issue_date=_days(5))
     f = customer_figures(c.id, TODAY)
     assert f.invoices == 2
-    assert f.lifetime_value == Decimal("350.00")
-    assert f.outstanding == Decimal("200.00")
+    assert f.pairs("lifetime_value") == [("EUR", Decimal("350.00"))]
+    assert f.pairs("outstanding") == [("EUR", Decimal("200.00"))]
+    assert f.pairs("paid_last_year") == [("EUR", Decimal("150.00"))]
     assert f.first_purchase == _days(100) and f.last_purchase == _days(10)
-    assert f.currency == "EUR"
     empty = customer_figures(make_customer(first_name="No", last_name="Sales").id, TODAY)
-    assert empty.invoices == 0 and empty.lifetime_value == 0
+    assert empty.invoices == 0 and empty.by_currency == []
+
+
+def test_figures_of_a_customer_billed_in_two_currencies_stay_apart(app, db):
+    c = make_customer()
+    make_invoice(c, status="paid", total="100.00", issue_date=_days(100))
+    make_invoice(c, status="finalized", total="30.00", currency="GBP", issue_date=_days(3))
+    make_invoice(c, status="paid", total="12.00", currency="GBP", issue_date=_days(200))
+    f = customer_figures(c.id, TODAY)
+    assert f.invoices == 3 and (f.first_purchase, f.last_purchase) == (_days(200), _days(3))
+    assert [(x.currency, x.invoices, x.lifetime_value, x.outstanding, x.paid_last_year)
+            for x in f.by_currency] == [
+        ("EUR", 1, Decimal("100.00"), Decimal("0.00"), Decimal("100.00")),
+        ("GBP", 2, Decimal("42.00"), Decimal("30.00"), Decimal("12.00"))]
 
 
 def test_segment_is_a_list_filter(app, db, make_user):

@@ -9,6 +9,7 @@ from flask_login import current_user
 from app import clock
 from app.blueprints.reports import bp
 from app.reports import activity, customer_insight, email_report, receivables
+from app.reports.customer_insight import billed_currencies
 from app.reports.export import XLSX_TYPE, Table, csv_chunks, filename, xlsx_bytes
 from app.reports.filters import ArgReader
 from app.reports.sql import customer_name, window
@@ -99,22 +100,33 @@ def customers_export(fmt: str):
     top = customer_insight.top_customers(current_user, day, limit=0)
     months = customer_insight.monthly(current_user, span)
     review = customer_insight.review_list(current_user, 1, per_page=EXCEL_MAX_ROWS)
+    currencies = billed_currencies(months)
     return _send("customers", fmt, [
-        Table("segments", ("Segment", "Rule", "Customers", "Paid in 12 months",
+        Table("segments", ("Segment", "Rule", "Customers", "Currency",
+                           "Customers billed in the currency", "Paid in 12 months",
                            "Lifetime value"),
-              ([s.label, s.description, s.customers, s.paid_12_months, s.lifetime_value]
-               for s in segments)),
-        Table("top-customers", ("Customer", "Invoices", "Lifetime value", "First purchase",
-                                "Last purchase"),
-              ([t.name, t.invoices, t.lifetime_value, t.first_purchase, t.last_purchase]
-               for t in top)),
-        Table("by-month", ("Month", "Invoices", "Billed", "New customers",
-                           "Returning customers"),
-              ([m.month, m.invoices, m.amount, m.new_customers, m.returning_customers]
-               for m in months)),
+              _segment_rows(segments)),
+        Table("top-customers", ("Customer", "Currency", "Invoices", "Lifetime value",
+                                "First purchase", "Last purchase"),
+              ([t.name, t.currency, t.invoices, t.lifetime_value, t.first_purchase,
+                t.last_purchase] for t in top)),
+        Table("by-month", ("Month", "Invoices", *(f"Billed {c}" for c in currencies),
+                           "New customers", "Returning customers"),
+              ([m.month, m.invoices, *(m.amounts.get(c, 0) for c in currencies),
+                m.new_customers, m.returning_customers] for m in months)),
         Table("needs-review", ("Customer", "Reason", "Customer id"),
               ([customer_name(r), r.needs_review_reason, r.customer_id] for r in review.items)),
     ])
+
+
+def _segment_rows(segments):
+    """A row per segment and currency; a segment without customers keeps one empty row."""
+    for s in segments:
+        for a in s.amounts:
+            yield [s.label, s.description, s.customers, a.currency, a.customers,
+                   a.paid_12_months, a.lifetime_value]
+        if not s.amounts:
+            yield [s.label, s.description, s.customers, "", 0, None, None]
 
 
 @bp.route("/activity/export/<fmt>")
