@@ -18,19 +18,18 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('customers') as batch:
-        batch.add_column(sa.Column('currency', sa.String(length=3), nullable=False,
-                                   server_default=''))
-        batch.add_column(sa.Column('payment_terms_days', sa.Integer(), nullable=True))
-        batch.add_column(sa.Column('reminders_off', sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
-        batch.add_column(sa.Column('reminders_off_reason', sa.String(length=500),
-                                   nullable=False, server_default=''))
+    # Plain ADD COLUMN, no batch: rebuilding the table on SQLite would drop the search
+    # index's triggers on it (0002).
+    op.add_column('customers', sa.Column('currency', sa.String(length=3), nullable=False,
+                                         server_default=''))
+    op.add_column('customers', sa.Column('payment_terms_days', sa.Integer(), nullable=True))
+    op.add_column('customers', sa.Column('reminders_off', sa.Boolean(), nullable=False,
+                                         server_default=sa.false()))
+    op.add_column('customers', sa.Column('reminders_off_reason', sa.String(length=500),
+                                         nullable=False, server_default=''))
 
 
 def downgrade():
-    with op.batch_alter_table('customers') as batch:
-        batch.drop_column('reminders_off_reason')
-        batch.drop_column('reminders_off')
-        batch.drop_column('payment_terms_days')
-        batch.drop_column('currency')
+    # SQLite drops a column in place since 3.35 (search triggers name none of these).
+    for column in ('reminders_off_reason', 'reminders_off', 'payment_terms_days', 'currency'):
+        op.drop_column('customers', column)

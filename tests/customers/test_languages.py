@@ -22,22 +22,22 @@ def test_a_value_from_before_the_list_stays_a_visible_choice():
     assert {code for code, _ in language_choices(None)} == CODES | {""}
 
 
-def _identity(client, c, language):
-    return client.post(f"/customers/{c.id}/identity/edit", data={
-        "csrf_token": csrf_token(client, f"/customers/{c.id}"), "kind": "person",
-        "first_name": "Ada", "last_name": "Lovelace", "size": "", "language": language})
+def _billing(client, c, language):
+    return client.post(f"/customers/{c.id}/billing/edit", data={
+        "csrf_token": csrf_token(client, f"/customers/{c.id}"), "currency": "",
+        "payment_terms_days": "", "language": language})
 
 
-def test_the_identity_form_offers_the_list_and_keeps_an_old_value(client, login_as, db):
+def test_the_billing_form_offers_the_list_and_keeps_an_old_value(client, login_as, db):
     login_as("admin")
     c = make_customer(first_name="Ada", last_name="Lovelace", language="Klingon")
-    page = client.get(f"/customers/{c.id}/identity/edit").text
+    page = client.get(f"/customers/{c.id}/billing/edit").text
     assert '<select id="language" name="language">' in page
     assert '<option selected value="Klingon">Klingon (not in the list)</option>' in page
     assert "Klingon (not in the list)" in client.get(f"/customers/{c.id}").text
-    assert _identity(client, c, "Klingon").status_code == 303  # unchanged: kept
-    assert _identity(client, c, "Elvish").status_code == 422  # typed in: refused
-    assert _identity(client, c, "de").status_code == 303
+    assert _billing(client, c, "Klingon").status_code == 303  # unchanged: kept
+    assert _billing(client, c, "Elvish").status_code == 422  # typed in: refused
+    assert _billing(client, c, "de").status_code == 303
     db.session.expire_all()
     assert db.session.get(Customer, c.id).language == "de"
     assert "German (Deutsch)" in client.get(f"/customers/{c.id}").text

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, make_response, redirect, request, url_for
 from flask_login import current_user
 
-from app import clock
+from app import clock, paging
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import NoteForm
 from app.blueprints.customers.sections import SECTIONS, Section
@@ -14,6 +14,8 @@ from app.customers.identifiers import IDENTIFIER_KINDS
 from app.customers.languages import language_choices
 from app.customers.segments import customer_figures, segments_for
 from app.extensions import db
+from app.invoices.terms import office_defaults, terms_for
+from app.mail.history import latest_statuses
 from app.mail import live
 from app.models import Invoice
 from app.web.auth import can
@@ -24,11 +26,22 @@ from app.web.render import hx_trigger, is_partial, render, render_block
 
 TEMPLATE = "customers/file.html"
 TIMELINE_EVENT = "timeline-changed"
+INVOICES_PER_PAGE = 10
 
 
-def file_context(customer, editing: str | None = None, form=None, note_form=None) -> dict:
+def _invoices_page(customer, number: int):
+    """A page of the customer's invoices, newest first, with their latest email status."""
+    query = (db.select(Invoice).where(Invoice.customer_id == customer.id)
+             .order_by(Invoice.issue_date.desc(), Invoice.id.desc()))
+    page = paging.paginate(query, number, INVOICES_PER_PAGE)
+    return page, latest_statuses([i.id for i in page.items])
+
+
+def file_context(customer, editing: str | None = None, form=None, note_form=None,
+                 invoices_page: int = 1) -> dict:
     """Everything the file page and each of its fragments need (one source for both)."""
     today = clock.today()
+    invoice_page, email_statuses = _invoices_page(customer, invoices_page)
     invoices = db.session.execute(
         db.select(Invoice.id, Invoice.number).where(Invoice.customer_id == customer.id)
         .order_by(Invoice.issue_date.desc(), Invoice.id.desc()).limit(100)).all()
@@ -41,13 +54,26 @@ def file_context(customer, editing: str | None = None, form=None, note_form=None
         figures=customer_figures(customer.id, today),
         segments=segments_for([customer.id], today).get(customer.id, []),
         show_ids=can("customers.view_ids"), sections=SECTIONS, id_kinds=dict(IDENTIFIER_KINDS),
+        invoice_page=invoice_page, email_statuses=email_statuses, terms=terms_for(customer),
+        office=office_defaults(), can_invoice=_can_invoice(customer),
+        invoices_href=lambda n: url_for("customers.show", customer_id=customer.id,
+                                        invoices_page=n) + "#sec-invoices",
+        invoices_hx=lambda n: url_for("customers.invoices", customer_id=customer.id, page=n),
     )
+
+
+def _can_invoice(customer) -> bool:
+    """May the user start an invoice for this customer here (the editor offers neither
+    erased nor archived customers)?"""
+    return can("invoices.edit") and customer.erased_at is None and customer.status != "archived"
 
 
 def _prepare(section: Section, form, customer) -> None:
     """Choices that depend on the database, the user or the customer."""
-    if section.name == "identity":
+    if section.name == "billing":
         form.language.choices = language_choices(customer.language)
+        form.currency.choices = [("", f"Office default ({office_defaults().currency})")] + \
+            form.currency.choices[1:]
     if section.name == "assignment":
         users = assignable_users()
         form.owner_id.choices = [(0, "Nobody")] + [(u.id, u.display_name) for u in users]
@@ -60,7 +86,20 @@ def show(customer_id: int):
     customer = get_customer_or_404(customer_id)
     audit_request("customer.viewed", subject_type="customer", subject_id=customer.id)
     db.session.commit()
-    return render(TEMPLATE, live_url=_changes_url(customer), **file_context(customer))
+    return render(TEMPLATE, live_url=_changes_url(customer), **file_context(
+        customer, invoices_page=paging.page_from(request.args.get("invoices_page"))))
+
+
+@bp.route("/<int:customer_id>/invoices")
+@requires("invoices.view")
+def invoices(customer_id: int):
+    """A page of the file's invoice list (its pager's fragment); the file page otherwise."""
+    customer = get_customer_or_404(customer_id)
+    number = paging.page_from(request.args.get("page"))
+    if not is_partial():
+        return redirect(url_for("customers.show", customer_id=customer.id,
+                                invoices_page=number) + "#sec-invoices")
+    return render(TEMPLATE, "invoices", **file_context(customer, invoices_page=number))
 
 
 @bp.route("/<int:customer_id>/changes")

@@ -4,16 +4,17 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, DateField, FieldList, Form, FormField, HiddenField, RadioField, SelectField,
-    StringField, TextAreaField,
+    BooleanField, DateField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField,
+    SelectField, StringField, TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app import clock, settings
 from app.customers.contacts import ContactError, normalise_email, normalise_phone
 from app.customers.identifiers import IDENTIFIER_KINDS
 from app.customers.languages import language_choices
 from app.customers.plausibility import born_or_founded_problem
+from app.invoices.terms import CURRENCIES, MAX_TERMS_DAYS
 from app.models import CHANNELS, CUSTOMER_STATUSES, EMAIL_STATES, NOTE_KINDS
 from app.web.validators import TextLimit
 
@@ -89,12 +90,31 @@ class IdentityForm(_NamedForm):
     industry = StringField("Industry", filters=[_clean], validators=[Length(max=100)])
     size = SelectField("Size", choices=SIZE_CHOICES)
     source = StringField("How they found us", filters=[_clean], validators=[Length(max=100)])
-    # Choices per customer (`language_choices`): a value from before the list stays one.
-    language = SelectField("Language", choices=language_choices(None), default="")
 
     def validate_born_or_founded(self, field):
         if problem := born_or_founded_problem(field.data, clock.today()):
             raise ValidationError(problem)
+
+
+class BillingForm(FlaskForm):
+    """How the customer is billed and written to (`customers.edit_billing`)."""
+
+    # First choice "": the office's default (its label names it, see file_routes).
+    currency = SelectField("Currency", choices=[("", "Office default")] +
+                           [(c, c) for c in CURRENCIES], default="")
+    payment_terms_days = IntegerField(
+        "Payment terms (days)", validators=[Optional(), NumberRange(
+            0, MAX_TERMS_DAYS, f"Enter a number of days from 0 to {MAX_TERMS_DAYS}.")],
+        description="Empty: the office's default terms.")
+    # Choices per customer (`language_choices`): a value from before the list stays one.
+    language = SelectField("Language", choices=language_choices(None), default="")
+    reminders_off = BooleanField("No payment reminders to this customer")
+    reminders_off_reason = StringField("Why not", filters=[_clean],
+                                       validators=[Length(max=500)])
+
+    def validate_reminders_off_reason(self, field):
+        if self.reminders_off.data and not field.data:
+            raise ValidationError("Say why, so colleagues know (e.g. pays by standing order).")
 
 
 class IdentifierRow(Form):

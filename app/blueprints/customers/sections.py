@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from app.blueprints.customers.forms import (
-    AssignmentForm, ContactForm, ConsentForm, IdentifiersForm, IdentityForm,
+    AssignmentForm, BillingForm, ContactForm, ConsentForm, IdentifiersForm, IdentityForm,
 )
 from app.customers.changes import changes, parse_tags, snapshot, tags_named
 from app.customers.consent import KINDS, change_consent
@@ -19,7 +19,9 @@ from app.models import (
 )
 
 IDENTITY_FIELDS = ("kind", "first_name", "last_name", "company", "born_or_founded",
-                   "industry", "size", "source", "language")
+                   "industry", "size", "source")
+BILLING_FIELDS = ("currency", "payment_terms_days", "language", "reminders_off",
+                  "reminders_off_reason")
 CONSENT_FIELDS = ("preferred_channel", "preference_notes", "marketing_consent",
                   "marketing_consent_source", "sharing_consent", "sharing_consent_source")
 ASSIGNMENT_FIELDS = ("owner_id", "status", "tags", "last_verified_on", "needs_review",
@@ -47,6 +49,20 @@ def _apply_identity(form: IdentityForm, c: Customer, actor) -> dict:
         value = getattr(form, field).data
         setattr(c, field, value.strip() if isinstance(value, str) else value)
     return changes(before, snapshot(c, IDENTITY_FIELDS))
+
+
+def _fill_billing(c: Customer) -> dict:
+    return {f: getattr(c, f) for f in BILLING_FIELDS}
+
+
+def _apply_billing(form: BillingForm, c: Customer, actor) -> dict:
+    before = snapshot(c, BILLING_FIELDS)
+    c.currency = form.currency.data or ""
+    c.payment_terms_days = form.payment_terms_days.data
+    c.language = form.language.data or ""
+    c.reminders_off = bool(form.reminders_off.data)
+    c.reminders_off_reason = form.reminders_off_reason.data if c.reminders_off else ""
+    return changes(before, snapshot(c, BILLING_FIELDS))
 
 
 def _fill_ids(c: Customer) -> dict:
@@ -145,6 +161,8 @@ def _apply_assignment(form: AssignmentForm, c: Customer, actor) -> dict:
 SECTIONS: dict[str, Section] = {s.name: s for s in (
     Section("identity", "Identity", "customers.edit", IdentityForm, _fill_identity,
             _apply_identity),
+    Section("billing", "Billing", "customers.edit_billing", BillingForm, _fill_billing,
+            _apply_billing),
     Section("ids", "Identification numbers", "customers.edit_billing", IdentifiersForm,
             _fill_ids, _apply_ids),
     Section("contact", "Contact", "customers.edit_contact", ContactForm, _fill_contact,
