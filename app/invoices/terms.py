@@ -1,13 +1,11 @@
 """What a new invoice is billed in, and when it is due: the customer's terms, else the
-office's defaults.
-
-The office defaults are read in one place (`office_defaults`), so the office settings
-can take them over without any caller changing.
-"""
+office's defaults (settings `invoices.currency` and `invoices.payment_terms_days`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from app import settings
 
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD", "SEK", "NOK", "DKK", "PLN", "CZK")
 MAX_TERMS_DAYS = 365
@@ -24,9 +22,16 @@ class Terms:
         return issue_date + timedelta(days=self.days)
 
 
+def currency_choices(*also: str | None) -> list[str]:
+    """The currencies to choose from: the usual ones, the office's and `also` (a value
+    already stored), without duplicates."""
+    extra = [c for c in (office_defaults().currency, *also) if c and c not in CURRENCIES]
+    return list(CURRENCIES) + sorted(set(extra))
+
+
 def office_defaults() -> Terms:
-    """The office's default currency and payment terms."""
-    return Terms("EUR", 30)
+    """The office's default currency and payment terms (Admin → Settings)."""
+    return Terms(settings.get("invoices.currency"), settings.get("invoices.payment_terms_days"))
 
 
 def terms_for(customer) -> Terms:

@@ -207,3 +207,36 @@ def test_invoices_made_by_the_rules_take_the_customers_terms(db):
     assert (invoice.currency, invoice.due_date) == ("GBP", date(2026, 12, 11))
     office = rules.create_invoice(db.session, make_customer(), issue_date=date(2026, 12, 1))
     assert (office.currency, office.due_date) == ("EUR", date(2026, 12, 31))
+
+
+def test_the_office_settings_give_the_defaults_a_customer_does_not_set(client, login_as, app,
+                                                                       db):
+    from datetime import date
+
+    from app import settings
+    from app.invoices import rules
+
+    app.config["TODAY"] = date(2026, 12, 1)
+    admin = login_as("admin")
+    settings.update({"invoices.currency": "JPY", "invoices.payment_terms_days": "10"},
+                    user=admin, ip="192.0.2.1")
+    plain = make_customer(kind="company", company="Plain Ltd")
+    page = client.get(f"/invoices/new?customer={plain.id}")
+    assert '<option selected value="JPY">JPY</option>' in page.text  # not in the usual list
+    assert 'value="2026-12-11"' in page.text
+    invoice = rules.create_invoice(db.session, plain, issue_date=date(2026, 12, 1))
+    assert (invoice.currency, invoice.due_date) == ("JPY", date(2026, 12, 11))
+    # The customer's own terms still come first.
+    own = make_customer(currency="GBP", payment_terms_days=0)
+    assert client.get(f"/invoices/new?customer={own.id}").text.count('value="2026-12-01"') == 2
+    file = client.get(f"/customers/{plain.id}").text
+    assert "JPY <small class=\"muted\">(office default)</small>" in file
+    assert "10 days <small class=\"muted\">(office default)</small>" in file
+
+
+def test_a_currency_outside_the_choices_is_refused(client, login_as):
+    login_as("billing")
+    customer = make_customer()
+    response = client.post("/invoices/new", data=invoice_form(
+        client, customer, [("A", "1", "10", "0")], action="save", currency="XYZ"))
+    assert response.status_code == 422 and "Not a valid choice." in response.text

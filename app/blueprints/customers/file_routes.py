@@ -14,7 +14,7 @@ from app.customers.identifiers import IDENTIFIER_KINDS
 from app.customers.languages import language_choices
 from app.customers.segments import customer_figures, segments_for
 from app.extensions import db
-from app.invoices.terms import office_defaults, terms_for
+from app.invoices.terms import currency_choices, office_defaults, terms_for
 from app.mail.history import latest_statuses
 from app.mail import live
 from app.models import Invoice
@@ -72,8 +72,8 @@ def _prepare(section: Section, form, customer) -> None:
     """Choices that depend on the database, the user or the customer."""
     if section.name == "billing":
         form.language.choices = language_choices(customer.language)
-        form.currency.choices = [("", f"Office default ({office_defaults().currency})")] + \
-            form.currency.choices[1:]
+        form.currency.choices = [("", f"Office default ({office_defaults().currency})")] + [
+            (c, c) for c in currency_choices(customer.currency)]
     if section.name == "assignment":
         users = assignable_users()
         form.owner_id.choices = [(0, "Nobody")] + [(u.id, u.display_name) for u in users]

@@ -16,7 +16,7 @@ from app.customers.access import visibility_clause
 from app.extensions import db
 from app import clock
 from app.invoices import money, rules
-from app.invoices.terms import terms_for
+from app.invoices.terms import currency_choices, terms_for
 from app.invoices.plausibility import negative_total_question
 from app.invoices.rules import InvoiceError
 from app.models import Customer, Invoice
@@ -76,6 +76,9 @@ def totals():
 
 def _handle(form: InvoiceForm, invoice: Invoice | None):
     form.set_customers(_customer_choices(invoice))
+    # Never what was posted: only the usual, the office's, the draft's and the customer's.
+    form.currency.choices = [(c, c) for c in currency_choices(
+        invoice.currency if invoice else None, getattr(_chosen_customer(form), "currency", None))]
     if invoice is None:  # choosing the customer brings their currency and terms
         form.customer_id.render_kw = {
             "hx-post": url_for("invoices.new"), "hx-trigger": "change",
@@ -91,9 +94,7 @@ def _handle(form: InvoiceForm, invoice: Invoice | None):
         form.remove_line(action.removeprefix("remove:"))
     elif action == "customer" and invoice is None:
         # A new invoice's customer was chosen: it takes that customer's terms.
-        chosen = form.customer_id.data
-        _take_terms(form, db.session.get(Customer, chosen)
-                    if chosen in form.customer_ids() else None)
+        _take_terms(form, _chosen_customer(form))
     elif action == "save":
         form.drop_blank_lines()
         if form.validate_on_submit():
@@ -137,6 +138,12 @@ def _save(form: InvoiceForm, invoice: Invoice | None) -> Invoice:
     return invoice
 
 
+def _chosen_customer(form: InvoiceForm) -> Customer | None:
+    """The customer chosen in the form, if it is one the user may choose."""
+    chosen = form.customer_id.data
+    return db.session.get(Customer, chosen) if chosen in form.customer_ids() else None
+
+
 def _customer_choices(invoice: Invoice | None) -> list[Customer]:
     query = db.select(Customer).where(visibility_clause(current_user),
                                       Customer.erased_at.is_(None))
@@ -171,8 +178,7 @@ def _context(form: InvoiceForm, invoice: Invoice | None, *, focus=None,
             usable.append(line.to_input())
         else:
             incomplete = True
-    chosen = form.customer_id.data
-    customer = db.session.get(Customer, chosen) if chosen in form.customer_ids() else None
+    customer = _chosen_customer(form)
     return {
         "form": form, "invoice": invoice, "amounts": amounts, "focus": focus, "oob": oob,
         "terms": terms_for(customer), "terms_customer": customer,
