@@ -70,7 +70,8 @@ _CUSTOMER_FIELDS = ("id", "kind", "first_name", "last_name", "company", "born_or
                     "preference_notes", "marketing_consent", "marketing_consent_at",
                     "marketing_consent_source", "sharing_consent", "sharing_consent_at",
                     "sharing_consent_source", "status", "last_verified_on", "needs_review",
-                    "needs_review_reason", "created_at", "updated_at", "erased_at")
+                    "needs_review_reason", "currency", "payment_terms_days", "reminders_off",
+                    "reminders_off_reason", "created_at", "updated_at", "erased_at")
 
 
 def _plain(value: Any) -> Any:
@@ -144,7 +145,8 @@ def erase_customer(customer: Customer) -> dict[str, int]:
     customer.emails, customer.phones, customer.addresses, customer.identifiers = [], [], [], []
     customer.tags = []
     for field in ("first_name", "last_name", "company", "industry", "size", "source",
-                  "language", "preference_notes", "needs_review_reason"):
+                  "language", "preference_notes", "needs_review_reason",
+                  "reminders_off_reason"):  # free text about the person
         setattr(customer, field, "")
     customer.born_or_founded = None
     erase_consents(customer)

@@ -134,3 +134,18 @@ def test_many_invoices_are_paged_in_place(client, login_as, app):
     assert plain.headers["Location"].endswith(f"/customers/{c.id}?invoices_page=2#sec-invoices")
     full = client.get(f"/customers/{c.id}?invoices_page=2").text
     assert full.count('id="file-invoice-') == 2 and "Page 2 of 2" in full
+
+
+def test_billing_details_are_in_the_data_export_and_the_reason_goes_on_erasure(client,
+                                                                               login_as, db):
+    from app.customers.privacy import erase_customer
+
+    login_as("admin")
+    c = make_customer(currency="GBP", payment_terms_days=21, reminders_off=True,
+                      reminders_off_reason="In hospital until March")
+    export = client.get(f"/customers/{c.id}/export.json").get_data(as_text=True)
+    assert "In hospital until March" in export and '"payment_terms_days": 21' in export
+    erase_customer(c)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Customer, c.id).reminders_off_reason == ""
