@@ -14,7 +14,8 @@ PERMISSIONS: dict[str, str] = {
     "customers.create": "Add customers",
     "customers.edit": "Edit identity, consent, assignment and status",
     "customers.edit_contact": "Edit contact details",
-    "customers.edit_billing": "Edit billing details: tax and identification numbers",
+    "customers.edit_billing": "Edit billing details: currency, payment terms, language, the "
+                              "no-reminders switch, tax and identification numbers",
     "customers.notes": "Add notes and interactions",
     "customers.view_ids": "See identification numbers unmasked",
     "customers.import": "Import customers from CSV",
