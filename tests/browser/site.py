@@ -44,6 +44,8 @@ PAGES = (
     Page("customer-history", "/customers/{customer}/timeline", "customers.view"),
     Page("customer-import", "/customers/import", "customers.import"),
     Page("customer-erase", "/customers/{customer}/erase", "customers.erase"),
+    Page("customer-billing-edit", "/customers/{customer}/billing/edit",
+         "customers.edit_billing"),
     Page("invoices", "/invoices/", "invoices.view"),
     Page("invoice-new", "/invoices/new", "invoices.edit"),
     Page("invoice-draft", "/invoices/{draft}", "invoices.view"),
@@ -96,6 +98,10 @@ def seed_site() -> dict:
               f"https://example.org/{UNBROKEN}/{UNBROKEN}?ref=clientele")
     draft = make_invoice(customer, status="draft", total="1234567.89")
     invoice = make_invoice(customer, status="partially_paid", total="98765.43", notes=UNBROKEN)
+    # Billed in a second currency, with reminders off for a long reason: the file's
+    # figures take a line per currency.
+    make_invoice(customer, status="finalized", total="4321.00", currency="GBP")
+    customer.reminders_off, customer.reminders_off_reason = True, "Disputed: " + UNBROKEN
     opened = make_message(invoice, user=billing, to=customer.emails[0].address,
                           created=at("2026-11-02"))
     add_events(opened, ("sent", at("2026-11-02")), ("opened", at("2026-11-03")))

@@ -72,7 +72,9 @@ def _prepare(section: Section, form, customer) -> None:
     """Choices that depend on the database, the user or the customer."""
     if section.name == "billing":
         form.language.choices = language_choices(customer.language)
-        form.currency.choices = [("", f"Office default ({office_defaults().currency})")] + [
+        office = office_defaults()
+        form.payment_terms_days.description = f"Empty: the office's {office.days} days."
+        form.currency.choices = [("", f"Office default ({office.currency})")] + [
             (c, c) for c in currency_choices(customer.currency)]
     if section.name == "assignment":
         users = assignable_users()
