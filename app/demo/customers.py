@@ -98,6 +98,8 @@ def seed_customers() -> dict[str, int]:
                      else (rng.choice(COMPANIES) if rng.random() < .3 else ""),
                      industry=rng.choice(INDUSTRIES), source=rng.choice(SOURCES),
                      language={"DE": "de", "FR": "fr", "NL": "nl"}.get(region, "en"),
+                     # British customers are billed in pounds; the rest in the office's euros.
+                     currency="GBP" if region == "GB" else "",
                      size=rng.choice(("1", "2-9", "10-49", "50-249")) if company else "",
                      status="active" if rng.random() < .85 else rng.choice(("inactive",
                                                                             "archived")))

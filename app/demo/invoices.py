@@ -12,6 +12,7 @@ from decimal import Decimal
 from app import clock
 from app.extensions import db
 from app.invoices import money, rules
+from app.invoices.terms import terms_for
 from app.invoices.money import LineInput
 from app.models import Customer, Invoice, User
 
@@ -90,9 +91,13 @@ def _plan(rng: random.Random, customers: list[Customer], today: date) -> dict:
     if sum(Decimal(line.unit_price) * line.quantity for line in lines) <= 0:
         lines.append(LineInput("Monthly bookkeeping", Decimal(1), Decimal("350.00"),
                                Decimal(20)))
-    return {"customer": rng.choice(customers), "issue": issue, "state": state,
+    customer = rng.choice(customers)
+    usual = terms_for(customer).currency
+    # Now and then a customer is billed in the other currency, so some are billed in both.
+    other = "EUR" if usual == "GBP" else "GBP"
+    return {"customer": customer, "issue": issue, "state": state,
             "terms": rng.choice((14, 30, 30, 30, 45)), "lines": lines,
-            "notes": rng.choice(NOTES), "currency": "EUR" if rng.random() < 0.85 else "GBP",
+            "notes": rng.choice(NOTES), "currency": usual if rng.random() < 0.9 else other,
             "rng": random.Random(rng.random())}
 
 
