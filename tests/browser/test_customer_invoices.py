@@ -1,6 +1,7 @@
 """A customer's currency and terms, and the file's invoices, in a real Chromium."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -61,4 +62,19 @@ def test_the_file_lists_invoices_pages_them_in_place_and_starts_a_new_one(page, 
     page.click("[data-testid=new-invoice-for-customer]")
     expect(page.locator("select[name=currency]")).to_have_value("GBP")
     expect(page.locator("select[name=customer_id]")).to_have_value(str(customer.id))
+    assert page.console_errors == []
+
+
+def test_the_files_email_icons_follow_new_events_without_a_reload(page, make_user, app):
+    user = make_user("billing")
+    customer = make_customer(kind="company", company="Live Ltd", emails=("ap@live.example",))
+    invoice = make_invoice(customer)
+    message = make_message(invoice, to="ap@live.example", created=at("2026-11-30"))
+    add_events(message, ("sent", at("2026-11-30")))
+    browser_login(page, user.email)
+    page.goto(f"/customers/{customer.id}")
+    expect(page.locator(f"#email-icon-{invoice.id}")).to_have_class(re.compile("status-sent"))
+    add_events(message, ("opened", at("2026-11-30", "11:00")))
+    expect(page.locator(f"#email-icon-{invoice.id}")).to_have_class(
+        re.compile("status-opened"), timeout=20_000)
     assert page.console_errors == []
