@@ -4,7 +4,7 @@ Empty currency and no terms mean "the office's defaults" (app/invoices/defaults.
 existing customers keep being billed as before.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0016
 Create Date: 2026-12-05 05:50:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0013'
-down_revision = '0011'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
