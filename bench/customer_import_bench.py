@@ -46,7 +46,7 @@ def _apply(raw: bytes, mode: str, user) -> float:
     from app.extensions import db
 
     data = csv_import.read_csv(raw)
-    review = csv_import.validate(data, csv_import.suggest_mapping(data["header"]), mode, "GB")
+    review = csv_import.validate(data, csv_import.suggest_mapping(data), mode, "GB")
     assert review.ok, [r.errors for r in review.errors][:3]
     started = time.perf_counter()
     csv_import.apply(review, user=user, filename=f"bench-{mode}.csv")

@@ -42,6 +42,7 @@ _VERBS = {
     "customer.spam_complaint": "Recorded a spam complaint from {customer}",
     "customers.exported": "Exported a customer list",
     "customers.imported": "Imported customers from a CSV file",
+    "customers.import_skipped_downloaded": "Downloaded the rows an import set aside",
     "user.created": "Added user {user}",
     "user.updated": "Changed user {user}",
     "user.invited": "Invited {user}",

@@ -1,12 +1,19 @@
 """Email and phone normalisation, and finding customers who share them (no Flask)."""
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.models import Customer, CustomerEmail, CustomerPhone
+
+
+# What an email address looks like at a glance (telling a column of addresses from one of
+# names); `normalise_email` is what decides whether one is valid.
+EMAIL_SHAPE = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]+")
 
 
 class ContactError(ValueError):

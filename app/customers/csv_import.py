@@ -1,8 +1,8 @@
-"""CSV import of customers: read, map columns, validate every row, apply all or nothing.
+"""CSV import of customers: read, map columns, validate every row, write rows in bulk.
 
 No Flask: the routes keep the upload in `CustomerImport` between steps, and call
-`read_csv`, `suggest_mapping`, `validate` and `apply` in turn; a periodic job calls
-`forget_abandoned`.
+`read_csv`, `suggest_mapping` and `validate`; `import_runs` writes the rows a batch at a
+time with `apply_rows`; a periodic job calls `forget_abandoned`.
 """
 from __future__ import annotations
 
@@ -14,14 +14,18 @@ from datetime import datetime, timedelta
 from itertools import islice
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.customers.changes import parse_tags, tags_named
 from app.customers.consent import change_consent
+from app.customers import import_columns
 from app.customers.contacts import ContactError, duplicate_index, normalise_email, normalise_phone
+from app.customers.countries import country_code
 from app.customers.identifiers import identifier_last4
 from app.customers.languages import language_code
 from app.extensions import db
+from app.models.customer_bulk import insert_new_customers
 from app.models import (
     CUSTOMER_STATUSES, Customer, CustomerAddress, CustomerEmail, CustomerIdentifier,
     CustomerImport, CustomerPhone, Note, User, utcnow,
@@ -40,7 +44,7 @@ TARGETS: dict[str, str] = {
     "phone": "Phone", "tags": "Tags", "status": "Status", "owner_email": "Responsible (email)",
     "industry": "Industry", "source": "How they found us", "language": "Language",
     "line1": "Street", "line2": "Street (2)", "postal_code": "Postcode", "city": "City",
-    "region": "Region", "country": "Country (2 letters)",
+    "region": "Region", "country": "Country",
     "marketing_consent": "Marketing consent (yes/no)", "tax_id": "Tax ID", "note": "Note",
 }
 REPEATABLE = {"email", "phone", "tags", "note"}
@@ -48,32 +52,6 @@ NAME_TARGETS = {"full_name", "first_name", "last_name", "company"}
 _LIMITS = {"first_name": 100, "last_name": 100, "company": 200, "industry": 100,
            "source": 100, "language": 20, "line1": 200, "line2": 200, "postal_code": 20,
            "city": 100, "region": 100, "tax_id": 64}
-_ALIASES = {
-    "first_name": ("firstname", "givenname", "forename", "first"),
-    "last_name": ("lastname", "surname", "familyname", "last"),
-    "full_name": ("name", "fullname", "customer", "customername", "contact", "contactname"),
-    "company": ("company", "companyname", "organisation", "organization", "business",
-                "account", "firm"),
-    "kind": ("kind", "type", "customertype"),
-    "email": ("email", "emailaddress", "mail", "e-mail"),
-    "phone": ("phone", "telephone", "tel", "mobile", "cell", "phonenumber", "mobilephone"),
-    "tags": ("tags", "tag", "labels", "groups", "categories"),
-    "status": ("status", "state"),
-    "owner_email": ("owner", "owneremail", "responsible", "accountmanager", "assignedto"),
-    "industry": ("industry", "sector"),
-    "source": ("source", "leadsource", "howfound", "referral"),
-    "language": ("language", "lang", "locale"),
-    "line1": ("address", "street", "address1", "addressline1", "line1", "streetaddress"),
-    "line2": ("address2", "addressline2", "line2"),
-    "postal_code": ("postcode", "zip", "zipcode", "postalcode", "plz"),
-    "city": ("city", "town"),
-    "region": ("region", "county", "province"),
-    "country": ("country", "countrycode"),
-    "marketing_consent": ("marketing", "marketingconsent", "newsletter", "optin",
-                          "emailoptin"),
-    "tax_id": ("taxid", "vat", "vatnumber", "vatid", "taxnumber", "tin"),
-    "note": ("note", "notes", "comment", "comments", "remarks"),
-}
 _YES = {"yes", "y", "true", "1", "x", "ja", "oui", "si"}
 _NO = {"no", "n", "false", "0", "", "nein", "non"}
 
@@ -125,23 +103,9 @@ def read_csv(raw: bytes, encoding: str = "utf-8") -> dict:
     return {"header": header, "rows": [(r + [""] * width)[:width] for r in body]}
 
 
-def suggest_mapping(header: list[str]) -> list[str]:
-    """A target per column, guessed from the column names (each single target once)."""
-    used: set[str] = set()
-    mapping = []
-    for name in header:
-        key = re.sub(r"[^a-z0-9-]", "", name.lower())
-        stem = re.sub(r"\d+$", "", key)
-        guess = ""
-        for target, aliases in _ALIASES.items():
-            if key in aliases or stem in aliases:
-                guess = target
-                break
-        if guess in used and guess not in REPEATABLE:
-            guess = ""
-        used.add(guess)
-        mapping.append(guess)
-    return mapping
+def suggest_mapping(data: dict) -> list[str]:
+    """A target per column, guessed from its name or its values (`import_columns`)."""
+    return import_columns.suggest_mapping(data, REPEATABLE)
 
 
 def mapping_errors(mapping: list[str]) -> list[str]:
@@ -280,9 +244,11 @@ def _check_fields(row: Row, owners: dict[str, int]) -> None:
             row.errors.append("The responsible person is not a user of Clientele.")
         rec["owner_id"] = owner
     if "country" in rec:
-        rec["country"] = rec["country"].upper()
-        if not (len(rec["country"]) == 2 and rec["country"].isalpha()):
-            row.errors.append("Country should be a two-letter code such as GB or DE.")
+        code = country_code(rec["country"])
+        if code is None:
+            row.errors.append(f"Country “{rec['country']}” is not one we know: write its "
+                              "name (Germany, Deutschland) or its code (DE).")
+        rec["country"] = code or ""
     if "marketing_consent" in rec:
         answer = rec["marketing_consent"].lower()
         if answer not in _YES | _NO:
@@ -299,33 +265,68 @@ def apply(review: Review, *, user, filename: str, ip: str | None = None) -> dict
     """Create or update every row in the session; the caller commits or rolls back."""
     if not review.ok:
         raise ValueError("an import with errors can't be applied")
-    counts = {"created": 0, "updated": 0, "skipped": 0}
-    for row in review.rows:
-        if row.action == "skip":
-            counts["skipped"] += 1
-            continue
-        customer = db.session.get(Customer, row.match_id) if row.match_id else Customer()
-        _fill(customer, row.record, filename, new=row.match_id is None)
-        if row.match_id is None:
-            db.session.add(customer)
-        db.session.flush()
-        for body in row.record["notes"]:
-            db.session.add(Note(customer_id=customer.id, author_id=user.id, kind="other",
-                                body=body))
-        counts["created" if row.match_id is None else "updated"] += 1
-        audit.record("customer.imported", user=user, ip=ip, subject_type="customer",
-                     subject_id=customer.id,
-                     details={"file": filename, "line": row.line,
-                              "action": "created" if row.match_id is None else "updated",
-                              "fields": sorted(k for k, v in row.record.items() if v)},
-                     summary=f"{'Created' if row.match_id is None else 'Updated'} from "
-                             f"{filename}, line {row.line}")
+    counts = apply_rows(review.rows, user=user, filename=filename, ip=ip)
     audit.record("customers.imported", user=user, ip=ip, details={"file": filename, **counts},
-                  summary=f"Imported {filename}")
+                 summary=f"Imported {filename}")
     return counts
 
 
-def _fill(c: Customer, rec: dict, filename: str, new: bool) -> None:
+def apply_rows(rows: list[Row], *, user, filename: str,
+               ip: str | None = None) -> dict[str, int]:
+    """Create or update these rows (none with errors) in the session.
+
+    New customers are written a table at a time (`insert_new_customers`); customers to
+    update are read in one query and changed through the ORM; tags are looked up once
+    per name. A batch of rows so costs a few statements per table, not a few per row.
+    The caller commits.
+    """
+    counts = {"created": 0, "updated": 0, "skipped": 0}
+    if any(r.errors for r in rows):
+        raise ValueError("rows with problems can't be applied")
+    ids = {r.match_id for r in rows if r.match_id and r.action == "update"}
+    existing = {c.id: c for c in db.session.scalars(
+        select(Customer).where(Customer.id.in_(ids)).options(
+            selectinload(Customer.emails), selectinload(Customer.phones),
+            selectinload(Customer.addresses), selectinload(Customer.identifiers),
+            selectinload(Customer.tags)))} if ids else {}
+    names = {n.lower(): n for r in rows for n in r.record["tags"]}
+    tags = {t.name.lower(): t for t in tags_named(names.values())}
+    db.session.flush()  # new tags get their ids
+    created: list[tuple[Row, Customer]] = []
+    updated: list[tuple[Row, Customer]] = []
+    with db.session.no_autoflush:
+        for row in rows:
+            if row.action == "skip":
+                counts["skipped"] += 1
+            elif row.match_id is None:
+                customer = Customer()
+                _fill(customer, row.record, filename, True, tags)
+                created.append((row, customer))
+            else:
+                customer = existing[row.match_id]
+                _fill(customer, row.record, filename, False, tags)
+                updated.append((row, customer))
+    new_ids = insert_new_customers([c for _, c in created])
+    db.session.flush()
+    written = [(row, cid, True) for (row, _), cid in zip(created, new_ids)]
+    written += [(row, c.id, False) for row, c in updated]
+    for row, cid, new in written:
+        for body in row.record["notes"]:
+            db.session.add(Note(customer_id=cid, author_id=user.id, kind="other", body=body))
+    audit.record_many("customer.imported", [
+        {"subject_type": "customer", "subject_id": cid,
+         "details": {"file": filename, "line": row.line,
+                     "action": "created" if new else "updated",
+                     "fields": sorted(k for k, v in row.record.items() if v)},
+         "summary": f"{'Created' if new else 'Updated'} from {filename}, line {row.line}"}
+        for row, cid, new in written], user=user, ip=ip)
+    counts["created"] += len(created)
+    counts["updated"] += len(updated)
+    db.session.flush()
+    return counts
+
+
+def _fill(c: Customer, rec: dict, filename: str, new: bool, tags_by_name: dict) -> None:
     # Everything read first: a read may flush the session, and a flush between changes
     # would write the customer (and recompute its search fields) once per read.
     have = {e.address for e in c.emails}
@@ -342,7 +343,10 @@ def _fill(c: Customer, rec: dict, filename: str, new: bool) -> None:
     tags = []
     if rec["tags"]:
         names = {t.name.lower() for t in c.tags}
-        tags = [t for t in tags_named(rec["tags"]) if t.name.lower() not in names]
+        for name in rec["tags"]:
+            if name.lower() not in names:
+                tags.append(tags_by_name[name.lower()])
+                names.add(name.lower())
 
     for name in _SCALARS:
         if rec.get(name) not in (None, ""):
@@ -369,13 +373,20 @@ def _fill(c: Customer, rec: dict, filename: str, new: bool) -> None:
 
 
 def forget_abandoned(now: datetime | None = None) -> int:
-    """Delete unconfirmed imports untouched for KEEP_FOR; drop rows left on applied ones.
+    """Delete imports not finished within KEEP_FOR; empty the finished ones.
 
-    Safe to repeat; returns how many imports were deleted. The caller commits.
+    A finished import loses its rows at once and its rows set aside (the download of the
+    rows with problems) after KEEP_FOR; its summary stays. Safe to repeat; returns how
+    many imports were deleted. The caller commits.
     """
     now = now or utcnow()
     db.session.execute(update(CustomerImport)
                        .where(CustomerImport.state == "done", CustomerImport.data.is_not(None))
                        .values(data=None))
+    db.session.execute(update(CustomerImport)
+                       .where(CustomerImport.state == "done",
+                              CustomerImport.skipped.is_not(None),
+                              CustomerImport.updated_at < now - KEEP_FOR)
+                       .values(skipped=None))
     return db.session.execute(delete(CustomerImport).where(
         CustomerImport.state != "done", CustomerImport.updated_at < now - KEEP_FOR)).rowcount

@@ -33,8 +33,8 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("attention-scan", 900, "app.jobs.attention.scan_attention"),
     PeriodicJob("notification-digest", 86400, "app.jobs.attention.send_notification_digests",
                 queue="mail"),
-    # housekeeping: backups (checked often, made when due), abandoned imports
+    # housekeeping: backups (checked often, made when due), abandoned or stalled imports
     PeriodicJob("backup", 600, "app.jobs.backups.make_scheduled_backup", timeout=3600),
-    PeriodicJob("forget-abandoned-imports", 3600,
+    PeriodicJob("forget-abandoned-imports", 300,
                 "app.jobs.customers.forget_abandoned_imports"),
 )

@@ -5,8 +5,8 @@ from datetime import date, datetime
 from typing import Collection
 
 from sqlalchemy import (
-    JSON, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint, event,
-    inspect, select,
+    JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text,
+    UniqueConstraint, event, inspect, select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
@@ -259,11 +259,13 @@ class SavedFilter(db.Model):
 
 
 class CustomerImport(db.Model):
-    """A CSV upload between its steps (map → review → confirm), kept server-side.
+    """A CSV upload between its steps (map → review → confirm → run), kept server-side.
 
     `data` holds the parsed header and rows, encrypted like identification numbers: every
-    cell of the upload is personal data. It is dropped once the import is applied; an
-    import left unconfirmed for a day is deleted by a periodic job.
+    cell of the upload is personal data. It is dropped once the import has run; an
+    import left unconfirmed for a day is deleted by a periodic job. `skipped` holds the
+    rows that were not imported and why (the user downloads them to correct), encrypted
+    the same way and emptied by the same job a day after the import finished.
     """
 
     __tablename__ = "customer_imports"
@@ -273,11 +275,19 @@ class CustomerImport(db.Model):
     filename: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    state: Mapped[str] = mapped_column(String(12), default="uploaded")  # uploaded | done
+    # uploaded → queued → running → done | failed
+    state: Mapped[str] = mapped_column(String(12), default="uploaded")
     # {"header": [...], "rows": [...]}; None once applied.
     data: Mapped[dict | None] = mapped_column(EncryptedJSON)
     mapping: Mapped[list] = mapped_column(JSON, default=list)  # one target per column
     mode: Mapped[str] = mapped_column(String(8), default="skip")  # skip | update
+    # The user chose to import the good rows and set the ones with problems aside.
+    skip_problems: Mapped[bool] = mapped_column(Boolean, default=False)
+    total: Mapped[int] = mapped_column(Integer, default=0)  # rows in the file
+    processed: Mapped[int] = mapped_column(Integer, default=0)  # rows handled so far
+    # {"header": [...], "rows": [[line, reasons, *cells], ...]}; None when there are none
+    # or they have expired.
+    skipped: Mapped[dict | None] = mapped_column(EncryptedJSON)
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
 
 

@@ -106,7 +106,7 @@ def test_the_file_page_records_who_changed_it(client, login_as, db):
 
 def _import(db, user, text: str, mode: str = "skip") -> None:
     data = csv_import.read_csv(text.encode())
-    review = csv_import.validate(data, csv_import.suggest_mapping(data["header"]), mode, "GB")
+    review = csv_import.validate(data, csv_import.suggest_mapping(data), mode, "GB")
     assert review.ok, [r.errors for r in review.errors]
     csv_import.apply(review, user=user, filename="spring.csv")
     db.session.commit()

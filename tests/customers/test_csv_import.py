@@ -61,7 +61,7 @@ def _confirm(client, import_id):
 
 def test_suggested_mapping():
     header = ["Name", "Company", "E-mail", "Email 2", "Mobile", "Postcode", "Mystery", "Name"]
-    assert suggest_mapping(header) == ["full_name", "company", "email", "email", "phone",
+    assert suggest_mapping({"header": header, "rows": []}) == ["full_name", "company", "email", "email", "phone",
                                        "postal_code", "", ""]
 
 
@@ -86,12 +86,15 @@ def test_good_rows_are_imported_after_confirmation(client, login_as, db):
     assert _count(db) == 3
     upload = db.session.get(CustomerImport, import_id)
     assert upload.state == "done" and upload.data is None  # rows don't linger
-    assert client.get(f"/customers/import/{import_id}").status_code == 404
+    back = client.get(f"/customers/import/{import_id}")  # Back: the import's page
+    assert back.status_code == 303 and back.headers["Location"].endswith(
+        f"/customers/import/{import_id}/status")
+    assert "3</strong> added" in client.get(back.headers["Location"]).text
     actions = db.session.scalars(db.select(AuditLog.action)).all()
     assert actions.count("customer.imported") == 3 and "customers.imported" in actions
 
 
-def test_bad_rows_are_listed_and_nothing_is_imported(client, login_as, db):
+def test_bad_rows_are_listed_and_block_the_file_until_set_aside(client, login_as, db):
     login_as("admin")
     content = (
         "First name,Last name,Email,Phone,Status,Owner,Country\n"
@@ -101,20 +104,32 @@ def test_bad_rows_are_listed_and_nothing_is_imported(client, login_as, db):
         "Bad,Phone,,12345,,,\n"
         "Bad,Status,,,sleeping,,\n"
         "Bad,Owner,,,,ghost@example.com,\n"
-        "Bad,Country,,,,,Germany\n"
+        "Bad,Country,,,,,Narnia\n"
         "Same,Email,ADA@example.com,,,,\n"
     )
     import_id = _import_id(_upload(client, content))
     review = _map(client, import_id)
     assert 'data-testid="count-errors">7<' in review.text
     for message in ("No name", "not a valid email address", "not a valid phone number",
-                    "Status “sleeping”", "not a user of Clientele", "two-letter code",
+                    "Status “sleeping”", "not a user of Clientele", "Country “Narnia”",
                     "ada@example.com is also on line 2"):
         assert message in review.text, message
-    assert "confirm-import" not in review.text
-    refused = _confirm(client, import_id)
+    assert "Import 1 customers and set 7 aside" in review.text
+    refused = _confirm(client, import_id)  # without choosing to set them aside
     assert refused.status_code == 422
     assert _count(db) == 0
+    done = client.post(f"/customers/import/{import_id}/confirm", data={
+        "csrf_token": csrf_token(client, "/customers/import"), "skip_problems": "1"})
+    assert done.status_code == 303
+    assert db.session.scalars(db.select(Customer.last_name)).all() == ["Lovelace"]
+    status = client.get(done.headers["Location"])
+    assert 'data-testid="done-problems">7<' in status.text
+    download = client.get(f"/customers/import/{import_id}/skipped.csv")
+    assert download.status_code == 200 and download.data.startswith("\ufeff".encode())
+    lines = download.data.decode("utf-8-sig").splitlines()
+    assert lines[0] == "Line,Problem,First name,Last name,Email,Phone,Status,Owner,Country"
+    assert [line.split(",")[0] for line in lines[1:]] == ["3", "4", "5", "6", "7", "8", "9"]
+    assert "Country “Narnia”" in lines[6] and lines[6].endswith(",Narnia")
 
 
 def test_duplicates_skip_or_update(client, login_as, db):
@@ -186,26 +201,37 @@ def test_huge_upload_is_refused_before_reading(client, login_as, db, app):
     assert "Files are limited to 5 MB" in response.text
 
 
-def test_a_failure_midway_imports_nothing(client, login_as, db, monkeypatch):
+def test_a_row_that_fails_while_saving_is_set_aside_whole(client, login_as, db,
+                                                           monkeypatch):
+    """A failure writing one row (here a planted one) leaves no part of it, and the rows
+    before and after it are imported."""
     from app.customers import csv_import as customer_import
 
     login_as("admin")
     import_id = _import_id(_upload(client, GOOD))
     _map(client, import_id)
-    calls = []
     original = customer_import._fill
 
-    def failing(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
+    def failing(customer, record, *args, **kwargs):
+        original(customer, record, *args, **kwargs)  # half-built, then it fails
+        if record.get("last_name") == "Turing":
             raise RuntimeError("disk full")
-        return original(*args, **kwargs)
 
     monkeypatch.setattr(customer_import, "_fill", failing)
     response = _confirm(client, import_id)
     assert response.status_code == 303
-    assert _count(db) == 0 and _count(db, Note) == 0
-    assert db.session.get(CustomerImport, import_id).state == "uploaded"
+    names = sorted(db.session.scalars(db.select(Customer.sort_name)))
+    assert names == ["acme gmbh", "hopper, grace"]
+    assert not db.session.scalars(db.select(Customer).where(
+        Customer.search_text.contains("alan@example.com"))).all()
+    upload = db.session.get(CustomerImport, import_id)
+    assert upload.state == "done"
+    assert upload.summary["created"] == 2 and upload.summary["problems"] == 1
+    [(line, reason, *cells)] = upload.skipped["rows"]
+    assert line == 3 and "could not be saved" in reason and cells[0] == "Alan Turing"
+    audited = db.session.scalars(db.select(AuditLog.summary)
+                                 .where(AuditLog.action == "customer.imported")).all()
+    assert len(audited) == 2 and not any("line 3" in a for a in audited)
 
 
 def test_uploads_belong_to_their_uploader(client, login_as, db, make_user):
@@ -283,7 +309,7 @@ def test_a_confirmed_import_keeps_its_summary_and_no_rows(client, login_as, db):
         "SELECT data, summary FROM customer_imports WHERE id = :id"), {"id": import_id}).one()
     assert data is None
     summary = json.loads(summary) if isinstance(summary, str) else summary
-    assert summary == {"created": 1, "updated": 0, "skipped": 0}
+    assert summary == {"created": 1, "updated": 0, "skipped": 0, "problems": 0}
 
 
 def test_mapping_an_upload_keeps_it_another_day(client, login_as, db):

@@ -84,7 +84,7 @@ def test_identity_contact_and_assignment_edits_are_found(client, login_as, db, f
 
 def _import(db, user, text: str, mode: str) -> None:
     data = csv_import.read_csv(text.encode())
-    review = csv_import.validate(data, csv_import.suggest_mapping(data["header"]), mode, "GB")
+    review = csv_import.validate(data, csv_import.suggest_mapping(data), mode, "GB")
     assert review.ok, [r.errors for r in review.errors]
     csv_import.apply(review, user=user, filename="people.csv")
     db.session.commit()
@@ -247,6 +247,15 @@ def test_no_core_statement_bypasses_the_search_listener():
 ])
 def test_the_search_guard_fails_on_a_planted_statement(tmp_path, source):
     root = plant(tmp_path, {"customers/merge.py": source})
+    assert len(search_source_statements(root, "fake")) == 1
+
+
+def test_the_search_guard_allows_only_the_bulk_writer_itself(tmp_path):
+    writer = "def insert_new_customers(s):\n    s.execute(insert(Customer), rows)\n"
+    other = "def another(s):\n    s.execute(insert(Customer), rows)\n"
+    root = plant(tmp_path, {"models/customer_bulk.py": writer + other})
+    assert [w.line for w in search_source_statements(root, "fake")] == [5]
+    root = plant(tmp_path / "elsewhere", {"customers/merge.py": writer})
     assert len(search_source_statements(root, "fake")) == 1
 
 

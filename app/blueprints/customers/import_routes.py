@@ -1,35 +1,55 @@
-"""CSV import: upload, map columns with a preview, review every row, confirm (all or nothing).
+"""CSV import: upload, map columns with a preview, review every row, confirm, follow it.
 
 The upload lives in a `CustomerImport` row between the steps (never in the session
-cookie), its rows encrypted; it belongs to the user who uploaded it, its rows are dropped
-when it is applied, and a periodic job deletes it if nobody confirms it within a day.
+cookie), its rows encrypted; it belongs to the user who uploaded it, and only they see
+its pages. Confirming imports a small file at once and hands a large one to the worker;
+either way the user lands on the import's own page, which shows its progress and, at
+the end, what was imported and the rows set aside (a CSV to download and correct). A
+periodic job deletes an import nobody confirms within a day, and the rows set aside a
+day after it finished.
 """
 from __future__ import annotations
 
-from flask import abort, current_app, request, url_for
+from flask import abort, current_app, make_response, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
-from app import settings
+from app import audit, settings
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import ImportUploadForm
+from app.customers import import_runs
 from app.customers.access import get_by_id
 from app.customers.csv_import import (
-    MAX_BYTES, TARGETS, ImportFileError, apply, read_csv, suggest_mapping, validate,
+    KEEP_FOR, MAX_BYTES, TARGETS, ImportFileError, read_csv, suggest_mapping, validate,
 )
+from app.customers.import_columns import ignored_email_warnings
 from app.extensions import db
 from app.models import CustomerImport, utcnow
 from app.web.auth import requires
 from app.web.endings import see_other
 from app.web.render import render
 
-PREVIEW_ROWS = 5
+PREVIEW_ROWS = 3
+HTMX_STOP_POLLING = 286
 
 
-def _get_import(import_id: int) -> CustomerImport:
+def _own_import(import_id: int) -> CustomerImport:
+    """The current user's import in any state; 404 for anyone else's."""
     upload = get_by_id(CustomerImport, import_id)
-    if upload is None or upload.user_id != current_user.id or upload.state != "uploaded":
+    if upload is None or upload.user_id != current_user.id:
         abort(404)
     return upload
+
+
+def _get_import(import_id: int) -> CustomerImport | None:
+    """The user's import still being prepared, or None once confirmed (show its page)."""
+    upload = _own_import(import_id)
+    return upload if upload.state == "uploaded" else None
+
+
+def _to_status(import_id: int):
+    # Back (or a second click) after confirming: the import's own page, not a 404.
+    return see_other(url_for("customers.import_status", import_id=import_id))
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -50,21 +70,28 @@ def import_upload():
             else:
                 record = CustomerImport(user_id=current_user.id, data=data,
                                         filename=upload.filename[-200:],
-                                        mapping=suggest_mapping(data["header"]))
+                                        mapping=suggest_mapping(data))
                 db.session.add(record)
                 db.session.commit()
                 return see_other(url_for("customers.import_map", import_id=record.id))
     elif request.method == "POST":
         error = "The form expired; please choose the file again."
-    return render("customers/import_upload.html", form=form, error=error,
-                           status=422 if error else 200)
+    recent = db.session.scalars(
+        select(CustomerImport).where(CustomerImport.user_id == current_user.id,
+                                     CustomerImport.state != "uploaded",
+                                     CustomerImport.created_at > utcnow() - KEEP_FOR)
+        .order_by(CustomerImport.id.desc()).limit(10)).all()
+    return render("customers/import_upload.html", form=form, error=error, recent=recent,
+                  status=422 if error else 200)
 
 
 @bp.route("/import/<int:import_id>", methods=["GET", "POST"])
 @requires("customers.import")
 def import_map(import_id: int):
-    """Map each column to a field, with a preview of the first rows."""
+    """Map each column to a field, with a few values of each as a sample."""
     upload = _get_import(import_id)
+    if upload is None:
+        return _to_status(import_id)
     header = upload.data["header"]
     if request.method == "POST":
         upload.mapping = [request.form.get(f"col-{i}", "") if request.form.get(f"col-{i}", "")
@@ -73,9 +100,11 @@ def import_map(import_id: int):
         upload.updated_at = utcnow()  # even when nothing changed: the day counts from here
         db.session.commit()
         return see_other(url_for("customers.import_review", import_id=upload.id))
-    return render("customers/import_map.html", upload=upload, header=header,
-                           preview=upload.data["rows"][:PREVIEW_ROWS], targets=TARGETS,
-                           total=len(upload.data["rows"]))
+    rows = upload.data["rows"]
+    samples = [[r[i] for r in rows if r[i].strip()][:PREVIEW_ROWS] for i in range(len(header))]
+    return render("customers/import_map.html", upload=upload, header=header, samples=samples,
+                  targets=TARGETS, total=len(rows),
+                  warnings=ignored_email_warnings(upload.data, upload.mapping))
 
 
 def _review(upload: CustomerImport):
@@ -83,34 +112,83 @@ def _review(upload: CustomerImport):
                     settings.get("office.country"))
 
 
+def _review_page(upload: CustomerImport, review, status: int = 200):
+    return render("customers/import_review.html", upload=upload, review=review,
+                  targets=TARGETS, warnings=ignored_email_warnings(upload.data, upload.mapping),
+                  status=status)
+
+
 @bp.route("/import/<int:import_id>/review")
 @requires("customers.import")
 def import_review(import_id: int):
     upload = _get_import(import_id)
-    return render("customers/import_review.html", upload=upload,
-                           review=_review(upload), targets=TARGETS)
+    if upload is None:
+        return _to_status(import_id)
+    return _review_page(upload, _review(upload))
 
 
 @bp.route("/import/<int:import_id>/confirm", methods=["POST"])
 @requires("customers.import")
 def import_confirm(import_id: int):
-    """Apply every row in one transaction, or none of them."""
+    """Import every good row; the rows with problems too block it unless the user chose
+    to set them aside. Small files now, large ones in the worker."""
     upload = _get_import(import_id)
+    if upload is None:
+        return _to_status(import_id)
     review = _review(upload)
-    if not review.ok:
-        return render("customers/import_review.html", upload=upload, review=review,
-                               targets=TARGETS, status=422)
-    try:
-        counts = apply(review, user=current_user, filename=upload.filename,
-                       ip=request.remote_addr)
-        upload.state, upload.summary, upload.data = "done", counts, None
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception("customer import %s failed", upload.id)
-        return see_other(url_for("customers.import_review", import_id=upload.id),
-                         "The import failed and nothing was imported. Please try again.",
-                         "error")
-    return see_other(url_for("customers.index", sort="added"),
-                     f"Imported {upload.filename}: {counts['created']} added, "
-                     f"{counts['updated']} updated, {counts['skipped']} duplicates skipped.")
+    skip_problems = request.form.get("skip_problems") == "1"
+    if review.mapping_errors or (review.errors and not skip_problems):
+        return _review_page(upload, review, status=422)
+    import_runs.confirm(upload, skip_problems=skip_problems)
+    db.session.commit()
+    if import_runs.runs_inline(upload):
+        try:
+            import_runs.run(upload.id, current_app.config["DEFAULT_PHONE_REGION"],
+                            ip=request.remote_addr)
+        except Exception:  # noqa: BLE001 - logged by run; the page says what happened
+            db.session.rollback()
+    else:
+        import_runs.enqueue(upload.id)
+    return _to_status(upload.id)
+
+
+@bp.route("/import/<int:import_id>/status")
+@requires("customers.import")
+def import_status(import_id: int):
+    """The import's page: its progress while it runs (htmx polls the block), then what
+    happened. A page still being prepared goes back to its step."""
+    upload = _own_import(import_id)
+    if upload.state == "uploaded":
+        return see_other(url_for("customers.import_review", import_id=upload.id))
+    finished = upload.state not in import_runs.OPEN_STATES
+    response = render("customers/import_status.html", "progress", upload=upload,
+                      finished=finished)
+    response.headers["Cache-Control"] = "no-store"
+    if finished and request.headers.get("HX-Request"):
+        response.status_code = HTMX_STOP_POLLING
+    return response
+
+
+@bp.route("/import/<int:import_id>/skipped.csv")
+@requires("customers.import")
+def import_skipped(import_id: int):
+    """The rows set aside with their problems, for the user who imported the file."""
+    upload = _own_import(import_id)
+    if upload.state != "done" or not upload.skipped:
+        abort(404)
+    audit.record("customers.import_skipped_downloaded", user=current_user,
+                 ip=request.remote_addr,
+                 details={"file": upload.filename, "rows": len(upload.skipped["rows"])},
+                 summary=f"Downloaded the rows set aside from {upload.filename}")
+    db.session.commit()
+    stem = upload.filename.rsplit(".", 1)[0] or "import"
+    response = make_response(import_runs.skipped_csv(upload))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="{_safe_filename(stem)}-rows-set-aside.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _safe_filename(stem: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in stem)[:80] or "import"
