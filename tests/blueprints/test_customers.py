@@ -1,6 +1,8 @@
 """Customer list, file page, in-place editing, notes, export and erasure."""
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
 
 import pytest
@@ -107,6 +109,53 @@ def test_csv_export_masks_for_roles_without_view_ids(app, client, login_as, db, 
     make_customer(id_number="GB123456789")
     body = client.get("/customers/export.csv").get_data(as_text=True)
     assert "GB123456789" not in body and "•••• 6789" in body
+
+
+def _excel_customers():
+    make_customer(first_name="Zoë", last_name="Ørsted", emails=("zoe@example.com",),
+                  phones=("020 7946 0958", "+49 30 901820", "+1 202 555 0143"))
+    make_customer(first_name="@SUM(A1)", last_name="-Minus", phones=("020 7946 0001",))
+
+
+def test_csv_export_opens_in_excel_with_a_phone_per_column(client, login_as, db):
+    login_as("billing")
+    _excel_customers()
+    data = client.get("/customers/export.csv?sort=name").data
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte order mark: Excel reads UTF-8
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    header = rows[0]
+    assert [h for h in header if h.startswith("phone")] == ["phone", "phone_2", "phone_3"]
+    by_last = {r[header.index("last_name")]: r for r in rows[1:]}
+    zoe = by_last["Ørsted"]
+    assert [zoe[header.index(h)] for h in ("phone", "phone_2", "phone_3")] == [
+        "'+442079460958", "'+4930901820", "'+12025550143"]  # each its own, neutralised
+    other = by_last["'-Minus"]
+    assert other[header.index("first_name")] == "'@SUM(A1)"
+    assert other[header.index("phone_2")] == other[header.index("phone_3")] == ""
+
+
+def test_xlsx_export_holds_phones_and_formula_like_text_as_text(client, login_as, db):
+    from openpyxl import load_workbook
+
+    login_as("billing")
+    _excel_customers()
+    response = client.get("/customers/export.xlsx?sort=name")
+    assert response.status_code == 200
+    assert response.mimetype == ("application/vnd.openxmlformats-officedocument."
+                                 "spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(response.data))["Customers"]
+    rows = list(sheet.iter_rows())
+    header = [c.value for c in rows[0]]
+    by_last = {r[header.index("last_name")].value: r for r in rows[1:]}
+    zoe = by_last["Ørsted"]
+    phones = [zoe[header.index(h)] for h in ("phone", "phone_2", "phone_3")]
+    assert [c.value for c in phones] == ["+442079460958", "+4930901820", "+12025550143"]
+    assert all(c.data_type == "s" and c.quotePrefix for c in phones)  # text, stays text
+    assert zoe[header.index("id")].data_type == "n"
+    formula = by_last["-Minus"][header.index("first_name")]
+    assert formula.value == "@SUM(A1)" and formula.data_type == "s" and formula.quotePrefix
+    assert not zoe[header.index("first_name")].quotePrefix  # only where it is needed
+    assert _audit(db, "customers.exported")[0].details["format"] == "xlsx"
 
 
 def test_saved_filters_are_per_user(client, login_as, db):

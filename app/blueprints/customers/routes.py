@@ -15,7 +15,7 @@ from app.customers.access import (
 )
 from app.customers.changes import all_tag_names, assignable_users, parse_tags, tags_named
 from app.customers.contacts import find_duplicates
-from app.customers.csv_export import iter_csv
+from app.customers.csv_export import XLSX_TYPE, iter_csv, xlsx_bytes
 from app.customers.search import (
     SEARCH_COUNT_CAP, STATUS_CHOICES, ListParams, build_query, list_page,
 )
@@ -59,6 +59,7 @@ def _list_context(params: ListParams) -> dict:
                                  .order_by(SavedFilter.name)).all(),
         saved_form=SavedFilterForm(query=urlencode(params.to_args())),
         export_url=url_for("customers.csv_export", **params.to_args()),
+        xlsx_url=url_for("customers.xlsx_export", **params.to_args()),
     )
 
 
@@ -72,20 +73,37 @@ def index():
 @bp.route("/export.csv")
 @requires("customers.export")
 def csv_export():
+    return _export("csv")
+
+
+@bp.route("/export.xlsx")
+@requires("customers.export")
+def xlsx_export():
+    return _export("xlsx")
+
+
+def _export(kind: str) -> Response:
     params = ListParams.from_args(request.args)
     query = build_query(params, current_user, clock.today())
     ids = list(db.session.scalars(query.with_only_columns(Customer.id)))
     show_ids = can("customers.view_ids")
+    label = "Excel" if kind == "xlsx" else "CSV"
     audit_request("customers.exported",
                   details={"filters": params.to_args(), "rows": len(ids),
-                           "ids_unmasked": show_ids},
-                  summary=f"CSV export of {len(ids)} customers")
+                           "ids_unmasked": show_ids, "format": kind},
+                  summary=f"{label} export of {len(ids)} customers")
     db.session.commit()
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     # Built in the request (batched loads, flat memory per batch): a streamed body would
     # outlive the request's database session.
-    response = Response("".join(iter_csv(ids, show_ids)), mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="customers-{stamp}.csv"'
+    if kind == "xlsx":
+        response = Response(xlsx_bytes(ids, show_ids), mimetype=XLSX_TYPE)
+    else:
+        response = Response("".join(iter_csv(ids, show_ids)),
+                            mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="customers-{stamp}.{kind}"'
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
