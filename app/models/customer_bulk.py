@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from sqlalchemy import insert, inspect
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models.customers import (
@@ -48,7 +49,15 @@ def _with_defaults(obj):
     for key, default in _defaults(type(obj)):
         if key not in state:
             state[key] = None if default is None else default(None)
+    for key in _collections(type(obj)):
+        if key not in state:  # else reading it runs the lazy loader, for nothing
+            set_committed_value(obj, key, [])
     return obj
+
+
+@lru_cache(maxsize=None)
+def _collections(model) -> tuple[str, ...]:
+    return tuple(r.key for r in inspect(model).relationships if r.uselist)
 
 
 def _values(obj) -> dict:

@@ -130,25 +130,25 @@ def import_review(import_id: int):
 @bp.route("/import/<int:import_id>/confirm", methods=["POST"])
 @requires("customers.import")
 def import_confirm(import_id: int):
-    """Import every good row; the rows with problems too block it unless the user chose
-    to set them aside. Small files now, large ones in the worker."""
+    """Import every good row; rows with problems block the file unless the user chose to
+    set them aside. Small files now, large ones in the worker, which checks every row
+    again itself (the database may have changed since the review)."""
     upload = _get_import(import_id)
     if upload is None:
         return _to_status(import_id)
-    review = _review(upload)
-    skip_problems = request.form.get("skip_problems") == "1"
-    if review.mapping_errors or (review.errors and not skip_problems):
-        return _review_page(upload, review, status=422)
-    import_runs.confirm(upload, skip_problems=skip_problems)
+    import_runs.confirm(upload, skip_problems=request.form.get("skip_problems") == "1")
     db.session.commit()
-    if import_runs.runs_inline(upload):
-        try:
-            import_runs.run(upload.id, current_app.config["DEFAULT_PHONE_REGION"],
-                            ip=request.remote_addr)
-        except Exception:  # noqa: BLE001 - logged by run; the page says what happened
-            db.session.rollback()
-    else:
+    if not import_runs.runs_inline(upload):
         import_runs.enqueue(upload.id)
+        return _to_status(upload.id)
+    try:
+        state = import_runs.run(upload.id, current_app.config["DEFAULT_PHONE_REGION"],
+                                ip=request.remote_addr)
+    except Exception:  # noqa: BLE001 - logged by run; the import's page says it stopped
+        db.session.rollback()
+        state = "failed"
+    if state == "uploaded":  # refused: rows with problems, and no choice to set them aside
+        return _review_page(upload, _review(upload), status=422)
     return _to_status(upload.id)
 
 

@@ -1,0 +1,157 @@
+"""A large CSV import, from pressing confirm to the last row committed and found by search.
+
+    python -m bench.import_bench [--db both|sqlite|postgresql] [--rows 10000] [--runs 2]
+
+For each database (PostgreSQL on BENCH_DATABASE_URL, default the local server) a fresh
+scratch database, an embedded valkey and a real worker process (`flask worker`, waiting on
+its queues as in production). An admin uploads a file of ROWS people in Outlook's column
+names (first and last name, company, email, phone, street, city, postcode, country name,
+categories) through the app's own routes, maps and reviews it; then the clock starts and
+the admin presses confirm. The clock stops when the import's page says done and a search
+for the last row's address finds it. `rows_per_s` is ROWS over that time.
+
+Prints a line per run and per database; the last line reads
+`import_rows_per_s=… import_10k_confirm_s=…`, the worse database's medians.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from bench.common import bench_app, machine, scratch_database
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = ("First Name,Last Name,Company,E-mail Address,Business Phone,Business Street,"
+          "Business City,Business Postal Code,Business Country/Region,Categories\n")
+COUNTRIES = ("United Kingdom", "Deutschland", "France", "UK", "Ireland")
+
+
+def _file(rows: int, run: int) -> bytes:
+    lines = [HEADER]
+    for n in range(rows):
+        company = f"Firm {n % 311}" if n % 3 == 0 else ""
+        lines.append(f"Person{n},Bench{run}x{n},{company},p{run}x{n}@example.com,"
+                     f"+44 20 {79460000 + run * rows + n},{n} High Street,London,SW1A 1AA,"
+                     f"{COUNTRIES[n % len(COUNTRIES)]},{'vip' if n % 7 == 0 else ''}\n")
+    return "".join(lines).encode()
+
+
+def _worker(url: str, redis_url: str, app) -> subprocess.Popen:
+    env = dict(os.environ, DATABASE_URL=url, REDIS_URL=redis_url, SECRET_KEY="bench",
+               ENCRYPTION_KEYS=app.config["ENCRYPTION_KEYS"][0],
+               CLIENTELE_INSTANCE=tempfile.mkdtemp(prefix="clientele-bench-"),
+               PYTHONPATH=str(ROOT))
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker",
+                             "--queues", "default"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _found(app, admin_id: int, q: str) -> int:
+    from app.customers.search import ListParams, list_page
+    from app.extensions import db
+    from app.models import User
+
+    db.session.expire_all()
+    _ids, total, _ = list_page(ListParams.from_args({"q": q, "status": "all"}),
+                               db.session.get(User, admin_id), date.today(), 1, 10)
+    db.session.rollback()
+    return total
+
+
+def one_import(app, client, admin_id: int, rows: int, run: int) -> float:
+    """Seconds from pressing confirm to the last row committed and found by search."""
+    from app.extensions import db
+    from app.models import CustomerImport
+
+    response = client.post("/customers/import", data={
+        "encoding": "utf-8", "file": (io.BytesIO(_file(rows, run)),
+                                      f"outlook-{run}.csv")},
+        content_type="multipart/form-data")
+    import_id = int(re.search(r"/import/(\d+)", response.headers["Location"]).group(1))
+    page = client.get(f"/customers/import/{import_id}")
+    mapping = dict(re.findall(r'<select name="(col-\d+)".*?<option value="([^"]*)" selected',
+                              page.text, re.S))
+    client.post(f"/customers/import/{import_id}", data={"mode": "skip", **mapping})
+    review = client.get(f"/customers/import/{import_id}/review")
+    assert f'count-create">{rows:,}<' in review.text, "the file should be all good"
+
+    started = time.perf_counter()
+    client.post(f"/customers/import/{import_id}/confirm")
+    last = f"p{run}x{rows - 1}@example.com"
+    while True:
+        db.session.expire_all()
+        state = db.session.scalar(db.select(CustomerImport.state)
+                                  .where(CustomerImport.id == import_id))
+        db.session.rollback()
+        if state == "failed":
+            raise SystemExit("the import failed; see the worker's log")
+        if state == "done" and _found(app, admin_id, last) == 1:
+            return time.perf_counter() - started
+        time.sleep(0.1)
+
+
+def bench(kind: str, rows: int, runs: int) -> list[float]:
+    from app.dev.embedded_redis import EmbeddedRedis
+    from app.extensions import db
+    from app.models import User
+
+    times = []
+    with EmbeddedRedis() as redis_server, scratch_database(kind) as url:
+        app = bench_app(url, REDIS_URL=redis_server.url, RATELIMIT_ENABLED=False,
+                        DEFAULT_PHONE_REGION="GB")
+        worker = _worker(url, redis_server.url, app)
+        try:
+            with app.app_context():
+                admin = User(email="admin@bench.example", name="Admin", role="admin")
+                admin.set_password("bench-password")
+                db.session.add(admin)
+                db.session.commit()
+                client = app.test_client()
+                client.post("/login", data={"email": admin.email,
+                                            "password": "bench-password"})
+                time.sleep(2)  # the worker is up and waiting on its queue
+                for run in range(runs):
+                    seconds = one_import(app, client, admin.id, rows, run)
+                    print(f"[{kind}] run {run + 1}: {rows:,} rows confirmed to found in "
+                          f"{seconds:.2f} s ({rows / seconds:,.0f} rows/s)", flush=True)
+                    times.append(seconds)
+                db.session.remove()
+                db.engine.dispose()
+        finally:
+            worker.terminate()
+            worker.wait(10)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", default="both", choices=["both", "sqlite", "postgresql"])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=2)
+    args = parser.parse_args()
+    os.environ.setdefault("BENCH_DATABASE_URL",
+                          "postgresql://postgres@127.0.0.1:5432/postgres")
+    kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
+    print(f"machine: {machine()}")
+    medians = {}
+    for kind in kinds:
+        medians[kind] = statistics.median(bench(kind, args.rows, args.runs))
+    for kind, seconds in medians.items():
+        print(f"{kind:>10}: {seconds:.2f} s for {args.rows:,} rows, "
+              f"{args.rows / seconds:,.0f} rows/s (median of {args.runs})")
+    worst = max(medians.values())
+    print(f"import_rows_per_s={args.rows / worst:.0f} import_10k_confirm_s={worst:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
