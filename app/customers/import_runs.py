@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import redis
@@ -64,6 +65,22 @@ def enqueue(import_id: int) -> bool:
     return True
 
 
+@dataclass
+class Progress:
+    """What a run carries from batch to batch. Batches never read the upload again: after
+    each commit it is expired, and reading it would decrypt every row of the file anew."""
+
+    upload: CustomerImport
+    rows: list[Row]
+    data: dict
+    filename: str
+    user: User
+    ip: str | None
+    start: int
+    summary: dict
+    skipped: list
+
+
 def run(import_id: int, region: str, ip: str | None = None) -> str:
     """Import the rows of a confirmed import from where it stopped; its state afterwards.
 
@@ -73,8 +90,8 @@ def run(import_id: int, region: str, ip: str | None = None) -> str:
     upload = db.session.get(CustomerImport, import_id)
     if upload is None or upload.state not in OPEN_STATES:
         return upload.state if upload else "gone"
-    user = db.session.get(User, upload.user_id)
-    review = validate(upload.data, upload.mapping, upload.mode, region)
+    data = upload.data
+    review = validate(data, upload.mapping, upload.mode, region)
     if review.mapping_errors or (review.errors and not upload.skip_problems):
         # Something changed since the user checked the file (a user left, say): back to
         # the review page, which shows why; nothing has been imported.
@@ -82,13 +99,17 @@ def run(import_id: int, region: str, ip: str | None = None) -> str:
             upload.state = "uploaded"
             db.session.commit()
             return upload.state
+    progress = Progress(upload, review.rows, data, upload.filename,
+                        db.session.get(User, upload.user_id), ip, upload.processed,
+                        dict(upload.summary),
+                        list(upload.skipped["rows"]) if upload.skipped else [])
     upload.state = "running"
     db.session.commit()
     try:
-        while upload.processed < len(review.rows):
-            if not _run_batch(upload, review.rows, user, ip):
+        while progress.start < len(progress.rows):
+            if not run_batch(progress):
                 return "running"  # another runner has it
-        _finish(upload, user, ip)
+        _finish(progress)
     except Exception:
         db.session.rollback()
         log.exception("customer import %s stopped", import_id)
@@ -96,18 +117,19 @@ def run(import_id: int, region: str, ip: str | None = None) -> str:
                            .values(state="failed"))
         db.session.commit()
         raise
-    return upload.state
+    return "done"
 
 
-def _run_batch(upload: CustomerImport, rows: list[Row], user, ip: str | None) -> bool:
-    start = upload.processed
-    batch = rows[start:start + BATCH]
+def run_batch(p: Progress) -> bool:
+    """Import the next batch and commit it with the progress; False if another runner
+    has already taken it."""
+    batch = p.rows[p.start:p.start + BATCH]
     # Claim the batch first: the UPDATE waits for (and then fails against) another runner
     # writing the same batch, and opens the transaction the savepoints nest in.
     claimed = db.session.execute(
         update(CustomerImport)
-        .where(CustomerImport.id == upload.id, CustomerImport.processed == start)
-        .values(processed=start + len(batch))
+        .where(CustomerImport.id == p.upload.id, CustomerImport.processed == p.start)
+        .values(processed=p.start + len(batch))
         .execution_options(synchronize_session=False)).rowcount
     if not claimed:
         db.session.rollback()
@@ -116,7 +138,7 @@ def _run_batch(upload: CustomerImport, rows: list[Row], user, ip: str | None) ->
     set_aside = [r for r in batch if r.errors]
     try:
         with db.session.begin_nested():
-            counts = apply_rows(good, user=user, filename=upload.filename, ip=ip)
+            counts = apply_rows(good, user=p.user, filename=p.filename, ip=p.ip)
     except Exception:  # noqa: BLE001 - whatever it was, find the row and set it aside
         counts = {"created": 0, "updated": 0, "skipped": 0}
         for row in good:
@@ -124,38 +146,35 @@ def _run_batch(upload: CustomerImport, rows: list[Row], user, ip: str | None) ->
             db.session.expire_all()
             try:
                 with db.session.begin_nested():
-                    one = apply_rows([row], user=user, filename=upload.filename, ip=ip)
+                    one = apply_rows([row], user=p.user, filename=p.filename, ip=p.ip)
             except Exception as exc:  # noqa: BLE001
                 log.warning("customer import %s: line %s could not be saved (%s)",
-                            upload.id, row.line, exc.__class__.__name__, exc_info=True)
+                            p.upload.id, row.line, exc.__class__.__name__, exc_info=True)
                 row.errors.append("This row could not be saved; nothing of it was imported.")
                 set_aside.append(row)
             else:
                 counts = {k: counts[k] + one[k] for k in counts}
         db.session.expire_all()
-    summary = dict(upload.summary)
     for key, value in counts.items():
-        summary[key] = summary.get(key, 0) + value
-    summary["problems"] = summary.get("problems", 0) + len(set_aside)
-    skipped = upload.skipped or {"header": upload.data["header"], "rows": []}
-    cells = upload.data["rows"]
-    skipped = {"header": skipped["header"], "rows": skipped["rows"] + [
-        [row.line, " ".join(row.errors), *cells[row.line - 2]]
-        for row in sorted(set_aside, key=lambda r: r.line)]}
-    upload.summary = summary
-    upload.skipped = skipped if skipped["rows"] else None
-    upload.processed = start + len(batch)
+        p.summary[key] = p.summary.get(key, 0) + value
+    p.summary["problems"] = p.summary.get("problems", 0) + len(set_aside)
+    p.upload.summary = dict(p.summary)
+    if set_aside:
+        cells = p.data["rows"]
+        p.skipped += [[row.line, " ".join(row.errors), *cells[row.line - 2]]
+                      for row in sorted(set_aside, key=lambda r: r.line)]
+        p.upload.skipped = {"header": p.data["header"], "rows": list(p.skipped)}
+    p.upload.processed = p.start + len(batch)
     db.session.commit()
+    p.start += len(batch)
     return True
 
 
-def _finish(upload: CustomerImport, user, ip: str | None) -> None:
-    counts = {k: upload.summary.get(k, 0) for k in ("created", "updated", "skipped",
-                                                    "problems")}
-    audit.record("customers.imported", user=user, ip=ip,
-                 details={"file": upload.filename, **counts},
-                 summary=f"Imported {upload.filename}")
-    upload.state, upload.data = "done", None
+def _finish(p: Progress) -> None:
+    counts = {k: p.summary.get(k, 0) for k in ("created", "updated", "skipped", "problems")}
+    audit.record("customers.imported", user=p.user, ip=p.ip,
+                 details={"file": p.filename, **counts}, summary=f"Imported {p.filename}")
+    p.upload.state, p.upload.data = "done", None
     db.session.commit()
 
 

@@ -126,8 +126,9 @@ def test_an_interrupted_import_resumes_where_it_stopped(client, login_as, db, ap
     review = import_runs.validate(upload.data, upload.mapping, upload.mode, "GB")
     upload.state = "running"
     db.session.commit()
-    assert import_runs._run_batch(upload, review.rows, db.session.get(User, upload.user_id),
-                                  None)
+    assert import_runs.run_batch(import_runs.Progress(
+        upload, review.rows, upload.data, upload.filename,
+        db.session.get(User, upload.user_id), None, 0, dict(upload.summary), []))
     assert _count(db) == import_runs.BATCH
     assert import_runs.run(import_id, "GB") == "done"
     assert _count(db) == 1200  # nobody twice, nobody missing
