@@ -117,7 +117,7 @@ def bench(kind: str, rows: int, runs: int) -> list[tuple[float, float]]:
     times = []
     with EmbeddedRedis() as redis_server, scratch_database(kind) as url:
         app = bench_app(url, REDIS_URL=redis_server.url, RATELIMIT_ENABLED=False,
-                        DEFAULT_PHONE_REGION="GB")
+                        DEFAULT_PHONE_REGION="GB")  # the default of office.country
         worker = _worker(url, redis_server.url, app)
         try:
             with app.app_context():

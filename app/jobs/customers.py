@@ -1,15 +1,14 @@
 """Customer jobs: running a large import, and the periodic clean-up of imports."""
 from __future__ import annotations
 
-from flask import current_app
-
+from app import settings
 from app.customers import csv_import, import_runs
 from app.extensions import db
 
 
 def import_customers(import_id: int) -> str:
     """Import the rows of a confirmed import (resuming where a previous run stopped)."""
-    return import_runs.run(import_id, current_app.config["DEFAULT_PHONE_REGION"])
+    return import_runs.run(import_id, settings.get("office.country"))
 
 
 def forget_abandoned_imports() -> int:

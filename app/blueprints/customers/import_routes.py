@@ -10,7 +10,7 @@ day after it finished.
 """
 from __future__ import annotations
 
-from flask import abort, current_app, make_response, request, url_for
+from flask import abort, make_response, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -142,7 +142,7 @@ def import_confirm(import_id: int):
         import_runs.enqueue(upload.id)
         return _to_status(upload.id)
     try:
-        state = import_runs.run(upload.id, current_app.config["DEFAULT_PHONE_REGION"],
+        state = import_runs.run(upload.id, settings.get("office.country"),
                                 ip=request.remote_addr)
     except Exception:  # noqa: BLE001 - logged by run; the import's page says it stopped
         db.session.rollback()
