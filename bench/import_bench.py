@@ -153,8 +153,9 @@ def bench(kind: str, rows: int, runs: int) -> list[tuple[float, float]]:
                     seconds, cpu = one_import(app, client, admin.id, rows, run, worker.pid,
                                               database)
                     print(f"[{kind}] run {run + 1}: {rows:,} rows confirmed to found in "
-                          f"{seconds:.2f} s ({rows / seconds:,.0f} rows/s), CPU (worker + database) "
-                          f"{cpu:.2f} s, load average {os.getloadavg()[0]:.1f}", flush=True)
+                          f"{seconds:.2f} s ({rows / seconds:,.0f} rows/s), CPU (worker + "
+                          f"database) {cpu:.2f} s, load average {os.getloadavg()[0]:.1f}",
+                          flush=True)
                     times.append((seconds, cpu))
                 db.session.remove()
                 db.engine.dispose()
