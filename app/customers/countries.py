@@ -56,5 +56,5 @@ def _index() -> dict[str, str]:
 
 @lru_cache(maxsize=4096)  # a file repeats a few countries thousands of times
 def country_code(text: str) -> str | None:
-    """"Deutschland", "United Kingdom", "uk", "DEU", "de" → "DE" or "GB"; None if unknown."""
+    """Deutschland, United Kingdom, uk, DEU or de → "DE" or "GB"; None if unknown."""
     return _index().get(_key(text or ""))
