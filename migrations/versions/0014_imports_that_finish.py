@@ -2,7 +2,7 @@
 an import running in the background
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-05 06:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 import app.crypto
 
 revision = '0014'
-down_revision = '0011'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
