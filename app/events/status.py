@@ -22,7 +22,8 @@ Ordering rule, so the answer never depends on the order events *arrive* in:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import StrEnum
@@ -200,3 +201,52 @@ def derive_status(events: Iterable[EventFact]) -> Status:
         if rule.applies(evidence):
             return rule.status
     raise AssertionError("the last rule always applies")  # pragma: no cover
+
+
+# ---- one send, several recipients ------------------------------------------------------
+#
+# Each To/Cc/Bcc recipient of a send has its own Sent Status; where one line stands for the
+# whole send (the invoices list icon, the invoice page, the report) this rule summarises
+# them. It adds no status: the summary shows one of the statuses above, with a count.
+
+# A problem outranks any progress, in this order; otherwise the furthest progress shows.
+SUMMARY_PROBLEMS: tuple[Status, ...] = (Status.SPAM, Status.REJECTED, Status.DELAYED)
+SUMMARY_PROGRESS: tuple[Status, ...] = (Status.OPENED, Status.SENT, Status.QUEUED)
+
+SUMMARY_RULE = (
+    "When an email went to several recipients (To, Cc and Bcc), each recipient has a Sent "
+    "Status of their own, shown in the Email History. Where one line stands for the whole "
+    "send, a problem shows first with how many recipients it affects (Marked Spam, then "
+    "Rejected, then Delayed: \u201cRejected \u00b7 1 of 3\u201d); otherwise the furthest "
+    "progress (\u201c1 of 2 opened\u201d, or \u201cSent\u201d when every recipient got it)."
+)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One line for a send: the status it shows, in words, and how many it concerns."""
+
+    status: Status
+    label: str  # "Rejected · 1 of 3", "1 of 2 opened", "Sent"
+    count: int  # recipients with `status`
+    total: int  # recipients of the send
+    detail: str  # every recipient's status counted: "1 rejected, 2 opened"
+
+
+def summarise(statuses: Sequence[Status | str]) -> Summary | None:
+    """The summary of one send's recipients' statuses (None for no recipients)."""
+    if not statuses:
+        return None
+    counts = Counter(Status(s) for s in statuses)
+    total = len(statuses)
+    detail = ", ".join(f"{counts[s]} {STATUS_LABELS[s].lower()}"
+                       for s in SUMMARY_PROBLEMS + SUMMARY_PROGRESS if counts[s])
+    shown = next(s for s in SUMMARY_PROBLEMS + SUMMARY_PROGRESS if counts[s])
+    count = counts[shown]
+    if count == total:  # one recipient, or all alike: the status alone
+        label = STATUS_LABELS[shown]
+    elif shown in SUMMARY_PROBLEMS:
+        label = f"{STATUS_LABELS[shown]} · {count} of {total}"
+    else:
+        label = f"{count} of {total} {STATUS_LABELS[shown].lower()}"
+    return Summary(shown, label, count, total, detail)
