@@ -15,7 +15,7 @@ HX = {"HX-Request": "true"}
 
 
 def numbers(html: str) -> list[str]:
-    return re.findall(r'<tr id="invoice-\d+">\s*<td data-label="Number" class="nowrap"><a [^>]*>([^<]+)</a>', html)
+    return re.findall(r'<tr id="invoice-\d+">\s*<td data-label="Number"[^>]*><a [^>]*>([^<]+)</a>', html)
 
 
 # -- list --------------------------------------------------------------------------------

@@ -28,7 +28,8 @@ from app.web.render import hx_retarget, is_htmx, render
 def email_context(invoice) -> dict:
     """What the emails section, the history and the icon show, loaded once by the view."""
     messages = history.messages_for_invoice(invoice.id)
-    return {"messages": messages, "latest": history.latest_status(messages)}
+    return {"messages": messages, "latest": history.latest_status(messages),
+            "sends": history.send_statuses(messages)}
 
 
 @bp.route("/<int:invoice_id>/emails/history")

@@ -38,6 +38,7 @@ def healthz():
 def statuses():
     """How the Sent Status is decided, and how automated opens are told apart."""
     from app.events.automation import RULE_DESCRIPTIONS
-    from app.events.status import STATUS_TABLE
+    from app.events.status import STATUS_TABLE, SUMMARY_RULE
 
-    return render("main/statuses.html", table=STATUS_TABLE, rules=RULE_DESCRIPTIONS)
+    return render("main/statuses.html", table=STATUS_TABLE, rules=RULE_DESCRIPTIONS,
+                  summary_rule=SUMMARY_RULE)
