@@ -48,7 +48,7 @@ def test_switch_tabs_and_filter_the_invoice_email_report(page, make_user, app):
     page.wait_for_function(
         "document.querySelectorAll('[data-testid=email-rows] tbody tr').length === 1")
     assert "zed@zed.test" in rows.first.inner_text()
-    assert rows.first.locator("td").last.inner_text().strip() == "Rejected"
+    assert rows.first.locator("td[data-label='Sent Status']").inner_text().strip() == "Rejected"
 
     # Hovering the status loads that email's history into the hover card.
     rows.first.locator(".status").hover()
