@@ -45,12 +45,16 @@ def test_email_report_full_page_region_and_results(client, login_as, sent):
     assert "<h1>Reports</h1>" in page.text and 'id="report-region"' in page.text
     assert "but its absence does not mean it was not" in page.text
     assert 'href="/help/statuses"' in page.text
-    # The status is the last cell of each row, as a coloured label with a hover history.
+    # The status follows the recipient (#16 B1: on screen without scrolling sideways), as a
+    # coloured label with a hover history.
     row = page.text.split(f'data-message="{sent["rejected"].id}"')[1].split("</tr>")[0]
-    last_cell = row.rsplit("<td", 1)[1]
-    assert 'class="status status-rejected"' in last_cell and ">Rejected<" in last_cell
-    assert f'hx-get="/reports/accounting/emails/{sent["rejected"].id}/history"' in last_cell
-    assert 'hx-trigger="mouseenter once, focus once"' in last_cell
+    cells = row.split("<td")[1:]
+    assert 'data-label="Recipient"' in cells[3]
+    status_cell = cells[4]
+    assert 'data-label="Sent Status"' in status_cell
+    assert 'class="status status-rejected"' in status_cell and ">Rejected<" in status_cell
+    assert f'hx-get="/reports/accounting/emails/{sent["rejected"].id}/history"' in status_cell
+    assert 'hx-trigger="mouseenter once, focus once"' in status_cell
 
     region = client.get("/reports/accounting", headers=HX)
     assert "<h1>" not in region.text and 'class="tabs"' in region.text
