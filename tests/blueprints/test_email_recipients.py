@@ -183,3 +183,19 @@ def test_statuses_page_explains_the_summary_rule(client, login_as):
     login_as("viewer")
     page = html.unescape(client.get("/help/statuses").text)
     assert "Rejected · 1 of 3" in page and "1 of 2 opened" in page
+
+
+def test_a_send_heading_says_when_and_by_whom_and_names_a_reminder(client, login_as,
+                                                                     invoices, make_user):
+    invoice = invoices["one"]
+    (reminder,) = send(invoice, "2026-11-25", ("to", "ann@example.org", "sent"))
+    reminder.kind = "reminder"
+    (first,) = [m for m in messages_for_invoice(invoice.id) if m.id != reminder.id]
+    first.created_by = make_user("billing", name="Bea Books")
+    db.session.commit()
+    login_as("billing")
+    page = client.get(f"/invoices/{invoice.id}/emails/history", headers=HX).text
+    heads = [" ".join(re.sub(r"<[^>]+>", " ", h).split()) for h in
+             re.findall(r'<li class="send-head"[^>]*>(.*?)</li>', page, re.S)]
+    assert heads == ["Reminder emailed 2026-11-25 10:00 UTC",
+                     "Emailed 2026-11-04 10:00 UTC by Bea Books"]
