@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -78,7 +79,8 @@ def test_history_fragment_and_page(client, login_as, sent):
     url = f"/reports/accounting/emails/{sent['opened'].id}/history"
     fragment = client.get(url, headers=HX)
     assert fragment.status_code == 200 and "<html" not in fragment.text
-    assert fragment.text.index("</span> sent") < fragment.text.index("</span> opened")
+    lines = re.findall(r'class="event-line"[^>]*>([^<]+)<', fragment.text)
+    assert lines.index("Handed to your mail server") < lines.index("Opened"), lines
     page = client.get(url)
     assert "<html" in page.text and "Email history" in page.text
     assert client.get("/reports/accounting/emails/999999/history").status_code == 404
