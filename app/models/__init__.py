@@ -6,13 +6,14 @@ from app.models.customers import (
     CustomerAddress, CustomerEmail, CustomerIdentifier, CustomerImport, CustomerPhone, Note,
     SavedFilter, Tag, customer_tags,
 )
+from app.models.followups import FOLLOWUP_STATES, FollowUp
 from app.models.invoices import INVOICE_STATES, PAYMENT_METHODS, Invoice, InvoiceLine, Payment
 from app.models.mail import DELIVERY_STATES, SYSTEM_KIND, EmailEvent, EmailLink, EmailMessage, InboundMessage
 from app.models.settings import STAMP_KEY, Setting
 from app.models.users import ROLES, TOKEN_PURPOSES, AuditLog, User, UserToken
 
 __all__ = [
-    "ATTENTION_KINDS", "AttentionItem", "Notification",
+    "ATTENTION_KINDS", "AttentionItem", "Notification", "FOLLOWUP_STATES", "FollowUp",
     "CHANNELS", "CUSTOMER_KINDS", "CUSTOMER_STATUSES", "DELIVERY_STATES", "EMAIL_STATES",
     "INVOICE_STATES", "NOTE_KINDS", "PAYMENT_METHODS", "ROLES", "SYSTEM_KIND", "TOKEN_PURPOSES",
     "AuditLog", "Customer", "CustomerAddress", "CustomerEmail",
