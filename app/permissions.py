@@ -21,6 +21,9 @@ PERMISSIONS: dict[str, str] = {
     "customers.import": "Import customers from CSV",
     "customers.export": "Export customer lists and customer data",
     "customers.erase": "Erase a customer's personal data",
+    "followups.view": "See follow-ups (staff: their own customers')",
+    "followups.edit": "Add, accept, dismiss and complete follow-ups, and be given them "
+                      "(staff: their own customers only)",
     "invoices.view": "See invoices",
     "invoices.edit": "Create and edit invoices, record payments",
     "invoices.send": "Email invoices",
@@ -37,7 +40,7 @@ PERMISSIONS: dict[str, str] = {
 }
 
 _READ = {
-    "dashboard.view", "customers.view", "invoices.view",
+    "dashboard.view", "customers.view", "invoices.view", "followups.view",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -45,14 +48,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "billing": frozenset(_READ | {
         "customers.view_all", "customers.create", "customers.edit_contact",
         "customers.edit_billing", "customers.notes", "customers.view_ids",
-        "customers.export", "attention.dismiss",
+        "customers.export", "attention.dismiss", "followups.edit",
         "invoices.edit", "invoices.send", "mail.overturn",
         "reports.accounting", "reports.customers", "reports.activity",
     }),
     "staff": frozenset(_READ | {
         "customers.create", "customers.edit_contact", "customers.notes",
         "invoices.edit", "invoices.send", "mail.overturn", "reports.activity",
-        "attention.dismiss",
+        "attention.dismiss", "followups.edit",
     }),
     "viewer": frozenset(_READ | {
         "customers.view_all", "reports.accounting", "reports.customers",

@@ -23,6 +23,8 @@ KINDS: dict[str, Kind] = {
     "email_delayed": Kind("Email delayed for over a day", "Check the email"),
     "invoice_unopened": Kind("Overdue and never opened", "Follow up"),
     "contact_review": Kind("Contact details need review", "Review the contacts"),
+    "followup_suggested": Kind("Suggested follow-up", "Accept or dismiss"),
+    "followup_due": Kind("Follow-up due", "Open the follow-ups"),
     "office_rejection": Kind("Mail from the office refused", "Check the office's mail set-up",
                              permission="attention.office"),
 }

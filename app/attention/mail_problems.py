@@ -36,6 +36,16 @@ def mail_problem(message: EmailMessage, failure_class: str | None = None, *,
     return item
 
 
+def bounce_review_reason(address: str, text: str) -> str:
+    """Why a customer's contacts need review after `address` was rejected as wrong (the
+    rejection's own item says so: no second "contact details" item is raised for it)."""
+    return f"{address} bounced: {text}"[:500]
+
+
+def flagged_by_bounce(reason: str, address: str) -> bool:
+    return reason.startswith(f"{address} bounced")
+
+
 def _headline(message: EmailMessage, text: str) -> str:
     customer = message.customer
     invoice = message.invoice

@@ -8,6 +8,7 @@ from sqlalchemy import exists, or_, select
 
 from app import clock
 from app.attention.items import raise_item, resolve
+from app.attention.mail_problems import flagged_by_bounce
 from app.extensions import db
 from app.invoices.rules import OPEN_STATES, overdue_clause
 from app.models import AttentionItem, Customer, EmailMessage, Invoice
@@ -50,13 +51,29 @@ def scan(now: datetime | None = None) -> dict[str, int]:
                                     "its email was never opened")[1]
 
     review = db.session.scalars(select(Customer).where(Customer.needs_review.is_(True))).all()
-    for customer in review:
+    for customer in _not_bounced(review):
         raised += raise_item("contact_review", f"contact_review:{customer.id}",
                              customer=customer, detail=customer.needs_review_reason)[1]
 
     for key in _cleared(today):
         resolved += resolve(key)
     return {"raised": raised, "resolved": resolved}
+
+
+def _not_bounced(customers: list[Customer]) -> list[Customer]:
+    """Those flagged for review for another reason than an address rejection that still
+    has its own open item: one bounce is one item (shared with the Sent Status screens and
+    the suggested follow-up), not a second "contact details" one."""
+    if not customers:
+        return []
+    rejected = db.session.execute(
+        select(AttentionItem.customer_id, EmailMessage.to_address)
+        .join(EmailMessage, EmailMessage.id == AttentionItem.message_id)
+        .where(AttentionItem.kind == "email_rejected", AttentionItem.resolved_at.is_(None),
+               AttentionItem.customer_id.in_([c.id for c in customers]))).all()
+    return [c for c in customers
+            if not any(cid == c.id and flagged_by_bounce(c.needs_review_reason, address)
+                       for cid, address in rejected)]
 
 
 def _cleared(today) -> list[str]:

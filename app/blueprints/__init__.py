@@ -4,11 +4,12 @@ from app.blueprints.attention import bp as attention
 from app.blueprints.auth import bp as auth
 from app.blueprints.client import bp as client
 from app.blueprints.customers import bp as customers
+from app.blueprints.followups import bp as followups
 from app.blueprints.invoices import bp as invoices
 from app.blueprints.main import bp as main
 from app.blueprints.reports import bp as reports
 from app.blueprints.tracking import bp as tracking
 from app.blueprints.webhooks import bp as webhooks
 
-BLUEPRINTS = [auth, main, attention, customers, invoices, client, reports, admin, tracking,
-              webhooks]
+BLUEPRINTS = [auth, main, attention, customers, followups, invoices, client, reports, admin,
+              tracking, webhooks]

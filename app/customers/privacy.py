@@ -5,7 +5,7 @@ No Flask: the caller checks permissions, records the audit entry and commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +15,7 @@ from app.customers.consent import erase_consents
 from app.customers.identifiers import identifier_text
 from app.extensions import db
 from app.models import (AttentionItem, AuditLog, Customer, EmailEvent, EmailMessage,
-                        InboundMessage, Invoice, Note, Notification, SavedFilter,
+                        FollowUp, InboundMessage, Invoice, Note, Notification, SavedFilter,
                         search_index, utcnow)
 from app.models.base import contains_text
 
@@ -42,6 +42,7 @@ PERSONAL_DATA: dict[str, Handling] = {
     "customer_identifiers": Handling(True, "deleted"),
     "customer_tags": Handling(True, "deleted"),
     "notes": Handling(True, "deleted"),
+    "follow_ups": Handling(True, "deleted"),
     "invoices": Handling(True, "kept for accounting"),
     "invoice_lines": Handling(False, "kept for accounting"),
     "payments": Handling(True, "kept for accounting"),
@@ -75,7 +76,7 @@ _CUSTOMER_FIELDS = ("id", "kind", "first_name", "last_name", "company", "born_or
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
+    if isinstance(value, (date, datetime, time)):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
@@ -95,6 +96,8 @@ def export_document(customer: Customer, show_ids: bool) -> dict[str, Any]:
     messages = db.session.scalars(select(EmailMessage)
                                   .where(EmailMessage.customer_id == customer.id)
                                   .order_by(EmailMessage.created_at))
+    followups = db.session.scalars(select(FollowUp).where(FollowUp.customer_id == customer.id)
+                                   .order_by(FollowUp.created_at, FollowUp.id))
     return {
         "export_version": EXPORT_VERSION,
         "exported_at": utcnow().isoformat(),
@@ -119,6 +122,12 @@ def export_document(customer: Customer, show_ids: bool) -> dict[str, Any]:
                          for p in i.payments]} for i in invoices],
         "emails_sent": [_row(m, ("created_at", "to_address", "subject", "status", "sent_at"))
                         for m in messages],
+        "follow_ups": [_row(f, ("title", "notes", "due_on", "due_time", "state", "rule",
+                                "created_at", "completed_at")) | {
+            "invoice": f.invoice.number if f.invoice else None,
+            "responsible": f.assignee.email if f.assignee else None,
+            "completed_by": f.completed_by.email if f.completed_by else None}
+            for f in followups],
     }
 
 
@@ -156,6 +165,8 @@ def erase_customer(customer: Customer) -> dict[str, int]:
     customer.last_name = f"Erased customer #{customer.id}"  # the model keeps no search text
     notes = db.session.execute(db.delete(Note).where(Note.customer_id == customer.id))
     counts["notes"] = notes.rowcount or 0
+    counts["follow_ups"] = db.session.execute(db.delete(FollowUp).where(
+        FollowUp.customer_id == customer.id)).rowcount or 0
     # Notifications first: they point at the attention items (SET NULL otherwise).
     counts["notifications"] = db.session.execute(db.delete(Notification).where(
         Notification.customer_id == customer.id)).rowcount or 0

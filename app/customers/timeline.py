@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.mail.event_lines import event_line
-from app.models import AuditLog, EmailEvent, EmailMessage, Invoice, Note, Payment
+from app.models import AuditLog, EmailEvent, EmailMessage, FollowUp, Invoice, Note, Payment
 
 CHANGE_ACTIONS = ("customer.created", "customer.updated", "customer.consent_withdrawn",
                   "customer.contact_verified", "customer.imported", "customer.erased",
@@ -26,7 +26,7 @@ CHANGE_ACTIONS = ("customer.created", "customer.updated", "customer.consent_with
 @dataclass
 class Item:
     at: datetime
-    kind: str  # note | invoice | payment | change | email
+    kind: str  # note | invoice | payment | change | email | followup
     key: tuple
     title: str
     body: str = ""
@@ -156,7 +156,32 @@ def _email_item(event: EmailEvent, to: str, subject: str) -> Item:
                 details=line.details, machine=line.machine)
 
 
-SOURCES: tuple[Callable, ...] = (_notes, _invoices, _payments, _changes, _emails)
+def _followups_added(cid, before, exact, limit) -> list[Item]:
+    """Follow-ups someone has to do (added, or suggested and accepted), when made."""
+    rows = db.session.scalars(
+        select(FollowUp).options(joinedload(FollowUp.assignee))
+        .where(FollowUp.customer_id == cid, FollowUp.state.in_(("open", "done")),
+               *_stamps(FollowUp.created_at, before, exact))
+        .order_by(FollowUp.created_at.desc(), FollowUp.id.desc()).limit(limit))
+    return [Item(f.created_at, "followup", ("followup", f.id), f"Follow-up: {f.title}",
+                 sub=f"due {f.due_on.isoformat()}"
+                 + (f" · {f.assignee.display_name}" if f.assignee else ""),
+                 body=f.notes[:500], invoice_id=f.invoice_id) for f in rows]
+
+
+def _followups_done(cid, before, exact, limit) -> list[Item]:
+    rows = db.session.scalars(
+        select(FollowUp).options(joinedload(FollowUp.completed_by))
+        .where(FollowUp.customer_id == cid, FollowUp.completed_at.isnot(None),
+               *_stamps(FollowUp.completed_at, before, exact))
+        .order_by(FollowUp.completed_at.desc(), FollowUp.id.desc()).limit(limit))
+    return [Item(f.completed_at, "followup", ("followup_done", f.id),
+                 f"Follow-up done: {f.title}",
+                 who=f.completed_by.display_name if f.completed_by else "") for f in rows]
+
+
+SOURCES: tuple[Callable, ...] = (_notes, _invoices, _payments, _changes, _emails,
+                                 _followups_added, _followups_done)
 
 
 def timeline_page(customer_id: int, before: datetime | None = None,

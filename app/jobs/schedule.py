@@ -31,6 +31,8 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("settle-delays", 3600, "app.jobs.feedback.settle_delays", queue="events"),
     # attention: items that come due with time, and the daily notification digest
     PeriodicJob("attention-scan", 900, "app.jobs.attention.scan_attention"),
+    # follow-ups: suggestions from the office's rules, and follow-ups that came due
+    PeriodicJob("followup-scan", 900, "app.jobs.followups.suggest_followups"),
     PeriodicJob("notification-digest", 86400, "app.jobs.attention.send_notification_digests",
                 queue="mail"),
     # housekeeping: backups (checked often, made when due), abandoned or stalled imports

@@ -24,7 +24,7 @@ from typing import Iterable
 from sqlalchemy import select, update
 
 from app import audit
-from app.attention.mail_problems import mail_problem
+from app.attention.mail_problems import bounce_review_reason, flagged_by_bounce, mail_problem
 from app.customers.consent import change_consent
 from app.events import reasons
 from app.events.reasons import ADDRESS, MAILBOX, MESSAGE, OFFICE
@@ -77,16 +77,12 @@ def _address_gone(message: EmailMessage, reason: str, words: str) -> None:
         email.problem, email.problem_at = "", None
         customer = db.session.get(Customer, email.customer_id)
         customer.needs_review = True
-        customer.needs_review_reason = _review_reason(email.address, text)
+        customer.needs_review_reason = bounce_review_reason(email.address, text)
         audit.record("customer.email_bounced", actor=SYSTEM, subject_type="customer",
                      subject_id=customer.id,
                      details={"address": email.address, "message": message.id,
                               "reason": reason},
                      summary=f"{email.address} marked invalid: {text}")
-
-
-def _review_reason(address: str, text: str) -> str:
-    return f"{address} bounced: {text}"[:500]
 
 
 def _mailbox_unavailable(message: EmailMessage, reason: str, words: str,
@@ -202,8 +198,8 @@ def overturn(event: EmailEvent, *, user, note: str = "") -> list[str] | None:
         if email.suppressed and email.suppressed_reason != COMPLAINT:
             email.suppressed, email.suppressed_reason, email.suppressed_at = False, "", None
         customer = db.session.get(Customer, email.customer_id)
-        if customer.needs_review and customer.needs_review_reason.startswith(
-                f"{email.address} bounced"):
+        if customer.needs_review and flagged_by_bounce(customer.needs_review_reason,
+                                                       email.address):
             customer.needs_review, customer.needs_review_reason = False, ""
         if changed:
             restored.append(email.address)

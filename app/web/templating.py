@@ -13,6 +13,7 @@ from app.clock import format_datetime
 NAV = (
     ("Customers", "customers.index", ("customers.view",)),
     ("Invoices", "invoices.index", ("invoices.view",)),
+    ("Follow-ups", "followups.index", ("followups.view",)),
     ("Reports", "reports.index",
      ("reports.accounting", "reports.customers", "reports.activity")),
     ("Admin", "admin.index", ("admin.users", "admin.audit", "admin.jobs")),

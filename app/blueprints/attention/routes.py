@@ -13,6 +13,7 @@ from app.mail.failures import failure_class
 from app.models import EmailMessage
 from app.blueprints.attention import bp
 from app.extensions import db
+from app.followups import tasks
 from app.models.base import parse_id
 from app.web.attention import home_context, notification_url
 from app.web.auth import enforce, requires
@@ -27,6 +28,7 @@ def dismiss(item_id: int):
     if item is None:
         abort(404)
     if items.dismiss(item, current_user):
+        tasks.dismissed_with_item(item, current_user)  # one item: its suggestion goes too
         audit_request("attention.dismissed", subject_type="attention_item", subject_id=item.id,
                      details={"kind": item.kind}, summary=f"Dismissed: {item.detail}"[:500])
     db.session.commit()
