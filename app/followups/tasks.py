@@ -33,7 +33,7 @@ def may_hold(customer: Customer, user: User | None) -> bool:
 
 def assignable_users(customer: Customer) -> list[User]:
     users = db.session.scalars(select(User).where(User.active.is_(True))
-                               .order_by(User.display_name, User.id))
+                               .order_by(User.name, User.email))
     return [u for u in users if may_hold(customer, u)]
 
 
