@@ -36,9 +36,9 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {
-    "unopened": Rule("Check they received invoice {number}",
+    "unopened": Rule("Check they received the invoice",
                      "An invoice emailed N days ago and never opened"),
-    "overdue": Rule("Chase overdue invoice {number}", "An invoice overdue"),
+    "overdue": Rule("Chase the overdue invoice", "An invoice overdue"),
     "address": Rule("Get a new email address", "An email rejected: the address is wrong"),
     "at_risk": Rule("Get in touch: the customer is at risk",
                     "A customer turning “At risk”"),
@@ -112,7 +112,8 @@ def scan(now: datetime | None = None) -> dict[str, int]:
 
 
 def _suggest(rule, key, customer, invoice, shared, today) -> bool:
-    title = RULES[rule].title.format(number=getattr(invoice, "number", ""))
+    title = RULES[rule].title
+    about = f"{customer.display_name}" + (f", invoice {invoice.number}" if invoice else "")
     owner = customer.owner if may_hold(customer, customer.owner) else None
     followup = FollowUp(customer=customer, invoice=invoice, title=title, state=SUGGESTED,
                         rule=rule, rule_key=key, due_on=today, assignee=owner)
@@ -126,14 +127,15 @@ def _suggest(rule, key, customer, invoice, shared, today) -> bool:
     else:
         item, new = raise_item("followup_suggested", f"followup_suggested:{key}",
                                customer=customer, invoice=invoice,
-                               detail=f"Suggested follow-up: {title}")
+                               detail=f"Suggested follow-up: {title} ({about})")
     followup.item = item
     audit.record("followup.suggested", actor=SCAN, subject_type="customer",
                  subject_id=customer.id, details={"followup": followup.id, "rule": rule},
-                 summary=f"Follow-up suggested: {title}")
+                 summary=f"Follow-up suggested: {title}"
+                 + (f" (invoice {invoice.number})" if invoice else ""))
     if new:
         notify.tell(notify.responsible_for(customer), "followup_suggested",
-                    f"Suggested follow-up: {title} ({customer.display_name})", item=item)
+                    f"Suggested follow-up: {title} ({about})", item=item)
     return True
 
 

@@ -122,7 +122,7 @@ def test_accept_then_complete_from_my_follow_ups_with_htmx(client, login_as):
     followup = db.session.scalar(db.select(FollowUp))
     token = csrf_token(client, "/followups/")
     listed = client.get("/followups/?show=suggested").text
-    assert "Chase overdue invoice" in listed
+    assert "Chase the overdue invoice" in listed
     htmx = {"HX-Request": "true"}
     answer = client.post(f"/followups/{followup.id}/accept", headers=htmx,
                          data={"csrf_token": token, "back": "suggested"})
@@ -134,10 +134,10 @@ def test_accept_then_complete_from_my_follow_ups_with_htmx(client, login_as):
         "/followups/?show=open")
     db.session.refresh(followup)
     assert (followup.state, followup.completed_by_id) == ("done", staff.id)
-    assert "Chase overdue invoice" in client.get("/followups/?show=done").text
+    assert "Chase the overdue invoice" in client.get("/followups/?show=done").text
     history = client.get(f"/customers/{customer.id}/timeline").text
-    assert "Follow-up done: Chase overdue invoice" in history
-    assert "Follow-up: Chase overdue invoice" in history
+    assert "Follow-up done: Chase the overdue invoice" in history
+    assert "Follow-up: Chase the overdue invoice" in history
 
 
 def test_the_file_loads_its_follow_ups_section(client, login_as):

@@ -86,8 +86,7 @@ def add(customer_id: int):
             db.session.rollback()
             error = str(exc)
         else:
-            _audit("followup.added", followup, f"Follow-up added: {followup.title}, due "
-                   f"{followup.due_on.isoformat()}")
+            _audit("followup.added", followup, "Follow-up added")
             db.session.commit()
             return _after(followup, "Follow-up added.")
     context = _customer_context(found, form=form, error=error)
@@ -95,12 +94,16 @@ def add(customer_id: int):
                            form_status(form), **context))
 
 
-def _audit(action: str, followup, summary: str) -> None:
+def _audit(action: str, followup, what: str) -> None:
+    """Who did what to which follow-up, when; its words stay out of the log (they may
+    name people, and the audit log outlives an erasure): they are in the follow-up."""
+    assignee = followup.assignee.display_name if followup.assignee else "nobody"
     audit_request(action, subject_type="customer", subject_id=followup.customer_id,
                   details={"followup": followup.id, "state": followup.state,
                            "assignee": followup.assignee_id, "due_on":
                                followup.due_on.isoformat()},
-                  summary=summary)
+                  summary=f"{what} (#{followup.id}, due {followup.due_on.isoformat()}, "
+                          f"responsible: {assignee})")
 
 
 def _after(followup, notice: str):
@@ -136,8 +139,7 @@ def accept(followup_id: int):
         db.session.rollback()
         abort(409, str(exc))
     if changed:
-        _audit("followup.accepted", followup, f"Suggested follow-up accepted: "
-               f"{followup.title}, for {followup.assignee.display_name}")
+        _audit("followup.accepted", followup, "Suggested follow-up accepted")
     db.session.commit()
     return _after(followup, "Follow-up accepted." if changed else "Already decided.")
 
@@ -147,8 +149,7 @@ def accept(followup_id: int):
 def dismiss(followup_id: int):
     followup = _changeable(followup_id)
     if tasks.dismiss(followup, current_user):
-        _audit("followup.dismissed", followup, f"Suggested follow-up dismissed: "
-               f"{followup.title}")
+        _audit("followup.dismissed", followup, "Suggested follow-up dismissed")
     db.session.commit()
     return _after(followup, "Suggestion dismissed; it will not come back.")
 
@@ -158,7 +159,7 @@ def dismiss(followup_id: int):
 def done(followup_id: int):
     followup = _changeable(followup_id)
     if tasks.complete(followup, current_user):
-        _audit("followup.done", followup, f"Follow-up done: {followup.title}")
+        _audit("followup.done", followup, "Follow-up done")
     db.session.commit()
     return _after(followup, "Marked done.")
 
@@ -168,6 +169,6 @@ def done(followup_id: int):
 def reopen(followup_id: int):
     followup = _changeable(followup_id)
     if tasks.reopen(followup, current_user):
-        _audit("followup.reopened", followup, f"Follow-up reopened: {followup.title}")
+        _audit("followup.reopened", followup, "Follow-up reopened")
     db.session.commit()
     return _after(followup, "Reopened.")
