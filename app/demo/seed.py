@@ -28,4 +28,7 @@ def seed_demo(demo_users) -> dict[str, int]:
     from app.attention.scan import scan
 
     summary["attention items"] = scan()["raised"]  # what the 15-minute scan would raise
+    from app.demo.followups import seed_demo_followups
+
+    summary["follow-ups"] = seed_demo_followups()  # and the follow-up scan would suggest
     return summary

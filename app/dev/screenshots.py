@@ -36,6 +36,7 @@ SHOTS: tuple[Shot, ...] = (
     Shot("home", "/", caption="Home"),
     Shot("customers", "/customers/", caption="Customers"),
     Shot("customer", "/customers/", "tbody a[href^='/customers/']", caption="A customer's file"),
+    Shot("followups", "/followups/", caption="My follow-ups"),
     Shot("invoices", "/invoices/", caption="Invoices list"),
     Shot("invoice", "/invoices/", "tbody a[href^='/invoices/']", caption="An invoice"),
     Shot("invoice-emails-report", "/reports/accounting", caption="Invoice Email report"),

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
+from app import clock
 from app.admin import accounts, password_links
 from app.cli.demo import DEMO_USERS
 from app.demo.seed import seed_demo
 from app.extensions import db
+from app.followups import tasks
 from app.models import EmailMessage, User
 from app.permissions import ROLE_PERMISSIONS, role_can
 from tests.factories import add_events, at, make_customer, make_invoice, make_message, make_note
@@ -46,6 +49,9 @@ PAGES = (
     Page("customer-erase", "/customers/{customer}/erase", "customers.erase"),
     Page("customer-billing-edit", "/customers/{customer}/billing/edit",
          "customers.edit_billing"),
+    Page("followups", "/followups/", "followups.view"),
+    Page("followups-suggested", "/followups/?show=suggested", "followups.view"),
+    Page("customer-followups", "/followups/customers/{customer}", "followups.view"),
     Page("invoices", "/invoices/", "invoices.view"),
     Page("invoice-new", "/invoices/new", "invoices.edit"),
     Page("invoice-draft", "/invoices/{draft}", "invoices.view"),
@@ -96,6 +102,9 @@ def seed_site() -> dict:
                              phones=("020 7946 0018",), tags=("vip",))
     make_note(customer, body="Asked for the invoices at "
               f"https://example.org/{UNBROKEN}/{UNBROKEN}?ref=clientele")
+    tasks.add(customer, tasks.Draft(title=f"Ask {UNBROKEN} for the PO", notes=UNBROKEN,
+                                    due_on=clock.today() - timedelta(days=1),
+                                    assignee_id=staff.id), staff)
     draft = make_invoice(customer, status="draft", total="1234567.89")
     invoice = make_invoice(customer, status="partially_paid", total="98765.43", notes=UNBROKEN)
     # Billed in a second currency, with reminders off for a long reason: the file's
