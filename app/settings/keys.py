@@ -79,6 +79,14 @@ _ALL = (
     Key("reminders.days", DAYS, "Reminder days after due", _reminder_days),
     Key("followups.unopened_days", INT, "Follow up unopened invoices after (days)",
         _fixed(7)),
+    # Which rules suggest follow-ups (app.followups.suggestions.RULES says what each is).
+    Key("followups.suggest_unopened", BOOL, "Suggest: invoice emailed and never opened",
+        _fixed(True)),
+    Key("followups.suggest_overdue", BOOL, "Suggest: invoice overdue", _fixed(True)),
+    Key("followups.suggest_address", BOOL, "Suggest: get a new address after a rejection",
+        _fixed(True)),
+    Key("followups.suggest_at_risk", BOOL, "Suggest: customer turning “At risk”",
+        _fixed(True)),
 )
 
 KEYS: dict[str, Key] = {key.name: key for key in _ALL}

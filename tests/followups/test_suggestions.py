@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app import clock
+from app import clock, settings
 from app.attention import items as attention
 from app.attention.scan import scan as attention_scan
 from app.extensions import db
@@ -186,3 +186,20 @@ def test_the_daily_digest_carries_follow_up_notifications(app, db, make_user):
 def test_rule_keys_are_per_customer_invoice_and_rule():
     assert suggestions.rule_key("overdue", 3, 12) == "overdue:c3:i12"
     assert suggestions.rule_key("at_risk", 3, None) == "at_risk:c3:i-"
+
+
+def test_n_and_the_rules_are_office_settings(app, db, make_user):
+    admin = make_user("admin")
+    settings.update({"followups.unopened_days": 3, "followups.suggest_overdue": False},
+                    user=admin)
+    now, today = clock.now(), clock.today()
+    four = make_invoice(due_date=today + timedelta(days=20))
+    make_message(four, created=now - timedelta(days=4))
+    two = make_invoice(due_date=today + timedelta(days=20))
+    make_message(two, created=now - timedelta(days=2))
+    overdue = make_invoice(due_date=today - timedelta(days=1))
+    assert suggest_followups()["suggested"] == 1
+    assert _suggested() == [("unopened", four.customer_id, four.id)]
+    settings.update({"followups.suggest_overdue": True}, user=admin)
+    assert suggest_followups()["suggested"] == 1
+    assert ("overdue", overdue.customer_id, overdue.id) in _suggested()
