@@ -127,7 +127,7 @@ def _suggest(rule, key, customer, invoice, shared, today) -> bool:
     else:
         item, new = raise_item("followup_suggested", f"followup_suggested:{key}",
                                customer=customer, invoice=invoice,
-                               detail=f"Suggested follow-up: {title} ({about})")
+                               detail=title)
     followup.item = item
     audit.record("followup.suggested", actor=SCAN, subject_type="customer",
                  subject_id=customer.id, details={"followup": followup.id, "rule": rule},
