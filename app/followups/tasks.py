@@ -93,6 +93,30 @@ def add(customer: Customer, draft: Draft, user: User, *, link: str = "") -> Foll
     return followup
 
 
+def change(followup: FollowUp, draft: Draft, user: User, *, link: str = "") -> bool:
+    """New words, due date, person or invoice for an open or suggested follow-up; a new
+    person responsible is told. False when nothing changed."""
+    title = " ".join(draft.title.split())
+    if not title:
+        raise FollowUpError("Say what to follow up.")
+    if followup.state not in (OPEN, SUGGESTED):
+        raise FollowUpError("Only an open or suggested follow-up can be changed.")
+    customer = followup.customer
+    before = (followup.title, followup.notes, followup.due_on, followup.due_time,
+              followup.assignee_id, followup.invoice_id)
+    assignee = _assignee(customer, draft.assignee_id)
+    followup.title, followup.notes = title[:200], draft.notes.strip()
+    followup.due_on, followup.due_time = draft.due_on, draft.due_time
+    followup.invoice = _invoice(customer, draft.invoice_id)
+    followup.assignee = assignee
+    if followup.due_on > clock.today():
+        resolve(due_key(followup), by=user)  # not due any more; raised again when it is
+    if assignee is not None and assignee.id != before[4]:
+        _tell_assignee(followup, user, link)
+    return before != (followup.title, followup.notes, followup.due_on, followup.due_time,
+                      followup.assignee_id, followup.invoice_id)
+
+
 def accept(followup: FollowUp, user: User, *, assignee_id: int | None = None,
            due_on: date | None = None, link: str = "") -> bool:
     """A suggestion becomes a task (for `assignee_id`, else its suggested person, else

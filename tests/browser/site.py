@@ -52,6 +52,7 @@ PAGES = (
     Page("followups", "/followups/", "followups.view"),
     Page("followups-suggested", "/followups/?show=suggested", "followups.view"),
     Page("customer-followups", "/followups/customers/{customer}", "followups.view"),
+    Page("followup-edit", "/followups/{followup}/edit", "followups.edit"),
     Page("invoices", "/invoices/", "invoices.view"),
     Page("invoice-new", "/invoices/new", "invoices.edit"),
     Page("invoice-draft", "/invoices/{draft}", "invoices.view"),
@@ -102,9 +103,9 @@ def seed_site() -> dict:
                              phones=("020 7946 0018",), tags=("vip",))
     make_note(customer, body="Asked for the invoices at "
               f"https://example.org/{UNBROKEN}/{UNBROKEN}?ref=clientele")
-    tasks.add(customer, tasks.Draft(title=f"Ask {UNBROKEN} for the PO", notes=UNBROKEN,
-                                    due_on=clock.today() - timedelta(days=1),
-                                    assignee_id=staff.id), staff)
+    followup = tasks.add(customer, tasks.Draft(
+        title=f"Ask {UNBROKEN} for the PO", notes=UNBROKEN,
+        due_on=clock.today() - timedelta(days=1), assignee_id=staff.id), staff)
     draft = make_invoice(customer, status="draft", total="1234567.89")
     invoice = make_invoice(customer, status="partially_paid", total="98765.43", notes=UNBROKEN)
     # Billed in a second currency, with reminders off for a long reason: the file's
@@ -131,4 +132,5 @@ def seed_site() -> dict:
     link = password_links.fill_links(db.session.get(EmailMessage, invitation).body_text)
     return {"customer": customer.id, "draft": draft.id, "invoice": invoice.id,
             "message": delayed.id, "user": staff.id, "view_key": invoice.view_key,
-            "invitation": re.search(password_links.LINK_PATH + r"(\S+)", link).group(1)}
+            "invitation": re.search(password_links.LINK_PATH + r"(\S+)", link).group(1),
+            "followup": followup.id}

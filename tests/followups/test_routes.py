@@ -162,3 +162,39 @@ def test_dismissing_the_home_page_item_dismisses_its_suggestion(client, login_as
     assert answer.status_code == 303
     assert db.session.scalar(db.select(FollowUp.state)) == "dismissed"
     assert suggest_followups()["suggested"] == 0
+
+
+def test_changing_a_follow_up_keeps_the_same_rules(client, login_as, make_user):
+    staff = login_as("staff")
+    admin, other = make_user("admin", name="Ada"), make_user("staff", name="Ned")
+    customer = make_customer(owner=staff)
+    followup = _add(customer, staff, "Call back", days=-1)
+    suggest_followups()  # it is overdue: a "due" item
+    page = client.get(f"/followups/{followup.id}/edit")
+    assert page.status_code == 200 and 'value="Call back"' in page.text
+    assert "Ned" not in page.text  # only people who can see the customer are offered
+    token = csrf_token(client, f"/followups/{followup.id}/edit")
+    fields = {"title": "Call back after the holidays", "due_on":
+              (clock.today() + timedelta(days=10)).isoformat(), "due_time": "",
+              "notes": "", "invoice_id": "0", "csrf_token": token}
+    refused = client.post(f"/followups/{followup.id}/edit",
+                          data=fields | {"assignee_id": str(other.id)})
+    assert refused.status_code == 422
+    saved = client.post(f"/followups/{followup.id}/edit",
+                        data=fields | {"assignee_id": str(admin.id)})
+    assert saved.status_code == 303
+    db.session.refresh(followup)
+    assert (followup.title, followup.assignee_id) == ("Call back after the holidays", admin.id)
+    due = db.session.scalar(db.select(AttentionItem).where(
+        AttentionItem.kind == "followup_due"))
+    assert due.resolved_at is not None  # due in ten days now: off the home page
+    note = db.session.scalar(db.select(Notification).where(Notification.user_id == admin.id))
+    assert note.kind == "followup_assigned"
+    assert db.session.scalar(db.select(AuditLog.action).where(
+        AuditLog.action == "followup.changed")) == "followup.changed"
+    # Now the admin's: still the staff member's customer, so still theirs to see.
+    tasks.complete(followup, admin)
+    db.session.commit()
+    assert client.get(f"/followups/{followup.id}/edit").status_code == 409
+    theirs = _add(make_customer(owner=other), other)
+    assert client.get(f"/followups/{theirs.id}/edit").status_code == 404

@@ -76,12 +76,9 @@ def add(customer_id: int):
     form = _form(found, submitted=True)
     error = ""
     if form.validate():
-        draft = tasks.Draft(title=form.title.data, due_on=form.due_on.data,
-                            due_time=form.due_time.data, notes=form.notes.data or "",
-                            assignee_id=form.assignee_id.data or None,
-                            invoice_id=form.invoice_id.data or None)
         try:
-            followup = tasks.add(found, draft, current_user, link=url_for("followups.index"))
+            followup = tasks.add(found, _draft(form), current_user,
+                                 link=url_for("followups.index"))
         except tasks.FollowUpError as exc:
             db.session.rollback()
             error = str(exc)
@@ -127,6 +124,46 @@ def _changeable(followup_id: int):
         abort(404)
     get_changeable_customer_or_404(followup.customer_id)
     return followup
+
+
+@bp.route("/<int:followup_id>/edit", methods=["GET", "POST"])
+@requires("followups.edit")
+def edit(followup_id: int):
+    """Change an open or suggested follow-up (a page of its own; works without JS)."""
+    followup = _changeable(followup_id)
+    if followup.state not in (tasks.OPEN, tasks.SUGGESTED):
+        abort(409, "Only an open or suggested follow-up can be changed.")
+    submitted = request.method == "POST"
+    form = _form(followup.customer, submitted=submitted)
+    if not submitted:
+        form.title.data, form.notes.data = followup.title, followup.notes
+        form.due_on.data, form.due_time.data = followup.due_on, followup.due_time
+        form.assignee_id.data = followup.assignee_id or 0
+        form.invoice_id.data = followup.invoice_id or 0
+    error = ""
+    if submitted and form.validate():
+        try:
+            changed = tasks.change(followup, _draft(form), current_user,
+                                   link=url_for("followups.index"))
+        except tasks.FollowUpError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            if changed:
+                _audit("followup.changed", followup, "Follow-up changed")
+            db.session.commit()
+            return see_other(url_for("customers.show", customer_id=followup.customer_id)
+                             + "#followups", "Follow-up saved." if changed else "No change.")
+    status = 422 if error else form_status(form)
+    return no_store(render("followups/edit.html", status=status, f=followup, form=form,
+                           error=error))
+
+
+def _draft(form) -> tasks.Draft:
+    return tasks.Draft(title=form.title.data, due_on=form.due_on.data,
+                       due_time=form.due_time.data, notes=form.notes.data or "",
+                       assignee_id=form.assignee_id.data or None,
+                       invoice_id=form.invoice_id.data or None)
 
 
 @bp.route("/<int:followup_id>/accept", methods=["POST"])
