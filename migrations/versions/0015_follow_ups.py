@@ -2,7 +2,7 @@
 suggestions the periodic scan makes (one per customer, invoice and rule, for ever)
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-05 05:50:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 import app.models.base
 
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
