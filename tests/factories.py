@@ -26,7 +26,7 @@ from typing import Sequence
 from app import clock
 from app.customers.contacts import normalise_phone
 from app.extensions import db
-from app.invoices import rules
+from app.invoices import numbering, rules
 from app.invoices.money import LineInput, compute_totals
 from app.mail.recorder import NewEvent, dedupe_key, store_events
 from app.models import (
@@ -95,8 +95,8 @@ def make_invoice(customer: Customer | None = None, *, status: str = "finalized",
     Lines: one "Consulting" line of `total` (100.00) without tax, or `lines`.
     Paid: the total when "paid", 10.00 when "partially_paid", else nothing; one payment
     on the issue date. Dates: issued today by the app's clock (or 14 days before a given
-    `due_date`), due 14 days after the issue. The number is the customer's next, as the
-    rules give it; a raw row may take another `number`.
+    `due_date`), due 14 days after the issue. A draft has no number; any other takes
+    the series' next, as finalizing would, and a raw row may print another `number`.
 
     `via_rules=False` writes the row as asked, whatever the rules would say;
     `via_rules=True` makes it through `app.invoices.rules` and so obeys them.
@@ -132,10 +132,15 @@ def _amount_paid(status: str, total: Decimal, paid: str | None) -> Decimal:
 def _invoice_row(customer, status, lines, paid, issue_date, due_date, currency, notes,
                  number) -> Invoice:
     totals = compute_totals(lines)
-    seq = rules.next_seq(db.session, customer.id)
     amount_paid = _amount_paid(status, totals.total, paid)
+    numbered = {}
+    if status != "draft":
+        taken = numbering.take_number(db.session, issue_date)
+        text = number or taken.text
+        numbered = dict(issued_number=text, number_year=taken.year, number_seq=taken.seq,
+                        number_key=numbering.number_key(text))
     invoice = Invoice(
-        customer_id=customer.id, seq=seq, number=number or rules.format_number(customer.id, seq),
+        customer_id=customer.id, **numbered,
         issue_date=issue_date, due_date=due_date, currency=currency, notes=notes,
         status=status, subtotal=totals.subtotal, tax_total=totals.tax_total,
         total=totals.total, amount_paid=amount_paid,

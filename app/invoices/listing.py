@@ -8,21 +8,24 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, case, or_, select
 from sqlalchemy.orm import contains_eager
 
 from app.customers.access import visibility_clause
 from app.customers.search import matches as customer_matches
 from app.extensions import db
 from app.invoices.access import visible_invoices
+from app.invoices.numbering import search_clause as number_matches
 from app.invoices.rules import OPEN_STATES, overdue_clause
 from app.models import INVOICE_STATES, Customer, Invoice
-from app.models.base import contains_text, parse_id
+from app.models.base import parse_id
 
 STATUS_FILTERS = ("overdue", "open") + INVOICE_STATES
 SORTS = {
-    "number": (Invoice.number,),
-    "customer": (Customer.sort_name, Invoice.seq),
+    # In the order of the series; drafts, which take the next numbers, after the last.
+    "number": (case((Invoice.issued_number.is_(None), 1), else_=0), Invoice.number_year,
+               Invoice.number_seq, Invoice.issued_number),
+    "customer": (Customer.sort_name, Invoice.issue_date),
     "issued": (Invoice.issue_date,),
     "due": (Invoice.due_date,),
     "total": (Invoice.total,),
@@ -84,8 +87,9 @@ def invoice_list_query(user, filters: InvoiceFilters, today: date) -> Select:
     """`select(Invoice)` with customers loaded, narrowed to what `user` may see."""
     query = visible_invoices(select(Invoice), user).options(contains_eager(Invoice.customer))
     if filters.q:
-        query = query.where(or_(contains_text(Invoice.number, filters.q),
-                                customer_matches(filters.q)))
+        by_number = number_matches(filters.q)
+        by_customer = customer_matches(filters.q)
+        query = query.where(by_customer if by_number is None else or_(by_number, by_customer))
     if filters.status == "overdue":
         query = query.where(overdue_clause(today))
     elif filters.status == "open":

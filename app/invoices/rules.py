@@ -1,4 +1,5 @@
-"""Invoice rules: numbering, states and payments (the arithmetic is in `money`).
+"""Invoice rules: states and payments (the arithmetic is in `money`, numbers in
+`numbering`, the issued invoice's parties in `snapshot`).
 
 Plain functions over the models and a SQLAlchemy session; no Flask request globals, so
 the web layer, the mail worker, the demo seeder and tests all call the same code.
@@ -18,13 +19,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import and_, func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, select, text
+from sqlalchemy.orm import object_session
 
 from app.invoices.money import (
     MONEY_LIMIT, ZERO, LineInput, MoneyError, Totals, cents, compute_totals, line_amounts,
     to_decimal,
 )
+from app.invoices.numbering import NumberingError, assign_number
+from app.invoices.snapshot import take_snapshot
 from app.invoices.terms import terms_for
 from app.models import Customer, Invoice, InvoiceLine, Payment
 from app.models.base import utcnow
@@ -39,7 +42,6 @@ STATUS_LABELS = {
     "draft": "Draft", "finalized": "Finalized", "partially_paid": "Partially paid",
     "paid": "Paid", "void": "Void", "overdue": "Overdue", "open": "Open (unpaid)",
 }
-SEQ_ATTEMPTS = 5
 
 
 class InvoiceError(MoneyError):
@@ -54,18 +56,7 @@ def apply_totals(invoice: Invoice) -> Totals:
     return totals
 
 
-# -- numbering ---------------------------------------------------------------------------
-
-def format_number(customer_id: int, seq: int) -> str:
-    return f"{customer_id:04d}-{seq:04d}"
-
-
-def next_seq(session, customer_id: int) -> int:
-    """The next free sequence number of a customer's invoices (call inside the transaction)."""
-    current = session.scalar(
-        select(func.max(Invoice.seq)).where(Invoice.customer_id == customer_id))
-    return (current or 0) + 1
-
+# -- locking ----------------------------------------------------------------------------
 
 def _lock_row(session, model, row_id: int, column: str) -> None:
     """Serialise writers of one row until the caller's transaction ends.
@@ -85,11 +76,6 @@ def _lock_row(session, model, row_id: int, column: str) -> None:
     session.execute(select(model.id).where(model.id == row_id).with_for_update(key_share=True))
 
 
-def _lock_customer(session, customer_id: int) -> None:
-    """Serialise numbering per customer, inside the caller's transaction."""
-    _lock_row(session, Customer, customer_id, "needs_review")
-
-
 def lock_invoice(session, invoice: Invoice) -> None:
     """Hold the invoice against other senders and editors until the caller commits.
 
@@ -103,7 +89,7 @@ def lock_invoice(session, invoice: Invoice) -> None:
 def create_invoice(session, customer: Customer, *, issue_date: date,
                    due_date: date | None = None, currency: str | None = None, notes: str = "",
                    lines: Iterable[LineInput] = (), created_by=None) -> Invoice:
-    """A new draft with the customer's next number, flushed; the caller commits.
+    """A new draft (no number until it is finalized), flushed; the caller commits.
 
     Currency and due date left out come from the customer's terms, else the office's.
     """
@@ -116,27 +102,9 @@ def create_invoice(session, customer: Customer, *, issue_date: date,
                       currency=currency, notes=notes, status="draft",
                       amount_paid=ZERO, created_by=created_by)
     set_lines(invoice, lines)
-    _insert_numbered(session, invoice, customer)
+    session.add(invoice)
+    session.flush()
     return invoice
-
-
-def _insert_numbered(session, invoice: Invoice, customer: Customer) -> None:
-    """Give `invoice` the customer's next number and flush it, retrying on a clash."""
-    _lock_customer(session, customer.id)
-    for attempt in range(1, SEQ_ATTEMPTS + 1):
-        seq = next_seq(session, customer.id)  # before touching the invoice: it autoflushes
-        # Set inside the loop: a rolled-back savepoint expires what it flushed.
-        invoice.customer, invoice.seq = customer, seq
-        invoice.number = format_number(customer.id, seq)
-        try:
-            with session.begin_nested():
-                session.add(invoice)
-                session.flush()
-            return
-        except IntegrityError:
-            # Someone took this number between our SELECT and INSERT: take the next one.
-            if attempt == SEQ_ATTEMPTS:
-                raise
 
 
 # -- lines and drafts --------------------------------------------------------------------
@@ -175,22 +143,35 @@ def update_draft(invoice: Invoice, *, issue_date: date, due_date: date, currency
     return set_lines(invoice, lines)
 
 
-def move_draft(session, invoice: Invoice, customer: Customer) -> None:
-    """Give a draft to another customer, with that customer's next number."""
+def move_draft(invoice: Invoice, customer: Customer) -> None:
+    """Give a draft to another customer."""
     ensure_draft(invoice)
-    if invoice.customer_id != customer.id:
-        _insert_numbered(session, invoice, customer)
+    invoice.customer = customer
 
 
 # -- states ------------------------------------------------------------------------------
 
 def finalize(invoice: Invoice, now: datetime | None = None) -> None:
+    """Issue a draft: the next number of the series and a snapshot of seller and buyer.
+
+    Both are written in the caller's transaction, which holds the invoice and the number
+    counter until it ends: a rollback gives the number back, and a second finalize of
+    the same draft waits, then finds it final and is refused.
+    """
+    session = object_session(invoice)
+    session.flush()  # keep the caller's pending changes: locking reads the row again
+    lock_invoice(session, invoice)
     ensure_draft(invoice)
     if not invoice.lines:
         raise InvoiceError("Add at least one line before finalizing.")
     apply_totals(invoice)
     if invoice.total <= 0:
         raise InvoiceError("The total must be more than zero to finalize.")
+    try:
+        assign_number(session, invoice)
+    except NumberingError as exc:
+        raise InvoiceError(str(exc)) from None
+    take_snapshot(session, invoice)
     invoice.status = "finalized"
     invoice.finalized_at = now or utcnow()
 

@@ -1,5 +1,8 @@
 """Emailing an invoice: lock it, refuse a repeat, finalize a draft, write the outbox.
 
+A draft takes its number as it is sent: "{invoice_number}" in the subject and message
+(the send dialog writes it for a draft) becomes that number.
+
 Two send dialogs for one invoice submitted at the same moment are serialised by a lock
 on the invoice row, taken before anything the decision depends on is read: the second
 sees the first's messages and is refused unless the person confirms.
@@ -19,6 +22,8 @@ from app.models import EmailMessage, Invoice
 from app.models.base import utcnow
 
 REPEAT_WINDOW = timedelta(minutes=10)
+# Where a draft's subject and message name the number it gets when it is sent.
+NUMBER_PLACEHOLDER = "{invoice_number}"
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,8 @@ def send_invoice(invoice: Invoice, *, recipients: list[outbox.Recipient], subjec
             return repeat
         if invoice.status == "draft":
             finalize(invoice)
+        subject = subject.replace(NUMBER_PLACEHOLDER, invoice.number)
+        body = body.replace(NUMBER_PLACEHOLDER, invoice.number)
         messages = outbox.add_messages(
             recipients=recipients, subject=subject, body=body, invoice=invoice, user=user,
             attach_pdf=attach_pdf, include_link=include_link, batch=batch,

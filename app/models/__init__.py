@@ -7,7 +7,10 @@ from app.models.customers import (
     SavedFilter, Tag, customer_tags,
 )
 from app.models.followups import FOLLOWUP_STATES, FollowUp
-from app.models.invoices import INVOICE_STATES, PAYMENT_METHODS, Invoice, InvoiceLine, Payment
+from app.models.invoices import (
+    DRAFT_NUMBER, INVOICE_SERIES, INVOICE_STATES, PAYMENT_METHODS, DocumentImage, Invoice,
+    InvoiceLine, NumberCounter, Payment,
+)
 from app.models.mail import DELIVERY_STATES, SYSTEM_KIND, EmailEvent, EmailLink, EmailMessage, InboundMessage
 from app.models.settings import STAMP_KEY, Setting
 from app.models.users import ROLES, TOKEN_PURPOSES, AuditLog, User, UserToken
@@ -15,8 +18,9 @@ from app.models.users import ROLES, TOKEN_PURPOSES, AuditLog, User, UserToken
 __all__ = [
     "ATTENTION_KINDS", "AttentionItem", "Notification", "FOLLOWUP_STATES", "FollowUp",
     "CHANNELS", "CUSTOMER_KINDS", "CUSTOMER_STATUSES", "DELIVERY_STATES", "EMAIL_STATES",
-    "INVOICE_STATES", "NOTE_KINDS", "PAYMENT_METHODS", "ROLES", "SYSTEM_KIND", "TOKEN_PURPOSES",
-    "AuditLog", "Customer", "CustomerAddress", "CustomerEmail",
+    "DRAFT_NUMBER", "INVOICE_SERIES", "INVOICE_STATES", "NOTE_KINDS", "PAYMENT_METHODS",
+    "ROLES", "SYSTEM_KIND", "TOKEN_PURPOSES",
+    "AuditLog", "Customer", "CustomerAddress", "CustomerEmail", "DocumentImage", "NumberCounter",
     "CustomerIdentifier", "CustomerImport", "CustomerPhone", "EmailEvent", "EmailLink",
     "EmailMessage", "InboundMessage", "Invoice", "InvoiceLine", "Note", "Payment",
     "SavedFilter", "Setting", "STAMP_KEY", "Tag", "User", "UserToken", "UTCDateTime",

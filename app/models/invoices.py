@@ -1,13 +1,22 @@
-"""Invoices, their lines and payments. Money is Decimal, stored as NUMERIC."""
+"""Invoices, their lines and payments, and the counters that number them.
+
+Money is Decimal, stored as NUMERIC. A draft has no number: it takes the next one of the
+office's series when it is finalized (app/invoices/numbering.py), and keeps a snapshot of
+the seller and the buyer as they were then (app/invoices/snapshot.py).
+"""
 from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint, func,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.crypto import EncryptedJSON
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 from app.models.customers import Customer
@@ -16,6 +25,9 @@ from app.models.users import User
 INVOICE_STATES = ("draft", "finalized", "partially_paid", "paid", "void")
 PAYMENT_METHODS = ("bank_transfer", "card", "cash", "cheque", "other")
 MONEY = Numeric(14, 2)
+# What a person sees where a draft's number will be.
+DRAFT_NUMBER = "Draft"
+INVOICE_SERIES = "invoice"  # credit notes will count in a series of their own
 
 
 def _view_key() -> str:
@@ -25,7 +37,8 @@ def _view_key() -> str:
 class Invoice(db.Model):
     __tablename__ = "invoices"
     __table_args__ = (
-        UniqueConstraint("customer_id", "seq", name="uq_invoices_customer_seq"),
+        # Two invoices never share a number (drafts have none: NULLs are distinct).
+        UniqueConstraint("number", name="uq_invoices_number"),
         Index("ix_invoices_status_due", "status", "due_date"),
         Index("ix_invoices_issue_date", "issue_date"),
         Index("ix_invoices_customer_issue", "customer_id", "issue_date"),
@@ -35,8 +48,14 @@ class Invoice(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="RESTRICT"))
-    seq: Mapped[int]  # per-customer sequence
-    number: Mapped[str] = mapped_column(String(40), index=True)
+    # The number as printed ("2026-0042"), None while a draft; read `number`.
+    issued_number: Mapped[str | None] = mapped_column("number", String(40))
+    # Where it sits in the series (for sorting, and search by the bare counter):
+    # counter year (0 when the series does not restart yearly) and the counter.
+    number_year: Mapped[int | None] = mapped_column(Integer)
+    number_seq: Mapped[int | None] = mapped_column(Integer)
+    # The number lower-cased with only its letters and digits, for search ("inv00042").
+    number_key: Mapped[str | None] = mapped_column(String(40), index=True)
     issue_date: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date] = mapped_column(Date)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
@@ -53,6 +72,9 @@ class Invoice(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Seller and buyer as they were at finalize (names, addresses, tax and bank details):
+    # what the PDF and the customer's view print. Encrypted: it holds tax numbers.
+    snapshot: Mapped[dict | None] = mapped_column(EncryptedJSON)
 
     customer: Mapped[Customer] = relationship()
     created_by: Mapped[User | None] = relationship()
@@ -60,6 +82,16 @@ class Invoice(db.Model):
         back_populates="invoice", cascade="all, delete-orphan", order_by="InvoiceLine.position")
     payments: Mapped[list[Payment]] = relationship(
         back_populates="invoice", cascade="all, delete-orphan", order_by="Payment.paid_on")
+
+    @hybrid_property
+    def number(self) -> str:
+        """The number, or "Draft" before it has one (in SQL too)."""
+        return self.issued_number or DRAFT_NUMBER
+
+    @number.inplace.expression
+    @classmethod
+    def _number_expression(cls):
+        return func.coalesce(cls.issued_number, DRAFT_NUMBER)
 
     @property
     def balance(self) -> Decimal:
@@ -96,3 +128,26 @@ class Payment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
+
+
+class NumberCounter(db.Model):
+    """The last number taken in a series (and year): one row, updated in the transaction
+    that finalizes, so a rolled-back finalize gives its number back and none is skipped.
+    `year` is 0 for a series that does not restart each year."""
+
+    __tablename__ = "number_counters"
+
+    series: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DocumentImage(db.Model):
+    """An image printed on issued documents (the office logo), stored once per content:
+    every invoice's snapshot names it by its SHA-256 instead of carrying the bytes."""
+
+    __tablename__ = "document_images"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -52,7 +52,8 @@ def test_dialog_preselects_billing_address_and_warns_about_suppressed(client, lo
     dialog = _dialog(client, invoice)
     assert "ann@example.org" in dialog and "gone@example.org" in dialog
     assert "Suppressed: hard bounce" in dialog and "send anyway" in dialog
-    assert f"Invoice {invoice.number}" in dialog  # subject from the template
+    # Subject from the template; a draft's number is given as it is sent.
+    assert "Invoice {invoice_number} from" in dialog
 
 
 def test_send_writes_outbox_finalizes_and_enqueues(app, client, login_as, invoice):
@@ -67,6 +68,18 @@ def test_send_writes_outbox_finalizes_and_enqueues(app, client, login_as, invoic
         "ann@example.org", "queued", True)
     assert db.session.get(Invoice, invoice.id).status == "finalized"
     assert get_queue("mail").count == 1 and message.enqueued_at is not None
+
+
+def test_sending_a_draft_numbers_it_and_the_message(client, login_as, invoice):
+    login_as("billing")
+    form = _form(_dialog(client, invoice))
+    form.update(subject="Invoice {invoice_number}", body="Please pay {invoice_number}.")
+    assert client.post(f"/invoices/{invoice.id}/email", data=form).status_code == 303
+    (message,) = db.session.scalars(db.select(EmailMessage)).all()
+    number = db.session.get(Invoice, invoice.id).issued_number
+    assert number == f"{invoice.issue_date.year}-0001"
+    assert message.subject == f"Invoice {number}"
+    assert message.body_text.startswith(f"Please pay {number}.")
 
 
 def test_suppressed_address_needs_an_explicit_override(client, login_as, invoice):

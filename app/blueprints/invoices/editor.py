@@ -127,14 +127,14 @@ def _save(form: InvoiceForm, invoice: Invoice | None) -> Invoice:
         action = "invoice.created"
     else:
         rules.update_draft(invoice, **fields)
-        rules.move_draft(db.session, invoice, customer)
+        rules.move_draft(invoice, customer)
         action = "invoice.updated"
     audit_request(action, subject_type="invoice",
                   subject_id=invoice.id, details={"number": invoice.number,
                                                   "customer_id": customer.id,
                                                   "total": str(invoice.total)})
     db.session.commit()
-    flash(f"Saved draft invoice {invoice.number}.", "success")
+    flash(f"Saved the draft invoice for {customer.display_name}.", "success")
     return invoice
 
 

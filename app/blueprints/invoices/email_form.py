@@ -10,6 +10,7 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.mail.address_list import parse_addresses
+from app.mail.invoice_send import NUMBER_PLACEHOLDER
 from app.mail.outbox import Recipient as OutboxRecipient
 from app.web.validators import TextLimit
 
@@ -41,9 +42,10 @@ class Recipient(OutboxRecipient):
 
 
 def default_texts(invoice, office_name: str) -> tuple[str, str]:
-    """Subject and body from the template, placeholders filled in."""
+    """Subject and body from the template, placeholders filled in (a draft's number only
+    when sending gives it one: NUMBER_PLACEHOLDER stays in the text until then)."""
     values = {
-        "invoice_number": invoice.number, "customer_name": invoice.customer.display_name,
+        "invoice_number": invoice.issued_number or NUMBER_PLACEHOLDER, "customer_name": invoice.customer.display_name,
         "amount_due": f"{invoice.currency} {invoice.balance:,.2f}",
         "due_date": invoice.due_date.isoformat(), "office_name": office_name,
     }
