@@ -14,6 +14,7 @@ from sqlalchemy import String, and_, case, cast, func, literal, literal_column, 
 from app.customers.consent import erase_consents
 from app.customers.identifiers import identifier_text
 from app.extensions import db
+from app.invoices.snapshot import erase_buyer
 from app.models import (AttentionItem, AuditLog, Customer, EmailEvent, EmailMessage,
                         FollowUp, InboundMessage, Invoice, Note, Notification, SavedFilter,
                         search_index, utcnow)
@@ -43,7 +44,10 @@ PERSONAL_DATA: dict[str, Handling] = {
     "customer_tags": Handling(True, "deleted"),
     "notes": Handling(True, "deleted"),
     "follow_ups": Handling(True, "deleted"),
+    # Kept; the buyer's copy in an issued invoice's snapshot is anonymised.
     "invoices": Handling(True, "kept for accounting"),
+    "number_counters": Handling(False, "nothing personal"),
+    "document_images": Handling(False, "nothing personal"),  # the office's logo
     "invoice_lines": Handling(False, "kept for accounting"),
     "payments": Handling(True, "kept for accounting"),
     "email_messages": Handling(True, "scrubbed"),
@@ -140,7 +144,8 @@ def erase_customer(customer: Customer) -> dict[str, int]:
     agent; bounce mail matched to them keeps its row (state, kind, dates) but loses its
     raw content, summary and recipient; the personal values kept in the audit log for
     this customer and for the sending of their invoices are scrubbed (the entries
-    themselves stay, so the history of who did what remains).
+    themselves stay, so the history of who did what remains); the buyer in the snapshot of
+    their issued invoices loses name, address, email and tax numbers.
     """
     sent_to = db.session.scalars(select(EmailMessage.to_address).distinct()
                                  .where(EmailMessage.customer_id == customer.id)).all()
@@ -183,6 +188,8 @@ def erase_customer(customer: Customer) -> dict[str, int]:
     counts["email_messages"] = mails.rowcount or 0
     counts["audit_entries_scrubbed"] = _scrub_audit(customer.id, personal)
     counts["saved_filters"] = _forget_saved_searches(personal + names)
+    # Issued invoices print their own copy of the buyer: it is anonymised the same way.
+    counts["invoice_snapshots"] = erase_buyer(db.session, customer)
     db.session.flush()
     search_index.purge(db.session.connection())
     return counts

@@ -1,11 +1,16 @@
 """The invoice as a PDF (fpdf2, pure Python). Used by the download routes and mail worker.
 
+Seller and buyer come from `snapshot.parties`: what the invoice kept when it was issued
+(today's details for a draft). An open invoice in euros with an IBAN carries an EPC
+payment QR code for the balance due, with the invoice number as the reference.
+
 DejaVu Sans is embedded (subset) so names and addresses in any European script print
 correctly; fpdf2's built-in fonts only know Latin-1 (no "€", no "Ł"). Its European cut is
 used unless the document needs more (app/invoices/pdf_fonts.py).
 """
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -13,10 +18,13 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from app import clock, settings
+from app import clock
+from app.extensions import db
 from app.invoices import pdf_fonts
+from app.invoices.epc_qr import qr_png
 from app.invoices.money import cents, line_amounts, plain_number
-from app.invoices.rules import LABELLED_FOR_CUSTOMER, STATUS_LABELS, display_status
+from app.invoices.rules import LABELLED_FOR_CUSTOMER, OPEN_STATES, STATUS_LABELS, display_status
+from app.invoices.snapshot import Parties, buyer_lines, parties
 from app.models import Invoice
 
 DEFAULT_OFFICE_NAME = "Clientele"
@@ -26,43 +34,49 @@ RULE = (215, 221, 230)
 HEAD_FILL = (238, 241, 246)
 
 
-def render_invoice_pdf(invoice: Invoice, *, office_name: str | None = None,
-                       today: date | None = None) -> bytes:
-    """The invoice as PDF bytes. Needs an app context to read the office settings."""
-    if office_name is None:
-        office_name = settings.get("office.name") or DEFAULT_OFFICE_NAME
+def render_invoice_pdf(invoice: Invoice, *, today: date | None = None) -> bytes:
+    """The invoice as PDF bytes. Needs an app context (a draft reads the office settings)."""
     today = today or clock.today()
-    fonts = pdf_fonts.fonts_for(_printed_texts(invoice, office_name))
-    pdf = _render(invoice, office_name, today, fonts)
+    sides = parties(db.session, invoice)
+    fonts = pdf_fonts.fonts_for(_printed_texts(invoice, sides))
+    pdf = _render(invoice, sides, today, fonts)
     if fonts is not pdf_fonts.FULL and any(getattr(f, "missing_glyphs", ())
                                            for f in pdf.fonts.values()):
         # A text _printed_texts does not list: print it all again with the full fonts.
-        pdf = _render(invoice, office_name, today, pdf_fonts.FULL)
+        pdf = _render(invoice, sides, today, pdf_fonts.FULL)
     return bytes(pdf.output())
 
 
-def _render(invoice: Invoice, office_name: str, today: date,
+def _render(invoice: Invoice, sides: Parties, today: date,
             fonts: dict[str, Path]) -> _InvoicePDF:
-    pdf = _InvoicePDF(office_name, invoice.number, fonts)
+    pdf = _InvoicePDF(_office_name(sides), invoice.number, fonts)
     pdf.add_page()
-    _header(pdf, invoice, office_name, today)
+    _header(pdf, invoice, sides, today)
     _lines(pdf, invoice)
     _totals(pdf, invoice)
     _closing(pdf, invoice)
+    _payment(pdf, invoice, sides)
+    _notes(pdf, invoice)
     pdf.output()  # closes the document: the last footer is printed too
     return pdf
 
 
-def _printed_texts(invoice: Invoice, office_name: str) -> list[str]:
+def _office_name(sides: Parties) -> str:
+    return sides.seller.get("name") or DEFAULT_OFFICE_NAME
+
+
+def _printed_texts(invoice: Invoice, sides: Parties) -> list[str]:
     """Everything the PDF prints that comes from people rather than from this module."""
-    customer = invoice.customer
-    return [office_name, _office_details(), invoice.number,
-            invoice.currency, invoice.notes, customer.display_name,
-            *_address_lines(customer), *(line.description for line in invoice.lines)]
+    return [_office_name(sides), *_office_lines(sides.seller), *_bank_lines(sides.seller),
+            sides.seller.get("payment_instructions", ""), invoice.number,
+            invoice.currency, invoice.notes, sides.buyer.get("name", ""),
+            *buyer_lines(sides.buyer), *(line.description for line in invoice.lines)]
 
 
 def pdf_filename(invoice: Invoice) -> str:
-    return f"invoice-{invoice.number}.pdf"
+    if invoice.issued_number is None:
+        return f"invoice-draft-{invoice.id}.pdf"
+    return f"invoice-{invoice.issued_number}.pdf"
 
 
 def _money(value, currency: str) -> str:
@@ -95,19 +109,38 @@ class _InvoicePDF(FPDF):
                         f"Page {self.page_no()} of {{nb}}", align="C")
 
 
-def _office_details() -> str:
-    return settings.get("office.address")
+def _office_lines(seller: dict) -> list[str]:
+    """The office's address and contact and tax details, as printed under its name."""
+    lines = [seller.get("address", "")]
+    lines.append(" · ".join(v for v in (seller.get("phone"), seller.get("website")) if v))
+    lines.append(" · ".join(f"{label} {seller[key]}" for key, label in (
+        ("tax_number", "VAT/Tax no."), ("registration_number", "Reg. no."))
+        if seller.get(key)))
+    return [line for line in lines if line]
 
 
-def _header(pdf: _InvoicePDF, invoice: Invoice, office_name: str, today: date) -> None:
+def _bank_lines(seller: dict) -> list[str]:
+    return [f"{label}: {seller[key]}" for key, label in (
+        ("bank_name", "Bank"), ("iban", "IBAN"), ("bic", "BIC")) if seller.get(key)]
+
+
+def _header(pdf: _InvoicePDF, invoice: Invoice, sides: Parties, today: date) -> None:
     pdf.set_text_color(*INK)
+    if sides.logo:
+        try:
+            pdf.image(io.BytesIO(sides.logo), x=pdf.l_margin, y=pdf.t_margin, w=50, h=18,
+                      keep_aspect_ratio=True)
+            pdf.set_xy(pdf.l_margin, pdf.t_margin + 20)
+        except Exception:  # noqa: BLE001 - a logo fpdf can't read is left off, not a 500
+            pdf.set_xy(pdf.l_margin, pdf.t_margin)
     pdf.set_font("DejaVu", "B", 18)
-    pdf.multi_cell(110, 8, office_name, align="L", new_x="LMARGIN", new_y="NEXT")
-    details = _office_details()
+    pdf.multi_cell(110, 8, _office_name(sides), align="L", new_x="LMARGIN", new_y="NEXT")
+    details = "\n".join(_office_lines(sides.seller))
     if details:
         pdf.set_font("DejaVu", size=9)
         pdf.set_text_color(*MUTED)
         pdf.multi_cell(110, 4.5, details, align="L", new_x="LMARGIN", new_y="NEXT")
+    bottom = pdf.get_y()
     top = pdf.t_margin
     pdf.set_xy(130, top)
     pdf.set_font("DejaVu", "B", 20)
@@ -127,38 +160,22 @@ def _header(pdf: _InvoicePDF, invoice: Invoice, office_name: str, today: date) -
         pdf.set_text_color(*((197, 48, 48) if label == "Status" and status in ("void", "overdue")
                              else INK))
         pdf.cell(40, 5.5, value, align="R", new_x="LEFT", new_y="NEXT")
-    pdf.set_y(max(pdf.get_y(), 52) + 4)
-    _bill_to(pdf, invoice)
+    pdf.set_y(max(pdf.get_y(), bottom, 52) + 4)
+    _bill_to(pdf, sides.buyer)
 
 
-def _bill_to(pdf: _InvoicePDF, invoice: Invoice) -> None:
-    customer = invoice.customer
+def _bill_to(pdf: _InvoicePDF, buyer: dict) -> None:
     pdf.set_x(pdf.l_margin)
     pdf.set_font("DejaVu", size=8)
     pdf.set_text_color(*MUTED)
     pdf.cell(0, 5, "BILL TO", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(*INK)
     pdf.set_font("DejaVu", "B", 11)
-    pdf.multi_cell(110, 5.5, customer.display_name, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(110, 5.5, buyer.get("name", ""), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", size=9.5)
-    for line in _address_lines(customer):
+    for line in buyer_lines(buyer):
         pdf.multi_cell(110, 4.8, line, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(7)
-
-
-def _address_lines(customer) -> list[str]:
-    lines: list[str] = []
-    if customer.kind == "company":
-        person = f"{customer.first_name} {customer.last_name}".strip()
-        if person:
-            lines.append(f"Attn. {person}")
-    if customer.addresses:
-        a = customer.addresses[0]
-        lines += [a.line1, a.line2, " ".join(p for p in (a.postal_code, a.city) if p),
-                  ", ".join(p for p in (a.region, a.country) if p)]
-    if customer.primary_email:
-        lines.append(customer.primary_email.address)
-    return [line for line in lines if line and line.strip()]
 
 
 def _lines(pdf: _InvoicePDF, invoice: Invoice) -> None:
@@ -210,6 +227,49 @@ def _closing(pdf: _InvoicePDF, invoice: Invoice) -> None:
         message = (f"Please pay {_money(invoice.balance, invoice.currency)} "
                    f"by {_day(invoice.due_date)}, quoting invoice {invoice.number}.")
     pdf.multi_cell(0, 5.5, message, align="L", new_x="LMARGIN", new_y="NEXT")
+
+
+QR_SIZE = 34  # mm: large enough for a phone at arm's length, as banks print it
+
+
+def _payment(pdf: _InvoicePDF, invoice: Invoice, sides: Parties) -> None:
+    """How to pay: bank details, the office's instructions and, for euros, the QR code."""
+    if invoice.status not in OPEN_STATES + ("draft",):
+        return
+    bank = _bank_lines(sides.seller)
+    instructions = (sides.seller.get("payment_instructions") or "").strip()
+    payload = sides.payment_qr(invoice, invoice.balance)
+    if not (bank or instructions or payload):
+        return
+    if pdf.get_y() > pdf.h - 20 - QR_SIZE - 12:
+        pdf.add_page()
+    pdf.ln(4)
+    top = pdf.get_y()
+    width = pdf.epw - (QR_SIZE + 8 if payload else 0)
+    pdf.set_font("DejaVu", size=8)
+    pdf.set_text_color(*MUTED)
+    pdf.cell(width, 5, "PAYMENT", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*INK)
+    pdf.set_font("DejaVu", size=9.5)
+    if bank:
+        pdf.multi_cell(width, 5, "\n".join([f"Account holder: {_office_name(sides)}", *bank]),
+                       align="L", new_x="LMARGIN", new_y="NEXT")
+    if instructions:
+        pdf.ln(1.5)
+        pdf.multi_cell(width, 5, instructions, align="L", new_x="LMARGIN", new_y="NEXT")
+    bottom = pdf.get_y()
+    if payload:
+        x = pdf.l_margin + pdf.epw - QR_SIZE
+        pdf.image(io.BytesIO(qr_png(payload)), x=x, y=top, w=QR_SIZE, h=QR_SIZE)
+        pdf.set_xy(x - 6, top + QR_SIZE)
+        pdf.set_font("DejaVu", size=7.5)
+        pdf.set_text_color(*MUTED)
+        pdf.multi_cell(QR_SIZE + 6, 3.5, "Scan with your banking app to pay", align="C")
+        bottom = max(bottom, pdf.get_y())
+    pdf.set_y(bottom)
+
+
+def _notes(pdf: _InvoicePDF, invoice: Invoice) -> None:
     if invoice.notes.strip():
         pdf.ln(4)
         pdf.set_font("DejaVu", size=8)

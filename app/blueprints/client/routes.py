@@ -6,6 +6,7 @@ from flask import Response, abort, render_template, request, url_for
 
 from app.blueprints.client import bp
 from app.extensions import db
+from app.invoices.snapshot import buyer_lines, parties
 from app.models import Invoice
 from app.web.auth import public
 from app.web.render import no_store, pdf_response
@@ -28,8 +29,10 @@ def invoice_pdf(view_key: str):
 
 def render_client_view(invoice: Invoice, pdf_url: str) -> Response:
     """The customer's view of `invoice` (also used behind tracked email links)."""
+    sides = parties(db.session, invoice)  # what the invoice was issued with
     return _private(no_store(Response(render_template(
-        "invoices/client_view.html", invoice=invoice, pdf_url=pdf_url))))
+        "invoices/client_view.html", invoice=invoice, pdf_url=pdf_url, seller=sides.seller,
+        buyer=sides.buyer, buyer_lines=buyer_lines(sides.buyer)))))
 
 
 _KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")  # what secrets.token_urlsafe makes
