@@ -4,9 +4,9 @@
 payment instructions, logo) and the customer (name, address, email, tax numbers) onto the
 invoice when it is finalized, with the EPC payment QR payload. The PDF and the customer's
 view print `parties(invoice)`: the snapshot of an issued invoice, the current details for
-a draft. So a later settings edit, customer edit or merge never rewrites an issued
-invoice; erasing the customer blanks the snapshot's personal buyer fields
-(`erase_buyer`), as it blanks the customer.
+a draft. So a later settings edit or customer edit (or a merge: the snapshot does not
+follow the customer row) never rewrites an issued invoice; erasing the customer blanks
+the snapshot's personal buyer fields (`erase_buyer`), as it blanks the customer.
 """
 from __future__ import annotations
 
