@@ -40,7 +40,8 @@ class Parties:
     def payment_qr(self, invoice: Invoice, amount: Decimal) -> str | None:
         """The EPC QR payload paying `amount` of `invoice`, or None: only for euros, with
         an IBAN, and an amount a transfer can carry."""
-        if invoice.currency != "EUR" or not self.seller.get("iban") or invoice.issued_number is None:
+        if (invoice.currency != "EUR" or not self.seller.get("iban")
+                or invoice.issued_number is None):
             return None
         try:
             return epc_payload(name=self.seller.get("name", ""), iban=self.seller["iban"],

@@ -35,8 +35,9 @@ def test_payload_fields():
 
 
 def test_long_names_are_cut_to_the_standards_limits_and_bic_may_be_empty():
-    fields = read_payload(epc_payload(name="A very long office name " * 5, iban="NL91ABNA0417164300",
-                                      bic="", amount=Decimal("0.01"), reference="R" * 200))
+    fields = read_payload(epc_payload(name="A very long office name " * 5, bic="",
+                                      iban="NL91ABNA0417164300", amount=Decimal("0.01"),
+                                      reference="R" * 200))
     assert len(fields["name"]) == 70 and fields["bic"] == ""
     assert len(fields["text"]) == 140 and fields["amount"] == "EUR0.01"
 

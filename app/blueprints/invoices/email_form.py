@@ -45,7 +45,8 @@ def default_texts(invoice, office_name: str) -> tuple[str, str]:
     """Subject and body from the template, placeholders filled in (a draft's number only
     when sending gives it one: NUMBER_PLACEHOLDER stays in the text until then)."""
     values = {
-        "invoice_number": invoice.issued_number or NUMBER_PLACEHOLDER, "customer_name": invoice.customer.display_name,
+        "invoice_number": invoice.issued_number or NUMBER_PLACEHOLDER,
+        "customer_name": invoice.customer.display_name,
         "amount_due": f"{invoice.currency} {invoice.balance:,.2f}",
         "due_date": invoice.due_date.isoformat(), "office_name": office_name,
     }
