@@ -7,7 +7,7 @@ snapshot (they print today's office and customer details). This is pre-release: 
 a demo or test database (`flask demo seed` on a fresh one) for one continuous series.
 
 Revision ID: 0012
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-05 06:00:00
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 import app.models.base
 
 revision = '0012'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
