@@ -62,8 +62,9 @@ class Config:
     PASSWORD_RESET_MINUTES = 60
     INVITATION_DAYS = 7
     LOG_FORMAT = "text"
-    # OFFICE_NAME, OFFICE_DETAILS, MAIL_DEFAULT_SENDER, REMINDER_DAYS, DEFAULT_PHONE_REGION:
-    # the defaults of the office settings (app/settings/keys.py) until an admin sets them.
+    # OFFICE_NAME, OFFICE_DETAILS, MAIL_DEFAULT_SENDER, DEFAULT_PHONE_REGION: the defaults
+    # of the office settings (app/settings/keys.py) until an admin sets them. REMINDER_DAYS
+    # is read once, by migration 0019, to make the first reminder stages.
     OFFICE_NAME = "Clientele Demo Office"
     MAIL_MAX_ATTEMPTS = 5
     MAIL_RETRY_BACKOFF = (60, 120, 300, 900, 1800)

@@ -31,8 +31,9 @@ from app.invoices.money import LineInput, compute_totals
 from app.mail.recorder import NewEvent, dedupe_key, store_events
 from app.models import (
     Customer, CustomerEmail, CustomerIdentifier, CustomerPhone, EmailMessage, Invoice,
-    InvoiceLine, Note, Payment, Tag,
+    InvoiceLine, Note, Payment, ReminderStage, Tag,
 )
+from app.reminders.stages import new_stage
 from app.models.invoices import INVOICE_STATES
 
 _seq = itertools.count(1)
@@ -239,3 +240,16 @@ def add_events(message: EmailMessage, *events: tuple) -> None:
                              dedupe_key=dedupe_key(message.id, key), **extra))
     store_events(rows)
     db.session.commit()
+
+
+def make_stage(offset_days: int, *, enabled: bool = True, subject: str | None = None,
+               body: str | None = None) -> ReminderStage:
+    """A reminder stage `offset_days` from the due date (negative: before), with the
+    default words of a new stage unless `subject` / `body` say otherwise."""
+    stage = new_stage(offset_days)
+    stage.enabled = enabled
+    stage.subject = subject if subject is not None else stage.subject
+    stage.body = body if body is not None else stage.body
+    db.session.add(stage)
+    db.session.commit()
+    return stage

@@ -20,6 +20,7 @@ from app.mail import outbox
 from app.mail.build import build, envelope_sender
 from app.mail.smtp import Outcome, SmtpSession
 from app.models import EmailMessage
+from app.reminders import run as reminders
 from app.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -221,8 +222,6 @@ def sweep_outbox() -> dict[str, int]:
     return outbox.sweep()
 
 
-def send_overdue_reminders() -> int:
-    """Queue overdue reminders per REMINDER_DAYS (off when unset)."""
-    from app.mail.reminders import send_due_reminders
-
-    return send_due_reminders()
+def send_reminders() -> int:
+    """Queue the reminders the office's stages make due (app.reminders.run)."""
+    return reminders.run()

@@ -22,8 +22,9 @@ class PeriodicJob:
 SCHEDULE: tuple[PeriodicJob, ...] = (
     # mail: the outbox's safety net, and reminders
     PeriodicJob("outbox-sweep", 30, "app.jobs.mail.sweep_outbox", queue="mail"),
-    PeriodicJob("overdue-reminders", 3600, "app.jobs.mail.send_overdue_reminders",
-                queue="mail"),
+    # reminders: checked hourly so a restart catches up the same day; each invoice gets
+    # each stage once (app.reminders.run)
+    PeriodicJob("reminders", 3600, "app.jobs.mail.send_reminders", queue="mail"),
     # events: tracking hits, bounce mail, delays that never resolved
     PeriodicJob("drain-hits", 5, "app.jobs.feedback.drain_hits", queue="events"),
     PeriodicJob("inbound-sweep", 60, "app.jobs.feedback.sweep_inbound", queue="events"),

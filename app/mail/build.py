@@ -11,6 +11,7 @@ from app.admin.password_links import fill_links
 from app.events.tokens import verp_address
 from app.extensions import db
 from app.mail import mime
+from app.mail.placeholders import LINK_LATER
 from app.mail.tracking import STAMP, link_url, make_token, open_url, view_url
 from app.models import EmailLink, EmailMessage, Invoice
 
@@ -73,15 +74,22 @@ def build(message: EmailMessage, pdfs: dict[int, bytes] | None = None) -> bytes:
     view = view_url(message) if (invoice is not None and message.include_link) else None
     # A system email's password links are written in only now (app.admin.password_links).
     text = fill_links(message.body_text) if message.is_system else message.body_text
-    if view:
+    # A template's {view_link} becomes this message's own link (or nothing, without one),
+    # and then the link is not added again below the message.
+    placed = not message.is_system and LINK_LATER in text
+    text = text.replace(LINK_LATER, view or "") if placed else text
+    if view and not placed:
         text = f"{text}\n\nView your invoice online: {view}\n"
     if message.is_system:  # no tracking image, no rewritten links
         html = render_template("emails/system.html", body_html=_plain_html(text))
     else:
+        body_html = _tracked_html(message.body_text, message)
+        if placed:
+            body_html = Markup(str(body_html).replace(
+                LINK_LATER, f'<a href="{escape(view)}">{escape(view)}</a>' if view else ""))
         html = render_template(
-            "emails/invoice.html", message=message, invoice=invoice,
-            body_html=_tracked_html(message.body_text, message), view_url=view,
-            pixel_url=open_url(message))
+            "emails/invoice.html", message=message, invoice=invoice, body_html=body_html,
+            view_url=None if placed else view, pixel_url=open_url(message))
     headers = [("From", mime.address(settings.get("sending.sender_name"),
                                      settings.get("sending.sender_address")))]
     if message.recipient_role != "bcc":  # a Bcc copy names no recipient in its headers

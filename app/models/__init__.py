@@ -12,6 +12,7 @@ from app.models.invoices import (
     InvoiceLine, NumberCounter, Payment,
 )
 from app.models.mail import DELIVERY_STATES, SYSTEM_KIND, EmailEvent, EmailLink, EmailMessage, InboundMessage
+from app.models.reminders import ReminderSend, ReminderStage
 from app.models.settings import STAMP_KEY, Setting
 from app.models.users import ROLES, TOKEN_PURPOSES, AuditLog, User, UserToken
 
@@ -23,6 +24,7 @@ __all__ = [
     "AuditLog", "Customer", "CustomerAddress", "CustomerEmail", "DocumentImage", "NumberCounter",
     "CustomerIdentifier", "CustomerImport", "CustomerPhone", "EmailEvent", "EmailLink",
     "EmailMessage", "InboundMessage", "Invoice", "InvoiceLine", "Note", "Payment",
+    "ReminderSend", "ReminderStage",
     "SavedFilter", "Setting", "STAMP_KEY", "Tag", "User", "UserToken", "UTCDateTime",
     "customer_tags", "utcnow",
 ]

@@ -16,7 +16,8 @@ from app.models.users import User
 # Open to new kinds (reminders skipped, follow-ups due…): a kind is a word stored in a
 # column; what it says and where it is fixed is app.attention.kinds'.
 ATTENTION_KINDS = ("email_rejected", "email_spam", "email_delayed", "invoice_unopened",
-                   "contact_review", "office_rejection", "followup_suggested", "followup_due")
+                   "contact_review", "office_rejection", "followup_suggested", "followup_due",
+                   "reminder_skipped")
 
 
 class AttentionItem(db.Model):

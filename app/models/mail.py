@@ -86,6 +86,9 @@ class EmailMessage(db.Model):
     # cannot be added to this table on SQLite without rebuilding it (migration 0006), and
     # emails are never deleted (erasure scrubs them).
     resent_from_id: Mapped[int | None]
+    # A reminder's stage (app.models.reminders), for the report's filter; no foreign key
+    # for the same reason as resent_from_id.
+    reminder_stage_id: Mapped[int | None]
 
     invoice: Mapped[Invoice | None] = relationship()
     customer: Mapped[Customer | None] = relationship()

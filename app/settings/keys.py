@@ -35,11 +35,6 @@ def _sender(part: int) -> Callable[[Config], str]:
     return lambda config: parseaddr(config.get("MAIL_DEFAULT_SENDER") or "")[part]
 
 
-def _reminder_days(config: Config) -> list[int]:
-    raw = str(config.get("REMINDER_DAYS") or "")
-    return sorted({int(p) for p in raw.split(",") if p.strip().isdigit() and int(p) > 0})
-
-
 _ALL = (
     # Office: who the invoices come from.
     Key("office.name", TEXT, "Office name", lambda c: c.get("OFFICE_NAME") or ""),
@@ -75,8 +70,13 @@ _ALL = (
     Key("invoices.payment_terms_days", INT, "Payment terms (days)", _fixed(30)),
     Key("invoices.number_format", TEXT, "Invoice number format", _fixed("{year}-{seq:04}")),
     Key("invoices.number_restart_yearly", BOOL, "Numbers restart each year", _fixed(True)),
-    # Reminders and follow-ups (C4 and the follow-up rules).
-    Key("reminders.days", DAYS, "Reminder days after due", _reminder_days),
+    # The invoice email's words, placeholders filled by app.mail.placeholders (C4).
+    Key("templates.invoice_subject", TEXT, "Invoice email subject",
+        _fixed("Invoice {invoice_number} from {office_name}")),
+    Key("templates.invoice_body", TEXT, "Invoice email message",
+        _fixed("Dear {customer_name},\n\nplease find invoice {invoice_number} for "
+               "{amount_due}, due on {due_date}.\n\nKind regards,\n{office_name}")),
+    # Follow-ups. (Reminders are stages of their own: app.models.reminders, migration 0019.)
     Key("followups.unopened_days", INT, "Follow up unopened invoices after (days)",
         _fixed(7)),
     # Which rules suggest follow-ups (app.followups.suggestions.RULES says what each is).

@@ -15,13 +15,12 @@ from app.models import AuditLog, Setting
 def test_a_fresh_install_reads_the_environment_as_defaults(app, db):
     app.config.update(OFFICE_NAME="Fresh & Co", OFFICE_DETAILS="1 High Street\nLeeds",
                       MAIL_DEFAULT_SENDER="Fresh Billing <billing@fresh.example>",
-                      REMINDER_DAYS="14,7,x", DEFAULT_PHONE_REGION="ie")
+                      DEFAULT_PHONE_REGION="ie")
     assert db.session.query(Setting).count() == 0
     assert settings.get("office.name") == "Fresh & Co"
     assert settings.get("office.address") == "1 High Street\nLeeds"
     assert settings.get("sending.sender_name") == "Fresh Billing"
     assert settings.get("sending.sender_address") == "billing@fresh.example"
-    assert settings.get("reminders.days") == [7, 14]
     assert settings.get("office.country") == "IE"
     assert settings.get("invoices.currency") == "EUR"
     assert settings.get("invoices.payment_terms_days") == 30
@@ -41,12 +40,12 @@ def test_update_stores_typed_values_and_audits_old_and_new(app, db, make_user):
     admin = make_user("admin")
     changed = settings.update({"office.name": " Smith & Daughters ",
                                "invoices.payment_terms_days": "14",
-                               "sending.bcc_self": "on", "reminders.days": "30, 7"},
+                               "sending.bcc_self": "on", "followups.unopened_days": "10"},
                               user=admin, ip="192.0.2.1")
     assert settings.get("office.name") == "Smith & Daughters"
     assert settings.get("invoices.payment_terms_days") == 14
     assert settings.get("sending.bcc_self") is True
-    assert settings.get("reminders.days") == [7, 30]
+    assert settings.get("followups.unopened_days") == 10
     assert changed["invoices.payment_terms_days"] == (30, 14)
     [entry] = db.session.query(AuditLog).filter_by(action="settings.changed").all()
     assert entry.user_id == admin.id and entry.ip == "192.0.2.1"

@@ -9,8 +9,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from app import clock, settings
 from app.mail.address_list import parse_addresses
-from app.mail.invoice_send import NUMBER_PLACEHOLDER
+from app.mail.placeholders import fill, values_for
 from app.mail.outbox import Recipient as OutboxRecipient
 from app.web.validators import TextLimit
 
@@ -41,19 +42,13 @@ class Recipient(OutboxRecipient):
     override: bool = False
 
 
-def default_texts(invoice, office_name: str) -> tuple[str, str]:
-    """Subject and body from the template, placeholders filled in (a draft's number only
-    when sending gives it one: NUMBER_PLACEHOLDER stays in the text until then)."""
-    values = {
-        "invoice_number": invoice.issued_number or NUMBER_PLACEHOLDER,
-        "customer_name": invoice.customer.display_name,
-        "amount_due": f"{invoice.currency} {invoice.balance:,.2f}",
-        "due_date": invoice.due_date.isoformat(), "office_name": office_name,
-    }
-    subject = "Invoice {invoice_number} from {office_name}".format(**values)
-    body = ("Dear {customer_name},\n\nplease find invoice {invoice_number} for {amount_due}, "
-            "due on {due_date}.\n\nKind regards,\n{office_name}").format(**values)
-    return subject, body
+def default_texts(invoice) -> tuple[str, str]:
+    """Subject and body from the office's invoice email template, placeholders filled (a
+    draft's {invoice_number} stays until sending gives it one: app.mail.invoice_send)."""
+    values = values_for(invoice, office_name=settings.get("office.name"), today=clock.today(),
+                        locale=settings.get("locale.code"))
+    return (fill(settings.get("templates.invoice_subject"), values),
+            fill(settings.get("templates.invoice_body"), values))
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ def email_send(invoice_id: int):
                               request.form if request.method == "POST" else None)
     form = SendForm()
     if request.method == "GET":
-        subject, body = default_texts(invoice, settings.get("office.name"))
+        subject, body = default_texts(invoice)
         form.subject.data, form.body.data = subject, body
         form.nonce.data = secrets.token_urlsafe(16)
     error = repeat = None

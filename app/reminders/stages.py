@@ -1,0 +1,87 @@
+"""The office's reminder stages and its invoice email template: reading, checking and
+saving them (audited). Placeholders are checked here, so no template with an unknown one
+is ever stored."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app import audit, settings
+from app.extensions import db
+from app.mail.placeholders import problem
+from app.models import ReminderStage
+
+# Words of a new stage (the same as migration 0019's).
+BEFORE = ("Invoice {invoice_number} is due on {due_date}",
+          "Dear {customer_name},\n\na friendly note that invoice {invoice_number} for "
+          "{amount_due} is due on {due_date}. If you have already paid, thank you.\n\n"
+          "Kind regards,\n{office_name}")
+AFTER = ("Reminder: invoice {invoice_number} is {days_overdue} days overdue",
+         "Dear {customer_name},\n\nour records show that invoice {invoice_number} for "
+         "{amount_due} was due on {due_date} and is still open. If you have already paid, "
+         "thank you, and please ignore this reminder.\n\nKind regards,\n{office_name}")
+MAX_DAYS = 365
+MAX_STAGES = 12
+
+
+def all_stages() -> list[ReminderStage]:
+    return list(db.session.scalars(select(ReminderStage)
+                                   .order_by(ReminderStage.offset_days, ReminderStage.id)))
+
+
+def template_problems(subject: str, body: str) -> dict[str, str]:
+    """Field → words, for a subject or body that is empty, too long or has a placeholder
+    not on the list."""
+    problems = {}
+    for field, text, limit, label in (("subject", subject, 300, "Subject"),
+                                      ("body", body, 20000, "Message")):
+        if not (text or "").strip():
+            problems[field] = f"{label}: write something."
+        elif len(text) > limit:
+            problems[field] = f"{label}: at most {limit} characters."
+        elif (words := problem(text, label)) is not None:
+            problems[field] = words
+    return problems
+
+
+def new_stage(offset_days: int) -> ReminderStage:
+    subject, body = BEFORE if offset_days < 0 else AFTER
+    return ReminderStage(offset_days=offset_days, subject=subject, body=body, enabled=False)
+
+
+def save_stage(stage: ReminderStage, *, offset_days: int, subject: str, body: str,
+               enabled: bool, user=None, ip: str | None = None) -> dict[str, str]:
+    """Store the stage (new or changed) and audit it; the problems instead, storing
+    nothing. The stage keeps its id, so invoices it was sent to are not sent it again."""
+    problems = template_problems(subject, body)
+    if not -MAX_DAYS <= offset_days <= MAX_DAYS:
+        problems["offset_days"] = f"Days: between 0 and {MAX_DAYS}."
+    elif any(s.offset_days == offset_days and s.id != stage.id for s in all_stages()):
+        problems["offset_days"] = "Another stage already falls on that day."
+    if stage.id is None and len(all_stages()) >= MAX_STAGES:
+        problems["offset_days"] = f"At most {MAX_STAGES} stages."
+    if problems:
+        return problems
+    before = _described(stage) if stage.id is not None else None
+    stage.offset_days, stage.subject, stage.body = offset_days, subject.strip(), body
+    stage.enabled = enabled
+    db.session.add(stage)
+    db.session.flush()
+    audit.record("reminders.stage_saved", user=user, ip=ip, subject_type="reminder_stage",
+                 subject_id=stage.id, details={"before": before, "after": _described(stage)})
+    db.session.commit()
+    return {}
+
+
+def _described(stage: ReminderStage) -> dict:
+    return {"when": stage.label, "on": stage.enabled, "subject": stage.subject}
+
+
+def save_invoice_template(subject: str, body: str, *, user=None,
+                          ip: str | None = None) -> dict[str, str]:
+    """Store the invoice email's words (audited as a settings change); or the problems."""
+    problems = template_problems(subject, body)
+    if problems:
+        return problems
+    settings.update({"templates.invoice_subject": subject, "templates.invoice_body": body},
+                    user=user, ip=ip)
+    return {}
