@@ -29,6 +29,9 @@ PERMISSIONS: dict[str, str] = {
     "invoices.send": "Email invoices",
     "mail.overturn": "Mark a bounce verdict wrong, making the address usable again "
                      "(staff: only for their own customers)",
+    "reminders.view": "See the reminders due and skipped (staff: their own customers')",
+    "reminders.send": "Send due reminders now (staff: to their own customers)",
+    "reminders.templates": "Edit the invoice email and the reminder stages",
     "reports.accounting": "See accounting reports",
     "reports.customers": "See customer reports",
     "reports.activity": "See activity reports",
@@ -49,13 +52,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "customers.view_all", "customers.create", "customers.edit_contact",
         "customers.edit_billing", "customers.notes", "customers.view_ids",
         "customers.export", "attention.dismiss", "followups.edit",
-        "invoices.edit", "invoices.send", "mail.overturn",
+        "invoices.edit", "invoices.send", "mail.overturn", "reminders.view", "reminders.send",
         "reports.accounting", "reports.customers", "reports.activity",
     }),
     "staff": frozenset(_READ | {
         "customers.create", "customers.edit_contact", "customers.notes",
         "invoices.edit", "invoices.send", "mail.overturn", "reports.activity",
-        "attention.dismiss", "followups.edit",
+        "attention.dismiss", "followups.edit", "reminders.view", "reminders.send",
     }),
     "viewer": frozenset(_READ | {
         "customers.view_all", "reports.accounting", "reports.customers",

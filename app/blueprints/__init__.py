@@ -7,9 +7,10 @@ from app.blueprints.customers import bp as customers
 from app.blueprints.followups import bp as followups
 from app.blueprints.invoices import bp as invoices
 from app.blueprints.main import bp as main
+from app.blueprints.reminders import bp as reminders
 from app.blueprints.reports import bp as reports
 from app.blueprints.tracking import bp as tracking
 from app.blueprints.webhooks import bp as webhooks
 
-BLUEPRINTS = [auth, main, attention, customers, followups, invoices, client, reports, admin,
-              tracking, webhooks]
+BLUEPRINTS = [auth, main, attention, customers, followups, invoices, client, reminders, reports,
+              admin, tracking, webhooks]

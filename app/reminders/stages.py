@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from app import audit, settings
 from app.extensions import db
-from app.mail.placeholders import problem
-from app.models import ReminderStage
+from app.mail import outbox
+from app.mail.placeholders import PREVIEW_LINK, fill, problem, values_for
+from app.models import Invoice, ReminderStage
 
 # Words of a new stage (the same as migration 0019's).
 BEFORE = ("Invoice {invoice_number} is due on {due_date}",
@@ -85,3 +86,29 @@ def save_invoice_template(subject: str, body: str, *, user=None,
     settings.update({"templates.invoice_subject": subject, "templates.invoice_body": body},
                     user=user, ip=ip)
     return {}
+
+
+def sample_invoices(limit: int = 20) -> list[Invoice]:
+    """Real invoices to preview a template with: the latest issued ones."""
+    return list(db.session.scalars(select(Invoice).where(Invoice.status != "draft")
+                                   .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
+                                   .limit(limit)))
+
+
+def preview(subject: str, body: str, invoice: Invoice | None, today) -> tuple[str, str]:
+    """The template as `invoice`'s customer would read it (placeholders left as written
+    when there is no invoice yet); the view link is a stand-in, each email gets its own."""
+    if invoice is None:
+        return subject, body
+    values = values_for(invoice, office_name=settings.get("office.name"), today=today,
+                        locale=settings.get("locale.code"), view_link=PREVIEW_LINK)
+    return fill(subject, values), fill(body, values)
+
+
+def send_test(user, subject: str, body: str) -> None:
+    """The previewed email to `user` as system mail (untracked, in no report)."""
+    messages = outbox.add_system_messages(
+        recipients=[outbox.Recipient(user.email, user.name)],
+        subject=f"[Test] {subject}"[:300], body=body)
+    db.session.commit()
+    outbox.enqueue([m.id for m in messages])

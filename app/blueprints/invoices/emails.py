@@ -8,7 +8,6 @@ from flask import flash, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import settings
 from app.blueprints.invoices import bp
 from app.blueprints.invoices.email_form import (
     ROLE_CHOICES, Recipient, SendForm, address_choices, default_texts, recipients_from,
