@@ -27,7 +27,7 @@ PLACEHOLDERS: dict[str, str] = {
 
 # Anything between braces is meant as a placeholder (so `{{ 7*7 }}` and
 # `{customer.__class__}` are refused, not kept as text a customer might read).
-_BRACES = re.compile(r"\{([^{}\n]{0,80})\}")
+_BRACES = re.compile(r"\{+([^{}\n]{0,80})\}+")
 # Fill only exact names: whatever else is left stays as it was written.
 _NAME = re.compile(r"\{([a-z_]{1,40})\}")
 
@@ -35,7 +35,7 @@ _NAME = re.compile(r"\{([a-z_]{1,40})\}")
 def unknown(text: str) -> list[str]:
     """The placeholders in `text` that are not on the list, in order, each once."""
     found = [m.group(0) for m in _BRACES.finditer(text or "")
-             if m.group(1) not in PLACEHOLDERS]
+             if not (_NAME.fullmatch(m.group(0)) and m.group(1) in PLACEHOLDERS)]
     if "{" in _BRACES.sub("", text or "") or "}" in _BRACES.sub("", text or ""):
         found.append("unpaired { or }")
     return list(dict.fromkeys(found))
