@@ -96,6 +96,9 @@ class EmailMessage(db.Model):
     events: Mapped[list[EmailEvent]] = relationship(
         back_populates="message", order_by="(EmailEvent.occurred_at, EmailEvent.id)")
     links: Mapped[list[EmailLink]] = relationship(back_populates="message")
+    reminder_stage = relationship(
+        "ReminderStage", viewonly=True,
+        primaryjoin="foreign(EmailMessage.reminder_stage_id) == ReminderStage.id")
 
     @property
     def is_system(self) -> bool:

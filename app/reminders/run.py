@@ -55,6 +55,18 @@ class Due:
         return f"{words}: {self.detail}" if words and self.detail else words
 
 
+@dataclass(frozen=True)
+class Counts:
+    going: int
+    skipped: int
+
+
+def counts(dues: list[Due]) -> Counts | None:
+    """How many go and how many are skipped; None when nothing is due at all."""
+    skipped = sum(1 for d in dues if d.skip)
+    return Counts(len(dues) - skipped, skipped) if dues else None
+
+
 def enabled_stages() -> list[ReminderStage]:
     return list(db.session.scalars(select(ReminderStage).where(ReminderStage.enabled.is_(True))
                                    .order_by(ReminderStage.offset_days, ReminderStage.id)))

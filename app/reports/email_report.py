@@ -18,7 +18,9 @@ from app.events.reasons import CLASSES
 from app.events.status import STATUS_LABELS, Status
 from app.extensions import db
 from app.mail import failures
-from app.models import SYSTEM_KIND, Customer, EmailEvent, EmailMessage, Invoice, User
+from app.models import (
+    SYSTEM_KIND, Customer, EmailEvent, EmailMessage, Invoice, ReminderStage, User,
+)
 from app.paging import Page
 from app.permissions import ROLE_PERMISSIONS, role_can
 from app.reports.filters import ArgReader
@@ -55,6 +57,8 @@ class EmailFilters:
     customer_text: str = ""  # part of a customer's name, email or phone
     staff_id: int | None = None
     failure_class: str | None = None  # whose problem a Rejected or Delayed email was
+    # "invoice", "reminder" (any stage) or a reminder stage's id, as text
+    sent_as: str | None = None
     sort: str = "date"
     descending: bool = True
     page: int = 1
@@ -70,6 +74,7 @@ class EmailFilters:
             customer_text=read.text("q")[:100],
             staff_id=read.ident("staff", "Staff member"),
             failure_class=read.choice("class", "Whose problem", CLASSES),
+            sent_as=_sent_as(read),
             sort=read.choice("sort", "Sort", SORTS, "date") or "date",
             descending=read.text("dir") != "asc",
             page=read.page(),
@@ -102,7 +107,27 @@ def _filtered(query: Select, filters: EmailFilters, user) -> Select:
     if filters.failure_class:
         query = query.where(EmailMessage.status.in_(FAILED_STATUSES),
                             Failure.failure_class == filters.failure_class)
+    if filters.sent_as in ("invoice", "reminder"):
+        query = query.where(EmailMessage.kind == filters.sent_as)
+    elif filters.sent_as:
+        query = query.where(EmailMessage.kind == "reminder",
+                            EmailMessage.reminder_stage_id == int(filters.sent_as))
     return query
+
+
+def _sent_as(read) -> str | None:
+    raw = read.text("sent_as")
+    if raw in ("", "invoice", "reminder") or (raw.isdigit() and len(raw) < 10):
+        return raw or None
+    read.errors.append(f"Sent as: “{raw[:20]}” is not a valid choice.")
+    return None
+
+
+def sent_as_choices() -> list[tuple[str, str]]:
+    """The report's "Sent as" filter: invoice emails, any reminder, or one stage."""
+    stages = db.session.scalars(select(ReminderStage).order_by(ReminderStage.offset_days))
+    return [("invoice", "Invoice emails"), ("reminder", "Any reminder")] + [
+        (str(s.id), f"Reminder: {s.label}") for s in stages]
 
 
 def _deciding_failure():

@@ -3,9 +3,11 @@ from __future__ import annotations
 from flask import jsonify
 from flask_login import current_user
 
+from app import clock
 from app.blueprints.main import bp
+from app.reminders import run
 from app.web.attention import home_context
-from app.web.auth import public, requires
+from app.web.auth import can, public, requires
 from app.web.render import no_store, render
 
 
@@ -13,7 +15,10 @@ from app.web.render import no_store, render
 @requires("dashboard.view")
 def index():
     """What needs attention."""
-    return no_store(render("main/index.html", "attention", **home_context(current_user)))
+    reminders = (run.counts(run.due_list(clock.today(), user=current_user))
+                 if can("reminders.view") else None)
+    return no_store(render("main/index.html", "attention", reminders=reminders,
+                           **home_context(current_user)))
 
 
 @bp.route("/healthz")

@@ -42,6 +42,7 @@ def emails() -> dict[str, Any]:
             "customer_label": (email_report.customer_label(filters.customer_id, current_user)
                                if filters.customer_id else None),
             "failure_classes": FAILURE_CLASSES,
+            "sent_as_choices": email_report.sent_as_choices(),
             "live_url": email_changes_url({r.id for r in page.items}, filter_args()),
             **email_row_helpers()}
 
