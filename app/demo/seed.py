@@ -25,6 +25,9 @@ def seed_demo(demo_users) -> dict[str, int]:
     from app.demo.emails import seed_demo_emails
 
     summary["invoice emails"] = seed_demo_emails()
+    from app.reminders.stages import seed_usual_stages
+
+    summary["reminder stages"] = seed_usual_stages()
     from app.attention.scan import scan
 
     summary["attention items"] = scan()["raised"]  # what the 15-minute scan would raise

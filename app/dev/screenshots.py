@@ -42,6 +42,9 @@ SHOTS: tuple[Shot, ...] = (
     Shot("invoice-emails-report", "/reports/accounting", caption="Invoice Email report"),
     Shot("jobs", "/admin/jobs", caption="Admin → Jobs"),
     Shot("invite", "/admin/users/new", caption="Admin → Invite a colleague"),
+    Shot("reminders", "/reminders", caption="Reminders due"),
+    Shot("reminder-stage", "/admin/settings/reminders", "tbody a[href^='/admin/settings/reminders/']",
+         caption="Settings → a reminder stage, with its live preview"),
     Shot("statuses", "/help/statuses", caption="How the Sent Status is decided"),
 )
 

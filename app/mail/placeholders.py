@@ -47,7 +47,8 @@ def problem(text: str, what: str) -> str | None:
     if not bad:
         return None
     names = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
-    return f"{what}: {', '.join(bad)} is not a placeholder. Use only {names}."
+    verb = "is not a placeholder" if len(bad) == 1 else "are not placeholders"
+    return f"{what}: {', '.join(bad)} {verb}. Use only {names}."
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:

@@ -20,6 +20,7 @@ AFTER = ("Reminder: invoice {invoice_number} is {days_overdue} days overdue",
          "Dear {customer_name},\n\nour records show that invoice {invoice_number} for "
          "{amount_due} was due on {due_date} and is still open. If you have already paid, "
          "thank you, and please ignore this reminder.\n\nKind regards,\n{office_name}")
+USUAL = (-3, 7, 14, 30)  # days from the due date
 MAX_DAYS = 365
 MAX_STAGES = 12
 
@@ -47,6 +48,18 @@ def template_problems(subject: str, body: str) -> dict[str, str]:
 def new_stage(offset_days: int) -> ReminderStage:
     subject, body = BEFORE if offset_days < 0 else AFTER
     return ReminderStage(offset_days=offset_days, subject=subject, body=body, enabled=False)
+
+
+def seed_usual_stages() -> int:
+    """The usual ladder, switched on, when the office has no stage yet (the demo)."""
+    if all_stages():
+        return 0
+    for offset in USUAL:
+        stage = new_stage(offset)
+        stage.enabled = True
+        db.session.add(stage)
+    db.session.flush()
+    return len(USUAL)
 
 
 def save_stage(stage: ReminderStage, *, offset_days: int, subject: str, body: str,

@@ -73,6 +73,11 @@ PAGES = (
     Page("admin-audit", "/admin/audit", "admin.audit"),
     Page("admin-jobs", "/admin/jobs", "admin.jobs"),
     Page("admin-bounces", "/admin/bounces", "admin.bounces"),
+    Page("reminders", "/reminders", "reminders.view"),
+    Page("reminders-send-all", "/reminders/send?all=1", "reminders.send"),
+    Page("settings-emails", "/admin/settings/emails", "reminders.templates"),
+    Page("settings-reminders", "/admin/settings/reminders", "reminders.templates"),
+    Page("settings-reminder-stage", "/admin/settings/reminders/new", "reminders.templates"),
 )
 
 # Pages seen without logging in.
