@@ -3,6 +3,7 @@ become; skips and their reasons; a missed run catches up once; "Send now" and th
 run share one dedupe (real Redis, a real worker and loopback SMTP)."""
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 from app.extensions import db
@@ -167,3 +168,30 @@ def test_the_scheduled_job_runs_in_the_worker_and_twice_sends_once(app, smtp, ru
         get_queue(entry.queue).enqueue(entry.func)
     run_worker()
     assert [r.rcpt_tos for r in smtp.received] == [["late@example.org"]]
+
+
+def test_two_runs_at_the_same_moment_send_once(app):
+    """Two workers (or a run and a person) decide together; the unique (invoice, stage)
+    row lets one of them send. Run on PostgreSQL too: TEST_DATABASE_URL."""
+    make_stage(7)
+    _late("late@example.org")
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def one() -> None:
+        try:
+            with app.app_context():
+                dues = run.due_list(TODAY)
+                barrier.wait(timeout=10)
+                results.append(run.send(dues, today=TODAY))
+                db.session.remove()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == [] and sorted(results) == [0, 1]
+    assert len(_reminders()) == 1
+    assert db.session.scalar(db.select(db.func.count(ReminderSend.id))) == 1
