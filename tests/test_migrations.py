@@ -215,3 +215,33 @@ def test_open_counts_are_recounted_with_views_and_clicks(scratch_url, tmp_path):
         downgrade(revision="0011")
         assert counts() == {1: 0, 2: 0, 3: 1, 4: 0, 5: 0}
         _db.engine.dispose()
+
+
+@pytest.mark.parametrize("stored, env, expected", [
+    ('[14, 7]', "", [(7, True), (14, True)]),  # the setting an admin saved wins
+    (None, "30,7,x", [(7, True), (30, True)]),  # else REMINDER_DAYS
+    (None, "", [(-3, False), (7, False), (14, False), (30, False)]),  # else the usual, off
+])
+def test_reminder_days_become_stages(scratch_url, tmp_path, monkeypatch, stored, env,
+                                     expected):
+    """0019: reminders.days (or REMINDER_DAYS) become stages; the setting row goes."""
+    monkeypatch.setenv("REMINDER_DAYS", env)
+    app = create_app(_base_config(scratch_url, "redis://127.0.0.1:1/0",
+                                  INSTANCE_PATH=str(tmp_path / "instance")))
+    with app.app_context():
+        upgrade(revision="0017")
+        if stored is not None:
+            with _db.engine.begin() as conn:
+                conn.execute(sa.text("INSERT INTO settings (key, value, updated_at) VALUES "
+                                     "('reminders.days', :v, CURRENT_TIMESTAMP)"), {"v": stored})
+        upgrade(revision="0019")
+        with _db.engine.connect() as conn:
+            stages = conn.execute(sa.text("SELECT offset_days, enabled, subject FROM "
+                                          "reminder_stages ORDER BY offset_days")).all()
+            left = conn.execute(sa.text("SELECT count(*) FROM settings WHERE "
+                                        "key = 'reminders.days'")).scalar()
+        downgrade(revision="0017")
+        _db.engine.dispose()
+    assert [(days, bool(on)) for days, on, _ in stages] == expected
+    assert all("{invoice_number}" in subject for _, _, subject in stages)
+    assert left == 0
