@@ -160,14 +160,16 @@ def _send_one(due: Due, today: date, user, source: str, ip: str | None) -> list[
     invoice, stage = due.invoice, due.stage
     mark = ReminderSend(invoice_id=invoice.id, stage_id=stage.id, source=source,
                         sent_by_id=getattr(user, "id", None))
-    try:
-        with db.session.begin_nested():
-            db.session.add(mark)
-    except IntegrityError:  # sent a moment ago by another run or person
-        db.session.rollback()
-        return []
     db.session.refresh(invoice.customer)
     if invoice.customer.reminders_off:  # switched off since the list was made
+        return []
+    # The mark first, in the reminder's own transaction (no savepoint: on SQLite, releasing
+    # one outside a transaction commits it): PostgreSQL makes a second sender wait here
+    # until the first commits, then refuses it.
+    try:
+        db.session.add(mark)
+        db.session.flush()
+    except IntegrityError:  # sent a moment ago by another run or person
         db.session.rollback()
         return []
     subject, body = texts(invoice, stage, today)

@@ -5,7 +5,7 @@ what the office had: the `reminders.days` setting or REMINDER_DAYS (on); an offi
 had neither gets the usual ladder, switched off.
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0014
 Create Date: 2026-12-05 06:20:00
 
 """
@@ -18,7 +18,7 @@ from alembic import op
 import app.models.base
 
 revision = '0019'
-down_revision = '0017'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -110,9 +110,8 @@ def test_skips_say_why_and_become_attention_items(app):
     nobody = make_invoice(make_customer(emails=()), due_date=TODAY - timedelta(days=8))
     full = _late("full@example.org")
     fixed = _late("fixed@example.org")
-    if hasattr(quiet.customer, "reminders_off"):  # the customer's switch (milestone C3)
-        quiet.customer.reminders_off = True
-        quiet.customer.reminders_off_reason = "Pays by standing order"
+    quiet.customer.reminders_off = True
+    quiet.customer.reminders_off_reason = "Pays by standing order"
     add_events(make_message(gone, to="gone@example.org", created=at("2026-11-01")),
                ("rejected", at("2026-11-01", "10:01"),
                 {"code": "5.1.1", "diagnostic": "550 5.1.1 User unknown"}))
@@ -130,9 +129,11 @@ def test_skips_say_why_and_become_attention_items(app):
     dues = {d.invoice.id: d for d in run.due_list(TODAY)}
     assert {i: d.skip for i, d in dues.items() if d.skip} == {
         gone.id: "address", spam.id: "spam", nobody.id: "no_address",
-        **({quiet.id: "off"} if hasattr(quiet.customer, "reminders_off") else {})}
+        quiet.id: "off"}
     assert dues[gone.id].skip_words == "Rejected — the address does not exist"
-    assert run.run(TODAY) == 2 + (0 if hasattr(quiet.customer, "reminders_off") else 1)
+    assert dues[quiet.id].skip_words == \
+        "Reminders are switched off for this customer: Pays by standing order"
+    assert run.run(TODAY) == 2
     assert {m.to_address for m in _reminders()} >= {"full@example.org", "fixed@example.org"}
     items = {i.invoice_id: i for i in db.session.scalars(db.select(AttentionItem))}
     assert set(items) == {gone.id, spam.id, nobody.id}  # the switch is a choice, not a problem
@@ -195,3 +196,16 @@ def test_two_runs_at_the_same_moment_send_once(app):
     assert errors == [] and sorted(results) == [0, 1]
     assert len(_reminders()) == 1
     assert db.session.scalar(db.select(db.func.count(ReminderSend.id))) == 1
+
+
+def test_the_switch_is_read_again_when_the_reminder_is_made(app):
+    make_stage(7)
+    late = _late("late@example.org")
+    dues = run.due_list(TODAY)
+    assert [d.skip for d in dues] == [""]
+    # Switched off on the file (another request) after the list was made.
+    with db.engine.begin() as conn:
+        conn.execute(db.text("UPDATE customers SET reminders_off = :on WHERE id = :id"),
+                     {"on": True, "id": late.customer_id})
+    assert run.send(dues, today=TODAY) == 0
+    assert _reminders() == [] and db.session.scalar(db.select(ReminderSend.id)) is None
