@@ -53,6 +53,8 @@ PERSONAL_DATA: dict[str, Handling] = {
     "email_messages": Handling(True, "scrubbed"),
     "email_events": Handling(False, "scrubbed"),
     "email_links": Handling(False, "nothing personal"),  # the office's own links
+    # Which reminder stage an invoice was sent (ids only; the email itself is scrubbed).
+    "reminder_sends": Handling(False, "nothing personal"),
     "inbound_messages": Handling(False, "scrubbed"),
     "audit_log": Handling(False, "scrubbed"),
     "saved_filters": Handling(False, "deleted"),
