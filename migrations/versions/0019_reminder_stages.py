@@ -14,6 +14,7 @@ import os
 
 import sqlalchemy as sa
 from alembic import op
+from flask import current_app, has_app_context
 
 import app.models.base
 
@@ -33,10 +34,17 @@ AFTER = ("Reminder: invoice {invoice_number} is {days_overdue} days overdue",
 USUAL = (-3, 7, 14, 30)
 
 
+def _environment() -> str:
+    """REMINDER_DAYS as the app read it (env or instance config), else the environment."""
+    if has_app_context():
+        return str(current_app.config.get("REMINDER_DAYS") or "")
+    return os.environ.get("REMINDER_DAYS", "")
+
+
 def _days_before(bind) -> list[int] | None:
     stored = bind.execute(sa.text("SELECT value FROM settings WHERE key = 'reminders.days'"))\
         .scalar()
-    raw = json.loads(stored) if stored else os.environ.get("REMINDER_DAYS", "")
+    raw = json.loads(stored) if stored else _environment()
     parts = raw if isinstance(raw, list) else str(raw).split(",")
     days = sorted({int(p) for p in map(str, parts) if p.strip().isdigit() and int(p) > 0})
     return days or None
