@@ -22,7 +22,7 @@ KINDS: dict[str, Kind] = {
     "email_spam": Kind("Email marked as spam", "Contact the customer another way"),
     "email_delayed": Kind("Email delayed for over a day", "Check the email"),
     "invoice_unopened": Kind("Overdue and never opened", "Follow up"),
-    "reminder_skipped": Kind("Reminder not sent", "See why"),
+    "reminder_skipped": Kind("Reminder not sent", "Check the contact details"),
     "contact_review": Kind("Contact details need review", "Review the contacts"),
     "followup_suggested": Kind("Suggested follow-up", "Accept or dismiss"),
     "followup_due": Kind("Follow-up due", "Open the follow-ups"),

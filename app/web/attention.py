@@ -26,7 +26,7 @@ def item_url(item: AttentionItem | None) -> str | None:
         return url_for("attention.email_fix", message_id=item.message_id)
     if item.kind in ("followup_suggested", "followup_due") and item.customer_id:
         return url_for("customers.show", customer_id=item.customer_id) + "#followups"
-    if item.kind == "contact_review" and item.customer_id:
+    if item.kind in ("contact_review", "reminder_skipped") and item.customer_id:
         return url_for("customers.show", customer_id=item.customer_id)
     if item.invoice_id:
         return url_for("invoices.show", invoice_id=item.invoice_id)
