@@ -51,15 +51,18 @@ def new_stage(offset_days: int) -> ReminderStage:
 
 
 def seed_usual_stages() -> int:
-    """The usual ladder, switched on, when the office has no stage yet (the demo)."""
-    if all_stages():
+    """The demo's reminders: the usual ladder (made by migration 0019, switched off, or made
+    here when there is none), all switched on unless the office already chose some."""
+    stages = all_stages()
+    if not stages:
+        stages = [new_stage(offset) for offset in USUAL]
+        db.session.add_all(stages)
+    if any(s.enabled for s in stages):
         return 0
-    for offset in USUAL:
-        stage = new_stage(offset)
+    for stage in stages:
         stage.enabled = True
-        db.session.add(stage)
     db.session.flush()
-    return len(USUAL)
+    return len(stages)
 
 
 def save_stage(stage: ReminderStage, *, offset_days: int, subject: str, body: str,

@@ -209,3 +209,16 @@ def test_the_switch_is_read_again_when_the_reminder_is_made(app):
                      {"on": True, "id": late.customer_id})
     assert run.send(dues, today=TODAY) == 0
     assert _reminders() == [] and db.session.scalar(db.select(ReminderSend.id)) is None
+
+
+def test_the_demo_switches_the_usual_stages_on_once(app):
+    from app.reminders.stages import all_stages, seed_usual_stages
+
+    assert seed_usual_stages() == 4  # none yet: made and switched on
+    assert [(s.offset_days, s.enabled) for s in all_stages()] == [
+        (-3, True), (7, True), (14, True), (30, True)]
+    all_stages()[1].enabled = False
+    assert seed_usual_stages() == 0  # some are on: the office chose
+    for stage in all_stages():
+        stage.enabled = False  # as migration 0019 leaves them
+    assert seed_usual_stages() == 4 and all(s.enabled for s in all_stages())
