@@ -229,7 +229,7 @@ def test_reminder_days_become_stages(scratch_url, tmp_path, monkeypatch, stored,
     app = create_app(_base_config(scratch_url, "redis://127.0.0.1:1/0",
                                   INSTANCE_PATH=str(tmp_path / "instance")))
     with app.app_context():
-        upgrade(revision="0015")
+        upgrade(revision="0012")
         if stored is not None:
             with _db.engine.begin() as conn:
                 conn.execute(sa.text("INSERT INTO settings (key, value, updated_at) VALUES "
@@ -240,7 +240,7 @@ def test_reminder_days_become_stages(scratch_url, tmp_path, monkeypatch, stored,
                                           "reminder_stages ORDER BY offset_days")).all()
             left = conn.execute(sa.text("SELECT count(*) FROM settings WHERE "
                                         "key = 'reminders.days'")).scalar()
-        downgrade(revision="0015")
+        downgrade(revision="0012")
         _db.engine.dispose()
     assert [(days, bool(on)) for days, on, _ in stages] == expected
     assert all("{invoice_number}" in subject for _, _, subject in stages)

@@ -5,7 +5,7 @@ what the office had: the `reminders.days` setting or REMINDER_DAYS (on); an offi
 had neither gets the usual ladder, switched off.
 
 Revision ID: 0019
-Revises: 0015
+Revises: 0012
 Create Date: 2026-12-05 06:20:00
 
 """
@@ -19,7 +19,7 @@ from flask import current_app, has_app_context
 import app.models.base
 
 revision = '0019'
-down_revision = '0015'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
