@@ -12,6 +12,7 @@ from app.attention.mail_problems import flagged_by_bounce
 from app.extensions import db
 from app.invoices.rules import OPEN_STATES, overdue_clause
 from app.models import AttentionItem, Customer, EmailMessage, Invoice
+from app.settings import formatting
 
 DELAYED_FOR = timedelta(days=1)
 TRACKED_KINDS = ("invoice", "reminder")  # system mail is no one's work
@@ -47,7 +48,7 @@ def scan(now: datetime | None = None) -> dict[str, int]:
         raised += raise_item("invoice_unopened", f"invoice_unopened:{invoice.id}",
                              invoice=invoice,
                              detail=f"Invoice {invoice.number} was due on "
-                                    f"{invoice.due_date.isoformat()}; "
+                                    f"{formatting.day(invoice.due_date)}; "
                                     "its email was never opened")[1]
 
     review = db.session.scalars(select(Customer).where(Customer.needs_review.is_(True))).all()

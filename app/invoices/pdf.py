@@ -26,6 +26,7 @@ from app.invoices.money import cents, line_amounts, plain_number
 from app.invoices.rules import LABELLED_FOR_CUSTOMER, OPEN_STATES, STATUS_LABELS, display_status
 from app.invoices.snapshot import Parties, buyer_lines, parties
 from app.models import Invoice
+from app.settings import formatting
 
 DEFAULT_OFFICE_NAME = "Clientele"
 INK = (29, 39, 51)
@@ -80,11 +81,11 @@ def pdf_filename(invoice: Invoice) -> str:
 
 
 def _money(value, currency: str) -> str:
-    return f"{currency} {cents(Decimal(value or 0)):,.2f}"
+    return formatting.money(cents(Decimal(value or 0)), currency)
 
 
 def _day(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
+    return formatting.day(value, "long")
 
 
 class _InvoicePDF(FPDF):

@@ -1,13 +1,11 @@
 """Template globals and filters."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import Flask, request, url_for
 from flask_wtf.csrf import generate_csrf
 
 from app import settings
-from app.clock import format_datetime
+from app.settings import formatting
 
 # Label, endpoint, and the permissions of which the user needs any one.
 NAV = (
@@ -18,14 +16,6 @@ NAV = (
      ("reports.accounting", "reports.customers", "reports.activity")),
     ("Admin", "admin.index", ("admin.users", "admin.audit", "admin.jobs")),
 )
-
-
-def _fmt_money(value, currency: str = "") -> str:
-    if value is None:
-        return ""
-    amount = Decimal(value).quantize(Decimal("0.01"))
-    text = f"{amount:,.2f}"
-    return f"{currency} {text}".strip()
 
 
 def _url_with(**changes) -> str:
@@ -55,9 +45,11 @@ def init_templating(app: Flask) -> None:
         event_line=event_lines.event_line, split_machine=event_lines.split_machine,
         email_counts_text=event_lines.counts_text,
     )
-    # Filters first: the macros module below is compiled once, and uses them.
-    app.jinja_env.filters["datetime"] = format_datetime
-    app.jinja_env.filters["money"] = _fmt_money
+    # Filters first: the macros module below is compiled once, and uses them. Dates,
+    # times, money and countries in the office's locale and time zone.
+    app.jinja_env.filters.update(datetime=formatting.when, date=formatting.day,
+                                 money=formatting.money, number=formatting.number,
+                                 country=formatting.country)
     app.jinja_env.filters["identifier_text"] = identifier_text
     app.jinja_env.filters["language_label"] = language_label
     # Macros as a global, so fragments rendered with render_block see them too.
