@@ -40,6 +40,7 @@ PERMISSIONS: dict[str, str] = {
     "admin.jobs": "See and retry background jobs",
     "admin.mailbox": "Read the development mailbox",
     "admin.bounces": "Review unmatched bounce mail",
+    "admin.settings": "Change the office settings: office details, bank, sending, formats",
 }
 
 _READ = {

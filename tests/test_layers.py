@@ -48,7 +48,7 @@ def test_a_blueprint_and_its_own_route_modules_may_import_each_other(tmp_path):
 # The domain words, and the trees that must each use them for the same thing. `mail` has
 # no blueprint of its own: its HTTP side is the tracking links and the providers' webhooks.
 DOMAINS = ("customers", "invoices", "mail", "reports", "admin", "attention", "followups",
-           "reminders")
+           "reminders", "settings")
 HTTP_SIDE = {"mail": ("tracking", "webhooks")}
 WITHOUT_TABLES = {"reports", "admin"}  # admin's tables are the users' (app/models/users.py)
 MAX_TOP_LEVEL_MODULES = 12

@@ -9,8 +9,9 @@ from app.blueprints.invoices import bp as invoices
 from app.blueprints.main import bp as main
 from app.blueprints.reminders import bp as reminders
 from app.blueprints.reports import bp as reports
+from app.blueprints.settings import bp as settings
 from app.blueprints.tracking import bp as tracking
 from app.blueprints.webhooks import bp as webhooks
 
 BLUEPRINTS = [auth, main, attention, customers, followups, invoices, client, reminders, reports,
-              admin, tracking, webhooks]
+              admin, settings, tracking, webhooks]

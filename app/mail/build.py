@@ -92,6 +92,8 @@ def build(message: EmailMessage, pdfs: dict[int, bytes] | None = None) -> bytes:
             view_url=None if placed else view, pixel_url=open_url(message))
     headers = [("From", mime.address(settings.get("sending.sender_name"),
                                      settings.get("sending.sender_address")))]
+    if settings.get("sending.reply_to"):
+        headers.append(("Reply-To", mime.address("", settings.get("sending.reply_to"))))
     if message.recipient_role != "bcc":  # a Bcc copy names no recipient in its headers
         headers.append(("To", mime.address(message.to_name, message.to_address)))
     cc = [a.strip() for a in message.cc_addresses.split(",") if a.strip()]

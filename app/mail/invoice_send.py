@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from app import audit
+from app import audit, settings
 from app.extensions import db
 from app.invoices.rules import InvoiceError, finalize, lock_invoice
 from app.mail import outbox
@@ -66,6 +66,7 @@ def send_invoice(invoice: Invoice, *, recipients: list[outbox.Recipient], subjec
             recipients=recipients, subject=subject, body=body, invoice=invoice, user=user,
             attach_pdf=attach_pdf, include_link=include_link, batch=batch,
             overrides=overrides)
+        copies = _office_copy(invoice, recipients, subject, body, batch)
         audit.record("invoice.emailed", user=user, ip=ip, subject_type="invoice",
                      subject_id=invoice.id,
                      details={"recipients": [r.address for r in recipients]})
@@ -73,8 +74,31 @@ def send_invoice(invoice: Invoice, *, recipients: list[outbox.Recipient], subjec
     except Exception:
         db.session.rollback()
         raise
-    outbox.enqueue([m.id for m in messages])
+    outbox.enqueue([m.id for m in messages + copies])
     return messages
+
+
+def signature(office_name: str) -> str:
+    """How the office signs its emails (`sending.signature`, else "Kind regards")."""
+    return settings.get("sending.signature") or f"Kind regards,\n{office_name}"
+
+
+def office_copy_address() -> str:
+    """Where the office's own copies go (`sending.bcc_self`): its Reply-To, else the sender."""
+    return settings.get("sending.reply_to") or settings.get("sending.sender_address")
+
+
+def _office_copy(invoice: Invoice, recipients: list[outbox.Recipient], subject: str,
+                 body: str, batch: str) -> list[EmailMessage]:
+    """The office's copy as system mail: untracked, so it never counts as an open or a
+    delivery to the customer, and no Sent Status shows it."""
+    if not settings.get("sending.bcc_self") or not office_copy_address():
+        return []
+    sent_to = ", ".join(r.address for r in recipients)
+    return outbox.add_system_messages(
+        recipients=[outbox.Recipient(office_copy_address(), settings.get("office.name"))],
+        subject=f"Copy: {subject}", batch=f"{batch}-copy",
+        body=f"Your copy of invoice {invoice.number} as emailed to {sent_to}:\n\n{body}")
 
 
 def _recent_send(invoice: Invoice, recipients: list[outbox.Recipient]) -> Repeat | None:

@@ -14,6 +14,7 @@ from app.events.status import Status
 from app.extensions import db
 from app.models import SYSTEM_KIND, EmailMessage, Note, User
 from app.reports.sql import Window, week_of
+from app.settings import formatting
 
 STATUS_KEYS = tuple(s.value for s in Status)
 
@@ -54,12 +55,13 @@ def _pivot(found: dict[tuple, int], columns: list[str]) -> list[StaffRow]:
 
 
 def notes_per_week(user, span: Window) -> tuple[list[str], list[StaffRow]]:
-    """Weeks (Mondays) of the window, and per author the number of notes in each week."""
-    week = week_of(Note.occurred_at).label("week")
+    """Weeks of the window (their first days: the office's first weekday), and per author the number of notes in each week."""
+    first = formatting.first_weekday()
+    week = week_of(Note.occurred_at, first).label("week")
     query = _restrict(select(Note.author_id, week, func.count(Note.id))
                       .where(Note.occurred_at >= span.start, Note.occurred_at < span.end),
                       user, Note.author_id, Note.customer_id).group_by(Note.author_id, week)
-    weeks = span.weeks()
+    weeks = span.weeks(first)
     found = {(uid, w): n for uid, w, n in db.session.execute(query)}
     return weeks, _pivot(found, weeks)
 

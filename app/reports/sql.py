@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Date, String
+from sqlalchemy import Date, String, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -25,11 +25,26 @@ class month_of(FunctionElement):
 
 
 class week_of(FunctionElement):
-    """'YYYY-MM-DD' of the Monday starting the ISO week of a date or UTC timestamp."""
+    """'YYYY-MM-DD' of the day starting the week of a date or UTC timestamp: the Monday of
+    its ISO week, or with `first_weekday` (0 Monday … 6 Sunday) that weekday."""
 
     type = String()
     inherit_cache = True
     name = "week_of"
+
+    def __init__(self, column, first_weekday: int = 0):
+        # A literal clause, not an attribute: it is part of the statement's cache key.
+        super().__init__(column, literal_column(str(_shift(first_weekday))))
+
+
+def _shift(first_weekday: int) -> int:
+    """Days to add so that the chosen first weekday falls on a Monday."""
+    return (7 - int(first_weekday)) % 7
+
+
+def _week_args(element, compiler, **kw) -> tuple[str, int]:
+    column, shift = list(element.clauses)
+    return compiler.process(column, **kw), int(shift.name)
 
 
 def _is_date(element) -> bool:
@@ -53,15 +68,18 @@ def _month_pg(element, compiler, **kw):
 @compiles(week_of, "sqlite")
 def _week_sqlite(element, compiler, **kw):
     # 'weekday 0' moves forward to Sunday (staying on a Sunday); six days back is Monday.
-    return "date(%s, 'weekday 0', '-6 days')" % compiler.process(element.clauses, **kw)
+    # Shifted by k days first (and back after), the week starts on another weekday.
+    arg, k = _week_args(element, compiler, **kw)
+    return f"date({arg}, '+{k} days', 'weekday 0', '-6 days', '-{k} days')"
 
 
 @compiles(week_of, "postgresql")
 def _week_pg(element, compiler, **kw):
-    arg = compiler.process(element.clauses, **kw)
+    arg, k = _week_args(element, compiler, **kw)
     if not _is_date(element):
         arg = f"({arg} AT TIME ZONE 'UTC')"
-    return f"to_char(date_trunc('week', {arg}), 'YYYY-MM-DD')"
+    return (f"to_char(date_trunc('week', {arg} + interval '{k} days') - interval '{k} days', "
+            "'YYYY-MM-DD')")
 
 
 def customer_name(row) -> str:
@@ -97,12 +115,13 @@ class Window:
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return out
 
-    def weeks(self) -> list[str]:
-        monday = self.first - timedelta(days=self.first.weekday())
+    def weeks(self, first_weekday: int = 0) -> list[str]:
+        """The first day ('YYYY-MM-DD') of every week the window touches."""
+        start = self.first - timedelta(days=(self.first.weekday() - first_weekday) % 7)
         out = []
-        while monday <= self.last:
-            out.append(monday.isoformat())
-            monday += timedelta(days=7)
+        while start <= self.last:
+            out.append(start.isoformat())
+            start += timedelta(days=7)
         return out
 
 

@@ -65,8 +65,11 @@ def _bic(value: str, values) -> str:
         bic = BIC(value)
     except SchwiftyException as error:
         raise ValueError(f"BIC: not a valid BIC ({str(error).rstrip('.').lower()})") from None
-    iban = values.get("office.iban") or ""
-    if iban and bic.country_code != IBAN(iban).country_code:
+    try:
+        iban = IBAN(values.get("office.iban") or "", allow_invalid=True)
+    except SchwiftyException:
+        iban = None
+    if iban and iban.country_code and bic.country_code != iban.country_code:
         raise ValueError("BIC: its country is not the IBAN's")
     return str(bic)
 

@@ -25,6 +25,9 @@ class Key:
     default: Callable[[Config], Any]
     # Logged as "changed" only (a logo's bytes do not belong in the audit log).
     audit_value: bool = True
+    # Where the money and the replies go: changing it asks for the admin's password again
+    # and tells every admin (a changed IBAN or sender is the classic invoice fraud).
+    guarded: bool = False
 
 
 def _fixed(value: Any) -> Callable[[Config], Any]:
@@ -49,16 +52,16 @@ _ALL = (
     Key("office.website", TEXT, "Website", _fixed("")),
     # A PNG, base64, re-encoded on upload (app.settings.logo); "" for none.
     Key("office.logo", TEXT, "Logo", _fixed(""), audit_value=False),
-    Key("office.bank_name", TEXT, "Bank", _fixed("")),
-    Key("office.iban", TEXT, "IBAN", _fixed("")),
-    Key("office.bic", TEXT, "BIC", _fixed("")),
+    Key("office.bank_name", TEXT, "Bank", _fixed(""), guarded=True),
+    Key("office.iban", TEXT, "IBAN", _fixed(""), guarded=True),
+    Key("office.bic", TEXT, "BIC", _fixed(""), guarded=True),
     Key("office.payment_instructions", TEXT, "Payment instructions", _fixed("")),
     # An IANA name ("Europe/London"); what "today" is (app.clock) and how times are shown.
     Key("office.time_zone", TEXT, "Time zone", _fixed("UTC")),
     # Sending: how invoice emails leave.
-    Key("sending.sender_name", TEXT, "Sender name", _sender(0)),
-    Key("sending.sender_address", TEXT, "Sender address", _sender(1)),
-    Key("sending.reply_to", TEXT, "Reply-To", _fixed("")),
+    Key("sending.sender_name", TEXT, "Sender name", _sender(0), guarded=True),
+    Key("sending.sender_address", TEXT, "Sender address", _sender(1), guarded=True),
+    Key("sending.reply_to", TEXT, "Reply-To", _fixed(""), guarded=True),
     Key("sending.bcc_self", BOOL, "Copy to the office", _fixed(False)),
     Key("sending.signature", TEXT, "Signature", _fixed("")),
     # Locale: how dates, numbers and money read (Babel locale identifier).

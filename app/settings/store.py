@@ -46,6 +46,11 @@ def get(name: str) -> Any:
     return key.default(current_app.config)
 
 
+def needs_setup() -> bool:
+    """The first run: the office has no address, and its name was never set here."""
+    return not get("office.address") and not is_stored("office.name")
+
+
 def values(prefix: str = "") -> dict[str, Any]:
     """Every setting whose name starts with `prefix` ("office."), by name."""
     return {name: get(name) for name in KEYS if name.startswith(prefix)}
@@ -60,10 +65,9 @@ def update(changes: dict[str, Any], *, user=None, ip: str | None = None) -> dict
     """Store `changes` ({name: value}), audited as one entry with old → new per setting,
     and commit. Returns what actually changed ({name: (old, new)}); ValueError names the
     first value that is not acceptable, and nothing is stored then."""
-    proposed = {**values(), **{n: coerce(KEYS[n], v) for n, v in changes.items()}}
-    for name in changes:
-        proposed[name] = check(name, proposed[name], proposed)
-    changed = {n: (get(n), proposed[n]) for n in changes if proposed[n] != get(n)}
+    if problems(changes):
+        raise ValueError(next(iter(problems(changes).values())))
+    changed = pending(changes)
     if not changed:
         return {}
     for name, (_old, new) in changed.items():
@@ -80,6 +84,37 @@ def update(changes: dict[str, Any], *, user=None, ip: str | None = None) -> dict
     db.session.commit()
     forget()
     return changed
+
+
+def problems(changes: dict[str, Any]) -> dict[str, str]:
+    """What is wrong with each proposed value, by name ({} when `update` would accept all):
+    a form shows them all at once, beside their fields."""
+    return _proposed(changes)[1]
+
+
+def pending(changes: dict[str, Any]) -> dict[str, tuple]:
+    """What `update(changes)` would change ({name: (old, new)}), the values normalised as
+    they would be stored (an IBAN typed without spaces is no change)."""
+    proposed, errors = _proposed(changes)
+    return {n: (get(n), proposed[n]) for n in changes
+            if n not in errors and proposed[n] != get(n)}
+
+
+def _proposed(changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every setting as it would be after `changes` (normalised), and the refusals."""
+    proposed, errors = values(), {}
+    for name, value in changes.items():
+        try:
+            proposed[name] = coerce(KEYS[name], value)
+        except ValueError as error:
+            errors[name] = str(error)
+    for name in changes:  # in the order given: an IBAN is read before its BIC
+        if name not in errors:
+            try:
+                proposed[name] = check(name, proposed[name], proposed)
+            except ValueError as error:
+                errors[name] = str(error)
+    return proposed, errors
 
 
 def forget() -> None:

@@ -1,10 +1,12 @@
 """Template globals and filters."""
 from __future__ import annotations
 
-from flask import Flask, request, url_for
+from types import SimpleNamespace
+
+from flask import Flask, g, request, url_for
 from flask_wtf.csrf import generate_csrf
 
-from app import settings
+from app import clock, settings
 from app.settings import formatting
 
 # Label, endpoint, and the permissions of which the user needs any one.
@@ -41,17 +43,36 @@ def init_templating(app: Flask) -> None:
         email_status_view=history.status_view, LIVE_POLL_SECONDS=live.POLL_SECONDS,
         failure_text=failures.failure_text,
         class_words=failures.class_words, office_checks=failures.office_checks,
-        size_text=failures.size_text, can_overturn=can_overturn, setting=settings.get,
+        size_text=failures.size_text, can_overturn=can_overturn,
         event_line=event_lines.event_line, split_machine=event_lines.split_machine,
         email_counts_text=event_lines.counts_text,
     )
     # Filters first: the macros module below is compiled once, and uses them. Dates,
-    # times, money and countries in the office's locale and time zone.
-    app.jinja_env.filters.update(datetime=formatting.when, date=formatting.day,
-                                 money=formatting.money, number=formatting.number,
-                                 country=formatting.country)
+    # times, money and countries in the office's locale and time zone; the settings are
+    # read once per render, before it starts (a filter never reaches the database, and a
+    # macro imported without context formats the same way as its page).
+    app.context_processor(_office)
+    app.jinja_env.filters.update({name: _formatted(name) for name in
+                                  ("when", "day", "money", "number", "country")})
+    app.jinja_env.filters["datetime"] = app.jinja_env.filters.pop("when")
+    app.jinja_env.filters["date"] = app.jinja_env.filters.pop("day")
     app.jinja_env.filters["identifier_text"] = identifier_text
     app.jinja_env.filters["language_label"] = language_label
     # Macros as a global, so fragments rendered with render_block see them too.
     with app.app_context():
         app.jinja_env.globals["ui"] = app.jinja_env.get_template("macros.html").module
+
+
+def _office() -> dict:
+    """Every render: the office's formats and today (for the filters) and its details."""
+    g.formats, g.today = formatting.current(), clock.today()
+    office = {name.split(".", 1)[1]: value for name, value in settings.values("office.").items()
+              if name != "office.logo"}
+    return {"office": SimpleNamespace(**office)}
+
+
+def _formatted(method: str):
+    def apply(value, *args):
+        return getattr(g.formats, method)(value, *args)
+    apply.__name__ = method
+    return apply

@@ -5,11 +5,13 @@ from urllib.parse import urlsplit
 from flask import redirect, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from app import settings
 from app.blueprints.auth import bp
 from app.blueprints.auth.forms import LoginForm, PasswordForm
 from app.extensions import db
 from app.models import User
 from app.models.users import check_dummy_password
+from app.permissions import role_can
 from app.web import login_throttle
 from app.web.auth import public, requires
 from app.web.endings import audit_request, form_status, see_other
@@ -48,6 +50,9 @@ def login():
             user.last_login_at = db.func.now()
             audit_request("login.success", user=user)
             db.session.commit()
+            if not request.args.get("next") and role_can(user.role, "admin.settings") \
+                    and settings.needs_setup():
+                return redirect(url_for("settings.setup"))  # the first run
             return redirect(_safe_next(request.args.get("next")))
         login_throttle.count_failure(email, ip)
         audit_request("login.failure", actor=email, user=user)

@@ -1,4 +1,4 @@
-from flask import Blueprint
+from flask import Blueprint, g
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 
@@ -19,10 +19,10 @@ def _template_helpers(state) -> None:
                        METHOD_LABELS=METHOD_LABELS, OPEN_STATES=OPEN_STATES,
                        VOIDABLE_STATES=VOIDABLE_STATES, BILLED_STATES=BILLED_STATES,
                        LABELLED_FOR_CUSTOMER=LABELLED_FOR_CUSTOMER)
-    env.filters["invoice_status"] = lambda invoice: display_status(invoice, clock.today())
+    # The office's today, as read when the render started (app.web.templating).
+    env.filters["invoice_status"] = lambda invoice: display_status(invoice, g.today)
     env.filters["line_net"] = lambda line: line_amounts(line).net
     env.filters["plain_number"] = plain_number
 
 
-from app import clock
 from app.blueprints.invoices import editor, emails, routes  # noqa: E402,F401

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import jsonify
 from flask_login import current_user
 
-from app import clock
+from app import clock, settings
 from app.blueprints.main import bp
 from app.reminders import run
 from app.web.attention import home_context
@@ -17,7 +17,9 @@ def index():
     """What needs attention."""
     reminders = (run.counts(run.due_list(clock.today(), user=current_user))
                  if can("reminders.view") else None)
+    setup = can("admin.settings") and settings.needs_setup()
     return no_store(render("main/index.html", "attention", reminders=reminders,
+                           needs_setup=setup,
                            **home_context(current_user)))
 
 
