@@ -34,10 +34,13 @@ def read_logo(data: bytes) -> str:
                 raise ValueError(f"Logo: {width:,} × {height:,} pixels is too large; at "
                                  f"most {MAX_PIXELS // 1_000_000} million pixels")
             image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's own cap (MAX_IMAGE_PIXELS), also read from the header, refused it first.
+        raise ValueError(f"Logo: the image is too large; at most "
+                         f"{MAX_PIXELS // 1_000_000} million pixels") from None
     except ValueError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):
+    except (UnidentifiedImageError, OSError, SyntaxError):
         raise ValueError("Logo: the file could not be read as an image") from None
     image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
     image.thumbnail((MAX_SIDE, MAX_SIDE))

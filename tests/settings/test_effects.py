@@ -1,0 +1,170 @@
+"""Every setting changed, and its effect seen where it is used: on a sent email (through a
+real SMTP server on loopback and a real worker), on the PDF, on a page."""
+from __future__ import annotations
+
+import base64
+import io
+from datetime import date, datetime, timezone
+from email.utils import parseaddr
+
+from PIL import Image
+from pypdf import PdfReader
+
+from app import settings
+from app.blueprints.invoices.email_form import default_texts
+from app.extensions import db
+from app.invoices.pdf import render_invoice_pdf
+from app.mail import outbox
+from app.mail.invoice_send import send_invoice
+from app.mail.reminders import reminder_days
+from app.models import AuditLog, EmailMessage, Note
+from app.reports.activity import notes_per_week
+from app.reports.sql import Window
+from app.settings.logo import read_logo
+from tests.factories import CONSULTING_240, make_customer, make_invoice
+
+
+def _email(invoice, batch="b1"):
+    return send_invoice(invoice, recipients=[outbox.Recipient("ann@example.org", "Ann")],
+                        subject=f"Invoice {invoice.number}", body="Dear Ann,\n\nhere it is.",
+                        batch=batch, attach_pdf=False, send_again=True)
+
+
+def _pdf_text(invoice) -> str:
+    reader = PdfReader(io.BytesIO(render_invoice_pdf(invoice)))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_sender_and_reply_to_are_on_the_sent_email(app, smtp, run_worker):
+    invoice = make_invoice(make_customer(emails=("ann@example.org",)), via_rules=True,
+                           status="draft", lines=CONSULTING_240)
+    _email(invoice, "before")
+    run_worker()
+    before = smtp.received[-1].message
+    assert parseaddr(before["From"]) == ("Clientele", "billing@clientele.localhost")
+    assert before["Reply-To"] is None
+    settings.update({"sending.sender_name": "Smith & Daughters",
+                     "sending.sender_address": "accounts@smith.example",
+                     "sending.reply_to": "office@smith.example"})
+    _email(invoice, "after")
+    run_worker()
+    after = smtp.received[-1].message
+    assert parseaddr(after["From"]) == ("Smith & Daughters", "accounts@smith.example")
+    assert after["Reply-To"] == "office@smith.example"
+
+
+def test_the_office_copy_is_untracked_system_mail_to_the_reply_to(app, smtp, run_worker):
+    invoice = make_invoice(make_customer(emails=("ann@example.org",)), via_rules=True,
+                           status="draft", lines=CONSULTING_240)
+    _email(invoice, "no-copy")
+    run_worker()
+    assert [r.rcpt_tos for r in smtp.received] == [["ann@example.org"]]
+    settings.update({"sending.bcc_self": True, "sending.reply_to": "office@smith.example"})
+    _email(invoice, "copy")
+    run_worker()
+    copy = next(r for r in smtp.received if r.rcpt_tos == ["office@smith.example"])
+    assert copy.message["Subject"] == f"Copy: Invoice {invoice.number}"
+    html = next(p for p in copy.message.walk() if p.get_content_type() == "text/html")
+    assert "/t/o/" not in html.get_payload(decode=True).decode()  # no tracking image
+    stored = db.session.query(EmailMessage).filter_by(to_address="office@smith.example").one()
+    assert stored.is_system and stored.invoice_id is None
+
+
+def test_the_signature_ends_the_invoice_email_text(app):
+    invoice = make_invoice(via_rules=True, status="finalized", lines=CONSULTING_240)
+    assert default_texts(invoice, "Smith")[1].endswith("Kind regards,\nSmith")
+    settings.update({"sending.signature": "Jane Smith\nSmith & Daughters, Leeds"})
+    assert default_texts(invoice, "Smith")[1].endswith("Jane Smith\nSmith & Daughters, Leeds")
+
+
+def test_office_details_bank_and_logo_are_on_the_pdf(app):
+    invoice = make_invoice(via_rules=True, status="finalized", lines=CONSULTING_240)
+    plain = _pdf_text(invoice)
+    assert "GB980780684" not in plain and "IBAN" not in plain
+    picture = io.BytesIO()
+    Image.new("RGB", (400, 100), "navy").save(picture, "PNG")
+    settings.update({
+        "office.name": "Smith & Daughters", "office.address": "1 High Street\nLeeds LS1 1AA",
+        "office.country": "GB", "office.tax_number": "GB980780684",
+        "office.registration_number": "01234567", "office.phone": "+44 113 496 0000",
+        "office.website": "www.smith.example", "office.bank_name": "Northern Bank",
+        "office.iban": "GB33BUKB20201555555555", "office.bic": "BUKBGB22",
+        "office.payment_instructions": "Please quote the invoice number.",
+        "office.logo": read_logo(picture.getvalue())})
+    text = _pdf_text(invoice)
+    for fact in ("Smith & Daughters", "1 High Street", "Leeds LS1 1AA", "VAT no. GB980780684",
+                 "Reg. no. 01234567", "+44 113 496 0000", "www.smith.example",
+                 "Bank: Northern Bank", "IBAN: GB33 BUKB 2020 1555 5555 55", "BIC: BUKBGB22",
+                 "Please quote the invoice number."):
+        assert fact in text, fact
+    page = PdfReader(io.BytesIO(render_invoice_pdf(invoice))).pages[0]
+    [image] = page.images
+    assert image.image.size == (400, 100)
+
+
+def test_the_locale_decides_how_money_and_dates_read(app, client, login_as):
+    login_as("admin")
+    invoice = make_invoice(via_rules=True, status="finalized", lines=CONSULTING_240,
+                           issue_date=date(2026, 3, 4), currency="EUR")
+    page = client.get(f"/invoices/{invoice.id}").text
+    assert "€240.00" in page and "4 Mar 2026" in page and "2026-03-04" not in page
+    settings.update({"locale.code": "de_DE"})
+    page = client.get(f"/invoices/{invoice.id}").text
+    assert "240,00\xa0€" in page and "04.03.2026" in page
+    assert "240,00\xa0€" in _pdf_text(invoice)
+
+
+def test_the_time_zone_decides_the_time_shown(app, client, login_as, db):
+    login_as("admin")
+    db.session.add(AuditLog(action="keys.rotated", actor="x", details={},
+                            at=datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)))
+    db.session.commit()
+    assert "1 Jan 2026, 12:00" in client.get("/admin/audit?action=keys").text
+    settings.update({"office.time_zone": "Asia/Tokyo"})
+    assert "1 Jan 2026, 21:00" in client.get("/admin/audit?action=keys").text
+
+
+def test_the_office_country_reads_local_phone_numbers_and_is_named(app, client, login_as):
+    login_as("admin")
+    assert "Local numbers are read as United Kingdom" in client.get("/customers/new").text
+    settings.update({"office.country": "DE"})
+    assert "Local numbers are read as Germany" in client.get("/customers/new").text
+
+
+def test_new_invoices_take_the_office_currency_and_terms(app, client, login_as):
+    login_as("admin")
+    app.config["TODAY"] = date(2026, 3, 1)
+    form = client.get("/invoices/new").text
+    assert 'value="2026-03-31"' in form and '<option selected value="EUR">' in form
+    settings.update({"invoices.currency": "GBP", "invoices.payment_terms_days": 14})
+    form = client.get("/invoices/new").text
+    assert 'value="2026-03-15"' in form and '<option selected value="GBP">' in form
+
+
+def test_weekly_columns_start_on_the_office_first_weekday(app, make_user):
+    author = make_user("admin")
+    customer = make_customer()
+    # A Sunday: the week of Monday 30 Nov, or its own week when weeks start on Sunday.
+    db.session.add(Note(customer_id=customer.id, author_id=author.id, kind="call",
+                        body="x", occurred_at=datetime(2026, 12, 6, 10, tzinfo=timezone.utc)))
+    db.session.commit()
+    span = Window(date(2026, 11, 29), date(2026, 12, 12))
+    weeks, [row] = notes_per_week(author, span)
+    assert weeks[0] == "2026-11-23" and row.counts["2026-11-30"] == 1
+    settings.update({"locale.first_weekday": "sunday"})
+    weeks, [row] = notes_per_week(author, span)
+    assert weeks[0] == "2026-11-29" and row.counts["2026-12-06"] == 1
+
+
+def test_reminder_days_come_from_the_setting(app):
+    app.config["REMINDER_DAYS"] = ""
+    assert reminder_days() == []
+    settings.update({"reminders.days": "14, 7"})
+    assert reminder_days() == [7, 14]
+
+
+def test_a_logo_is_stored_as_a_bounded_png(app):
+    picture = io.BytesIO()
+    Image.new("RGB", (2000, 500), "navy").save(picture, "JPEG")
+    stored = Image.open(io.BytesIO(base64.b64decode(read_logo(picture.getvalue()))))
+    assert stored.format == "PNG" and stored.size == (800, 200)
