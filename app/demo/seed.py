@@ -1,6 +1,7 @@
 """Realistic demo data for `flask demo seed`."""
 from __future__ import annotations
 
+from app.demo.office import seed_office
 from app.extensions import db
 from app.models import User
 
@@ -34,4 +35,5 @@ def seed_demo(demo_users) -> dict[str, int]:
     from app.demo.followups import seed_demo_followups
 
     summary["follow-ups"] = seed_demo_followups()  # and the follow-up scan would suggest
+    summary["office settings"] = seed_office()  # commits
     return summary

@@ -139,3 +139,21 @@ def test_the_audit_log_says_what_changed_in_words(app, db):
     assert line.text == "Changed the office settings"
     assert "IBAN: (empty) → DE89 3704 0044 0532 0130 00" in line.changes
     assert "Logo: (empty) → changed" in line.changes  # never the image's bytes
+
+
+def test_the_demo_seed_sets_the_office_up_once(app):
+    from app.demo.office import seed_office
+
+    assert settings.needs_setup()
+    assert seed_office() > 10
+    assert not settings.needs_setup() and settings.get("office.logo")
+    assert settings.get("office.iban") == "GB33 BUKB 2020 1555 5555 55"
+    settings.update({"office.name": "Renamed"})
+    assert seed_office() == 0 and settings.get("office.name") == "Renamed"
+
+
+def test_the_shipped_sender_on_a_special_use_domain_can_be_saved_again(app):
+    settings.update({"sending.sender_address": "Billing@Clientele.localhost"})
+    assert settings.get("sending.sender_address") == "Billing@clientele.localhost"
+    with pytest.raises(ValueError, match="Sender address"):
+        settings.update({"sending.sender_address": "two@@clientele.localhost"})
