@@ -45,6 +45,7 @@ SHOTS: tuple[Shot, ...] = (
     Shot("reminders", "/reminders", caption="Reminders due"),
     Shot("reminder-stage", "/admin/settings/reminders", "tbody a[href^='/admin/settings/reminders/']",
          caption="Settings → a reminder stage, with its live preview"),
+    Shot("settings", "/admin/settings/", caption="Admin → Settings"),
     Shot("statuses", "/help/statuses", caption="How the Sent Status is decided"),
 )
 

@@ -78,6 +78,8 @@ PAGES = (
     Page("settings-emails", "/admin/settings/emails", "reminders.templates"),
     Page("settings-reminders", "/admin/settings/reminders", "reminders.templates"),
     Page("settings-reminder-stage", "/admin/settings/reminders/new", "reminders.templates"),
+    Page("admin-settings", "/admin/settings/", "admin.settings"),
+    Page("settings-setup", "/admin/settings/setup", "admin.settings"),
 )
 
 # Pages seen without logging in.
