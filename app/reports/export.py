@@ -99,15 +99,25 @@ def xlsx_bytes(tables: Sequence[Table]) -> bytes:
     return out.getvalue()
 
 
+# Excel's built-in short date (number format 14) is shown in each reader's own date format;
+# amounts keep two decimals and a thousands separator. The values stay real numbers and dates.
+_NUMBER_FORMATS = ((datetime, "yyyy-mm-dd hh:mm"), (date, "mm-dd-yy"), (Decimal, "#,##0.00"))
+
+
 def _cell(sheet, value):
     value = _xlsx_value(value)
-    if isinstance(value, str):
-        from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell import WriteOnlyCell
 
+    if isinstance(value, str):
         # Text stays text: openpyxl would otherwise store "=..." as a formula.
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"
         return cell
+    for kind, number_format in _NUMBER_FORMATS:
+        if isinstance(value, kind):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = number_format
+            return cell
     return value
 
 

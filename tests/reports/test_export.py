@@ -52,5 +52,9 @@ def test_workbook_content_types_and_neutralised_cells():
     assert sheet["A2"].data_type == "s"  # text, not a formula
     assert rows[1][1] == -12.5
     assert rows[1][2] == datetime(2026, 11, 2, 10, 0)
+    # Real dates and numbers with number formats, read in each reader's own formats.
+    assert sheet["B2"].number_format == "#,##0.00"
+    assert sheet["C2"].is_date and sheet["C2"].number_format == "yyyy-mm-dd hh:mm"
+    assert sheet["D2"].is_date and sheet["D2"].number_format == "mm-dd-yy"
     assert rows[2][0] == "Zoë Bell"  # a control character Excel can't hold is dropped
     assert book["emails (2)"]["A2"].value == "'@x"
