@@ -80,12 +80,13 @@ def pdf_filename(invoice: Invoice) -> str:
     return f"invoice-{invoice.issued_number}.pdf"
 
 
-def _money(value, currency: str) -> str:
-    return formatting.money(cents(Decimal(value or 0)), currency)
+def _money(invoice: Invoice, value) -> str:
+    return formatting.for_customer(invoice.customer).money(cents(Decimal(value or 0)),
+                                                           invoice.currency)
 
 
-def _day(value: date) -> str:
-    return formatting.day(value, "long")
+def _day(invoice: Invoice, value: date) -> str:
+    return formatting.for_customer(invoice.customer).day(value, "long")
 
 
 class _InvoicePDF(FPDF):
@@ -148,8 +149,8 @@ def _header(pdf: _InvoicePDF, invoice: Invoice, sides: Parties, today: date) -> 
     pdf.set_text_color(*INK)
     pdf.cell(62, 9, "INVOICE", align="R", new_x="LEFT", new_y="NEXT")
     status = display_status(invoice, today)
-    rows = [("Number", invoice.number), ("Issued", _day(invoice.issue_date)),
-            ("Due", _day(invoice.due_date))]
+    rows = [("Number", invoice.number), ("Issued", _day(invoice, invoice.issue_date)),
+            ("Due", _day(invoice, invoice.due_date))]
     if status in LABELLED_FOR_CUSTOMER:
         rows.append(("Status", STATUS_LABELS[status]))
     for label, value in rows:
@@ -212,7 +213,7 @@ def _totals(pdf: _InvoicePDF, invoice: Invoice) -> None:
         pdf.set_text_color(*(INK if strong else MUTED))
         pdf.cell(34, 6.5, label)
         pdf.set_text_color(*INK)
-        pdf.cell(40, 6.5, _money(value, invoice.currency), align="R",
+        pdf.cell(40, 6.5, _money(invoice, value), align="R",
                  new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
 
@@ -225,8 +226,8 @@ def _closing(pdf: _InvoicePDF, invoice: Invoice) -> None:
     elif invoice.status == "paid":
         message = "Paid in full. Thank you!"
     else:
-        message = (f"Please pay {_money(invoice.balance, invoice.currency)} "
-                   f"by {_day(invoice.due_date)}, quoting invoice {invoice.number}.")
+        message = (f"Please pay {_money(invoice, invoice.balance)} "
+                   f"by {_day(invoice, invoice.due_date)}, quoting invoice {invoice.number}.")
     pdf.multi_cell(0, 5.5, message, align="L", new_x="LMARGIN", new_y="NEXT")
 
 

@@ -8,7 +8,7 @@ themselves; domain code calls the module functions, which use `current()`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_decimal
 
 from app import settings
+from app.customers.languages import CODES as LANGUAGE_CODES
 
 # Styles of `when`: what a page shows of a moment.
 DATE, TIME, DATETIME, SECONDS = "date", "time", "datetime", "seconds"
@@ -90,6 +91,17 @@ def current() -> Formats:
     return Formats(Locale.parse(settings.get("locale.code")),
                    ZoneInfo(settings.get("office.time_zone")),
                    settings.get("locale.first_weekday"))
+
+
+def for_customer(customer) -> Formats:
+    """What a customer receives (the PDF, the invoice email): in the customer's language
+    from the list when it is not the office's, with that language's own formats; the
+    office's time zone either way."""
+    office = current()
+    language = (getattr(customer, "language", "") or "").lower()
+    if language not in LANGUAGE_CODES or language == office.locale.language:
+        return office
+    return replace(office, locale=Locale.parse(language))
 
 
 def first_weekday() -> int:

@@ -168,3 +168,14 @@ def test_a_logo_is_stored_as_a_bounded_png(app):
     Image.new("RGB", (2000, 500), "navy").save(picture, "JPEG")
     stored = Image.open(io.BytesIO(base64.b64decode(read_logo(picture.getvalue()))))
     assert stored.format == "PNG" and stored.size == (800, 200)
+
+
+def test_what_a_customer_receives_is_formatted_in_the_customers_language(app):
+    invoice = make_invoice(make_customer(language="de"), via_rules=True, status="finalized",
+                           lines=CONSULTING_240, due_date=date(2026, 5, 2))
+    english = make_invoice(make_customer(language="en"), via_rules=True, status="finalized",
+                           lines=CONSULTING_240, due_date=date(2026, 5, 2))
+    assert "240,00\xa0€" in _pdf_text(invoice) and "2. Mai 2026" in _pdf_text(invoice)
+    assert "€240.00" in _pdf_text(english) and "2 May 2026" in _pdf_text(english)
+    body = default_texts(invoice, "Smith")[1]
+    assert "240,00\xa0€" in body and "02.05.2026" in body
