@@ -25,8 +25,9 @@ def guarded(changed: Mapping[str, tuple]) -> dict[str, tuple]:
 
 
 def tell_admins(changed: Mapping[str, tuple], user) -> list[int]:
-    """Email every active admin what changed (old → new) and who changed it; returns the
-    ids of the queued messages. The caller enqueues after its commit (this commits)."""
+    """Email every active admin what changed (old → new) and who changed it: the messages
+    are added to the session, for the caller's commit (with the change itself); returns
+    their ids, to enqueue after that commit."""
     admins = db.session.scalars(select(User).where(User.role == "admin",
                                                    User.active.is_(True))).all()
     who = getattr(user, "display_name", "") or getattr(user, "email", "someone")
@@ -41,7 +42,6 @@ def tell_admins(changed: Mapping[str, tuple], user) -> list[int]:
     messages = outbox.add_system_messages(
         recipients=[outbox.Recipient(a.email, a.display_name) for a in admins],
         subject=f"{office}: bank or sender details were changed", body="\n".join(lines))
-    db.session.commit()
     return [m.id for m in messages]
 
 

@@ -214,6 +214,10 @@ def test_the_first_admin_is_sent_to_the_setup_screen_until_the_office_is_set_up(
     assert client.post("/admin/settings/setup", data=data).status_code == 303
     assert settings.get("office.address") == "1 High Street\nLeeds"
     assert 'data-testid="setup-notice"' not in client.get("/").text
+    again = client.post("/admin/settings/setup", data={**data, "sending_sender_address":
+                                                       "thief@elsewhere.example"})
+    assert again.status_code == 303 and again.headers["Location"].endswith("/admin/settings/")
+    assert settings.get("sending.sender_address") == "a@smith.example"
     client.post("/logout", data={"csrf_token": csrf_token(client)})
     assert not login(client, admin.email).headers["Location"].endswith("/setup")
 

@@ -61,9 +61,10 @@ def save(section: str):
         words = ", ".join(settings.KEYS[n].label for n in guarded)
         form.password.errors = [f"Enter your password to change: {words}."]
         return _page(422, **{section: form})
+    # The admins' emails are written first, so one commit stores them with the change.
+    told = sending.tell_admins(guarded, current_user) if guarded else []
     changed = settings.update(changes, user=current_user, ip=request.remote_addr)
-    if guarded:
-        outbox.enqueue(sending.tell_admins(guarded, current_user))
+    outbox.enqueue(told)
     message = "Saved." if changed else "Nothing changed."
     if guarded:
         message = "Saved. Every admin has been emailed about the changed details."
@@ -94,7 +95,11 @@ def test_email():
 @bp.route("/setup", methods=["GET", "POST"])
 @requires("admin.settings")
 def setup():
-    """First run: the office's name, address and sender, while the office details are empty."""
+    """First run: the office's name, address and sender, while the office details are empty.
+    Only then: it sets the sender without the password again (the admin has just logged
+    in), so afterwards it must not be a way around Settings' guarded changes."""
+    if not settings.needs_setup():
+        return see_other(url_for("settings.index"), "Your office is already set up.", "info")
     form = SetupForm()
     if request.method == "GET":
         form.fill()
