@@ -80,10 +80,12 @@ class Formats:
         return format_decimal(value, format=pattern, locale=self.locale)
 
     def country(self, code: str | None) -> str:
-        """A country's name in the office's language ("GB" → "United Kingdom")."""
+        """A country's name in the office's language ("GB" → "United Kingdom"); what is not
+        a country code ("Deutschland", typed) is shown as it was typed."""
         if not code:
             return ""
-        return self.locale.territories.get(code.upper(), code.upper())
+        key = code.strip().upper()
+        return self.locale.territories.get(key, code) if len(key) == 2 else code
 
 
 def current() -> Formats:

@@ -20,6 +20,7 @@ from app.mail.reminders import reminder_days
 from app.models import AuditLog, EmailMessage, Note
 from app.reports.activity import notes_per_week
 from app.reports.sql import Window
+from app.settings import formatting
 from app.settings.logo import read_logo
 from tests.factories import CONSULTING_240, make_customer, make_invoice
 
@@ -179,3 +180,10 @@ def test_what_a_customer_receives_is_formatted_in_the_customers_language(app):
     assert "€240.00" in _pdf_text(english) and "2 May 2026" in _pdf_text(english)
     body = default_texts(invoice, "Smith")[1]
     assert "240,00\xa0€" in body and "02.05.2026" in body
+
+
+def test_country_codes_read_as_names_and_typed_countries_as_typed(app):
+    assert formatting.country("gb") == "United Kingdom"
+    assert formatting.country("Deutschland") == "Deutschland"
+    settings.update({"locale.code": "de_DE"})
+    assert formatting.country("GB") == "Vereinigtes Königreich"
