@@ -14,12 +14,12 @@ from tests.factories import CONSULTING_240, make_customer, make_invoice
 TODAY = date(2026, 5, 1)
 
 
-def test_the_rules():
+def test_the_rules(app):  # the office's formats say how the dates and amounts read
     assert payment_date_question(date(2026, 5, 8), TODAY) is None  # a week ahead: ordinary
     assert payment_date_question(date(2025, 1, 1), TODAY) is None
     assert "40 days from today" in payment_date_question(date(2026, 6, 10), TODAY)
     assert negative_total_question(Decimal("0"), "EUR") is None
-    assert "EUR -12.50" in negative_total_question(Decimal("-12.50"), "EUR")
+    assert "-€12.50" in negative_total_question(Decimal("-12.50"), "EUR")
 
 
 def test_a_payment_dated_far_ahead_needs_a_confirmation(app, client, login_as, db):
@@ -30,7 +30,7 @@ def test_a_payment_dated_far_ahead_needs_a_confirmation(app, client, login_as, d
             "method": "bank_transfer", "reference": ""}
     asked = client.post(f"/invoices/{invoice.id}/payments", data=data)
     assert asked.status_code == 422
-    assert "2027-05-01 is 365 days from today" in asked.text
+    assert "1 May 2027 is 365 days from today" in asked.text
     assert 'name="confirm_date"' in asked.text
     assert db.session.scalar(db.select(db.func.count(Payment.id))) == 0
     confirmed = client.post(f"/invoices/{invoice.id}/payments",
@@ -48,7 +48,7 @@ def test_a_draft_with_a_negative_total_needs_a_confirmation(client, login_as, db
     data = invoice_form(client, customer, [("Refund", "1", "-50.00", "0")], action="save")
     asked = client.post("/invoices/new", data=data)
     assert asked.status_code == 422
-    assert "This draft&#39;s total is negative (EUR -50.00)" in asked.text
+    assert "This draft&#39;s total is negative (-€50.00)" in asked.text
     assert 'name="confirm_negative"' in asked.text
     assert db.session.scalar(db.select(db.func.count(Invoice.id))) == 0
     confirmed = client.post("/invoices/new", data={**data, "confirm_negative": "y"})
