@@ -35,7 +35,7 @@ def test_lines_added_and_removed_with_live_totals(page, make_user, db):
     page.fill("input[name=lines-0-quantity]", "2")
     page.fill("input[name=lines-0-unit_price]", "100")
     page.fill("input[name=lines-0-tax_rate]", "20")
-    expect(page.locator("[data-testid=total]")).to_have_text("EUR 240.00")
+    expect(page.locator("[data-testid=total]")).to_have_text("€240.00")
     expect(page.locator("#amount-lines-0")).to_have_text("200.00")
     # The field being typed in keeps focus while the totals refresh around it.
     expect(page.locator("input[name=lines-0-tax_rate]")).to_be_focused()
@@ -45,18 +45,18 @@ def test_lines_added_and_removed_with_live_totals(page, make_user, db):
     page.keyboard.type("Hosting")
     page.fill("input[name=lines-1-quantity]", "3")
     page.fill("input[name=lines-1-unit_price]", "9.99")
-    expect(page.locator("[data-testid=total]")).to_have_text("EUR 269.97")
-    expect(page.locator("[data-testid=subtotal]")).to_have_text("EUR 229.97")
+    expect(page.locator("[data-testid=total]")).to_have_text("€269.97")
+    expect(page.locator("[data-testid=subtotal]")).to_have_text("€229.97")
     screenshot(page, "invoice-editor")
 
     page.click("#row-lines-0 button[value^=remove]")
     expect(page.locator("input[name=lines-0-description]")).to_have_count(0)
-    expect(page.locator("[data-testid=total]")).to_have_text("EUR 29.97")
+    expect(page.locator("[data-testid=total]")).to_have_text("€29.97")
     expect(page.locator("tr.line")).to_have_count(1)
 
     page.click("[data-testid=save]")
     page.wait_for_url(re.compile(r"/invoices/\d+$"))
-    assert page.locator("[data-testid=invoice-total]").inner_text() == "EUR 29.97"
+    assert page.locator("[data-testid=invoice-total]").inner_text() == "€29.97"
     assert db.session.scalar(db.select(db.func.count(Invoice.id))) == 1
     screenshot(page, "invoice-page")
     assert page.console_errors == [], page.console_errors
@@ -98,7 +98,7 @@ def test_list_search_updates_url_and_payment_in_place(page, make_user):
     page.fill("input[name=amount]", "40")
     page.click("[data-testid=record-payment]")
     page.wait_for_selector("[data-status=partially_paid]")
-    assert page.locator("[data-testid=invoice-balance]").inner_text() == "EUR 200.00"
-    assert "Recorded 40.00 EUR" in page.locator("#notices").inner_text()
+    assert page.locator("[data-testid=invoice-balance]").inner_text() == "€200.00"
+    assert "Recorded €40.00" in page.locator("#notices").inner_text()
     screenshot(page, "invoice-paid-partly")
     assert page.console_errors == [], page.console_errors

@@ -14,6 +14,7 @@ from app.invoices import rules
 from app.invoices.listing import InvoiceFilters, customers_with_invoices, invoice_list_query
 from app.invoices.rules import InvoiceError
 from app.mail.history import latest_statuses
+from app.settings import formatting
 from app.models import Invoice
 from app.web.auth import requires
 from app.web.endings import audit_request, see_other
@@ -88,7 +89,8 @@ def payment(invoice_id: int):
                           details={"number": invoice.number, "amount": str(paid.amount),
                                    "method": paid.method, "status": invoice.status})
             db.session.commit()
-            message = f"Recorded {paid.amount} {invoice.currency} for {invoice.number}."
+            message = (f"Recorded {formatting.money(paid.amount, invoice.currency)} "
+                       f"for {invoice.number}.")
             if not is_htmx():
                 return see_other(url_for("invoices.show", invoice_id=invoice.id), message)
             fresh = PaymentForm(formdata=None, amount=_default_amount(invoice))
