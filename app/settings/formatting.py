@@ -60,6 +60,14 @@ class Formats:
         return str(self.locale.datetime_formats["medium"]).format(
             time_text, format_date(local.date(), "medium", locale=self.locale))
 
+    def month(self, value: str | date | None) -> str:
+        """A month ("Dec 2026"), from a report's 'YYYY-MM' key or a date."""
+        if not value:
+            return ""
+        if isinstance(value, str):
+            value = date(int(value[:4]), int(value[5:7]), 1)
+        return format_date(value, "MMM y", locale=self.locale)
+
     def money(self, value, currency: str = "") -> str:
         """An amount with its currency ("£1,234.50"; "1.234,50 €" in de_DE); without one,
         the number alone ("1,234.50"), for a column that names its currency."""

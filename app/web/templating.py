@@ -53,7 +53,7 @@ def init_templating(app: Flask) -> None:
     # macro imported without context formats the same way as its page).
     app.context_processor(_office)
     app.jinja_env.filters.update({name: _formatted(name) for name in
-                                  ("when", "day", "money", "number", "country")})
+                                  ("when", "day", "month", "money", "number", "country")})
     app.jinja_env.filters["datetime"] = app.jinja_env.filters.pop("when")
     app.jinja_env.filters["date"] = app.jinja_env.filters.pop("day")
     app.jinja_env.filters["identifier_text"] = identifier_text

@@ -187,3 +187,9 @@ def test_country_codes_read_as_names_and_typed_countries_as_typed(app):
     assert formatting.country("Deutschland") == "Deutschland"
     settings.update({"locale.code": "de_DE"})
     assert formatting.country("GB") == "Vereinigtes Königreich"
+
+
+def test_report_months_read_as_months_in_the_office_locale(app):
+    assert formatting.current().month("2026-12") == "Dec 2026"
+    settings.update({"locale.code": "fr_FR"})
+    assert formatting.current().month("2026-12") == "déc. 2026"
