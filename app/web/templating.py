@@ -64,8 +64,11 @@ def init_templating(app: Flask) -> None:
 
 
 def _office() -> dict:
-    """Every render: the office's formats and today (for the filters) and its details."""
-    g.formats, g.today = formatting.current(), clock.today()
+    """Every render: the office's formats and today (for the filters) and its details. A
+    view may have chosen other formats for the request (the customer's, on their view)."""
+    if "formats" not in g:
+        g.formats = formatting.current()
+    g.today = clock.today()
     office = {name.split(".", 1)[1]: value for name, value in settings.values("office.").items()
               if name != "office.logo"}
     return {"office": SimpleNamespace(**office)}

@@ -193,3 +193,12 @@ def test_report_months_read_as_months_in_the_office_locale(app):
     assert formatting.current().month("2026-12") == "Dec 2026"
     settings.update({"locale.code": "fr_FR"})
     assert formatting.current().month("2026-12") == "déc. 2026"
+
+
+def test_the_customers_own_view_reads_in_their_language(app, client):
+    german = make_invoice(make_customer(language="de"), via_rules=True, status="finalized",
+                          lines=CONSULTING_240)
+    english = make_invoice(make_customer(language="en"), via_rules=True, status="finalized",
+                           lines=CONSULTING_240)
+    assert "240,00\xa0€" in client.get(f"/i/{german.view_key}").text
+    assert "€240.00" in client.get(f"/i/{english.view_key}").text

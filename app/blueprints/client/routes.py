@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, g, render_template, request, url_for
 
 from app.blueprints.client import bp
 from app.extensions import db
 from app.invoices.snapshot import buyer_lines, parties
 from app.models import Invoice
+from app.settings import formatting
 from app.web.auth import public
 from app.web.render import no_store, pdf_response
 
@@ -28,8 +29,10 @@ def invoice_pdf(view_key: str):
 
 
 def render_client_view(invoice: Invoice, pdf_url: str) -> Response:
-    """The customer's view of `invoice` (also used behind tracked email links)."""
+    """The customer's view of `invoice` (also used behind tracked email links), in the
+    customer's language's formats."""
     sides = parties(db.session, invoice)  # what the invoice was issued with
+    g.formats = formatting.for_customer(invoice.customer)
     return _private(no_store(Response(render_template(
         "invoices/client_view.html", invoice=invoice, pdf_url=pdf_url, seller=sides.seller,
         buyer=sides.buyer, buyer_lines=buyer_lines(sides.buyer)))))
