@@ -82,8 +82,8 @@ def test_the_file_lists_the_customers_invoices_with_their_email_status(client, l
     page = client.get(f"/customers/{c.id}").text
     assert f'id="file-invoice-{euro.id}"' in page and f'id="file-invoice-{pound.id}"' in page
     assert other.number not in page.split('id="sec-invoices"')[1].split("</section>")[0]
-    assert "EUR 120.00" in page and "EUR 100.00" in page  # total and balance
-    assert "GBP 50.00" in page
+    assert "€120.00" in page and "€100.00" in page  # total and balance (en_GB formats)
+    assert "£50.00" in page
     assert 'data-status="partially_paid"' in page and 'data-status="draft"' in page
     # The envelope and its Email History popup, as on the invoices list.
     assert f'data-testid="email-icon-{euro.id}"' in page
