@@ -79,7 +79,6 @@ PAGES = (
     Page("settings-reminders", "/admin/settings/reminders", "reminders.templates"),
     Page("settings-reminder-stage", "/admin/settings/reminders/new", "reminders.templates"),
     Page("admin-settings", "/admin/settings/", "admin.settings"),
-    Page("settings-setup", "/admin/settings/setup", "admin.settings"),
 )
 
 # Pages seen without logging in.
