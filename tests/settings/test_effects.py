@@ -11,16 +11,14 @@ from PIL import Image
 from pypdf import PdfReader
 
 from app import settings
-from app.blueprints.invoices.email_form import default_texts
 from app.extensions import db
 from app.invoices.pdf import render_invoice_pdf
 from app.mail import outbox
 from app.mail.invoice_send import send_invoice
-from app.mail.reminders import reminder_days
 from app.models import AuditLog, EmailMessage, Note
 from app.reports.activity import notes_per_week
 from app.reports.sql import Window
-from app.settings import formatting
+from app.settings import formatting, sending
 from app.settings.logo import read_logo
 from tests.factories import CONSULTING_240, make_customer, make_invoice
 
@@ -71,11 +69,13 @@ def test_the_office_copy_is_untracked_system_mail_to_the_reply_to(app, smtp, run
     assert stored.is_system and stored.invoice_id is None
 
 
-def test_the_signature_ends_the_invoice_email_text(app):
-    invoice = make_invoice(via_rules=True, status="finalized", lines=CONSULTING_240)
-    assert default_texts(invoice, "Smith")[1].endswith("Kind regards,\nSmith")
+def test_the_signature_ends_the_test_email(app, make_user, db):
+    admin = make_user("admin")
+    plain = db.session.get(EmailMessage, sending.send_test(admin)).body_text
+    assert plain.endswith(f"Kind regards,\n{settings.get('office.name')}")
     settings.update({"sending.signature": "Jane Smith\nSmith & Daughters, Leeds"})
-    assert default_texts(invoice, "Smith")[1].endswith("Jane Smith\nSmith & Daughters, Leeds")
+    signed = db.session.get(EmailMessage, sending.send_test(admin)).body_text
+    assert signed.endswith("Jane Smith\nSmith & Daughters, Leeds")
 
 
 def test_office_details_bank_and_logo_are_on_the_pdf(app):
@@ -158,13 +158,6 @@ def test_weekly_columns_start_on_the_office_first_weekday(app, make_user):
     assert weeks[0] == "2026-11-29" and row.counts["2026-12-06"] == 1
 
 
-def test_reminder_days_come_from_the_setting(app):
-    app.config["REMINDER_DAYS"] = ""
-    assert reminder_days() == []
-    settings.update({"reminders.days": "14, 7"})
-    assert reminder_days() == [7, 14]
-
-
 def test_a_logo_is_stored_as_a_bounded_png(app):
     picture = io.BytesIO()
     Image.new("RGB", (2000, 500), "navy").save(picture, "JPEG")
@@ -179,8 +172,6 @@ def test_what_a_customer_receives_is_formatted_in_the_customers_language(app):
                            lines=CONSULTING_240, due_date=date(2026, 5, 2))
     assert "240,00\xa0€" in _pdf_text(invoice) and "2. Mai 2026" in _pdf_text(invoice)
     assert "€240.00" in _pdf_text(english) and "2 May 2026" in _pdf_text(english)
-    body = default_texts(invoice, "Smith")[1]
-    assert "240,00\xa0€" in body and "02.05.2026" in body
 
 
 def test_country_codes_read_as_names_and_typed_countries_as_typed(app):
