@@ -18,6 +18,7 @@ from app.permissions import role_can
 
 OPEN, DONE, SUGGESTED, DISMISSED = "open", "done", "suggested", "dismissed"
 SHOWS = (OPEN, SUGGESTED, DONE)  # the "My follow-ups" filter
+SHOW_LABELS = {OPEN: "Open", SUGGESTED: "Suggested", DONE: "Done"}
 
 
 class FollowUpError(ValueError):

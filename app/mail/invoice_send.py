@@ -78,11 +78,6 @@ def send_invoice(invoice: Invoice, *, recipients: list[outbox.Recipient], subjec
     return messages
 
 
-def signature(office_name: str) -> str:
-    """How the office signs its emails (`sending.signature`, else "Kind regards")."""
-    return settings.get("sending.signature") or f"Kind regards,\n{office_name}"
-
-
 def office_copy_address() -> str:
     """Where the office's own copies go (`sending.bcc_self`): its Reply-To, else the sender."""
     return settings.get("sending.reply_to") or settings.get("sending.sender_address")

@@ -12,6 +12,8 @@ from decimal import Decimal
 from babel.dates import format_date
 from babel.numbers import format_currency
 
+from app import settings
+
 # name → what it stands for, in the order the editor lists them.
 PLACEHOLDERS: dict[str, str] = {
     "customer_name": "The customer's name",
@@ -23,6 +25,7 @@ PLACEHOLDERS: dict[str, str] = {
     "days_overdue": "Days since the due date (0 before it)",
     "view_link": "The link to view the invoice online",
     "office_name": "The office's name",
+    "signature": "The office's signature (Admin → Settings → Sending)",
 }
 
 # Anything between braces is meant as a placeholder (so `{{ 7*7 }}` and
@@ -82,5 +85,10 @@ def values_for(invoice, *, office_name: str, today: date, locale: str,
         "invoice_date": day(invoice.issue_date), "due_date": day(invoice.due_date),
         "total": money(invoice.total), "amount_due": money(invoice.balance),
         "days_overdue": str(max(overdue, 0)), "view_link": view_link,
-        "office_name": office_name,
+        "office_name": office_name, "signature": signature(office_name),
     }
+
+
+def signature(office_name: str) -> str:
+    """How the office signs its emails (`sending.signature`, else "Kind regards")."""
+    return settings.get("sending.signature") or f"Kind regards,\n{office_name}"

@@ -15,11 +15,11 @@ from app.models import Invoice, ReminderStage
 BEFORE = ("Invoice {invoice_number} is due on {due_date}",
           "Dear {customer_name},\n\na friendly note that invoice {invoice_number} for "
           "{amount_due} is due on {due_date}. If you have already paid, thank you.\n\n"
-          "Kind regards,\n{office_name}")
+          "{signature}")
 AFTER = ("Reminder: invoice {invoice_number} is {days_overdue} days overdue",
          "Dear {customer_name},\n\nour records show that invoice {invoice_number} for "
          "{amount_due} was due on {due_date} and is still open. If you have already paid, "
-         "thank you, and please ignore this reminder.\n\nKind regards,\n{office_name}")
+         "thank you, and please ignore this reminder.\n\n{signature}")
 USUAL = (-3, 7, 14, 30)  # days from the due date
 MAX_DAYS = 365
 MAX_STAGES = 12

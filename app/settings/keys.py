@@ -78,7 +78,7 @@ _ALL = (
         _fixed("Invoice {invoice_number} from {office_name}")),
     Key("templates.invoice_body", TEXT, "Invoice email message",
         _fixed("Dear {customer_name},\n\nplease find invoice {invoice_number} for "
-               "{amount_due}, due on {due_date}.\n\nKind regards,\n{office_name}")),
+               "{amount_due}, due on {due_date}.\n\n{signature}")),
     # Follow-ups. (Reminders are stages of their own: app.models.reminders, migration 0019.)
     Key("followups.unopened_days", INT, "Follow up unopened invoices after (days)",
         _fixed(7)),

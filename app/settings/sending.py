@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app import clock, settings
 from app.extensions import db
 from app.mail import outbox
-from app.mail.invoice_send import signature
+from app.mail.placeholders import signature
 from app.models import User
 from app.settings import formatting
 from app.settings.keys import KEYS

@@ -78,6 +78,21 @@ def test_the_signature_ends_the_test_email(app, make_user, db):
     assert signed.endswith("Jane Smith\nSmith & Daughters, Leeds")
 
 
+def test_the_signature_ends_the_invoice_email_and_the_reminders(app, make_user, db):
+    from app.blueprints.invoices.email_form import default_texts
+    from app.reminders import stages
+
+    invoice = make_invoice(make_customer(emails=("ann@example.org",)), via_rules=True,
+                           status="finalized", lines=CONSULTING_240)
+    office = settings.get("office.name")
+    assert default_texts(invoice)[1].endswith(f"Kind regards,\n{office}")
+    settings.update({"sending.signature": "Jane Smith\nSmith & Daughters, Leeds"})
+    assert default_texts(invoice)[1].endswith("Jane Smith\nSmith & Daughters, Leeds")
+    for subject, body in (stages.BEFORE, stages.AFTER):
+        filled = stages.preview(subject, body, invoice, date(2026, 12, 5))[1]
+        assert filled.endswith("Jane Smith\nSmith & Daughters, Leeds"), filled
+
+
 def test_office_details_bank_and_logo_are_on_the_pdf(app):
     """An invoice keeps the office as it was when issued (C2's snapshot): one issued before
     the settings changed shows none of them, one issued after shows them all."""

@@ -14,7 +14,7 @@ from flask import abort, make_response, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import audit, settings
+from app import settings
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import ImportUploadForm
 from app.customers import import_runs
@@ -26,7 +26,7 @@ from app.customers.import_columns import ignored_email_warnings
 from app.extensions import db
 from app.models import CustomerImport, utcnow
 from app.web.auth import requires
-from app.web.endings import see_other
+from app.web.endings import audit_request, see_other
 from app.web.render import render
 
 PREVIEW_ROWS = 3
@@ -176,10 +176,9 @@ def import_skipped(import_id: int):
     upload = _own_import(import_id)
     if upload.state != "done" or not upload.skipped:
         abort(404)
-    audit.record("customers.import_skipped_downloaded", user=current_user,
-                 ip=request.remote_addr,
-                 details={"file": upload.filename, "rows": len(upload.skipped["rows"])},
-                 summary=f"Downloaded the rows set aside from {upload.filename}")
+    audit_request("customers.import_skipped_downloaded",
+                  details={"file": upload.filename, "rows": len(upload.skipped["rows"])},
+                  summary=f"Downloaded the rows set aside from {upload.filename}")
     db.session.commit()
     stem = upload.filename.rsplit(".", 1)[0] or "import"
     response = make_response(import_runs.skipped_csv(upload))

@@ -24,7 +24,8 @@ CUSTOMER_PAGE, MINE_PAGE = "followups/customer.html", "followups/index.html"
 def _mine_context(show: str) -> dict:
     show = show if show in tasks.SHOWS else tasks.OPEN
     page = paginate(tasks.mine(current_user, show), per_page=25)
-    return dict(show=show, shows=tasks.SHOWS, page=page, today=clock.today(),
+    shows = [(name, tasks.SHOW_LABELS[name]) for name in tasks.SHOWS]
+    return dict(show=show, shows=shows, page=page, today=clock.today(),
                 is_overdue=tasks.is_overdue)
 
 

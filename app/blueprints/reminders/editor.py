@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import abort, request, url_for
 from flask_login import current_user
 
-from app import audit, clock, settings
+from app import clock, settings
 from app.blueprints.reminders import bp
 from app.extensions import db
 from app.mail.placeholders import PLACEHOLDERS
 from app.models import Invoice, ReminderStage
 from app.reminders import stages
 from app.web.auth import requires
-from app.web.endings import see_other
+from app.web.endings import audit_request, see_other
 from app.web.render import is_partial, render
 
 _FORM = "reminders/template_form.html"
@@ -144,9 +144,8 @@ def _posted_offset() -> tuple[int, str]:
 def stage_switch(stage_id: int):
     record = db.session.get(ReminderStage, stage_id) or abort(404)
     record.enabled = request.form.get("enabled") == "1"
-    audit.record("reminders.stage_switched", user=current_user, ip=request.remote_addr,
-                 subject_type="reminder_stage", subject_id=record.id,
-                 details={"when": record.label, "on": record.enabled})
+    audit_request("reminders.stage_switched", subject_type="reminder_stage",
+                  subject_id=record.id, details={"when": record.label, "on": record.enabled})
     db.session.commit()
     return see_other(url_for("reminders.stage_list"),
                      f"{record.label}: {'on' if record.enabled else 'off'}.")
