@@ -41,6 +41,7 @@ PERMISSIONS: dict[str, str] = {
     "admin.mailbox": "Read the development mailbox",
     "admin.bounces": "Review unmatched bounce mail",
     "admin.settings": "Change the office settings: office details, bank, sending, formats",
+    "admin.fields": "Define the office's own customer fields, hide them and delete their data",
 }
 
 _READ = {

@@ -4,6 +4,7 @@ from app.blueprints.attention import bp as attention
 from app.blueprints.auth import bp as auth
 from app.blueprints.client import bp as client
 from app.blueprints.customers import bp as customers
+from app.blueprints.fields import bp as fields
 from app.blueprints.followups import bp as followups
 from app.blueprints.invoices import bp as invoices
 from app.blueprints.main import bp as main
@@ -14,4 +15,4 @@ from app.blueprints.tracking import bp as tracking
 from app.blueprints.webhooks import bp as webhooks
 
 BLUEPRINTS = [auth, main, attention, customers, followups, invoices, client, reminders, reports,
-              admin, settings, tracking, webhooks]
+              admin, settings, fields, tracking, webhooks]

@@ -11,13 +11,14 @@ from typing import Any
 
 from sqlalchemy import String, and_, case, cast, func, literal, literal_column, or_, select, update
 
+from app import fields as custom_fields
 from app.customers.consent import erase_consents
 from app.customers.identifiers import identifier_text
 from app.extensions import db
 from app.invoices.snapshot import erase_buyer
-from app.models import (AttentionItem, AuditLog, Customer, EmailEvent, EmailMessage,
-                        FollowUp, InboundMessage, Invoice, Note, Notification, SavedFilter,
-                        search_index, utcnow)
+from app.models import (AttentionItem, AuditLog, Customer, CustomFieldValue, EmailEvent,
+                        EmailMessage, FollowUp, InboundMessage, Invoice, Note, Notification,
+                        SavedFilter, search_index, utcnow)
 from app.models.base import contains_text
 
 EXPORT_VERSION = 1
@@ -42,6 +43,7 @@ PERSONAL_DATA: dict[str, Handling] = {
     "customer_addresses": Handling(True, "deleted"),
     "customer_identifiers": Handling(True, "deleted"),
     "customer_tags": Handling(True, "deleted"),
+    "customer_field_values": Handling(True, "deleted"),  # the office's own fields
     "notes": Handling(True, "deleted"),
     "follow_ups": Handling(True, "deleted"),
     # Kept; the buyer's copy in an issued invoice's snapshot is anonymised.
@@ -93,6 +95,15 @@ def _row(obj, fields) -> dict[str, Any]:
     return {f: _plain(getattr(obj, f)) for f in fields}
 
 
+def _own_fields(customer: Customer, show_ids: bool) -> dict[str, Any]:
+    """{label: value} of the office's own fields, hidden ones included (their data is
+    still held); sensitive ones only for those who see identification numbers."""
+    fields = (custom_fields.defined(sensitive=show_ids)
+              + custom_fields.defined(sensitive=show_ids, archived=True))
+    held = custom_fields.values_for([customer.id], fields).get(customer.id, {})
+    return {f.label: _plain(held[f.id]) for f in fields if held.get(f.id) is not None}
+
+
 def export_document(customer: Customer, show_ids: bool) -> dict[str, Any]:
     """A JSON-ready document with everything held about `customer`."""
     notes = db.session.scalars(select(Note).where(Note.customer_id == customer.id)
@@ -113,6 +124,7 @@ def export_document(customer: Customer, show_ids: bool) -> dict[str, Any]:
         },
         "identifiers": [{"kind": i.kind, "value": identifier_text(i, show_ids)}
                         for i in customer.identifiers],
+        "fields": _own_fields(customer, show_ids),
         "emails": [_row(e, ("address", "label", "is_primary", "state", "state_reason",
                             "suppressed", "suppressed_reason", "suppressed_at",
                             "problem", "problem_at"))
@@ -170,6 +182,8 @@ def erase_customer(customer: Customer) -> dict[str, int]:
     customer.status = "archived"
     customer.erased_at = utcnow()
     customer.last_name = f"Erased customer #{customer.id}"  # the model keeps no search text
+    counts["field_values"] = db.session.execute(db.delete(CustomFieldValue).where(
+        CustomFieldValue.customer_id == customer.id)).rowcount or 0
     notes = db.session.execute(db.delete(Note).where(Note.customer_id == customer.id))
     counts["notes"] = notes.rowcount or 0
     counts["follow_ups"] = db.session.execute(db.delete(FollowUp).where(

@@ -12,6 +12,7 @@ from typing import Mapping
 
 from sqlalchemy import ColumnElement, Select, and_, func, select, true
 
+from app import fields as custom_fields
 from app.customers.access import visibility_clause
 from app.customers.segments import SEGMENT_KEYS, segment_members
 from app.extensions import db
@@ -28,6 +29,8 @@ SORTS = {
 DEFAULT_DIRECTION = {"name": "asc", "status": "asc", "added": "desc", "updated": "desc"}
 STATUS_CHOICES = ("", *CUSTOMER_STATUSES, "all")  # "" = everything but archived
 MAX_TERMS = 8
+MAX_FIELD_FILTERS = 5
+_FIELD_KEY = re.compile(r"^f[1-9]\d{0,8}$")
 # A search matching at most this many customers is found in one scan and sorted here.
 NARROW_SEARCH = 5000
 # A wider search counts at most this many ("10,000 or more" is all anyone needs);
@@ -45,6 +48,9 @@ class ListParams:
     status: str = ""
     sort: str = "name"
     dir: str = "asc"
+    # The office's own fields: ((key "f12", value), …); checked against the fields the
+    # user may see when the query is built.
+    fields: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> ListParams:
@@ -65,11 +71,14 @@ class ListParams:
             status=status if status in STATUS_CHOICES else "",
             sort=sort,
             dir=direction,
+            fields=tuple((k, " ".join(str(v).split())[:100]) for k, v in args.items()
+                         if _FIELD_KEY.match(k) and str(v).strip())[:MAX_FIELD_FILTERS],
         )
 
     def to_args(self) -> dict[str, str]:
         """Only the values that differ from the defaults (for links and saved filters)."""
-        args = {k: v for k, v in asdict(self).items() if v}
+        args = {k: v for k, v in asdict(self).items() if v and k != "fields"}
+        args.update(self.fields)
         if args.get("sort") == "name":
             args.pop("sort")
         if args.get("dir") == DEFAULT_DIRECTION[self.sort]:
@@ -78,7 +87,11 @@ class ListParams:
 
     @property
     def filtered(self) -> bool:
-        return bool(self.q or self.tag or self.segment or self.owner or self.status)
+        return bool(self.q or self.tag or self.segment or self.owner or self.status
+                    or self.fields)
+
+    def field_value(self, key: str) -> str:
+        return dict(self.fields).get(key, "")
 
 
 def search_terms(q: str) -> list[str]:
@@ -130,6 +143,13 @@ def build_query(params: ListParams, user, today: date, *, broad: bool = False,
         query = query.where(Customer.owner_id.is_(None))
     elif params.owner:
         query = query.where(Customer.owner_id == int(params.owner))
+    if params.fields:
+        known = custom_fields.by_keys(custom_fields.fields_for(user))
+        for key, value in params.fields:
+            field = known.get(key)
+            clause = custom_fields.filter_clause(field, value) if field else None
+            if clause is not None:
+                query = query.where(Customer.id.in_(clause))
     if params.status == "":
         query = query.where(Customer.status != "archived")
     elif params.status != "all":

@@ -7,6 +7,7 @@ from flask import Flask, g, request, url_for
 from flask_wtf.csrf import generate_csrf
 
 from app import clock, settings
+from app import fields as custom_fields
 from app.settings import formatting
 
 # Label, endpoint, and the permissions of which the user needs any one.
@@ -16,7 +17,7 @@ NAV = (
     ("Follow-ups", "followups.index", ("followups.view",)),
     ("Reports", "reports.index",
      ("reports.accounting", "reports.customers", "reports.activity")),
-    ("Admin", "admin.index", ("admin.users", "admin.audit", "admin.jobs")),
+    ("Admin", "admin.index", ("admin.users", "admin.audit", "admin.jobs", "admin.fields")),
 )
 
 
@@ -45,7 +46,7 @@ def init_templating(app: Flask) -> None:
         class_words=failures.class_words, office_checks=failures.office_checks,
         size_text=failures.size_text, can_overturn=can_overturn,
         event_line=event_lines.event_line, split_machine=event_lines.split_machine,
-        email_counts_text=event_lines.counts_text,
+        email_counts_text=event_lines.counts_text, field_text=custom_fields.display,
     )
     # Filters first: the macros module below is compiled once, and uses them. Dates,
     # times, money and countries in the office's locale and time zone; the settings are

@@ -5,6 +5,7 @@ from flask import abort, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from app import clock, paging
+from app import fields as custom_fields
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import NoteForm
 from app.blueprints.customers.sections import SECTIONS, Section
@@ -49,7 +50,10 @@ def file_context(customer, editing: str | None = None, form=None, note_form=None
         note_form = NoteForm(formdata=None)
     if note_form is not None:
         note_form.invoice_id.choices = [(0, "—")] + [(i.id, i.number) for i in invoices]
+    own_fields = custom_fields.fields_for(current_user)
     return dict(
+        own_fields=own_fields,
+        own_values=custom_fields.values_for([customer.id], own_fields).get(customer.id, {}),
         c=customer, editing=editing, form=form, note_form=note_form,
         figures=customer_figures(customer.id, today),
         segments=segments_for([customer.id], today).get(customer.id, []),

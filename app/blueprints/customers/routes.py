@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from app import clock
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import CustomerForm, SavedFilterForm
+from app import fields as custom_fields
 from app.customers.access import (
     can_see_customer, get_by_id, sees_all_customers, visible_customers,
 )
@@ -45,7 +46,12 @@ def _list_context(params: ListParams) -> dict:
     anyone = bool(page.items) or db.session.scalar(
         visible_customers(current_user).with_only_columns(Customer.id).limit(1)) is not None
     sees_all = sees_all_customers(current_user)
+    own_fields = custom_fields.fields_for(current_user)
+    list_fields = [f for f in own_fields if f.in_list]
     return dict(
+        list_fields=list_fields,
+        field_values=custom_fields.values_for(ids, list_fields),
+        filter_fields=[] if is_partial() else custom_fields.filterable(own_fields),
         page=page, params=params, anyone=anyone, sees_all=sees_all,
         # An htmx answer also refreshes the sort inputs of the form outside the results.
         sort_state_oob=is_htmx(),

@@ -8,6 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from flask_login import current_user
+
+from app import fields as custom_fields
+from app.blueprints.customers.field_forms import OwnFieldsForm, parsed_values, with_fields
 from app.blueprints.customers.forms import (
     AssignmentForm, BillingForm, ContactForm, ConsentForm, IdentifiersForm, IdentityForm,
 )
@@ -158,6 +162,24 @@ def _apply_assignment(form: AssignmentForm, c: Customer, actor) -> dict:
     return changes(before, snapshot(c, ASSIGNMENT_FIELDS))
 
 
+def _own_fields_form(*args, **kwargs):
+    """The section's form, with an input for each field the user may see."""
+    fields = custom_fields.fields_for(current_user)
+    form = with_fields(OwnFieldsForm, fields)(*args, **kwargs)
+    form.own_fields = fields
+    return form
+
+
+def _fill_own_fields(c: Customer) -> dict:
+    fields = custom_fields.fields_for(current_user)
+    held = custom_fields.values_for([c.id], fields).get(c.id, {})
+    return {f.key: custom_fields.as_text(f, held.get(f.id)) for f in fields}
+
+
+def _apply_own_fields(form, c: Customer, actor) -> dict:
+    return custom_fields.set_values(c.id, parsed_values(form, form.own_fields))
+
+
 SECTIONS: dict[str, Section] = {s.name: s for s in (
     Section("identity", "Identity", "customers.edit", IdentityForm, _fill_identity,
             _apply_identity),
@@ -171,4 +193,7 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
             _fill_consent, _apply_consent),
     Section("assignment", "Assignment & state", "customers.edit", AssignmentForm,
             _fill_assignment, _apply_assignment),
+    # The office's own fields: whoever edits contact details (staff: their customers).
+    Section("own_fields", "More details", "customers.edit_contact", _own_fields_form,
+            _fill_own_fields, _apply_own_fields),
 )}
