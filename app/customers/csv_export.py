@@ -17,9 +17,10 @@ from typing import Iterable, Iterator
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app import fields as custom_fields
 from app.customers.identifiers import identifier_text
 from app.extensions import db
-from app.models import Customer, CustomerPhone
+from app.models import Customer, CustomerPhone, CustomField
 
 CSV_COLUMNS = ("id", "kind", "name", "first_name", "last_name", "company", "primary_email",
                "other_emails", "phone", "city", "country", "owner", "status", "tags",
@@ -45,15 +46,19 @@ def identifiers_text(customer: Customer, show_ids: bool) -> str:
     return "; ".join(f"{i.kind}: {identifier_text(i, show_ids)}" for i in customer.identifiers)
 
 
-def columns(phone_columns: int) -> list[str]:
-    """The header: one `phone`, `phone_2`, … column per phone the busiest customer has."""
+def columns(phone_columns: int, fields: Iterable[CustomField] = ()) -> list[str]:
+    """The header: one `phone`, `phone_2`, … column per phone the busiest customer has,
+    then the office's own fields by name (which the import maps back)."""
     at = CSV_COLUMNS.index("phone")
     phones = ["phone"] + [f"phone_{n}" for n in range(2, phone_columns + 1)]
-    return [*CSV_COLUMNS[:at], *phones, *CSV_COLUMNS[at + 1:]]
+    return [*CSV_COLUMNS[:at], *phones, *CSV_COLUMNS[at + 1:], *(f.label for f in fields)]
 
 
-def values(customer: Customer, show_ids: bool, phone_columns: int) -> list:
-    """A customer's cells, as plain values (text, numbers), in `columns` order."""
+def values(customer: Customer, show_ids: bool, phone_columns: int,
+           own: tuple[list[CustomField], dict] = ((), {})) -> list:
+    """A customer's cells, as plain values (text, numbers), in `columns` order; `own` is
+    (the office's fields, {field id: value}) for this customer."""
+    fields, held = own
     primary = customer.primary_email
     address = customer.addresses[0] if customer.addresses else None
     phones = [p.e164 for p in customer.phones][:phone_columns]
@@ -69,11 +74,13 @@ def values(customer: Customer, show_ids: bool, phone_columns: int) -> list:
         "yes" if customer.marketing_consent else "no",
         "yes" if customer.sharing_consent else "no",
         customer.created_at.isoformat(timespec="seconds") if customer.created_at else "",
+        *(custom_fields.as_text(f, held.get(f.id)) for f in fields),
     ]
 
 
-def csv_row(customer: Customer, show_ids: bool, phone_columns: int = 1) -> list[str]:
-    return [safe_cell(v) for v in values(customer, show_ids, phone_columns)]
+def csv_row(customer: Customer, show_ids: bool, phone_columns: int = 1,
+            own: tuple[list[CustomField], dict] = ((), {})) -> list[str]:
+    return [safe_cell(v) for v in values(customer, show_ids, phone_columns, own)]
 
 
 def phone_columns_for(customer_ids: list[int]) -> int:
@@ -87,13 +94,16 @@ def phone_columns_for(customer_ids: list[int]) -> int:
     return most
 
 
-def _batches(customer_ids: list[int]) -> Iterator[list[Customer]]:
-    """Customers in the given order, a batch at a time (flat memory for large lists)."""
+def _batches(customer_ids: list[int], fields: list[CustomField]
+             ) -> Iterator[list[tuple[Customer, tuple]]]:
+    """(customer, its own fields' values) in the given order, a batch at a time (flat
+    memory for large lists)."""
     for start in range(0, len(customer_ids), BATCH):
         chunk = customer_ids[start:start + BATCH]
         loaded = {c.id: c for c in db.session.scalars(
             select(Customer).where(Customer.id.in_(chunk)).options(*eager_options()))}
-        yield [loaded[cid] for cid in chunk]
+        held = custom_fields.values_for(chunk, fields)
+        yield [(loaded[cid], (fields, held.get(cid, {}))) for cid in chunk]
         for customer in loaded.values():  # keep memory flat; cascades to contacts
             db.session.expunge(customer)
 
@@ -101,14 +111,15 @@ def _batches(customer_ids: list[int]) -> Iterator[list[Customer]]:
 def iter_csv(customer_ids: list[int], show_ids: bool) -> Iterator[str]:
     """The CSV text in chunks, for Excel: a byte order mark first."""
     phone_columns = phone_columns_for(customer_ids)
+    fields = custom_fields.defined(sensitive=show_ids)
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer)
-    writer.writerow(columns(phone_columns))
+    writer.writerow(columns(phone_columns, fields))
     yield _drain(buffer)
-    for batch in _batches(customer_ids):
-        for customer in batch:
-            writer.writerow(csv_row(customer, show_ids, phone_columns))
+    for batch in _batches(customer_ids, fields):
+        for customer, own in batch:
+            writer.writerow(csv_row(customer, show_ids, phone_columns, own))
         yield _drain(buffer)
 
 
@@ -130,10 +141,11 @@ def xlsx_bytes(customer_ids: list[int], show_ids: bool) -> bytes:
         made.quotePrefix = needs_neutralising(value)  # and stays text when edited in Excel
         return made
 
-    sheet.append([cell(h) for h in columns(phone_columns)])
-    for batch in _batches(customer_ids):
-        for customer in batch:
-            sheet.append([cell(v) for v in values(customer, show_ids, phone_columns)])
+    fields = custom_fields.defined(sensitive=show_ids)
+    sheet.append([cell(h) for h in columns(phone_columns, fields)])
+    for batch in _batches(customer_ids, fields):
+        for customer, own in batch:
+            sheet.append([cell(v) for v in values(customer, show_ids, phone_columns, own)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

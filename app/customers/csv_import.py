@@ -17,6 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import selectinload
 
 from app import audit
+from app import fields as custom_fields
 from app.customers.changes import parse_tags, tags_named
 from app.customers.consent import change_consent
 from app.customers import import_columns
@@ -28,7 +29,7 @@ from app.extensions import db
 from app.models.customer_bulk import insert_new_customers
 from app.models import (
     CUSTOMER_STATUSES, Customer, CustomerAddress, CustomerEmail, CustomerIdentifier,
-    CustomerImport, CustomerPhone, Note, User, utcnow,
+    CustomerImport, CustomerPhone, CustomField, Note, User, utcnow,
 )
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -103,21 +104,29 @@ def read_csv(raw: bytes, encoding: str = "utf-8") -> dict:
     return {"header": header, "rows": [(r + [""] * width)[:width] for r in body]}
 
 
-def suggest_mapping(data: dict) -> list[str]:
-    """A target per column, guessed from its name or its values (`import_columns`)."""
-    return import_columns.suggest_mapping(data, REPEATABLE)
+def targets(fields: list[CustomField]) -> dict[str, str]:
+    """What a column may be imported as: the usual targets, then the office's own fields
+    (those the importing user may see)."""
+    return {**TARGETS, **{f.key: f.label for f in fields}}
 
 
-def mapping_errors(mapping: list[str]) -> list[str]:
+def suggest_mapping(data: dict, fields: list[CustomField] = ()) -> list[str]:
+    """A target per column, guessed from its name or its values (`import_columns`); a
+    column named as one of the office's own fields is that field (an export's header)."""
+    return import_columns.suggest_mapping(data, REPEATABLE, {f.label: f.key for f in fields})
+
+
+def mapping_errors(mapping: list[str], fields: list[CustomField] = ()) -> list[str]:
     errors = []
+    known = targets(fields)
     for target in set(mapping) - REPEATABLE - {""}:
         if mapping.count(target) > 1:
-            errors.append(f"“{TARGETS.get(target, target)}” is chosen for more than one "
+            errors.append(f"“{known.get(target, target)}” is chosen for more than one "
                           "column.")
     if not NAME_TARGETS & set(mapping):
         errors.append("Choose the column with the name: full name, first or last name, "
                       "or company.")
-    unknown = set(mapping) - set(TARGETS)
+    unknown = set(mapping) - set(known)
     if unknown:
         errors.append("Unknown column choice.")
     return errors
@@ -149,14 +158,17 @@ class Review:
         return sum(1 for r in self.rows if not r.errors and r.action == action)
 
 
-def validate(data: dict, mapping: list[str], mode: str, region: str) -> Review:
-    """Check every row; find duplicates in the file and among existing customers."""
-    problems = mapping_errors(mapping)
+def validate(data: dict, mapping: list[str], mode: str, region: str,
+             fields: list[CustomField] = ()) -> Review:
+    """Check every row; find duplicates in the file and among existing customers.
+    `fields`: the office's own fields the importing user may see (and so import)."""
+    problems = mapping_errors(mapping, fields)
     if problems:
         return Review([], problems)
     owners = {email.lower(): uid for uid, email in db.session.execute(
         select(User.id, User.email).where(User.active.is_(True)))}
-    rows = [_row(i + 2, cells, mapping, region, owners) for i, cells in
+    own = custom_fields.by_keys(fields)
+    rows = [_row(i + 2, cells, mapping, region, owners, own) for i, cells in
             enumerate(data["rows"])]
     seen: dict[str, int] = {}
     for row in rows:
@@ -180,15 +192,20 @@ def validate(data: dict, mapping: list[str], mode: str, region: str) -> Review:
 
 
 def _row(line: int, cells: list[str], mapping: list[str], region: str,
-         owners: dict[str, int]) -> Row:
+         owners: dict[str, int], own: dict[str, CustomField]) -> Row:
     row = Row(line)
     rec = row.record
-    rec.update(emails=[], phones=[], tags=[], notes=[])
+    rec.update(emails=[], phones=[], tags=[], notes=[], own={})
     for target, cell in zip(mapping, cells):
         value = " ".join(cell.split()) if target != "note" else cell.strip()
         if not target or not value:
             continue
-        if target in _LIMITS and len(value) > _LIMITS[target]:
+        if target in own:
+            try:
+                rec["own"][own[target]] = custom_fields.parse(own[target], value)
+            except custom_fields.FieldError as exc:
+                row.errors.append(str(exc))
+        elif target in _LIMITS and len(value) > _LIMITS[target]:
             row.errors.append(f"{TARGETS[target]} is longer than {_LIMITS[target]} characters.")
         elif target == "email":
             for part in re.split(r"[;,\s]+", value):
@@ -313,11 +330,17 @@ def apply_rows(rows: list[Row], *, user, filename: str,
     for row, cid, new in written:
         for body in row.record["notes"]:
             db.session.add(Note(customer_id=cid, author_id=user.id, kind="other", body=body))
+    custom_fields.insert_values([(cid, row.record["own"]) for row, cid, new in written
+                                 if new and row.record["own"]])
+    for row, cid, new in written:
+        if not new and row.record["own"]:
+            custom_fields.set_values(cid, row.record["own"])
     audit.record_many("customer.imported", [
         {"subject_type": "customer", "subject_id": cid,
          "details": {"file": filename, "line": row.line,
                      "action": "created" if new else "updated",
-                     "fields": sorted(k for k, v in row.record.items() if v)},
+                     "fields": sorted(k for k, v in row.record.items() if v and k != "own")
+                     + sorted(f.label for f in row.record["own"])},
          "summary": f"{'Created' if new else 'Updated'} from {filename}, line {row.line}"}
         for row, cid, new in written], user=user, ip=ip)
     counts["created"] += len(created)

@@ -94,16 +94,20 @@ def email_columns(data: dict) -> list[int]:
             if looks_like_emails([r[i] for r in rows])]
 
 
-def suggest_mapping(data: dict, repeatable: set[str]) -> list[str]:
+def suggest_mapping(data: dict, repeatable: set[str],
+                    named: dict[str, str] | None = None) -> list[str]:
     """A target per column, from its name, or Email when its values are addresses.
 
-    A single target goes to the first column that names it; the later ones are ignored.
+    `named` maps more column names to targets (the office's own fields, by their
+    names), ahead of the usual ones. A single target goes to the first column that
+    names it; the later ones are ignored.
     """
     emails = set(email_columns(data))
+    extra = {header_key(k): v for k, v in (named or {}).items()}
     used: set[str] = set()
     mapping = []
     for i, name in enumerate(data["header"]):
-        guess = guess_target(name)
+        guess = extra.get(header_key(name)) or guess_target(name)
         if guess in used and guess not in repeatable:
             guess = ""
         if not guess and i in emails:

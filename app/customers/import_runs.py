@@ -20,6 +20,7 @@ import redis
 from sqlalchemy import select, update
 
 from app import audit
+from app import fields as custom_fields
 from app.customers.csv_export import safe_cell
 from app.customers.csv_import import Row, apply_rows, validate
 from app.extensions import db
@@ -91,7 +92,9 @@ def run(import_id: int, region: str, ip: str | None = None) -> str:
     if upload is None or upload.state not in OPEN_STATES:
         return upload.state if upload else "gone"
     data = upload.data
-    review = validate(data, upload.mapping, upload.mode, region)
+    user = db.session.get(User, upload.user_id)
+    review = validate(data, upload.mapping, upload.mode, region,
+                      custom_fields.fields_for(user))
     if review.mapping_errors or (review.errors and not upload.skip_problems):
         # Something changed since the user checked the file (a user left, say): back to
         # the review page, which shows why; nothing has been imported.
@@ -100,7 +103,7 @@ def run(import_id: int, region: str, ip: str | None = None) -> str:
             db.session.commit()
             return upload.state
     progress = Progress(upload, review.rows, data, upload.filename,
-                        db.session.get(User, upload.user_id), ip, upload.processed,
+                        user, ip, upload.processed,
                         dict(upload.summary),
                         list(upload.skipped["rows"]) if upload.skipped else [])
     upload.state = "running"

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 from babel.dates import parse_date as babel_parse_date
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, insert, select
 
 from app.extensions import db
 from app.models import FIELD_KINDS, CustomField, CustomFieldValue
@@ -152,6 +152,26 @@ def values_for(customer_ids: Iterable[int], fields: list[CustomField]) -> dict[i
     return found
 
 
+def _columns(field: CustomField, value: Any) -> dict[str, Any]:
+    """The value's typed column (or its encrypted one) for a `customer_field_values` row."""
+    row = dict(text_value=None, number_value=None, date_value=None, bool_value=None,
+               secret=None)
+    if field.sensitive:
+        row["secret"] = as_text(field, value)
+    else:
+        row[{"text": "text_value", "choice": "text_value", "number": "number_value",
+             "date": "date_value", "yesno": "bool_value"}[field.kind]] = value
+    return row
+
+
+def insert_values(rows: list[tuple[int, dict[CustomField, Any]]]) -> None:
+    """Values of customers that have none yet (new ones), in one statement."""
+    params = [{"customer_id": cid, "field_id": field.id, **_columns(field, value)}
+              for cid, values in rows for field, value in values.items() if value is not None]
+    if params:
+        db.session.execute(insert(CustomFieldValue), params)
+
+
 def set_values(customer_id: int, new: dict[CustomField, Any]) -> dict[str, list]:
     """Store `new` ({field: parsed value or None}); the audit changes
     ({label: [old, new]}, sensitive values as a marker)."""
@@ -171,18 +191,8 @@ def set_values(customer_id: int, new: dict[CustomField, Any]) -> dict[str, list]
         if row is None:
             row = CustomFieldValue(customer_id=customer_id, field_id=field.id)
             db.session.add(row)
-        row.text_value = row.number_value = row.date_value = row.bool_value = None
-        row.secret = None
-        if field.sensitive:
-            row.secret = as_text(field, value)
-        elif field.kind in ("text", "choice"):
-            row.text_value = value
-        elif field.kind == "number":
-            row.number_value = value
-        elif field.kind == "date":
-            row.date_value = value
-        else:
-            row.bool_value = value
+        for column, stored in _columns(field, value).items():
+            setattr(row, column, stored)
     return changed
 
 

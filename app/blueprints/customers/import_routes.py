@@ -15,12 +15,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app import settings
+from app import fields as custom_fields
 from app.blueprints.customers import bp
 from app.blueprints.customers.forms import ImportUploadForm
 from app.customers import import_runs
 from app.customers.access import get_by_id
 from app.customers.csv_import import (
-    KEEP_FOR, MAX_BYTES, TARGETS, ImportFileError, read_csv, suggest_mapping, validate,
+    KEEP_FOR, MAX_BYTES, ImportFileError, read_csv, suggest_mapping, targets, validate,
 )
 from app.customers.import_columns import ignored_email_warnings
 from app.extensions import db
@@ -70,7 +71,8 @@ def import_upload():
             else:
                 record = CustomerImport(user_id=current_user.id, data=data,
                                         filename=upload.filename[-200:],
-                                        mapping=suggest_mapping(data))
+                                        mapping=suggest_mapping(
+                                            data, custom_fields.fields_for(current_user)))
                 db.session.add(record)
                 db.session.commit()
                 return see_other(url_for("customers.import_map", import_id=record.id))
@@ -94,8 +96,9 @@ def import_map(import_id: int):
         return _to_status(import_id)
     header = upload.data["header"]
     if request.method == "POST":
+        known = _targets()
         upload.mapping = [request.form.get(f"col-{i}", "") if request.form.get(f"col-{i}", "")
-                          in TARGETS else "" for i in range(len(header))]
+                          in known else "" for i in range(len(header))]
         upload.mode = "update" if request.form.get("mode") == "update" else "skip"
         upload.updated_at = utcnow()  # even when nothing changed: the day counts from here
         db.session.commit()
@@ -103,18 +106,22 @@ def import_map(import_id: int):
     rows = upload.data["rows"]
     samples = [[r[i] for r in rows if r[i].strip()][:PREVIEW_ROWS] for i in range(len(header))]
     return render("customers/import_map.html", upload=upload, header=header, samples=samples,
-                  targets=TARGETS, total=len(rows),
+                  targets=_targets(), total=len(rows),
                   warnings=ignored_email_warnings(upload.data, upload.mapping))
+
+
+def _targets() -> dict[str, str]:
+    return targets(custom_fields.fields_for(current_user))
 
 
 def _review(upload: CustomerImport):
     return validate(upload.data, upload.mapping, upload.mode,
-                    settings.get("office.country"))
+                    settings.get("office.country"), custom_fields.fields_for(current_user))
 
 
 def _review_page(upload: CustomerImport, review, status: int = 200):
     return render("customers/import_review.html", upload=upload, review=review,
-                  targets=TARGETS, warnings=ignored_email_warnings(upload.data, upload.mapping),
+                  targets=_targets(), warnings=ignored_email_warnings(upload.data, upload.mapping),
                   status=status)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.blueprints.customers import bp
+from app.blueprints.customers.field_forms import parsed_values, with_fields
 from app.blueprints.customers.forms import CustomerForm, SavedFilterForm
 from app import fields as custom_fields
 from app.customers.access import (
@@ -159,7 +160,9 @@ def _owner_choices() -> list[tuple[int, str]]:
 @bp.route("/new", methods=["GET", "POST"])
 @requires("customers.create")
 def new():
-    form = CustomerForm()
+    own_fields = custom_fields.fields_for(current_user)
+    form = with_fields(CustomerForm, own_fields)()
+    form.own_fields = own_fields
     form.owner_id.choices = _owner_choices()
     if request.method == "GET":
         form.owner_id.data = current_user.id
@@ -191,6 +194,7 @@ def _create_customer(form: CustomerForm, phone_e164: str) -> Customer:
     customer.tags = tags_named(parse_tags(form.tags.data))
     db.session.add(customer)
     db.session.flush()
+    custom_fields.insert_values([(customer.id, parsed_values(form, form.own_fields))])
     audit_request("customer.created",
                   subject_type="customer", subject_id=customer.id,
                   details={"kind": customer.kind, "owner_id": customer.owner_id,
