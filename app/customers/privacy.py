@@ -95,13 +95,13 @@ def _row(obj, fields) -> dict[str, Any]:
     return {f: _plain(getattr(obj, f)) for f in fields}
 
 
-def _own_fields(customer: Customer, show_ids: bool) -> dict[str, Any]:
+def _own_fields(rows: list[CustomFieldValue], show_ids: bool) -> dict[str, Any]:
     """{label: value} of the office's own fields, hidden ones included (their data is
     still held); sensitive ones only for those who see identification numbers."""
-    fields = (custom_fields.defined(sensitive=show_ids)
-              + custom_fields.defined(sensitive=show_ids, archived=True))
-    held = custom_fields.values_for([customer.id], fields).get(customer.id, {})
-    return {f.label: _plain(held[f.id]) for f in fields if held.get(f.id) is not None}
+    fields = {f.id: f for f in custom_fields.defined(sensitive=show_ids)
+              + custom_fields.defined(sensitive=show_ids, archived=True)}
+    return {fields[r.field_id].label: _plain(custom_fields.read_value(fields[r.field_id], r))
+            for r in rows if r.field_id in fields}
 
 
 def export_document(customer: Customer, show_ids: bool) -> dict[str, Any]:
@@ -115,6 +115,8 @@ def export_document(customer: Customer, show_ids: bool) -> dict[str, Any]:
                                   .order_by(EmailMessage.created_at))
     followups = db.session.scalars(select(FollowUp).where(FollowUp.customer_id == customer.id)
                                    .order_by(FollowUp.created_at, FollowUp.id))
+    field_values = list(db.session.scalars(select(CustomFieldValue).where(
+        CustomFieldValue.customer_id == customer.id)))
     return {
         "export_version": EXPORT_VERSION,
         "exported_at": utcnow().isoformat(),
@@ -124,7 +126,7 @@ def export_document(customer: Customer, show_ids: bool) -> dict[str, Any]:
         },
         "identifiers": [{"kind": i.kind, "value": identifier_text(i, show_ids)}
                         for i in customer.identifiers],
-        "fields": _own_fields(customer, show_ids),
+        "fields": _own_fields(field_values, show_ids),
         "emails": [_row(e, ("address", "label", "is_primary", "state", "state_reason",
                             "suppressed", "suppressed_reason", "suppressed_at",
                             "problem", "problem_at"))

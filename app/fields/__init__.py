@@ -133,7 +133,8 @@ def as_text(field: CustomField, value: Any) -> str:
     return str(value)
 
 
-def _read(field: CustomField, row: CustomFieldValue) -> Any:
+def read_value(field: CustomField, row: CustomFieldValue) -> Any:
+    """The value a stored row holds for `field` (decrypted for a sensitive field)."""
     if field.sensitive:
         return None if row.secret is None else parse(field, row.secret)
     return {"text": row.text_value, "choice": row.text_value, "number": row.number_value,
@@ -148,7 +149,7 @@ def values_for(customer_ids: Iterable[int], fields: list[CustomField]) -> dict[i
     found: dict[int, dict] = {}
     for row in db.session.scalars(select(CustomFieldValue).where(
             CustomFieldValue.customer_id.in_(ids), CustomFieldValue.field_id.in_(by_id))):
-        found.setdefault(row.customer_id, {})[row.field_id] = _read(by_id[row.field_id], row)
+        found.setdefault(row.customer_id, {})[row.field_id] = read_value(by_id[row.field_id], row)
     return found
 
 
