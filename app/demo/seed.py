@@ -1,6 +1,7 @@
 """Realistic demo data for `flask demo seed`."""
 from __future__ import annotations
 
+from app.demo.fields import seed_fields
 from app.demo.office import seed_office
 from app.extensions import db
 from app.models import User
@@ -19,6 +20,7 @@ def seed_demo(demo_users) -> dict[str, int]:
     from app.demo.customers import seed_customers
 
     summary = {"users": created, **seed_customers()}
+    summary["customer fields"] = seed_fields()
     # Keep last: invoices are made for whatever customers the steps above created.
     from app.demo.invoices import seed_demo_invoices
 

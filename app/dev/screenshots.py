@@ -46,6 +46,7 @@ SHOTS: tuple[Shot, ...] = (
     Shot("reminder-stage", "/admin/settings/reminders", "tbody a[href^='/admin/settings/reminders/']",
          caption="Settings → a reminder stage, with its live preview"),
     Shot("settings", "/admin/settings/", caption="Admin → Settings"),
+    Shot("fields", "/admin/fields/", caption="Admin → Customer fields"),
     Shot("statuses", "/help/statuses", caption="How the Sent Status is decided"),
 )
 

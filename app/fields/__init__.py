@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
+from babel.dates import format_date
 from babel.dates import parse_date as babel_parse_date
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 from sqlalchemy import Select, delete, func, insert, select
@@ -100,8 +101,6 @@ def parse(field: CustomField, raw: Any) -> Any:
 
 
 def example_date() -> str:
-    from babel.dates import format_date
-
     return format_date(date(2026, 12, 31), "short", locale=_locale())
 
 
@@ -114,8 +113,6 @@ def display(field: CustomField, value: Any) -> str:
     if field.kind == "number":
         return format_decimal(value, locale=_locale())
     if field.kind == "date":
-        from babel.dates import format_date
-
         return format_date(value, "medium", locale=_locale())
     return str(value)
 
