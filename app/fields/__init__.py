@@ -181,7 +181,8 @@ def set_values(customer_id: int, new: dict[CustomField, Any]) -> dict[str, list]
             continue
         changed[field.label] = (["[hidden]", "[hidden]"] if field.sensitive
                                 else [as_text(field, old), as_text(field, value)])
-        row = db.session.get(CustomFieldValue, (customer_id, field.id))
+        row = db.session.scalar(select(CustomFieldValue).filter_by(
+            customer_id=customer_id, field_id=field.id))
         if value is None:
             if row is not None:
                 db.session.delete(row)

@@ -18,7 +18,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy import (
+    JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.crypto import EncryptedString
@@ -53,18 +55,21 @@ class CustomField(db.Model):
 
 
 class CustomFieldValue(db.Model):
+    """One customer's value of one field. A plain `id` key (not the pair): key rotation
+    (app/key_rotation.py) walks and rewrites encrypted rows by a single-column key."""
+
     __tablename__ = "customer_field_values"
     __table_args__ = (
+        UniqueConstraint("customer_id", "field_id", name="uq_field_values_customer_field"),
         Index("ix_field_values_text", "field_id", "text_value"),
         Index("ix_field_values_number", "field_id", "number_value"),
         Index("ix_field_values_date", "field_id", "date_value"),
         Index("ix_field_values_bool", "field_id", "bool_value"),
     )
 
-    customer_id: Mapped[int] = mapped_column(
-        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
-    field_id: Mapped[int] = mapped_column(
-        ForeignKey("custom_fields.id", ondelete="CASCADE"), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    field_id: Mapped[int] = mapped_column(ForeignKey("custom_fields.id", ondelete="CASCADE"))
     text_value: Mapped[str | None] = mapped_column(String(500))
     number_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
     date_value: Mapped[date | None] = mapped_column(Date)

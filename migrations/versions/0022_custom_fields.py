@@ -35,6 +35,7 @@ def upgrade():
     )
     op.create_table(
         'customer_field_values',
+        sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('customer_id', sa.Integer(), nullable=False),
         sa.Column('field_id', sa.Integer(), nullable=False),
         sa.Column('text_value', sa.String(length=500), nullable=True),
@@ -44,7 +45,8 @@ def upgrade():
         sa.Column('secret', app.crypto.EncryptedString(), nullable=True),
         sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['field_id'], ['custom_fields.id'], ondelete='CASCADE'),
-        sa.PrimaryKeyConstraint('customer_id', 'field_id'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('customer_id', 'field_id', name='uq_field_values_customer_field'),
     )
     for kind in ('text', 'number', 'date', 'bool'):
         op.create_index(f'ix_field_values_{kind}', 'customer_field_values',

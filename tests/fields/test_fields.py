@@ -211,3 +211,28 @@ def test_removing_a_field_keeps_its_data_until_confirmed(client, login_as, db):
     db.session.expire_all()
     assert db.session.get(CustomField, plan.id) is None
     assert db.session.scalar(db.select(db.func.count()).select_from(CustomFieldValue)) == 0
+
+
+def test_key_rotation_keeps_each_sensitive_value_apart(app, db):
+    from cryptography.fernet import Fernet
+
+    from app.key_rotation import rotate_all
+    from tests.conftest import TEST_KEYS
+
+    passport = _field(db, "Passport", sensitive=True)
+    licence = _field(db, "Licence", sensitive=True)
+    customer = make_customer()
+    custom_fields.set_values(customer.id, {passport: "P-1", licence: "L-2"})
+    db.session.commit()
+    app.config["ENCRYPTION_KEYS"] = [Fernet.generate_key().decode(), *TEST_KEYS]
+    app.extensions.pop("fernet", None)
+    try:
+        assert rotate_all()["customer_field_values.secret"] == 2
+        db.session.commit()
+        app.config["ENCRYPTION_KEYS"] = app.config["ENCRYPTION_KEYS"][:1]
+        app.extensions.pop("fernet", None)
+        assert _value(db, customer.id, passport.id) == "P-1"
+        assert _value(db, customer.id, licence.id) == "L-2"
+    finally:
+        app.config["ENCRYPTION_KEYS"] = list(TEST_KEYS)
+        app.extensions.pop("fernet", None)
