@@ -50,7 +50,7 @@ def upgrade():
     )
     for kind in ('text', 'number', 'date', 'bool'):
         op.create_index(f'ix_field_values_{kind}', 'customer_field_values',
-                        ['field_id', f'{kind}_value'])
+                        ['field_id', f'{kind}_value', 'customer_id'])
 
 
 def downgrade():

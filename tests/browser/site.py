@@ -49,6 +49,8 @@ PAGES = (
     Page("customer-erase", "/customers/{customer}/erase", "customers.erase"),
     Page("customer-billing-edit", "/customers/{customer}/billing/edit",
          "customers.edit_billing"),
+    Page("customer-fields-edit", "/customers/{customer}/own_fields/edit",
+         "customers.edit_contact"),
     Page("followups", "/followups/", "followups.view"),
     Page("followups-suggested", "/followups/?show=suggested", "followups.view"),
     Page("customer-followups", "/followups/customers/{customer}", "followups.view"),
@@ -79,6 +81,7 @@ PAGES = (
     Page("settings-reminders", "/admin/settings/reminders", "reminders.templates"),
     Page("settings-reminder-stage", "/admin/settings/reminders/new", "reminders.templates"),
     Page("admin-settings", "/admin/settings/", "admin.settings"),
+    Page("admin-fields", "/admin/fields/", "admin.fields"),
 )
 
 # Pages seen without logging in.
