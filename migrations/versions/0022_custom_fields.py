@@ -1,7 +1,7 @@
 """the office's own customer fields and their typed values
 
 Revision ID: 0022
-Revises: 0015
+Revises: 0019
 Create Date: 2026-12-05 06:40:00
 
 """
@@ -12,7 +12,7 @@ import app.crypto
 import app.models.base
 
 revision = '0022'
-down_revision = '0015'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
