@@ -49,6 +49,13 @@ class CustomField(db.Model):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
+    def options(self) -> tuple[str, ...]:
+        """What a filter offers to pick from; empty for a kind that is typed in."""
+        if self.kind == "choice":
+            return tuple(self.choices or ())
+        return ("yes", "no") if self.kind == "yesno" else ()
+
+    @property
     def key(self) -> str:
         """Its name in URLs, forms and CSV headers."""
         return f"f{self.id}"
