@@ -73,6 +73,8 @@ class Config:
     MAIL_IN_FLIGHT = 20
     MAIL_REUSE_CONNECTION = True
     REMINDER_DAYS = ""
+    # The largest document a customer file accepts (app/documents); the request cap follows.
+    DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
     SENDGRID_WEBHOOK_PUBLIC_KEY: str | None = None
     MAILGUN_WEBHOOK_SIGNING_KEY: str | None = None
     POSTMARK_WEBHOOK_USERNAME: str | None = None
@@ -155,7 +157,7 @@ _OPTIONAL_STRINGS = (
 )
 _OPTIONAL_INTS = ("MAIL_MAX_ATTEMPTS", "MAIL_SENDING_TIMEOUT", "MAIL_PICKUP_TIMEOUT", "MAIL_IN_FLIGHT",
                   "BOUNCE_IMAP_PORT", "BOUNCE_POLL_SECONDS", "PASSWORD_RESET_MINUTES",
-                  "INVITATION_DAYS")
+                  "INVITATION_DAYS", "DOCUMENT_MAX_BYTES")
 
 
 def _database_url(url: str | None, instance: Path = INSTANCE_DIR) -> str:

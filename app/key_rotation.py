@@ -35,9 +35,10 @@ def rotate_all() -> dict[str, int]:
     for table, name in encrypted_columns():
         pk = next(iter(table.primary_key.columns))
         raw = type_coerce(table.c[name], Text)
+        batch = getattr(table.c[name].type, "rotate_batch", BATCH)  # documents: small
         done, last = 0, None
         while True:
-            query = select(pk, raw).where(table.c[name].is_not(None)).order_by(pk).limit(BATCH)
+            query = select(pk, raw).where(table.c[name].is_not(None)).order_by(pk).limit(batch)
             if last is not None:
                 query = query.where(pk > last)
             rows = db.session.execute(query).all()

@@ -21,6 +21,10 @@ PERMISSIONS: dict[str, str] = {
     "customers.import": "Import customers from CSV",
     "customers.export": "Export customer lists and customer data",
     "customers.erase": "Erase a customer's personal data",
+    "documents.view": "Open the documents filed on a customer (staff: their own customers; "
+                      "identity scans only with customers.view_ids)",
+    "documents.upload": "Upload documents to a customer file",
+    "documents.delete": "Delete documents from a customer file",
     "followups.view": "See follow-ups (staff: their own customers')",
     "followups.edit": "Add, accept, dismiss and complete follow-ups, and be given them "
                       "(staff: their own customers only)",
@@ -46,6 +50,7 @@ PERMISSIONS: dict[str, str] = {
 
 _READ = {
     "dashboard.view", "customers.view", "invoices.view", "followups.view",
+    "documents.view",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -54,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "customers.view_all", "customers.create", "customers.edit_contact",
         "customers.edit_billing", "customers.notes", "customers.view_ids",
         "customers.export", "attention.dismiss", "followups.edit",
+        "documents.upload", "documents.delete",
         "invoices.edit", "invoices.send", "mail.overturn", "reminders.view", "reminders.send",
         "reports.accounting", "reports.customers", "reports.activity",
     }),
@@ -61,6 +67,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "customers.create", "customers.edit_contact", "customers.notes",
         "invoices.edit", "invoices.send", "mail.overturn", "reports.activity",
         "attention.dismiss", "followups.edit", "reminders.view", "reminders.send",
+        "documents.upload", "documents.delete",
     }),
     "viewer": frozenset(_READ | {
         "customers.view_all", "reports.accounting", "reports.customers",

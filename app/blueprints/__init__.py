@@ -4,6 +4,7 @@ from app.blueprints.attention import bp as attention
 from app.blueprints.auth import bp as auth
 from app.blueprints.client import bp as client
 from app.blueprints.customers import bp as customers
+from app.blueprints.documents import bp as documents
 from app.blueprints.fields import bp as fields
 from app.blueprints.followups import bp as followups
 from app.blueprints.invoices import bp as invoices
@@ -14,5 +15,5 @@ from app.blueprints.settings import bp as settings
 from app.blueprints.tracking import bp as tracking
 from app.blueprints.webhooks import bp as webhooks
 
-BLUEPRINTS = [auth, main, attention, customers, followups, invoices, client, reminders, reports,
-              admin, settings, fields, tracking, webhooks]
+BLUEPRINTS = [auth, main, attention, customers, documents, followups, invoices, client, reminders,
+              reports, admin, settings, fields, tracking, webhooks]

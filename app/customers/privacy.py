@@ -4,6 +4,7 @@ No Flask: the caller checks permissions, records the audit entry and commits.
 """
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -14,11 +15,12 @@ from sqlalchemy import String, and_, case, cast, func, literal, literal_column, 
 from app import fields as custom_fields
 from app.customers.consent import erase_consents
 from app.customers.identifiers import identifier_text
+from app.documents.store import content, erase_for_customer
 from app.extensions import db
 from app.invoices.snapshot import erase_buyer
-from app.models import (AttentionItem, AuditLog, Customer, CustomFieldValue, EmailEvent,
-                        EmailMessage, FollowUp, InboundMessage, Invoice, Note, Notification,
-                        SavedFilter, search_index, utcnow)
+from app.models import (AttentionItem, AuditLog, Customer, CustomFieldValue, Document,
+                        EmailEvent, EmailMessage, FollowUp, InboundMessage, Invoice, Note,
+                        Notification, SavedFilter, search_index, utcnow)
 from app.models.base import contains_text
 
 EXPORT_VERSION = 1
@@ -46,6 +48,8 @@ PERSONAL_DATA: dict[str, Handling] = {
     "customer_field_values": Handling(True, "deleted"),  # the office's own fields
     "notes": Handling(True, "deleted"),
     "follow_ups": Handling(True, "deleted"),
+    "documents": Handling(True, "deleted"),
+    "document_chunks": Handling(True, "deleted"),  # the content, in the export as base64
     # Kept; the buyer's copy in an issued invoice's snapshot is anonymised.
     "invoices": Handling(True, "kept for accounting"),
     "number_counters": Handling(False, "nothing personal"),
@@ -117,6 +121,8 @@ def export_document(customer: Customer, show_ids: bool) -> dict[str, Any]:
                                    .order_by(FollowUp.created_at, FollowUp.id))
     field_values = list(db.session.scalars(select(CustomFieldValue).where(
         CustomFieldValue.customer_id == customer.id)))
+    documents = db.session.scalars(select(Document).where(Document.customer_id == customer.id)
+                                   .order_by(Document.uploaded_at, Document.id))
     return {
         "export_version": EXPORT_VERSION,
         "exported_at": utcnow().isoformat(),
@@ -148,13 +154,25 @@ def export_document(customer: Customer, show_ids: bool) -> dict[str, Any]:
             "responsible": f.assignee.email if f.assignee else None,
             "completed_by": f.completed_by.email if f.completed_by else None}
             for f in followups],
+        # Each document with its content (document_chunks, decrypted) as base64.
+        "documents": [_document(d, show_ids) for d in documents],
     }
+
+
+def _document(document: Document, show_ids: bool) -> dict[str, Any]:
+    """A document's details and content; an identity scan's content only for someone who
+    may see identification numbers (as the numbers themselves)."""
+    row = _row(document, ("name", "kind", "mime", "size", "identity", "uploaded_at")) | {
+        "uploaded_by": document.uploaded_by.email if document.uploaded_by else None}
+    if document.identity and not show_ids:
+        return row | {"content_base64": None}
+    return row | {"content_base64": base64.b64encode(content(document)).decode("ascii")}
 
 
 def erase_customer(customer: Customer) -> dict[str, int]:
     """Anonymise `customer`'s personal data; invoices and payments stay for accounting.
 
-    Contacts, identification numbers, notes and tags are deleted; names and free-text
+    Contacts, identification numbers, notes, documents and tags are deleted; names and free-text
     fields are blanked; the addresses, bodies and SMTP replies of sent invoice emails are
     replaced; their delivery events lose the recipient, bounce text, IP address and user
     agent; bounce mail matched to them keeps its row (state, kind, dates) but loses its
@@ -190,6 +208,7 @@ def erase_customer(customer: Customer) -> dict[str, int]:
     counts["notes"] = notes.rowcount or 0
     counts["follow_ups"] = db.session.execute(db.delete(FollowUp).where(
         FollowUp.customer_id == customer.id)).rowcount or 0
+    counts["documents"] = erase_for_customer(customer.id)  # and their document_chunks
     # Notifications first: they point at the attention items (SET NULL otherwise).
     counts["notifications"] = db.session.execute(db.delete(Notification).where(
         Notification.customer_id == customer.id)).rowcount or 0

@@ -6,6 +6,7 @@ from app.models.customers import (
     CustomerAddress, CustomerEmail, CustomerIdentifier, CustomerImport, CustomerPhone, Note,
     SavedFilter, Tag, customer_tags,
 )
+from app.models.documents import CHUNK_BYTES, Document, DocumentChunk
 from app.models.fields import FIELD_KINDS, CustomField, CustomFieldValue
 from app.models.followups import FOLLOWUP_STATES, FollowUp
 from app.models.invoices import (
@@ -22,7 +23,8 @@ __all__ = [
     "CHANNELS", "CUSTOMER_KINDS", "CUSTOMER_STATUSES", "DELIVERY_STATES", "EMAIL_STATES",
     "DRAFT_NUMBER", "INVOICE_SERIES", "INVOICE_STATES", "NOTE_KINDS", "PAYMENT_METHODS",
     "ROLES", "SYSTEM_KIND", "TOKEN_PURPOSES",
-    "AuditLog", "Customer", "CustomField", "CustomFieldValue", "FIELD_KINDS", "CustomerAddress", "CustomerEmail", "DocumentImage", "NumberCounter",
+    "AuditLog", "Customer", "CustomField", "CustomFieldValue", "FIELD_KINDS", "CustomerAddress",
+    "CustomerEmail", "DocumentImage", "NumberCounter", "CHUNK_BYTES", "Document", "DocumentChunk",
     "CustomerIdentifier", "CustomerImport", "CustomerPhone", "EmailEvent", "EmailLink",
     "EmailMessage", "InboundMessage", "Invoice", "InvoiceLine", "Note", "Payment",
     "ReminderSend", "ReminderStage",

@@ -17,7 +17,10 @@ FORM_BODY = 2 * MB  # any request without a cap of its own (MAX_CONTENT_LENGTH)
 FORM_FIELD = 512 * 1024  # one text field of a multipart form (MAX_FORM_MEMORY_SIZE)
 FORM_PARTS = 2000  # fields in one form, multipart or urlencoded (MAX_FORM_PARTS)
 WEBHOOK_BODY = 1 * MB  # providers post batches far below this (SendGrid: a few hundred KB)
-UPLOAD_BODY = CSV_MAX_BYTES + 64 * 1024  # the CSV file and the multipart around it
+MULTIPART_SLACK = 64 * 1024  # the form fields and part headers around an uploaded file
+UPLOAD_BODY = CSV_MAX_BYTES + MULTIPART_SLACK  # the CSV file and the multipart around it
+# A document: its own cap (DOCUMENT_MAX_BYTES, a setting) plus the multipart around it.
+DOCUMENT_UPLOAD = "documents.upload"
 
 # Endpoints and blueprints whose requests may be larger (or must be smaller) than a form.
 _BY_ENDPOINT = {"customers.import_upload": UPLOAD_BODY}
@@ -32,6 +35,8 @@ def defaults() -> dict:
 
 def body_cap(config, endpoint: str | None, blueprint: str | None) -> int:
     """The most bytes a request to `endpoint` may send."""
+    if endpoint == DOCUMENT_UPLOAD:
+        return config["DOCUMENT_MAX_BYTES"] + MULTIPART_SLACK
     if endpoint in _BY_ENDPOINT:
         return _BY_ENDPOINT[endpoint]
     if blueprint in _BY_BLUEPRINT:
@@ -41,6 +46,11 @@ def body_cap(config, endpoint: str | None, blueprint: str | None) -> int:
 
 def too_large_text(cap: int, endpoint: str | None) -> str:
     """What a person is told when a request is over its cap."""
+    if endpoint == DOCUMENT_UPLOAD:
+        limit = max(cap - MULTIPART_SLACK, 0)
+        size = f"{limit / MB:.0f} MB" if limit >= MB else f"{max(limit // 1024, 1)} KB"
+        return (f"Documents are limited to {size}. Nothing was stored: upload a smaller "
+                "file (a scan at a lower resolution, or the document in parts).")
     size = f"{cap / MB:.0f} MB" if cap >= MB else f"{cap // 1024} KB"
     if endpoint == "customers.import_upload":
         return (f"Files are limited to {CSV_MAX_BYTES // MB} MB. Split the file, or leave "

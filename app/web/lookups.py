@@ -9,9 +9,10 @@ from flask import abort
 from flask_login import current_user
 
 from app.customers.access import can_see_customer, get_by_id, sees_all_customers
+from app.documents.store import may_open
 from app.extensions import db
 from app.invoices.access import visible_invoices
-from app.models import Customer, EmailEvent, Invoice
+from app.models import Customer, Document, EmailEvent, Invoice
 
 
 def get_customer_or_404(customer_id: int, user=None) -> Customer:
@@ -53,3 +54,14 @@ def get_email_event_or_404(event_id: int, user=None) -> EmailEvent:
     if not (can_see_customer(customer, user) if customer_id else sees_all_customers(user)):
         abort(404)
     return event
+
+
+def get_document_or_404(document_id: int, user=None) -> Document:
+    """A document, if `user` may see its customer and, for an identity scan, may see
+    identification numbers (`customers.view_ids`)."""
+    user = current_user if user is None else user
+    document = get_by_id(Document, document_id)
+    if document is None or not may_open(document, user) \
+            or not can_see_customer(get_by_id(Customer, document.customer_id), user):
+        abort(404)
+    return document

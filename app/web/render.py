@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -113,6 +114,15 @@ def hx_retarget(response: Response, target: str, swap: str | None = None) -> Res
 def no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def attachment_disposition(filename: str) -> str:
+    """`Content-Disposition: attachment` naming `filename` safely (RFC 6266 / 5987): an
+    ASCII fallback without quotes, slashes or control characters, and the exact name
+    percent-encoded in `filename*` for browsers that read it."""
+    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\/;%' else "_"
+                       for ch in filename).strip() or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def pdf_response(invoice: Invoice, *, inline: bool = False) -> Response:

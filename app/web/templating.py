@@ -35,6 +35,7 @@ def _url_with(**changes) -> str:
 def init_templating(app: Flask) -> None:
     from app.customers.identifiers import identifier_text
     from app.customers.languages import language_label
+    from app.documents.types import ALLOWED as DOCUMENT_KINDS
     from app.mail import event_lines, failures, history, live
     from app.mail.consequences import can_overturn
     from app.web.auth import can, can_any
@@ -47,6 +48,7 @@ def init_templating(app: Flask) -> None:
         size_text=failures.size_text, can_overturn=can_overturn,
         event_line=event_lines.event_line, split_machine=event_lines.split_machine,
         email_counts_text=event_lines.counts_text, field_text=custom_fields.display,
+        DOCUMENT_KINDS=DOCUMENT_KINDS,
     )
     # Filters first: the macros module below is compiled once, and uses them. Dates,
     # times, money and countries in the office's locale and time zone; the settings are

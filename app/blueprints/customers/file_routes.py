@@ -14,6 +14,7 @@ from app.customers.consent import KINDS, change_consent
 from app.customers.identifiers import IDENTIFIER_KINDS
 from app.customers.languages import language_choices
 from app.customers.segments import customer_figures, segments_for
+from app.documents.store import documents_for
 from app.extensions import db
 from app.invoices.terms import currency_choices, office_defaults, terms_for
 from app.mail.history import latest_statuses
@@ -60,6 +61,7 @@ def file_context(customer, editing: str | None = None, form=None, note_form=None
         show_ids=can("customers.view_ids"), sections=SECTIONS, id_kinds=dict(IDENTIFIER_KINDS),
         invoice_page=invoice_page, email_statuses=email_statuses, terms=terms_for(customer),
         office=office_defaults(), can_invoice=_can_invoice(customer),
+        docs=documents_for(customer.id, current_user), doc_error=None,
         invoices_href=lambda n: url_for("customers.show", customer_id=customer.id,
                                         invoices_page=n) + "#sec-invoices",
         invoices_hx=lambda n: url_for("customers.invoices", customer_id=customer.id, page=n),

@@ -102,4 +102,21 @@
       evt.detail.isError = false;
     }
   });
+  // Uploads marked data-upload-progress show their progress bar while the file is sent.
+  function uploadProgress(evt) {
+    var form = evt.detail.elt && evt.detail.elt.closest && evt.detail.elt.closest("form[data-upload-progress]");
+    return form ? form.querySelector("progress") : null;
+  }
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var bar = uploadProgress(evt);
+    if (bar) { bar.value = 0; bar.hidden = false; }
+  });
+  document.addEventListener("htmx:xhr:progress", function (evt) {
+    var bar = uploadProgress(evt);
+    if (bar && evt.detail.lengthComputable) { bar.value = evt.detail.loaded / evt.detail.total * 100; }
+  });
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var bar = uploadProgress(evt);
+    if (bar) { bar.hidden = true; }
+  });
 })();
