@@ -11,6 +11,7 @@ arrive by HTTP.
 from __future__ import annotations
 
 from app.customers.csv_import import MAX_BYTES as CSV_MAX_BYTES
+from app.mail.failures import size_text
 
 MB = 1024 * 1024
 FORM_BODY = 2 * MB  # any request without a cap of its own (MAX_CONTENT_LENGTH)
@@ -47,9 +48,9 @@ def body_cap(config, endpoint: str | None, blueprint: str | None) -> int:
 def too_large_text(cap: int, endpoint: str | None) -> str:
     """What a person is told when a request is over its cap."""
     if endpoint == DOCUMENT_UPLOAD:
-        limit = max(cap - MULTIPART_SLACK, 0)
-        size = f"{limit / MB:.0f} MB" if limit >= MB else f"{max(limit // 1024, 1)} KB"
-        return (f"Documents are limited to {size}. Nothing was stored: upload a smaller "
+        # As the upload form states it (a chunked body's cap is one byte more).
+        limit = size_text((cap - MULTIPART_SLACK) // 1000 * 1000)
+        return (f"Documents are limited to {limit}. Nothing was stored: upload a smaller "
                 "file (a scan at a lower resolution, or the document in parts).")
     size = f"{cap / MB:.0f} MB" if cap >= MB else f"{cap // 1024} KB"
     if endpoint == "customers.import_upload":
