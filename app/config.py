@@ -74,7 +74,7 @@ class Config:
     MAIL_REUSE_CONNECTION = True
     REMINDER_DAYS = ""
     # The largest document a customer file accepts (app/documents); the request cap follows.
-    DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
+    DOCUMENT_MAX_BYTES = 20_000_000
     SENDGRID_WEBHOOK_PUBLIC_KEY: str | None = None
     MAILGUN_WEBHOOK_SIGNING_KEY: str | None = None
     POSTMARK_WEBHOOK_USERNAME: str | None = None

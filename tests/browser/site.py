@@ -4,6 +4,7 @@ The accessibility and overflow checks walk this list; a page added to the app be
 """
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,6 +13,7 @@ from app import clock
 from app.admin import accounts, password_links
 from app.cli.demo import DEMO_USERS
 from app.demo.seed import seed_demo
+from app.documents.store import store
 from app.extensions import db
 from app.followups import tasks
 from app.models import EmailMessage, User
@@ -29,7 +31,7 @@ UNBROKEN = "Zweckverband" + "Wasserversorgung" * 5 + "Nordwest"  # 100 character
 @dataclass(frozen=True)
 class Page:
     name: str
-    path: str  # with {customer}, {draft}, {invoice}, {message}, {user}, {view_key},
+    path: str  # with {customer}, {document}, {draft}, {invoice}, {message}, {user}, {view_key},
     #            {invitation} (the token of a pending invitation's link)
     permission: str | None  # None: anyone logged in
 
@@ -47,6 +49,7 @@ PAGES = (
     Page("customer-history", "/customers/{customer}/timeline", "customers.view"),
     Page("customer-import", "/customers/import", "customers.import"),
     Page("customer-erase", "/customers/{customer}/erase", "customers.erase"),
+    Page("document-delete", "/documents/{document}/delete", "documents.delete"),
     Page("customer-billing-edit", "/customers/{customer}/billing/edit",
          "customers.edit_billing"),
     Page("customer-fields-edit", "/customers/{customer}/own_fields/edit",
@@ -134,12 +137,20 @@ def seed_site() -> dict:
     add_events(rejected, ("sent", at("2026-11-02", "10:02")),
                ("rejected", at("2026-11-02", "10:03"),
                 {"code": "5.1.1", "diagnostic": "550 5.1.1 User unknown"}))
+    # Documents: one with a name that does not break, and an identity scan some roles
+    # only see counted.
+    scan = b"%PDF-1.4\n" + b"0" * 3000
+    document = store(customer.id, io.BytesIO(scan), f"{UNBROKEN}.pdf", identity=False,
+                     user=billing, max_bytes=len(scan))
+    store(customer.id, io.BytesIO(scan), "passport.pdf", identity=True, user=billing,
+          max_bytes=len(scan))
     invited = accounts.add_user("ivy.invited@example.com", "Ivy Invited", "staff")
     (invitation,) = accounts.invite(invited, users["admin"])
     db.session.commit()
     assert db.session.get(EmailMessage, opened.id).status == "opened"
     link = password_links.fill_links(db.session.get(EmailMessage, invitation).body_text)
     return {"customer": customer.id, "draft": draft.id, "invoice": invoice.id,
-            "message": delayed.id, "user": staff.id, "view_key": invoice.view_key,
+            "message": delayed.id, "user": staff.id, "document": document.id,
+            "view_key": invoice.view_key,
             "invitation": re.search(password_links.LINK_PATH + r"(\S+)", link).group(1),
             "followup": followup.id}

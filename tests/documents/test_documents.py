@@ -79,7 +79,7 @@ def test_a_file_of_another_kind_is_refused_whatever_its_name(db, client, login_a
     login_as("billing")
     customer = make_customer()
     response = upload(client, customer, data, name)
-    assert response.status_code == 415
+    assert response.status_code == 422
     assert words in response.text and 'role="alert"' in response.text
     assert count(db, Document) == 0 and count(db, DocumentChunk) == 0
     plain = upload(client, customer, data, name, htmx=False)

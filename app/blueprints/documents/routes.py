@@ -48,7 +48,7 @@ def upload(customer_id: int):
         abort(413)
     except DocumentTypeError as exc:
         db.session.rollback()
-        return _refused(customer, str(exc), 415)
+        return _refused(customer, str(exc))  # 422: htmx swaps the form back in
     audit_request("document.uploaded", subject_type="customer", subject_id=customer.id,
                   details={"document_id": document.id, "kind": document.kind,
                            "size": document.size, "identity": document.identity},
@@ -59,10 +59,10 @@ def upload(customer_id: int):
     return notify(_section(customer), f"{document.name} was added.")
 
 
-def _refused(customer, message: str, status: int = 422):
+def _refused(customer, message: str):
     if not is_partial():
         return see_other(_file_url(customer.id), message, "error")
-    return _section(customer, error=message, status=status)
+    return _section(customer, error=message, status=422)
 
 
 @bp.route("/documents/<int:document_id>/download")
