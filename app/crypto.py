@@ -31,8 +31,12 @@ def encrypt(value: str) -> str:
 
 
 def decrypt(token: str) -> str:
+    return decrypt_bytes(token).decode("utf-8")
+
+
+def decrypt_bytes(token: str) -> bytes:
     try:
-        return fernet().decrypt(token.encode("ascii")).decode("utf-8")
+        return fernet().decrypt(token.encode("ascii"))
     except InvalidToken as exc:
         raise RuntimeError("a stored value can't be decrypted with the configured "
                            "ENCRYPTION_KEYS (was a key removed too early?)") from exc
@@ -79,10 +83,4 @@ class EncryptedBytes(EncryptedString):
         return None if value is None else fernet().encrypt(bytes(value)).decode("ascii")
 
     def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        try:
-            return fernet().decrypt(value.encode("ascii"))
-        except InvalidToken as exc:
-            raise RuntimeError("a stored value can't be decrypted with the configured "
-                               "ENCRYPTION_KEYS (was a key removed too early?)") from exc
+        return None if value is None else decrypt_bytes(value)
