@@ -1,7 +1,7 @@
 """Documents on customer files, their content in encrypted chunks (app/documents).
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0022
 Create Date: 2026-12-05 06:40:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 from app.models.base import UTCDateTime
 
 revision = '0021'
-down_revision = '0019'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
