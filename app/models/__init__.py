@@ -13,6 +13,7 @@ from app.models.invoices import (
     DRAFT_NUMBER, INVOICE_SERIES, INVOICE_STATES, PAYMENT_METHODS, DocumentImage, Invoice,
     InvoiceLine, NumberCounter, Payment,
 )
+from app.models.merges import CustomerMerge, DuplicateDismissal
 from app.models.mail import DELIVERY_STATES, SYSTEM_KIND, EmailEvent, EmailLink, EmailMessage, InboundMessage
 from app.models.reminders import ReminderSend, ReminderStage
 from app.models.settings import STAMP_KEY, Setting
@@ -25,7 +26,8 @@ __all__ = [
     "ROLES", "SYSTEM_KIND", "TOKEN_PURPOSES",
     "AuditLog", "Customer", "CustomField", "CustomFieldValue", "FIELD_KINDS", "CustomerAddress",
     "CustomerEmail", "DocumentImage", "NumberCounter", "CHUNK_BYTES", "Document", "DocumentChunk",
-    "CustomerIdentifier", "CustomerImport", "CustomerPhone", "EmailEvent", "EmailLink",
+    "CustomerIdentifier", "CustomerImport", "CustomerMerge", "DuplicateDismissal", "CustomerPhone",
+    "EmailEvent", "EmailLink",
     "EmailMessage", "InboundMessage", "Invoice", "InvoiceLine", "Note", "Payment",
     "ReminderSend", "ReminderStage",
     "SavedFilter", "Setting", "STAMP_KEY", "Tag", "User", "UserToken", "UTCDateTime",

@@ -98,6 +98,11 @@ class Customer(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when this file was merged into another (app.customers.merge): its id then leads
+    # to the survivor, and lists and the duplicate finder leave it out. No ON DELETE:
+    # customer rows are never deleted (erasure blanks them), and SQLite reads back no
+    # option of a reference added by ALTER TABLE.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
 
     owner: Mapped[User | None] = relationship()
     emails: Mapped[list[CustomerEmail]] = relationship(
