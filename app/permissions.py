@@ -28,6 +28,8 @@ PERMISSIONS: dict[str, str] = {
     "followups.view": "See follow-ups (staff: their own customers')",
     "followups.edit": "Add, accept, dismiss and complete follow-ups, and be given them "
                       "(staff: their own customers only)",
+    "customers.merge": "Find duplicate customers, merge two files and undo a merge "
+                       "(only customers one can see)",
     "invoices.view": "See invoices",
     "invoices.edit": "Create and edit invoices, record payments",
     "invoices.send": "Email invoices",
@@ -58,7 +60,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "billing": frozenset(_READ | {
         "customers.view_all", "customers.create", "customers.edit_contact",
         "customers.edit_billing", "customers.notes", "customers.view_ids",
-        "customers.export", "attention.dismiss", "followups.edit",
+        "customers.export", "customers.merge", "attention.dismiss", "followups.edit",
         "documents.upload", "documents.delete",
         "invoices.edit", "invoices.send", "mail.overturn", "reminders.view", "reminders.send",
         "reports.accounting", "reports.customers", "reports.activity",

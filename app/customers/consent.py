@@ -44,7 +44,33 @@ def erase_consents(customer: Customer, at: datetime | None = None) -> None:
         _write(customer, kind, False, "", at)
 
 
-def _write(customer: Customer, kind: str, given: bool, source: str, at: datetime) -> None:
+def most_restrictive(customer: Customer, other: Customer, *, source: str,
+                     at: datetime | None = None) -> list[str]:
+    """A merge: `customer` keeps a consent only if `other` gave it too; the kinds withdrawn.
+
+    A merge never grants: a consent `other` gave and `customer` did not stays withdrawn.
+    """
+    return [kind for kind in KINDS
+            if not getattr(other, f"{kind}_consent")
+            and change_consent(customer, kind, False, source=source, at=at)]
+
+
+def consent_state(customer: Customer, kind: str) -> dict:
+    """A consent's value, time and source, as a merge records them for its undo."""
+    at = getattr(customer, f"{kind}_consent_at")
+    return {"given": getattr(customer, f"{kind}_consent"),
+            "at": at.isoformat() if at else None,
+            "source": getattr(customer, f"{kind}_consent_source")}
+
+
+def restore_consent(customer: Customer, kind: str, state: dict) -> None:
+    """Undo of a merge: the consent exactly as `consent_state` recorded it before."""
+    _write(customer, kind, state["given"], state["source"],
+           datetime.fromisoformat(state["at"]) if state["at"] else None)
+
+
+def _write(customer: Customer, kind: str, given: bool, source: str,
+           at: datetime | None) -> None:
     setattr(customer, f"{kind}_consent", given)
     setattr(customer, f"{kind}_consent_at", at)
     setattr(customer, f"{kind}_consent_source", source[:_SOURCE_LENGTH])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -88,3 +89,40 @@ def duplicate_index(emails: set[str], phones: set[str]) -> dict[str, int]:
 def _chunks(items: list[str], size: int = 500):
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+# How far an address is from usable, worst last: a merge keeps the worse of two.
+_STATE_RANK = {"ok": 0, "unverified": 1, "invalid": 2}
+ADDRESS_STATE_FIELDS = ("state", "state_reason", "suppressed", "suppressed_reason",
+                        "suppressed_at", "problem", "problem_at")
+
+
+def address_state(email: CustomerEmail) -> dict:
+    """An address's state, suppression and problem (times as ISO text), as a merge
+    records them."""
+    return {f: (v.isoformat() if hasattr(v, "isoformat") else v)
+            for f in ADDRESS_STATE_FIELDS for v in (getattr(email, f),)}
+
+
+def set_address_state(email: CustomerEmail, state: dict) -> None:
+    """Write back what `address_state` recorded."""
+    for field in ADDRESS_STATE_FIELDS:
+        value = state[field]
+        if field.endswith("_at") and value:
+            value = datetime.fromisoformat(value)
+        setattr(email, field, value)
+
+
+def keep_worse_state(email: CustomerEmail, other: CustomerEmail) -> bool:
+    """The same address on two merged files: `email` takes the worse of the two states
+    (invalid over unverified over ok), is suppressed if either is, and keeps a problem
+    either has. True when `email` changed. Never makes `email` more usable."""
+    before = address_state(email)
+    if _STATE_RANK.get(other.state, 2) > _STATE_RANK.get(email.state, 2):
+        email.state, email.state_reason = other.state, other.state_reason
+    if other.suppressed and not email.suppressed:
+        email.suppressed, email.suppressed_reason = True, other.suppressed_reason
+        email.suppressed_at = other.suppressed_at
+    if other.problem and not email.problem:
+        email.problem, email.problem_at = other.problem, other.problem_at
+    return address_state(email) != before

@@ -18,9 +18,10 @@ from app.customers.identifiers import identifier_text
 from app.documents.store import content, erase_for_customer
 from app.extensions import db
 from app.invoices.snapshot import erase_buyer
-from app.models import (AttentionItem, AuditLog, Customer, CustomFieldValue, Document,
-                        EmailEvent, EmailMessage, FollowUp, InboundMessage, Invoice, Note,
-                        Notification, SavedFilter, search_index, utcnow)
+from app.models import (AttentionItem, AuditLog, Customer, CustomerMerge, CustomFieldValue,
+                        Document, DuplicateDismissal, EmailEvent, EmailMessage, FollowUp,
+                        InboundMessage, Invoice, Note, Notification, SavedFilter,
+                        search_index, utcnow)
 from app.models.base import contains_text
 
 EXPORT_VERSION = 1
@@ -69,6 +70,10 @@ PERSONAL_DATA: dict[str, Handling] = {
     # Work about the customer and what staff were told of it: gone with them.
     "attention_items": Handling(False, "deleted"),
     "notifications": Handling(False, "deleted"),
+    # A merge's undo record holds the survivor's earlier values; pairs marked "not a
+    # duplicate" name the customer. Erasure also ends the undo (app.customers.merge).
+    "customer_merges": Handling(True, "deleted"),
+    "duplicate_dismissals": Handling(False, "deleted"),
 }
 # Rows that name a customer without a foreign key to them: where they point.
 REFERENCES_WITHOUT_FOREIGN_KEY = {
@@ -123,6 +128,8 @@ def export_document(customer: Customer, show_ids: bool) -> dict[str, Any]:
         CustomFieldValue.customer_id == customer.id)))
     documents = db.session.scalars(select(Document).where(Document.customer_id == customer.id)
                                    .order_by(Document.uploaded_at, Document.id))
+    merges = db.session.scalars(select(CustomerMerge).where(_merges_of(customer.id))
+                                .order_by(CustomerMerge.merged_at))
     return {
         "export_version": EXPORT_VERSION,
         "exported_at": utcnow().isoformat(),
@@ -156,6 +163,8 @@ def export_document(customer: Customer, show_ids: bool) -> dict[str, Any]:
             for f in followups],
         # Each document with its content (document_chunks, decrypted) as base64.
         "documents": [_document(d, show_ids) for d in documents],
+        "merges": [_row(m, ("survivor_id", "merged_id", "merged_at", "undone_at"))
+                   | {"record": m.record} for m in merges],
     }
 
 
@@ -224,12 +233,27 @@ def erase_customer(customer: Customer) -> dict[str, int]:
             smtp_response=_erased_unless_empty(EmailMessage.smtp_response)))
     counts["email_messages"] = mails.rowcount or 0
     counts["audit_entries_scrubbed"] = _scrub_audit(customer.id, personal)
+    counts["customer_merges"] = db.session.execute(
+        db.delete(CustomerMerge).where(_merges_of(customer.id))).rowcount or 0
+    counts["duplicate_dismissals"] = db.session.execute(db.delete(DuplicateDismissal).where(
+        or_(DuplicateDismissal.first_id == customer.id,
+            DuplicateDismissal.second_id == customer.id))).rowcount or 0
     counts["saved_filters"] = _forget_saved_searches(personal + names)
     # Issued invoices print their own copy of the buyer: it is anonymised the same way.
     counts["invoice_snapshots"] = erase_buyer(db.session, customer)
     db.session.flush()
+    # A file merged into this one is the same customer; what stayed on it (an address
+    # both held) is erased with them, since its id now leads here.
+    for part in db.session.scalars(select(Customer).where(
+            Customer.merged_into_id == customer.id, Customer.erased_at.is_(None))).all():
+        counts["merged_files"] = counts.get("merged_files", 0) + 1
+        erase_customer(part)
     search_index.purge(db.session.connection())
     return counts
+
+
+def _merges_of(customer_id: int):
+    return or_(CustomerMerge.survivor_id == customer_id, CustomerMerge.merged_id == customer_id)
 
 
 def _forget_saved_searches(values: list[str]) -> int:

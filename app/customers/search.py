@@ -125,7 +125,8 @@ def build_query(params: ListParams, user, today: date, *, broad: bool = False,
     so walking the name index finds a page of matches almost at once. `prefilter` is
     an index lookup narrowing the rows the search terms are checked on.
     """
-    query = select(Customer).where(visibility_clause(user))
+    # A merged file lives on in its survivor (app.customers.merge).
+    query = select(Customer).where(visibility_clause(user), Customer.merged_into_id.is_(None))
     if prefilter is not None:
         query = query.where(prefilter)
     if params.q:

@@ -1,0 +1,196 @@
+"""Finding customers on file twice: same email, phone or identification number, or a
+similar name and company. Ranked; pairs marked "not a duplicate" stay hidden (no Flask).
+
+Identification numbers are encrypted at rest, so no SQL can compare them. They are
+decrypted in memory, batch by batch (`yield_per`), and each is reduced at once to an
+HMAC under a key made for this one search and thrown away with it: the comparison
+holds digests, not numbers, nothing decrypted is written anywhere, and there is no
+stored blind index that key rotation, backups and erasure would have to reach (nor one
+that would let anyone reading the database link equal numbers). The cost is one
+decryption per number per search (see the README's figures).
+
+Names: exact SQL can't find "Jon Smith" for "John Smith". Customers are grouped by the
+first letters of their sort name (the list's own order), and `rapidfuzz` scores every
+pair inside a group on name and company; a group is capped so one common prefix can't
+make the search quadratic in the whole office.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
+
+from app.customers.access import visibility_clause
+from app.extensions import db
+from app.models import (Customer, CustomerEmail, CustomerIdentifier, CustomerPhone,
+                        DuplicateDismissal, utcnow)
+
+NAME_THRESHOLD = 88  # rapidfuzz token_sort_ratio, 0–100
+_BLOCK_PREFIX = 3
+_BLOCK_CAP = 1500
+# What each reason weighs when ranking; a pair sharing several ranks above each alone.
+WEIGHTS = {"identifier": 100, "email": 90, "phone": 80}
+
+
+@dataclass
+class Candidate:
+    first: Customer
+    second: Customer
+    reasons: dict[str, str] = field(default_factory=dict)  # kind → what they share
+    score: int = 0
+
+
+def find_candidates(user, limit: int = 50) -> list[Candidate]:
+    """Pairs of customers `user` may see that look like one customer, most likely first."""
+    pairs: dict[tuple[int, int], dict[str, str]] = defaultdict(dict)
+    for kind, rows in (("email", _shared(CustomerEmail, user)),
+                       ("phone", _shared(CustomerPhone, user))):
+        for a, b, value in rows:
+            pairs[(a, b)].setdefault(kind, value)
+    for a, b, kind in _shared_identifiers(user):
+        pairs[(a, b)].setdefault("identifier", kind)
+    for a, b, score in _similar_names(user):
+        pairs[(a, b)].setdefault("name", str(score))
+    dismissed = _dismissed(pairs)
+    ranked = []
+    for pair, reasons in pairs.items():
+        if pair in dismissed:
+            continue
+        weights = [WEIGHTS.get(k) or int(int(v) * 0.7) for k, v in reasons.items()]
+        ranked.append((min(100, max(weights) + 5 * (len(weights) - 1)), pair, reasons))
+    ranked.sort(key=lambda r: (-r[0], r[1]))
+    ranked = ranked[:limit]
+    ids = {i for _, pair, _ in ranked for i in pair}
+    loaded = {c.id: c for c in db.session.scalars(select(Customer).where(Customer.id.in_(ids)))}
+    return [Candidate(loaded[a], loaded[b], reasons, score)
+            for score, (a, b), reasons in ranked]
+
+
+def _live(user):
+    """Customers the finder looks at: visible to `user`, not erased, not merged away."""
+    return select(Customer.id).where(visibility_clause(user), Customer.erased_at.is_(None),
+                                     Customer.merged_into_id.is_(None))
+
+
+def _shared(model, user):
+    """(lower id, higher id, shared value) for two live customers holding one email
+    address (any case) or one phone number (E.164)."""
+    other = aliased(model)
+    if model is CustomerEmail:
+        key, other_key, shown = (func.lower(model.address), func.lower(other.address),
+                                 func.lower(model.address))
+    else:
+        key, other_key, shown = model.e164, other.e164, model.display
+    live = _live(user)
+    return db.session.execute(
+        select(model.customer_id, other.customer_id, shown)
+        .join(other, and_(key == other_key, model.customer_id < other.customer_id))
+        .where(model.customer_id.in_(live), other.customer_id.in_(live))
+        .distinct()).all()
+
+
+def _shared_identifiers(user):
+    """(lower id, higher id, kind) for two live customers with the same number; see the
+    module's docstring for how the numbers are compared."""
+    key = secrets.token_bytes(32)
+    holders: dict[bytes, set[int]] = defaultdict(set)
+    kinds: dict[bytes, str] = {}
+    rows = db.session.execute(
+        select(CustomerIdentifier.customer_id, CustomerIdentifier.kind,
+               CustomerIdentifier.value)
+        .where(CustomerIdentifier.customer_id.in_(_live(user)))
+        .execution_options(yield_per=500))
+    for customer_id, kind, value in rows:
+        digest = hmac.new(key, _normal_number(value).encode(), hashlib.sha256).digest()
+        del value
+        holders[digest].add(customer_id)
+        kinds.setdefault(digest, kind)
+    for digest, ids in holders.items():
+        ordered = sorted(ids)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1:]:
+                yield a, b, kinds[digest]
+
+
+def _normal_number(value: str) -> str:
+    return re.sub(r"[^0-9A-Z]", "", (value or "").upper())
+
+
+def _similar_names(user):
+    """(lower id, higher id, score) for live customers with a similar name and company."""
+    rows = db.session.execute(
+        select(Customer.id, Customer.sort_name, Customer.first_name, Customer.last_name,
+               Customer.company)
+        .where(Customer.id.in_(_live(user)))).all()
+    blocks: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for customer_id, sort_name, first, last, company in rows:
+        text = _name_text(first, last, company)
+        prefix = re.sub(r"[^0-9a-z]", "", sort_name or "")[:_BLOCK_PREFIX]
+        if text and prefix and len(blocks[prefix]) < _BLOCK_CAP:
+            blocks[prefix].append((customer_id, text))
+    for members in blocks.values():
+        if len(members) < 2:
+            continue
+        texts = [t for _, t in members]
+        scores = process.cdist(texts, texts, scorer=fuzz.token_sort_ratio,
+                               score_cutoff=NAME_THRESHOLD)
+        for i, (a, _) in enumerate(members):
+            for j in range(i + 1, len(members)):
+                if scores[i][j]:
+                    b = members[j][0]
+                    yield min(a, b), max(a, b), int(scores[i][j])
+
+
+def _name_text(first: str, last: str, company: str) -> str:
+    return " ".join(p for p in (first, last, company) if p).lower().strip()
+
+
+def _dismissed(pairs) -> set[tuple[int, int]]:
+    ids = {i for pair in pairs for i in pair}
+    if not ids:
+        return set()
+    found: set[tuple[int, int]] = set()
+    id_list = sorted(ids)
+    for start in range(0, len(id_list), 500):
+        chunk = id_list[start:start + 500]
+        found.update(db.session.execute(
+            select(DuplicateDismissal.first_id, DuplicateDismissal.second_id)
+            .where(DuplicateDismissal.first_id.in_(chunk))).tuples())
+    return found
+
+
+def dismiss_pair(first: Customer, second: Customer, user) -> bool:
+    """Remember that these two are different customers; False if it already was."""
+    a, b = sorted((first.id, second.id))
+    exists = db.session.scalar(select(DuplicateDismissal.id).where(
+        DuplicateDismissal.first_id == a, DuplicateDismissal.second_id == b))
+    if exists:
+        return False
+    db.session.add(DuplicateDismissal(first_id=a, second_id=b,
+                                      dismissed_by_id=getattr(user, "id", None),
+                                      dismissed_at=utcnow()))
+    return True
+
+
+def same_name(kind: str, first: str, last: str, company: str) -> list[Customer]:
+    """Live customers called exactly this (case aside), for the warning when adding one."""
+    first, last, company = (v.strip().lower() for v in (first, last, company))
+    if kind == "company" and company:
+        clause = and_(Customer.kind == "company", func.lower(Customer.company) == company)
+    elif first or last:
+        clause = and_(func.lower(Customer.first_name) == first,
+                      func.lower(Customer.last_name) == last,
+                      func.lower(Customer.company) == company)
+    else:
+        return []
+    return list(db.session.scalars(
+        select(Customer).where(clause, Customer.erased_at.is_(None),
+                               Customer.merged_into_id.is_(None))
+        .order_by(Customer.id).limit(10)))
