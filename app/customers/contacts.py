@@ -52,7 +52,7 @@ def normalise_phone(raw: str, region: str) -> tuple[str, str]:
 
 def find_duplicates(emails: list[str], phones: list[str],
                     exclude_id: int | None = None) -> list[Customer]:
-    """Customers (not erased) holding any of `emails` or E.164 `phones`."""
+    """Customers (not erased, not merged away) holding any of `emails` or E.164 `phones`."""
     clauses = []
     if emails:
         clauses.append(Customer.id.in_(select(CustomerEmail.customer_id).where(
@@ -62,7 +62,8 @@ def find_duplicates(emails: list[str], phones: list[str],
             CustomerPhone.e164.in_(phones))))
     if not clauses:
         return []
-    query = select(Customer).where(or_(*clauses), Customer.erased_at.is_(None))
+    query = select(Customer).where(or_(*clauses), Customer.erased_at.is_(None),
+                                   Customer.merged_into_id.is_(None))
     if exclude_id is not None:
         query = query.where(Customer.id != exclude_id)
     return list(db.session.scalars(query.order_by(Customer.id).limit(20)))

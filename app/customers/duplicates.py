@@ -139,13 +139,11 @@ def _similar_names(user):
         if len(members) < 2:
             continue
         texts = [t for _, t in members]
-        scores = process.cdist(texts, texts, scorer=fuzz.token_sort_ratio,
-                               score_cutoff=NAME_THRESHOLD)
-        for i, (a, _) in enumerate(members):
-            for j in range(i + 1, len(members)):
-                if scores[i][j]:
-                    b = members[j][0]
-                    yield min(a, b), max(a, b), int(scores[i][j])
+        for i, (a, text) in enumerate(members):
+            for _, score, j in process.extract(text, texts[i + 1:], scorer=fuzz.token_sort_ratio,
+                                               score_cutoff=NAME_THRESHOLD, limit=None):
+                b = members[i + 1 + j][0]
+                yield min(a, b), max(a, b), int(score)
 
 
 def _name_text(first: str, last: str, company: str) -> str:
@@ -160,9 +158,9 @@ def _dismissed(pairs) -> set[tuple[int, int]]:
     id_list = sorted(ids)
     for start in range(0, len(id_list), 500):
         chunk = id_list[start:start + 500]
-        found.update(db.session.execute(
+        found.update((a, b) for a, b in db.session.execute(
             select(DuplicateDismissal.first_id, DuplicateDismissal.second_id)
-            .where(DuplicateDismissal.first_id.in_(chunk))).tuples())
+            .where(DuplicateDismissal.first_id.in_(chunk))))
     return found
 
 

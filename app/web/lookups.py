@@ -5,7 +5,7 @@ the domains' (`app.customers.access`, `app.invoices.access`); only the answer is
 """
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 from app.customers.access import can_see_customer, get_by_id, sees_all_customers
@@ -16,11 +16,31 @@ from app.models import Customer, Document, EmailEvent, Invoice
 
 
 def get_customer_or_404(customer_id: int, user=None) -> Customer:
-    """The customer, if it exists and `user` (default: the current user) may see it."""
+    """The customer, if it exists and `user` (default: the current user) may see it.
+
+    A file merged into another answers as the survivor does: a GET goes there (302) when
+    `user` may see the survivor; anything else is 404, as for a file that never was."""
+    user = current_user if user is None else user
     customer = get_by_id(Customer, customer_id)
-    if not can_see_customer(customer, current_user if user is None else user):
+    if customer is not None and customer.merged_into_id is not None:
+        survivor = _survivor(customer)
+        if (request.method == "GET" and request.view_args
+                and can_see_customer(survivor, user)):
+            args = {**request.view_args, "customer_id": survivor.id}
+            abort(redirect(url_for(request.endpoint, **{**request.args.to_dict(), **args})))
+        abort(404)
+    if not can_see_customer(customer, user):
         abort(404)
     return customer
+
+
+def _survivor(customer: Customer) -> Customer | None:
+    """Where a merged file lives on, following merges of merges (a few at most)."""
+    for _ in range(10):
+        if customer is None or customer.merged_into_id is None:
+            return customer
+        customer = get_by_id(Customer, customer.merged_into_id)
+    return None
 
 
 def get_changeable_customer_or_404(customer_id: int, user=None) -> Customer:

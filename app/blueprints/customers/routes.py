@@ -18,6 +18,7 @@ from app.customers.access import (
 from app.customers.changes import all_tag_names, assignable_users, parse_tags, tags_named
 from app.customers.contacts import find_duplicates
 from app.customers.csv_export import XLSX_TYPE, iter_csv, xlsx_bytes
+from app.customers.duplicates import same_name
 from app.customers.search import (
     SEARCH_COUNT_CAP, STATUS_CHOICES, ListParams, build_query, list_page,
 )
@@ -171,6 +172,10 @@ def new():
         phone_e164 = getattr(form.phone, "e164", "") if form.phone.data else ""
         duplicates = find_duplicates([form.email.data] if form.email.data else [],
                                      [phone_e164] if phone_e164 else [])
+        duplicates += [c for c in same_name(form.kind.data, form.first_name.data or "",
+                                            form.last_name.data or "",
+                                            form.company.data or "")
+                       if c not in duplicates]
         if not duplicates or form.confirm_duplicate.data == "1":
             customer = _create_customer(form, phone_e164)
             return see_other(url_for("customers.show", customer_id=customer.id),
