@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from app.customers.merge import merge_customers
+from app.extensions import db
 from app.models import ROLES, CustomerImport, SavedFilter
 from app.permissions import ROLE_PERMISSIONS
 from app.web.auth import declared_permission
@@ -25,10 +27,24 @@ def _customer_routes(app):
 FINISHED_IMPORT = {"customers.import_skipped"}
 
 
-def _url(rule, customer_id, filter_id, import_id) -> str:
+def _url(rule, customer_id, filter_id, import_id, **extra) -> str:
     values = {"customer_id": customer_id, "name": "contact", "kind": "marketing",
-              "filter_id": filter_id, "import_id": import_id}
+              "filter_id": filter_id, "import_id": import_id, **extra}
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
+
+
+def _fresh(rule, user, make_user) -> dict:
+    """A merge needs a second file, an undo a merge: new ones each time (a merge and an
+    undo each happen once)."""
+    extra = {}
+    if "other_id" in rule.arguments:
+        extra["other_id"] = make_customer(owner=user).id
+    if "merge_id" in rule.arguments:
+        record = merge_customers(make_customer(owner=user), make_customer(owner=user), {},
+                                 user=make_user("admin"))
+        db.session.commit()
+        extra["merge_id"] = record.id
+    return extra
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -57,7 +73,8 @@ def test_every_customer_route_for_every_role(app, client, db, login_as, make_use
                 continue
             for headers in ({}, HX):
                 import_id = finished.id if rule.endpoint in FINISHED_IMPORT else upload.id
-                url = _url(rule, target.id, saved.id, import_id)
+                url = _url(rule, target.id, saved.id, import_id,
+                           **_fresh(rule, user, make_user))
                 headers = {**headers, "X-CSRFToken": token} if method == "POST" else headers
                 response = client.open(url, method=method, headers=headers)
                 checked += 1
