@@ -48,6 +48,9 @@ SHOTS: tuple[Shot, ...] = (
     Shot("settings", "/admin/settings/", caption="Admin → Settings"),
     Shot("fields", "/admin/fields/", caption="Admin → Customer fields"),
     Shot("statuses", "/help/statuses", caption="How the Sent Status is decided"),
+    Shot("duplicates", "/customers/duplicates", caption="Customers → Duplicates"),
+    Shot("merge", "/customers/duplicates", "a[href*='/merge/']",
+         caption="Merging two customer files"),
 )
 
 

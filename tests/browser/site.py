@@ -58,6 +58,7 @@ PAGES = (
     Page("followups-suggested", "/followups/?show=suggested", "followups.view"),
     Page("customer-followups", "/followups/customers/{customer}", "followups.view"),
     Page("followup-edit", "/followups/{followup}/edit", "followups.edit"),
+    Page("customer-duplicates", "/customers/duplicates", "customers.merge"),
     Page("invoices", "/invoices/", "invoices.view"),
     Page("invoice-new", "/invoices/new", "invoices.edit"),
     Page("invoice-draft", "/invoices/{draft}", "invoices.view"),
