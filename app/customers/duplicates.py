@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import aliased
 
 from app.customers.access import visibility_clause
 from app.extensions import db
@@ -81,19 +80,27 @@ def _live(user):
 
 def _shared(model, user):
     """(lower id, higher id, shared value) for two live customers holding one email
-    address (any case) or one phone number (E.164)."""
-    other = aliased(model)
+    address (any case) or one phone number (E.164).
+
+    Only values held more than once are read back (GROUP BY … HAVING), then paired in
+    Python: a self-join on lower(address) has no index to use and grows with the square
+    of the table."""
     if model is CustomerEmail:
-        key, other_key, shown = (func.lower(model.address), func.lower(other.address),
-                                 func.lower(model.address))
+        key, shown = func.lower(model.address), func.lower(model.address)
     else:
-        key, other_key, shown = model.e164, other.e164, model.display
-    live = _live(user)
-    return db.session.execute(
-        select(model.customer_id, other.customer_id, shown)
-        .join(other, and_(key == other_key, model.customer_id < other.customer_id))
-        .where(model.customer_id.in_(live), other.customer_id.in_(live))
-        .distinct()).all()
+        key, shown = model.e164, model.display
+    live = model.customer_id.in_(_live(user))
+    repeated = (select(key).where(live).group_by(key)
+                .having(func.count(func.distinct(model.customer_id)) > 1))
+    holders: dict[str, dict[int, str]] = defaultdict(dict)
+    for value, customer_id, text in db.session.execute(
+            select(key, model.customer_id, shown).where(live, key.in_(repeated))):
+        holders[value].setdefault(customer_id, text)
+    for by_customer in holders.values():
+        ordered = sorted(by_customer)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1:]:
+                yield a, b, by_customer[a]
 
 
 def _shared_identifiers(user):
