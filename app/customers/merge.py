@@ -33,7 +33,9 @@ FIELDS = (("kind", "Kind"), ("first_name", "First name"), ("last_name", "Last na
           ("industry", "Industry"), ("size", "Size"), ("source", "Source"),
           ("language", "Language"), ("preferred_channel", "Preferred channel"),
           ("preference_notes", "Preferences"), ("owner_id", "Assigned to"),
-          ("status", "Status"), ("last_verified_on", "Last verified"))
+          ("status", "Status"), ("last_verified_on", "Last verified"),
+          ("currency", "Currency"), ("payment_terms_days", "Payment terms (days)"),
+          ("reminders_off", "No reminders"), ("reminders_off_reason", "Why no reminders"))
 _FIELD_NAMES = {name for name, _ in FIELDS}
 
 # Tables whose rows simply change customer: every column referring to customers moves.

@@ -276,3 +276,21 @@ def test_merge_refuses_erased_and_already_merged_files(app, db, make_user):
     with pytest.raises(MergeRefused, match="Unknown fields"):
         merge_customers(a, c, {"search_text": "merged"}, user=admin)
     assert db.session.scalar(sa.select(Tag.id).limit(1)) is None
+
+
+def test_billing_details_are_chosen_and_put_back_by_undo(app, db, make_user):
+    admin = make_user("admin")
+    survivor = make_customer(currency="EUR", payment_terms_days=14)
+    merged = make_customer(currency="GBP", payment_terms_days=30, reminders_off=True,
+                           reminders_off_reason="Pays by standing order")
+    record = merge_customers(survivor, merged, {"currency": "merged",
+                                                "payment_terms_days": "merged",
+                                                "reminders_off": "merged"}, user=admin)
+    db.session.commit()
+    assert (survivor.currency, survivor.payment_terms_days, survivor.reminders_off) == (
+        "GBP", 30, True)
+    assert survivor.reminders_off_reason == ""  # not chosen: the survivor's stays
+    undo_merge(record, user=admin)
+    db.session.commit()
+    assert (survivor.currency, survivor.payment_terms_days, survivor.reminders_off) == (
+        "EUR", 14, False)
