@@ -31,7 +31,8 @@ from app.extensions import db
 from app.models import (Customer, CustomerEmail, CustomerIdentifier, CustomerPhone,
                         DuplicateDismissal, utcnow)
 
-NAME_THRESHOLD = 88  # rapidfuzz token_sort_ratio, 0–100
+NAME_THRESHOLD = 88  # rapidfuzz token_sort_ratio of name and company, 0–100
+FIRST_NAME_THRESHOLD = 75  # and of the first names alone, when both files have one
 _BLOCK_PREFIX = 3
 _BLOCK_CAP = 1500
 # What each reason weighs when ranking; a pair sharing several ranks above each alone.
@@ -136,20 +137,22 @@ def _similar_names(user):
         select(Customer.id, Customer.sort_name, Customer.first_name, Customer.last_name,
                Customer.company)
         .where(Customer.id.in_(_live(user)))).all()
-    blocks: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    blocks: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     for customer_id, sort_name, first, last, company in rows:
         text = _name_text(first, last, company)
         prefix = re.sub(r"[^0-9a-z]", "", sort_name or "")[:_BLOCK_PREFIX]
         if text and prefix and len(blocks[prefix]) < _BLOCK_CAP:
-            blocks[prefix].append((customer_id, text))
+            blocks[prefix].append((customer_id, text, (first or "").lower()))
     for members in blocks.values():
-        if len(members) < 2:
-            continue
-        texts = [t for _, t in members]
-        for i, (a, text) in enumerate(members):
+        texts = [t for _, t, _ in members]
+        for i, (a, text, first) in enumerate(members):
             for _, score, j in process.extract(text, texts[i + 1:], scorer=fuzz.token_sort_ratio,
                                                score_cutoff=NAME_THRESHOLD, limit=None):
-                b = members[i + 1 + j][0]
+                b, _, other_first = members[i + 1 + j]
+                # Two people of one family ("Mateo" and "Lena Lefèvre") are not one
+                # customer: given first names must be alike on their own too.
+                if first and other_first and fuzz.ratio(first, other_first) < FIRST_NAME_THRESHOLD:
+                    continue
                 yield min(a, b), max(a, b), int(score)
 
 

@@ -147,6 +147,20 @@ def seed_customers() -> dict[str, int]:
                                 occurred_at=utcnow() - timedelta(days=rng.randrange(1, 400),
                                                                  minutes=rng.randrange(600))))
             notes += 1
+    _enter_twice()
     db.session.flush()
     return {"customers": COUNT, "notes": notes}
+
+
+def _enter_twice() -> None:
+    """One person on file twice, as offices have them (Customers → Duplicates shows it):
+    the last person takes the first person's name and gains their email address."""
+    people = list(db.session.scalars(db.select(Customer).where(Customer.kind == "person")
+                                      .order_by(Customer.id)))
+    if len(people) < 2:
+        return
+    first, twin = people[0], people[-1]
+    twin.first_name, twin.last_name = first.first_name, first.last_name
+    twin.emails.append(CustomerEmail(address=first.emails[0].address, label="old",
+                                     state="unverified"))
 

@@ -40,6 +40,9 @@ def test_the_finder_ranks_shared_numbers_emails_phones_and_similar_names(app, db
     name_b = make_customer(first_name="Johnathan", last_name="Smithers", company="Acme",
                            emails=())
     make_customer(first_name="Jane", last_name="Smithers", company="Other Trading", emails=())
+    # One family, two people: the same surname, first names apart.
+    make_customer(first_name="Mateo", last_name="Lefèvre", emails=())
+    make_customer(first_name="Lena", last_name="Lefèvre", emails=())
     found = [(c.first.id, c.second.id, set(c.reasons)) for c in find_candidates(admin)]
     assert found == [(id_a.id, id_b.id, {"identifier"}), (mail_a.id, mail_b.id, {"email"}),
                      (phone_a.id, phone_b.id, {"phone"}), (name_a.id, name_b.id, {"name"})]
