@@ -22,8 +22,7 @@ from app.customers.access import can_see_customer
 from app.customers.consent import KINDS, consent_state, most_restrictive, restore_consent
 from app.customers.contacts import address_state, keep_worse_state, set_address_state
 from app.extensions import db
-from app.invoices.rules import next_seq
-from app.models import AuditLog, Customer, CustomerMerge, Invoice, search_index, utcnow
+from app.models import AuditLog, Customer, CustomerMerge, search_index, utcnow
 
 UNDO_DAYS = 30
 
@@ -39,8 +38,8 @@ FIELDS = (("kind", "Kind"), ("first_name", "First name"), ("last_name", "Last na
 _FIELD_NAMES = {name for name, _ in FIELDS}
 
 # Tables whose rows simply change customer: every column referring to customers moves.
-MOVED = ("customer_addresses", "notes", "email_messages", "attention_items",
-         "notifications")
+MOVED = ("customer_addresses", "notes", "invoices", "email_messages", "attention_items",
+         "notifications", "follow_ups")
 # Every table referring to a customer (by foreign key, or as the privacy registration's
 # references without one), and what a merge does with its rows.
 HANDLED: dict[str, str] = {
@@ -50,7 +49,6 @@ HANDLED: dict[str, str] = {
     "customer_phones": "moved, unless the survivor has the same number",
     "customer_identifiers": "moved, unless the survivor has the same number",
     "customer_tags": "the survivor gains the merged file's tags",
-    "invoices": "moved (numbers kept; the survivor's invoice sequence continues)",
     "audit_log": "entries about the merged file move to the survivor's history",
     "customer_merges": "kept: a merge's own record names both files",
     "duplicate_dismissals": "kept: they name the pair as it was",
@@ -76,7 +74,7 @@ def merge_customers(survivor: Customer, merged: Customer, choices: dict[str, str
     now = utcnow()
     record: dict = {"fields": {}, "consents": {}, "moved": {}, "emails": [],
                     "email_states": [], "phones": [], "identifiers": [], "tags": [],
-                    "invoices": [], "audit": [], "merged_status": merged.status}
+                    "audit": [], "merged_status": merged.status}
     for name, _ in FIELDS:
         if choices.get(name) == "merged" and getattr(merged, name) != getattr(survivor, name):
             before, after = getattr(survivor, name), getattr(merged, name)
@@ -161,14 +159,6 @@ def _move_rows(survivor_id: int, merged_id: int, record: dict) -> None:
                 record["moved"][f"{name}.{column.name}"] = ids
                 db.session.execute(update(table).where(table.c.id.in_(ids))
                                    .values({column.name: survivor_id}))
-    seq = next_seq(db.session, survivor_id)
-    for invoice_id, old_seq in db.session.execute(
-            select(Invoice.id, Invoice.seq).where(Invoice.customer_id == merged_id)
-            .order_by(Invoice.seq)).all():
-        record["invoices"].append([invoice_id, old_seq])
-        db.session.execute(update(Invoice).where(Invoice.id == invoice_id)
-                           .values(customer_id=survivor_id, seq=seq))
-        seq += 1
     about = and_(AuditLog.subject_type == "customer", AuditLog.subject_id == merged_id)
     record["audit"] = list(db.session.scalars(select(AuditLog.id).where(about)))
     if record["audit"]:
@@ -232,10 +222,6 @@ def undo_merge(merge: CustomerMerge, *, user) -> None:
         db.session.execute(update(table).where(table.c.id.in_(ids),
                                                table.c[column] == survivor.id)
                            .values({column: merged.id}))
-    for invoice_id, old_seq in record["invoices"]:
-        db.session.execute(update(Invoice).where(Invoice.id == invoice_id,
-                                                 Invoice.customer_id == survivor.id)
-                           .values(customer_id=merged.id, seq=old_seq))
     if record["audit"]:
         db.session.execute(update(AuditLog).where(AuditLog.id.in_(record["audit"]),
                                                   AuditLog.subject_type == "customer",
