@@ -22,7 +22,7 @@ from app.customers.access import can_see_customer
 from app.customers.consent import KINDS, consent_state, most_restrictive, restore_consent
 from app.customers.contacts import address_state, keep_worse_state, set_address_state
 from app.extensions import db
-from app.models import AuditLog, Customer, CustomerMerge, search_index, utcnow
+from app.models import AuditLog, Customer, CustomerMerge, CustomFieldValue, search_index, utcnow
 
 UNDO_DAYS = 30
 
@@ -39,7 +39,7 @@ _FIELD_NAMES = {name for name, _ in FIELDS}
 
 # Tables whose rows simply change customer: every column referring to customers moves.
 MOVED = ("customer_addresses", "notes", "invoices", "email_messages", "attention_items",
-         "notifications", "follow_ups")
+         "notifications", "follow_ups", "documents")
 # Every table referring to a customer (by foreign key, or as the privacy registration's
 # references without one), and what a merge does with its rows.
 HANDLED: dict[str, str] = {
@@ -55,6 +55,9 @@ HANDLED: dict[str, str] = {
     "saved_filters": "nothing to move (a person's saved search)",
     "customer_imports": "nothing to move (rows before they become customers)",
     "inbound_messages": "follow their email messages",
+    "document_chunks": "follow their documents",
+    "customer_field_values": "moved where the survivor has no value for that field; where "
+                             "both have one, the survivor's stays",
     search_index.FTS_TABLE: "kept by the customers table's triggers",
 }
 
@@ -159,6 +162,15 @@ def _move_rows(survivor_id: int, merged_id: int, record: dict) -> None:
                 record["moved"][f"{name}.{column.name}"] = ids
                 db.session.execute(update(table).where(table.c.id.in_(ids))
                                    .values({column.name: survivor_id}))
+    # The office's own fields: the merged file's value fills a field the survivor left empty;
+    # where both hold one, the survivor's stays and the merged file keeps its own, archived.
+    held = select(CustomFieldValue.field_id).where(CustomFieldValue.customer_id == survivor_id)
+    ids = list(db.session.scalars(select(CustomFieldValue.id).where(
+        CustomFieldValue.customer_id == merged_id, CustomFieldValue.field_id.not_in(held))))
+    if ids:
+        record["moved"]["customer_field_values.customer_id"] = ids
+        db.session.execute(update(CustomFieldValue).where(CustomFieldValue.id.in_(ids))
+                           .values(customer_id=survivor_id))
     about = and_(AuditLog.subject_type == "customer", AuditLog.subject_id == merged_id)
     record["audit"] = list(db.session.scalars(select(AuditLog.id).where(about)))
     if record["audit"]:

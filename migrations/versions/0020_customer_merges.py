@@ -2,7 +2,7 @@
 moved, for its undo) and duplicate_dismissals (pairs marked "not a duplicate").
 
 Revision ID: 0020
-Revises: 0019
+Revises: 0021
 Create Date: 2026-12-05 06:30:00
 
 """
@@ -13,7 +13,7 @@ import app.crypto
 import app.models.base
 
 revision = '0020'
-down_revision = '0019'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
