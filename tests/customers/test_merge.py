@@ -6,6 +6,7 @@ rows (`merge.HANDLED`); a new table — follow-ups, documents, captured mail —
 until it does, and one in `merge.MOVED` moves with no more code."""
 from __future__ import annotations
 
+import io
 import itertools
 from datetime import date, timedelta
 
@@ -13,11 +14,14 @@ import pytest
 import sqlalchemy as sa
 
 from app import audit
+from app import fields as custom_fields
+from app.documents import store as documents
 from app.customers import merge, privacy
 from app.customers.consent import change_consent
 from app.customers.merge import MergeRefused, merge_customers, undo_merge
 from app.extensions import db as _db
 from app.models import (AttentionItem, AuditLog, Customer, CustomerAddress, CustomerEmail,
+                        CustomField, Document,
                         CustomerMerge, FollowUp, Invoice, Notification, Payment, Tag, utcnow)
 from tests.customers.test_privacy_guard import tables_about_customers
 from tests.factories import make_customer, make_invoice, make_message, make_note, make_payment
@@ -76,6 +80,14 @@ def _pair(make_user):
                              due_on=date(2026, 12, 24), assignee_id=admin.id))
     audit.record("customer.updated", user=admin, subject_type="customer",
                  subject_id=merged.id, summary="changed")
+    documents.store(merged.id, io.BytesIO(b"Engine drawings, plain text"), "drawings.txt",
+                    identity=False, user=admin, max_bytes=1 << 20)
+    plan = CustomField(label="Plan", kind="text", position=1)
+    renewal = CustomField(label="Renewal", kind="text", position=2)
+    _db.session.add_all([plan, renewal])
+    _db.session.flush()
+    custom_fields.set_values(survivor.id, {plan: "Gold"})
+    custom_fields.set_values(merged.id, {plan: "Silver", renewal: "March"})
     _db.session.commit()
     return admin, survivor, merged
 
@@ -133,6 +145,13 @@ def test_merge_moves_every_row_and_undo_puts_back_exactly_those(app, db, make_us
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
         AuditLog.subject_type == "customer", AuditLog.subject_id == m_id)) == 0
     assert merged.merged_into_id == s_id and merged.status == "archived"
+    assert [d.customer_id for d in db.session.scalars(sa.select(Document))] == [s_id]
+    # An own field both files filled keeps the survivor's value; one only the merged file
+    # filled moves to the survivor.
+    fields = {f.label: f for f in db.session.scalars(sa.select(CustomField))}
+    held = custom_fields.values_for([s_id, m_id], list(fields.values()))
+    assert held[s_id] == {fields["Plan"].id: "Gold", fields["Renewal"].id: "March"}
+    assert held[m_id] == {fields["Plan"].id: "Silver"}
     # Found by search under the survivor only.
     assert "countess@engine.example" in survivor.search_text
 
