@@ -64,7 +64,7 @@ class Config:
     LOG_FORMAT = "text"
     # OFFICE_NAME, OFFICE_DETAILS, MAIL_DEFAULT_SENDER, DEFAULT_PHONE_REGION: the defaults
     # of the office settings (app/settings/keys.py) until an admin sets them. REMINDER_DAYS
-    # is read once, by migration 0019, to make the first reminder stages.
+    # is read once, by migration 0018, to make the first reminder stages.
     OFFICE_NAME = "Clientele Demo Office"
     MAIL_MAX_ATTEMPTS = 5
     MAIL_RETRY_BACKOFF = (60, 120, 300, 900, 1800)

@@ -168,10 +168,10 @@ def test_upgrade_turns_known_languages_into_codes_and_keeps_the_rest(scratch_url
 
 
 def test_open_counts_are_recounted_with_views_and_clicks(scratch_url, tmp_path):
-    """0017: a view counts as an open, a person's click alone as one; machines never."""
+    """0012: a view counts as an open, a person's click alone as one; machines never."""
     app = create_app(_base_config(scratch_url, "redis://127.0.0.1:1/0",
                                   INSTANCE_PATH=str(tmp_path / "instance")))
-    # message id: [(event type, automated)], stored before 0017 with the old count
+    # message id: [(event type, automated)], stored before 0012 with the old count
     stored = {1: [("viewed", False)], 2: [("clicked", False)],
               3: [("opened", False), ("viewed", False), ("opened", True)],
               4: [("opened", True), ("clicked", True)], 5: []}
@@ -210,7 +210,7 @@ def test_open_counts_are_recounted_with_views_and_clicks(scratch_url, tmp_path):
                     "SELECT id, human_opens FROM email_messages ORDER BY id")).all())
 
         assert counts() == {1: 0, 2: 0, 3: 1, 4: 0, 5: 0}
-        upgrade(revision="0017")
+        upgrade(revision="0012")
         assert counts() == {1: 1, 2: 1, 3: 2, 4: 0, 5: 0}
         downgrade(revision="0011")
         assert counts() == {1: 0, 2: 0, 3: 1, 4: 0, 5: 0}
@@ -224,23 +224,23 @@ def test_open_counts_are_recounted_with_views_and_clicks(scratch_url, tmp_path):
 ])
 def test_reminder_days_become_stages(scratch_url, tmp_path, monkeypatch, stored, env,
                                      expected):
-    """0019: reminders.days (or REMINDER_DAYS) become stages; the setting row goes."""
+    """0018: reminders.days (or REMINDER_DAYS) become stages; the setting row goes."""
     monkeypatch.setenv("REMINDER_DAYS", env)
     app = create_app(_base_config(scratch_url, "redis://127.0.0.1:1/0",
                                   INSTANCE_PATH=str(tmp_path / "instance")))
     with app.app_context():
-        upgrade(revision="0012")
+        upgrade(revision="0017")
         if stored is not None:
             with _db.engine.begin() as conn:
                 conn.execute(sa.text("INSERT INTO settings (key, value, updated_at) VALUES "
                                      "('reminders.days', :v, CURRENT_TIMESTAMP)"), {"v": stored})
-        upgrade(revision="0019")
+        upgrade(revision="0018")
         with _db.engine.connect() as conn:
             stages = conn.execute(sa.text("SELECT offset_days, enabled, subject FROM "
                                           "reminder_stages ORDER BY offset_days")).all()
             left = conn.execute(sa.text("SELECT count(*) FROM settings WHERE "
                                         "key = 'reminders.days'")).scalar()
-        downgrade(revision="0012")
+        downgrade(revision="0017")
         _db.engine.dispose()
     assert [(days, bool(on)) for days, on, _ in stages] == expected
     assert all("{invoice_number}" in subject for _, _, subject in stages)

@@ -11,7 +11,7 @@ from app.mail import outbox
 from app.mail.placeholders import PREVIEW_LINK, fill, problem, values_for
 from app.models import Invoice, ReminderStage
 
-# Words of a new stage (the same as migration 0019's).
+# Words of a new stage (the same as migration 0018's).
 BEFORE = ("Invoice {invoice_number} is due on {due_date}",
           "Dear {customer_name},\n\na friendly note that invoice {invoice_number} for "
           "{amount_due} is due on {due_date}. If you have already paid, thank you.\n\n"
@@ -51,7 +51,7 @@ def new_stage(offset_days: int) -> ReminderStage:
 
 
 def seed_usual_stages() -> int:
-    """The demo's reminders: the usual ladder (made by migration 0019, switched off, or made
+    """The demo's reminders: the usual ladder (made by migration 0018, switched off, or made
     here when there is none), all switched on unless the office already chose some."""
     stages = all_stages()
     if not stages:

@@ -79,7 +79,7 @@ _ALL = (
     Key("templates.invoice_body", TEXT, "Invoice email message",
         _fixed("Dear {customer_name},\n\nplease find invoice {invoice_number} for "
                "{amount_due}, due on {due_date}.\n\n{signature}")),
-    # Follow-ups. (Reminders are stages of their own: app.models.reminders, migration 0019.)
+    # Follow-ups. (Reminders are stages of their own: app.models.reminders, migration 0018.)
     Key("followups.unopened_days", INT, "Follow up unopened invoices after (days)",
         _fixed(7)),
     # Which rules suggest follow-ups (app.followups.suggestions.RULES says what each is).

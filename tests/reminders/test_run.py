@@ -220,5 +220,5 @@ def test_the_demo_switches_the_usual_stages_on_once(app):
     all_stages()[1].enabled = False
     assert seed_usual_stages() == 0  # some are on: the office chose
     for stage in all_stages():
-        stage.enabled = False  # as migration 0019 leaves them
+        stage.enabled = False  # as migration 0018 leaves them
     assert seed_usual_stages() == 4 and all(s.enabled for s in all_stages())

@@ -4,8 +4,8 @@ daily run and "Send now" share), and each reminder email's stage. The stages sta
 what the office had: the `reminders.days` setting or REMINDER_DAYS (on); an office that
 had neither gets the usual ladder, switched off.
 
-Revision ID: 0019
-Revises: 0012
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-05 06:20:00
 
 """
@@ -18,8 +18,8 @@ from flask import current_app, has_app_context
 
 import app.models.base
 
-revision = '0019'
-down_revision = '0012'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
@@ -77,7 +77,7 @@ def upgrade():
     sa.UniqueConstraint('invoice_id', 'stage_id', name='uq_reminder_sends_invoice_stage')
     )
     op.create_index(op.f('ix_reminder_sends_stage_id'), 'reminder_sends', ['stage_id'], unique=False)
-    # No batch rebuild: a plain added column keeps SQLite's triggers (see 0013's note).
+    # No batch rebuild: a plain added column keeps SQLite's triggers (see 0014's note).
     op.add_column('email_messages', sa.Column('reminder_stage_id', sa.Integer(), nullable=True))
 
     bind = op.get_bind()

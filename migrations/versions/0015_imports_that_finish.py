@@ -1,8 +1,8 @@
 """customer imports that finish: the rows with problems set aside (encrypted), progress of
 an import running in the background
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-05 06:00:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 import app.crypto
 
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """Duplicates and merges: customers.merged_into_id, customer_merges (what each merge
 moved, for its undo) and duplicate_dismissals (pairs marked "not a duplicate").
 
-Revision ID: 0020
-Revises: 0021
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-05 06:30:00
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 import app.crypto
 import app.models.base
 
-revision = '0020'
-down_revision = '0021'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

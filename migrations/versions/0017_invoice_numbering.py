@@ -6,8 +6,8 @@ Existing issued invoices keep their old per-customer numbers ("0002-0004") and h
 snapshot (they print today's office and customer details). This is pre-release: rebuild
 a demo or test database (`flask demo seed` on a fresh one) for one continuous series.
 
-Revision ID: 0012
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-05 06:00:00
 
 """
@@ -18,8 +18,8 @@ from alembic import op
 
 import app.models.base
 
-revision = '0012'
-down_revision = '0015'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

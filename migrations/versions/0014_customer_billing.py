@@ -3,16 +3,16 @@
 Empty currency and no terms mean "the office's defaults" (app/invoices/defaults.py), so
 existing customers keep being billed as before.
 
-Revision ID: 0013
-Revises: 0016
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05 05:50:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013'
-down_revision = '0016'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

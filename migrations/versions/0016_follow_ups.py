@@ -1,8 +1,8 @@
 """follow_ups: tasks about a customer (optionally an invoice) for one person, and the
 suggestions the periodic scan makes (one per customer, invoice and rule, for ever)
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-05 05:50:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 import app.models.base
 
-revision = '0015'
-down_revision = '0014'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

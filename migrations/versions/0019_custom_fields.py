@@ -1,7 +1,7 @@
 """the office's own customer fields and their typed values
 
-Revision ID: 0022
-Revises: 0019
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-05 06:40:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 import app.crypto
 import app.models.base
 
-revision = '0022'
-down_revision = '0019'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

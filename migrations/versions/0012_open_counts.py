@@ -2,7 +2,7 @@
 when a person only clicked (app.events.status.open_count): recount the emails already
 here, so the report never shows "Opens 0" beside "Opened". Data only, no schema change.
 
-Revision ID: 0017
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-05 06:00:00
 
@@ -10,7 +10,7 @@ Create Date: 2026-12-05 06:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0017'
+revision = '0012'
 down_revision = '0011'
 branch_labels = None
 depends_on = None

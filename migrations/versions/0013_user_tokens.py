@@ -1,7 +1,7 @@
 """user_tokens: the links of password resets and invitations, stored hashed
 
-Revision ID: 0016
-Revises: 0017
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-05 05:50:00
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 
 import app.models.base
 
-revision = '0016'
-down_revision = '0017'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Documents on customer files, their content in encrypted chunks (app/documents).
 
-Revision ID: 0021
-Revises: 0022
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-05 06:40:00
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 
 from app.models.base import UTCDateTime
 
-revision = '0021'
-down_revision = '0022'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
