@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from app.attention import notify
 from app.attention.mail_problems import mail_problem
-from app.extensions import db
 from app.jobs.attention import send_notification_digests
 from app.models import EmailLink, EmailMessage
 from tests.conftest import login

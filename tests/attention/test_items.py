@@ -6,7 +6,6 @@ import pytest
 
 from app.attention import items
 from app.attention.kinds import KINDS
-from app.extensions import db
 from app.models import ATTENTION_KINDS, AttentionItem
 from tests.factories import make_customer, make_invoice, make_message
 

@@ -1,7 +1,7 @@
 """A customer's language comes from one list; values from the free-text days stay visible."""
 from __future__ import annotations
 
-from app.customers.languages import CODES, language_choices, language_code, language_label
+from app.customers.languages import CODES, language_choices, language_code
 from app.models import Customer
 from tests.conftest import csrf_token
 from tests.factories import make_customer

@@ -7,7 +7,6 @@ from datetime import time, timedelta
 
 from app import clock
 from app.customers.privacy import erase_customer, export_document
-from app.extensions import db
 from app.followups import tasks
 from app.jobs.followups import suggest_followups
 from app.models import AttentionItem, FollowUp, Notification

@@ -6,7 +6,6 @@ from datetime import time, timedelta
 import pytest
 
 from app import clock
-from app.extensions import db
 from app.followups import tasks
 from app.models import Notification
 from tests.factories import make_customer, make_invoice
