@@ -21,6 +21,8 @@ def seed_demo(demo_users) -> dict[str, int]:
 
     summary = {"users": created, **seed_customers()}
     summary["customer fields"] = seed_fields()
+    # Before the invoices: each keeps the office as it was when it was issued.
+    summary["office settings"] = seed_office()  # commits
     # Keep last: invoices are made for whatever customers the steps above created.
     from app.demo.invoices import seed_demo_invoices
 
@@ -37,5 +39,4 @@ def seed_demo(demo_users) -> dict[str, int]:
     from app.demo.followups import seed_demo_followups
 
     summary["follow-ups"] = seed_demo_followups()  # and the follow-up scan would suggest
-    summary["office settings"] = seed_office()  # commits
     return summary

@@ -22,6 +22,9 @@ OUT = ROOT / "docs" / "screenshots"
 VIEWPORTS = {"laptop": (1366, 768), "phone": (390, 844)}
 LOGIN = ("admin@example.com", "demo-admin-pass")  # app.cli.demo.DEMO_USERS
 COLOURS = 128  # a palette this size keeps text crisp and a shot under ~100 KB
+# The PDF a customer receives: the first issued invoice on the list, its first page.
+PDF_SHOT = "invoice-pdf.png"
+PDF_WIDTH = 1000  # pixels across an A4 page
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,8 @@ def take(shots: tuple[Shot, ...] = SHOTS, out: Path = OUT) -> list[Path]:
                         page.screenshot(path=str(path), caret="initial")
                         _compress(path)
                         written.append(path)
+                    if label == "laptop":
+                        written.append(_pdf_shot(page, out / PDF_SHOT))
                     context.close()
                 browser.close()
         finally:
@@ -131,6 +136,25 @@ def take(shots: tuple[Shot, ...] = SHOTS, out: Path = OUT) -> list[Path]:
                 process.wait(15)
             redis_server.stop()
     return written
+
+
+def _pdf_shot(page, path: Path) -> Path:
+    """The first page of the PDF of the first issued invoice on the invoices list, drawn by
+    pdfium."""
+    import pypdfium2
+
+    page.goto("/invoices/")
+    issued = page.locator("tbody a[href^='/invoices/']").filter(has_not_text="Draft")
+    href = issued.first.get_attribute("href")
+    answer = page.request.get(f"{href.rstrip('/')}/pdf")
+    if not answer.ok:
+        raise SystemExit(f"the invoice PDF answered {answer.status}")
+    document = pypdfium2.PdfDocument(answer.body())
+    first = document[0]
+    first.render(scale=PDF_WIDTH / first.get_width()).to_pil().save(path)
+    document.close()
+    _compress(path)
+    return path
 
 
 def main() -> int:

@@ -189,11 +189,14 @@ def _lines(pdf: _InvoicePDF, invoice: Invoice) -> None:
             borders_layout="HORIZONTAL_LINES", line_height=6, padding=1.2,
             repeat_headings=1) as table:
         table.row(["Description", "Qty", "Unit price", "Tax", "Amount"])
+        # The lines' figures in the same format as the totals under them.
+        formats = formatting.for_customer(invoice.customer)
         for line in invoice.lines:
             amounts = line_amounts(line)
-            table.row([line.description, plain_number(line.quantity),
-                       f"{cents(line.unit_price):,.2f}", f"{plain_number(line.tax_rate)}%",
-                       f"{amounts.net:,.2f}"])
+            table.row([line.description, formats.number(plain_number(line.quantity)),
+                       formats.number(cents(line.unit_price), 2),
+                       f"{formats.number(plain_number(line.tax_rate))}%",
+                       formats.number(amounts.net, 2)])
         if not invoice.lines:
             table.row(["(no lines)", "", "", "", ""])
     pdf.ln(3)
@@ -226,8 +229,10 @@ def _closing(pdf: _InvoicePDF, invoice: Invoice) -> None:
     elif invoice.status == "paid":
         message = "Paid in full. Thank you!"
     else:
+        # A draft has no number yet to quote.
+        quoting = f", quoting invoice {invoice.issued_number}" if invoice.issued_number else ""
         message = (f"Please pay {_money(invoice, invoice.balance)} "
-                   f"by {_day(invoice, invoice.due_date)}, quoting invoice {invoice.number}.")
+                   f"by {_day(invoice, invoice.due_date)}{quoting}.")
     pdf.multi_cell(0, 5.5, message, align="L", new_x="LMARGIN", new_y="NEXT")
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app import settings
 from app.invoices.epc_qr import epc_payload
+from app.settings import formatting
 from app.models import Customer, DocumentImage, Invoice
 
 SNAPSHOT_VERSION = 1
@@ -104,7 +105,7 @@ def buyer_now(customer: Customer) -> dict:
     if customer.addresses:
         a = customer.addresses[0]
         address = [a.line1, a.line2, " ".join(p for p in (a.postal_code, a.city) if p),
-                   ", ".join(p for p in (a.region, a.country) if p)]
+                   ", ".join(p for p in (a.region, formatting.country(a.country)) if p)]
     return {
         "customer_id": customer.id,
         "name": customer.display_name,

@@ -89,3 +89,16 @@ def test_the_shipped_european_fonts_are_the_cut_of_the_full_ones(tmp_path):
             # The characters are what matters (glyph order may vary with fontTools).
             assert ours.getBestCmap() == fresh.getBestCmap()
     assert len(european_coverage()) > 1500
+
+
+def test_the_lines_use_the_same_number_format_as_the_totals(app):
+    """A French customer's PDF: "1 250,00" on the line as in the total, never "1,250.00"."""
+    from decimal import Decimal
+
+    customer = make_customer(language="fr")
+    invoice = make_invoice(customer, currency="EUR", lines=(
+        LineInput("Annual accounts", Decimal("1.5"), Decimal("1250.00"), Decimal("20")),),
+        via_rules=True, status="finalized")
+    text = _text(render_invoice_pdf(invoice))
+    assert "1\u202f250,00" in text or "1\u00a0250,00" in text or "1 250,00" in text, text
+    assert "1,250.00" not in text and "1,5" in text

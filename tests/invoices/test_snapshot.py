@@ -71,6 +71,7 @@ def test_the_pdf_shows_office_tax_bank_details_and_the_payment_qr(app, db):
     for fact in ("Müller & Partner", "Hauptstraße 1", "10115 Berlin", "+49 30 123456",
                  "mueller.example", "VAT/Tax no. DE136695976", "Reg. no. HRB 12345",
                  "Łódź Logistics", "Attn. Anna Nowak", "ul. Piotrkowska 1", "90-001 Łódź",
+                 "Poland", f"quoting invoice {invoice.number}",
                  "VAT number: PL5260250274", "Bank: Commerzbank",
                  "IBAN: DE89 3704 0044 0532 0130 00", "BIC: COBADEFFXXX",
                  "Pay within 14 days by bank transfer.", "Scan with your banking app",
@@ -112,6 +113,7 @@ def test_a_draft_shows_todays_details_but_no_qr(app, db):
     data = render_invoice_pdf(draft)
     assert "Draft" in _text(data) and "Müller & Partner" in _text(data)
     assert _images(data) == []  # no number yet: nothing to quote as the reference
+    assert "quoting invoice" not in _text(data)  # never "quoting invoice Draft"
     settings.update({"office.name": "Renamed GmbH"})
     assert "Renamed GmbH" in _text(render_invoice_pdf(draft))
 
