@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from app import settings
 from tests.browser.conftest import browser_login, screenshot
 
 pytestmark = pytest.mark.browser
@@ -9,6 +10,7 @@ pytestmark = pytest.mark.browser
 
 def test_login_navigate_and_logout(page, make_user):
     user = make_user("admin", name="Ada Admin")
+    settings.update({"office.name": "Ada's Office"})  # set up: no first-run screen
     browser_login(page, user.email)
     assert page.locator("h1").inner_text().startswith("Good to see you")
     for label, heading in (("Customers", "Customers"), ("Invoices", "Invoices"),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from app import settings
 from app.blueprints.invoices.email_form import default_texts
 from app.extensions import db
 from tests.browser.axe import axe_violations
@@ -48,7 +49,7 @@ def _events(status: str, day: str):
 
 
 def seed_worst_case(app, make_user) -> dict:
-    app.config["OFFICE_NAME"] = OFFICE
+    settings.update({"office.name": OFFICE})
     user = make_user("billing", name="Bernadette Billing-Buchhalterin")
     customers = [make_customer(**fields, emails=(
         f"accounts.payable.department.{i}@very-long-customer-domain-name.example.org",))
@@ -59,7 +60,7 @@ def seed_worst_case(app, make_user) -> dict:
         invoice = make_invoice(customer, total="1234567.89",
                                currency=("EUR", "GBP")[i % 2],
                                number=f"RE-2026-{i:03d}-NORDRHEIN-WESTFALEN-{customer.id:06d}")
-        subject, _body = default_texts(invoice, OFFICE)
+        subject, _body = default_texts(invoice)
         day = f"2026-11-{i + 2:02d}"
         batch = f"worst-case-send-{i}"
         for role, status in zip(("to", "cc", "bcc"), statuses):
