@@ -197,5 +197,6 @@ def test_a_send_heading_says_when_and_by_whom_and_names_a_reminder(client, login
     page = client.get(f"/invoices/{invoice.id}/emails/history", headers=HX).text
     heads = [" ".join(re.sub(r"<[^>]+>", " ", h).split()) for h in
              re.findall(r'<li class="send-head"[^>]*>(.*?)</li>', page, re.S)]
-    assert heads == ["Reminder emailed 2026-11-25 10:00 UTC",
-                     "Emailed 2026-11-04 10:00 UTC by Bea Books"]
+    # The office's format and clock (en_GB, UTC by default).
+    assert heads == ["Reminder emailed 25 Nov 2026, 10:00",
+                     "Emailed 4 Nov 2026, 10:00 by Bea Books"]
