@@ -107,7 +107,7 @@ def search_clause(text: str):
     if not key:
         return None
     clauses = [contains_text(Invoice.number_key, key, fold_case=False)]
-    if key.isdigit() and len(key) <= 9:
+    if key.isascii() and key.isdigit() and len(key) <= 9:  # "²" is a digit to isdigit()
         clauses.append(Invoice.number_seq == int(key))
     if len(key) >= 3 and "draft".startswith(key):
         clauses.append(Invoice.issued_number.is_(None))

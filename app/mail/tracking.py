@@ -32,7 +32,7 @@ def read_token(kind: str, token: str, key: bytes | None = None) -> tuple[int, st
     if payload is None:
         return None
     parts = payload.split(".")
-    if len(parts) != 3 or parts[0] != kind or not parts[1].isdigit():
+    if len(parts) != 3 or parts[0] != kind or not (parts[1].isascii() and parts[1].isdigit()):
         return None
     return int(parts[1]), parts[2]
 

@@ -117,7 +117,7 @@ def _filtered(query: Select, filters: EmailFilters, user) -> Select:
 
 def _sent_as(read) -> str | None:
     raw = read.text("sent_as")
-    if raw in ("", "invoice", "reminder") or (raw.isdigit() and len(raw) < 10):
+    if raw in ("", "invoice", "reminder") or (raw.isascii() and raw.isdigit() and len(raw) < 10):
         return raw or None
     read.errors.append(f"Sent as: “{raw[:20]}” is not a valid choice.")
     return None

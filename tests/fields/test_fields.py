@@ -117,7 +117,7 @@ def test_the_list_filters_by_a_field_and_shows_its_column(client, login_as, db):
     custom_fields.set_values(basic.id, {plan: "Basic", vip: False})
     db.session.commit()
     page = client.get("/customers/")
-    assert '<th>Plan</th>' in page.text and 'data-label="Plan">Premium<' in page.text
+    assert '<th>Plan</th>' in page.text and 'data-label="Plan" class="own-field">Premium<' in page.text
     filtered = client.get(f"/customers/?{plan.key}=Premium")
     assert "Premiumperson" in filtered.text and "Basicperson" not in filtered.text
     no = client.get(f"/customers/?{vip.key}=no")

@@ -289,6 +289,7 @@ def test_drafts_sort_after_the_series_and_search_finds_numbers_loosely(db, make_
     for typed in ("INV-00011", "inv 00011", "00011", "11", "INV00011"):
         assert _listed(admin, q=typed) == ["INV-00011"], typed
     assert _listed(admin, q="draft") == ["Draft"]
+    assert _listed(admin, q="²") == []  # a digit to str.isdigit(), not to int()
     assert _listed(admin, q="1", sort="number", dir="asc") == [
         "INV-00001", "INV-00010", "INV-00011"]
 

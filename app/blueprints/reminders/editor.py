@@ -10,6 +10,7 @@ from app.blueprints.reminders import bp
 from app.extensions import db
 from app.mail.placeholders import PLACEHOLDERS
 from app.models import Invoice, ReminderStage
+from app.models.base import parse_id
 from app.reminders import stages
 from app.web.auth import requires
 from app.web.endings import audit_request, see_other
@@ -20,11 +21,10 @@ _FORM = "reminders/template_form.html"
 
 def _sample(invoices: list[Invoice]) -> Invoice | None:
     """The invoice the preview reads: the one chosen, else the latest."""
-    chosen = request.values.get("invoice", "")
-    if chosen.isdigit():
-        for invoice in invoices:
-            if invoice.id == int(chosen):
-                return invoice
+    chosen = parse_id(request.values.get("invoice"))
+    for invoice in invoices:
+        if invoice.id == chosen:
+            return invoice
     return invoices[0] if invoices else None
 
 
@@ -131,7 +131,7 @@ def stage(stage_id: int | None = None):
 def _posted_offset() -> tuple[int, str]:
     """Days from the due date (negative: before) from the "days" and "when" fields."""
     days = request.form.get("days", "").strip()
-    if not days.isdigit() or len(days) > 4:
+    if not (days.isascii() and days.isdigit()) or len(days) > 4:
         return 0, "Days: a whole number, 0 or more."
     when = request.form.get("when")
     if when not in ("before", "after"):
