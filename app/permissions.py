@@ -30,6 +30,10 @@ PERMISSIONS: dict[str, str] = {
                       "(staff: their own customers only)",
     "customers.merge": "Find duplicate customers, merge two files and undo a merge "
                        "(only customers one can see)",
+    "capture.file": "Have a personal drop-box address for mail, and file what arrives there "
+                    "on customers (staff: their own customers only)",
+    "capture.private": "Read, file and delete anyone's captured mail, private included "
+                       "(others see it only where they may see every customer it is on)",
     "invoices.view": "See invoices",
     "invoices.edit": "Create and edit invoices, record payments",
     "invoices.send": "Email invoices",
@@ -61,7 +65,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "customers.view_all", "customers.create", "customers.edit_contact",
         "customers.edit_billing", "customers.notes", "customers.view_ids",
         "customers.export", "customers.merge", "attention.dismiss", "followups.edit",
-        "documents.upload", "documents.delete",
+        "documents.upload", "documents.delete", "capture.file",
         "invoices.edit", "invoices.send", "mail.overturn", "reminders.view", "reminders.send",
         "reports.accounting", "reports.customers", "reports.activity",
     }),
@@ -69,7 +73,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "customers.create", "customers.edit_contact", "customers.notes",
         "invoices.edit", "invoices.send", "mail.overturn", "reports.activity",
         "attention.dismiss", "followups.edit", "reminders.view", "reminders.send",
-        "documents.upload", "documents.delete",
+        "documents.upload", "documents.delete", "capture.file",
     }),
     "viewer": frozenset(_READ | {
         "customers.view_all", "reports.accounting", "reports.customers",

@@ -39,7 +39,7 @@ _FIELD_NAMES = {name for name, _ in FIELDS}
 
 # Tables whose rows simply change customer: every column referring to customers moves.
 MOVED = ("customer_addresses", "notes", "invoices", "email_messages", "attention_items",
-         "notifications", "follow_ups", "documents")
+         "notifications", "follow_ups", "documents", "captured_mail_links")
 # Every table referring to a customer (by foreign key, or as the privacy registration's
 # references without one), and what a merge does with its rows.
 HANDLED: dict[str, str] = {
@@ -56,6 +56,7 @@ HANDLED: dict[str, str] = {
     "customer_imports": "nothing to move (rows before they become customers)",
     "inbound_messages": "follow their email messages",
     "document_chunks": "follow their documents",
+    "captured_mail": "follows its links (captured_mail_links, moved)",
     "customer_field_values": "moved where the survivor has no value for that field; where "
                              "both have one, the survivor's stays",
     search_index.FTS_TABLE: "kept by the customers table's triggers",

@@ -13,13 +13,14 @@ from typing import Any
 from sqlalchemy import String, and_, case, cast, func, literal, literal_column, or_, select, update
 
 from app import fields as custom_fields
+from app.capture import filing as capture_filing
 from app.customers.consent import erase_consents
 from app.customers.identifiers import identifier_text
 from app.documents.store import content, erase_for_customer
 from app.extensions import db
 from app.invoices.snapshot import erase_buyer
-from app.models import (AttentionItem, AuditLog, Customer, CustomerMerge, CustomFieldValue,
-                        Document, DuplicateDismissal, EmailEvent, EmailMessage, FollowUp,
+from app.models import (AttentionItem, AuditLog, CapturedMail, CapturedMailLink, Customer,
+                        CustomerMerge, CustomFieldValue, Document, DuplicateDismissal, EmailEvent, EmailMessage, FollowUp,
                         InboundMessage, Invoice, Note, Notification, SavedFilter,
                         search_index, utcnow)
 from app.models.base import contains_text
@@ -50,6 +51,10 @@ PERSONAL_DATA: dict[str, Handling] = {
     "notes": Handling(True, "deleted"),
     "follow_ups": Handling(True, "deleted"),
     "documents": Handling(True, "deleted"),
+    # Captured correspondence: the customer's links go; a message filed on nobody else
+    # goes whole (its attachments are among the documents above).
+    "captured_mail_links": Handling(True, "deleted"),
+    "captured_mail": Handling(True, "deleted"),
     "document_chunks": Handling(True, "deleted"),  # the content, in the export as base64
     # Kept; the buyer's copy in an issued invoice's snapshot is anonymised.
     "invoices": Handling(True, "kept for accounting"),
@@ -130,6 +135,11 @@ def export_document(customer: Customer, show_ids: bool) -> dict[str, Any]:
                                    .order_by(Document.uploaded_at, Document.id))
     merges = db.session.scalars(select(CustomerMerge).where(_merges_of(customer.id))
                                 .order_by(CustomerMerge.merged_at))
+    captured = db.session.scalars(
+        select(CapturedMail).where(CapturedMail.id.in_(
+            select(CapturedMailLink.captured_id).where(
+                CapturedMailLink.customer_id == customer.id)))
+        .order_by(CapturedMail.received_at, CapturedMail.id))
     return {
         "export_version": EXPORT_VERSION,
         "exported_at": utcnow().isoformat(),
@@ -165,6 +175,11 @@ def export_document(customer: Customer, show_ids: bool) -> dict[str, Any]:
         "documents": [_document(d, show_ids) for d in documents],
         "merges": [_row(m, ("survivor_id", "merged_id", "merged_at", "undone_at"))
                    | {"record": m.record} for m in merges],
+        # Mail staff filed on the file, private included: it is about the customer.
+        "captured_mail": [_row(m, ("received_at", "sent_at", "subject", "people", "body",
+                                   "private")) | {
+            "attachments": [a["name"] for a in m.attachments or []],
+            "filed_by": m.filed_by.email if m.filed_by else None} for m in captured],
     }
 
 
@@ -218,6 +233,8 @@ def erase_customer(customer: Customer) -> dict[str, int]:
     counts["follow_ups"] = db.session.execute(db.delete(FollowUp).where(
         FollowUp.customer_id == customer.id)).rowcount or 0
     counts["documents"] = erase_for_customer(customer.id)  # and their document_chunks
+    # Their captured_mail_links, and the captured_mail filed on no one else.
+    counts["captured_mail"] = capture_filing.erase_for_customer(customer.id)
     # Notifications first: they point at the attention items (SET NULL otherwise).
     counts["notifications"] = db.session.execute(db.delete(Notification).where(
         Notification.customer_id == customer.id)).rowcount or 0

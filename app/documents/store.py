@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, or_, select, text
 
+from app.capture import access as capture_access
 from app.documents.types import HEAD_BYTES, detect
 from app.extensions import db
-from app.models import CHUNK_BYTES, Document, DocumentChunk
+from app.models import CHUNK_BYTES, CapturedMail, Document, DocumentChunk
 from app.permissions import role_can
 
 
@@ -30,16 +31,24 @@ class DocumentList:
 
 
 def documents_for(customer_id: int, user) -> DocumentList:
-    """The customer's documents, newest first, without the identity scans `user` may not see."""
-    rows = db.session.scalars(select(Document).where(Document.customer_id == customer_id)
-                              .order_by(Document.uploaded_at.desc(), Document.id.desc())).all()
+    """The customer's documents, newest first, without the identity scans `user` may not
+    see, nor the attachments of captured mail they may not read."""
+    rows = db.session.scalars(
+        select(Document).outerjoin(CapturedMail, CapturedMail.id == Document.captured_id)
+        .where(Document.customer_id == customer_id,
+               or_(Document.captured_id.is_(None), capture_access.visible_clause(user)))
+        .order_by(Document.uploaded_at.desc(), Document.id.desc())).all()
     if sees_identity_scans(user):
         return DocumentList(list(rows), 0)
     return DocumentList([d for d in rows if not d.identity], sum(d.identity for d in rows))
 
 
 def may_open(document: Document, user) -> bool:
-    """Beyond seeing the customer: an identity scan needs `customers.view_ids`."""
+    """Beyond seeing the customer: an identity scan needs `customers.view_ids`, an
+    attachment of captured mail the right to read that mail."""
+    if document.captured_id is not None and not capture_access.may_see(
+            db.session.get(CapturedMail, document.captured_id), user):
+        return False
     return not document.identity or sees_identity_scans(user)
 
 
@@ -67,7 +76,7 @@ def store(customer_id: int, stream: BinaryIO, name: str, *, identity: bool, user
                 document_id=document.id, seq=seq, data=chunk))
             chunk, seq = stream.read(CHUNK_BYTES), seq + 1
     except DocumentTooLarge:
-        _purge([document.id])
+        purge([document.id])
         db.session.expunge(document)
         raise
     document.size = size
@@ -96,18 +105,19 @@ def content(document: Document) -> bytes:
 
 
 def remove(document: Document) -> None:
-    _purge([document.id])
+    purge([document.id])
 
 
 def erase_for_customer(customer_id: int) -> int:
     """Delete every document of the customer, content included; returns how many."""
     ids = db.session.scalars(select(Document.id).where(
         Document.customer_id == customer_id)).all()
-    _purge(ids)
+    purge(ids)
     return len(ids)
 
 
-def _purge(ids: list[int]) -> None:
+def purge(ids: list[int]) -> None:
+    """Delete these documents and their content (zeroed on SQLite). The caller commits."""
     if not ids:
         return
     sqlite = db.session.get_bind().dialect.name == "sqlite"

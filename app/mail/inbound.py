@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from app.capture import dropbox, filing
 from app.events.bounces import Classification, RecipientResult, classify
 from app.events.feedback import NOT_COMPLAINTS
 from app.events.tokens import parse_verp
@@ -91,6 +92,9 @@ def process(inbound_id: int) -> str:
     inbound = db.session.get(InboundMessage, inbound_id)
     if inbound is None or inbound.state != "new":
         return inbound.state if inbound else "missing"
+    if can_reprocess(inbound) and _to_dropbox(inbound):
+        db.session.commit()
+        return inbound.state
     result, proof = _read(inbound)
     inbound.kind = result.kind
     inbound.has_original = result.has_original
@@ -115,6 +119,22 @@ def process(inbound_id: int) -> str:
         inbound.state = _apply(inbound, result, proof, confirmed=False)
     db.session.commit()
     return inbound.state
+
+
+def _to_dropbox(inbound: InboundMessage) -> bool:
+    """Mail delivered to a drop-box address is captured correspondence, never a report:
+    decided by the envelope recipient before the bounce parser reads a byte of it."""
+    address = dropbox.delivered_to(inbound.raw or b"", inbound.envelope_to)
+    if address is None:
+        return False
+    inbound.processed_at = utcnow()
+    owner = dropbox.owner_of(address)
+    if owner is None:
+        inbound.kind, inbound.state, inbound.raw = "capture", "ignored", b""
+        inbound.summary = "sent to a drop-box address no one holds (rotated or never made)"
+    else:
+        inbound.state = filing.capture(inbound, owner)
+    return True
 
 
 def apply_confirmed(inbound: InboundMessage) -> str:

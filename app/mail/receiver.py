@@ -1,4 +1,5 @@
-"""Receivers for bounce mail: an SMTP server for BOUNCE_DOMAIN and an IMAP poller."""
+"""Receivers for inbound mail (bounces, complaints, and mail to drop-box addresses): an
+SMTP server for BOUNCE_DOMAIN and an IMAP poller."""
 from __future__ import annotations
 
 import imaplib
@@ -7,6 +8,7 @@ import logging
 from aiosmtpd.controller import Controller
 from flask import Flask
 
+from app.capture import dropbox
 from app.mail import inbound
 
 log = logging.getLogger(__name__)
@@ -22,6 +24,15 @@ class BounceHandler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if not address.lower().endswith("@" + self.domain):
             return "550 5.1.1 not a bounce address here"
+        try:
+            with self.app.app_context():
+                unheld = (dropbox.is_dropbox_address(address)
+                          and dropbox.owner_of(address) is None)
+        except Exception:  # noqa: BLE001 - the database is away: ask to retry
+            log.exception("could not look up drop-box address %r; answered 451", address)
+            return "451 4.3.0 Temporary failure, try again later"
+        if unheld:  # rotated or never made: the sender should know
+            return "550 5.1.1 no such drop-box address"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and `db.create_all` see every table."""
 from app.models.attention import ATTENTION_KINDS, AttentionItem, Notification
 from app.models.base import UTCDateTime, utcnow
+from app.models.capture import CAPTURE_STATES, CapturedMail, CapturedMailLink
 from app.models.customers import (
     CHANNELS, CUSTOMER_KINDS, CUSTOMER_STATUSES, EMAIL_STATES, NOTE_KINDS, Customer,
     CustomerAddress, CustomerEmail, CustomerIdentifier, CustomerImport, CustomerPhone, Note,
@@ -20,7 +21,8 @@ from app.models.settings import STAMP_KEY, Setting
 from app.models.users import ROLES, TOKEN_PURPOSES, AuditLog, User, UserToken
 
 __all__ = [
-    "ATTENTION_KINDS", "AttentionItem", "Notification", "FOLLOWUP_STATES", "FollowUp",
+    "ATTENTION_KINDS", "AttentionItem", "Notification", "CAPTURE_STATES", "CapturedMail",
+    "CapturedMailLink", "FOLLOWUP_STATES", "FollowUp",
     "CHANNELS", "CUSTOMER_KINDS", "CUSTOMER_STATUSES", "DELIVERY_STATES", "EMAIL_STATES",
     "DRAFT_NUMBER", "INVOICE_SERIES", "INVOICE_STATES", "NOTE_KINDS", "PAYMENT_METHODS",
     "ROLES", "SYSTEM_KIND", "TOKEN_PURPOSES",

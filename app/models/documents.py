@@ -35,6 +35,9 @@ class Document(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # An attachment of captured mail (app.capture): seen only by who may see that mail.
+    # Deleted with it by app.capture (a plain key: SQLite adds it without a table copy).
+    captured_id: Mapped[int | None] = mapped_column(ForeignKey("captured_mail.id"), index=True)
 
     uploaded_by: Mapped[User | None] = relationship(lazy="joined")
 

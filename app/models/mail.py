@@ -171,7 +171,8 @@ class InboundMessage(db.Model):
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     # new -> processed | unconfirmed (matched by address only) | unmatched | unparsed |
-    # ignored (auto-replies); unconfirmed -> processed when a person confirms it
+    # ignored (auto-replies); unconfirmed -> processed when a person confirms it;
+    # captured (mail to a drop-box address: app.capture holds it, and this raw is emptied)
     state: Mapped[str] = mapped_column(String(12), default="new")
     kind: Mapped[str] = mapped_column(String(12), default="")
     summary: Mapped[str] = mapped_column(Text, default="")

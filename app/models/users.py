@@ -42,6 +42,9 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Besides the in-app list: a daily email of the day's notifications (app.attention).
     notify_digest: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The secret in the person's drop-box address, file+<token>@BOUNCE_DOMAIN (app.capture);
+    # None until they first look at it. Lower-case base32: mail systems may fold case.
+    dropbox_token: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)

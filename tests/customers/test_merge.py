@@ -24,6 +24,7 @@ from app.models import (AttentionItem, AuditLog, Customer, CustomerAddress, Cust
                         CustomField, Document,
                         CustomerMerge, FollowUp, Invoice, Notification, Payment, Tag, utcnow)
 from tests.customers.test_privacy_guard import tables_about_customers
+from tests.capture.mail import bcc, deliver
 from tests.factories import make_customer, make_invoice, make_message, make_note, make_payment
 
 
@@ -82,6 +83,9 @@ def _pair(make_user):
                  subject_id=merged.id, summary="changed")
     documents.store(merged.id, io.BytesIO(b"Engine drawings, plain text"), "drawings.txt",
                     identity=False, user=admin, max_bytes=1 << 20)
+    # Mail the admin filed on the merged file, with an attachment (a document of its own).
+    deliver(bcc(admin.email, ["countess@engine.example"],
+                attachments=[("plans.txt", b"Plans\n", "text/plain")]), admin)
     plan = CustomField(label="Plan", kind="text", position=1)
     renewal = CustomField(label="Renewal", kind="text", position=2)
     _db.session.add_all([plan, renewal])
@@ -145,7 +149,8 @@ def test_merge_moves_every_row_and_undo_puts_back_exactly_those(app, db, make_us
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
         AuditLog.subject_type == "customer", AuditLog.subject_id == m_id)) == 0
     assert merged.merged_into_id == s_id and merged.status == "archived"
-    assert [d.customer_id for d in db.session.scalars(sa.select(Document))] == [s_id]
+    # The uploaded document and the captured mail's attachment.
+    assert [d.customer_id for d in db.session.scalars(sa.select(Document))] == [s_id, s_id]
     # An own field both files filled keeps the survivor's value; one only the merged file
     # filled moves to the survivor.
     fields = {f.label: f for f in db.session.scalars(sa.select(CustomField))}

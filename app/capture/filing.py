@@ -1,0 +1,185 @@
+"""Capturing a message that reached a drop-box, and filing it on customers (no Flask
+request globals: the user is passed in; the worker and the pages call these).
+
+`capture` runs in the inbound worker, before the bounce parser ever sees the message.
+It reads the message, keeps it encrypted in `captured_mail`, empties the inbound copy,
+and files it on the customers the filer may see whose addresses appear in it (see
+app.capture.reading for what "appear" means). Customers the filer may not see are not
+filed on, and not named anywhere. With none, it waits in the filer's review list.
+Each attachment becomes a document on every customer the message is filed on.
+"""
+from __future__ import annotations
+
+import io
+import logging
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from app.capture import reading
+from app.capture.dropbox import is_dropbox_address
+from app.customers.access import can_see_customer, visibility_clause
+from app.documents.store import DocumentTooLarge, purge, store
+from app.documents.types import HEAD_BYTES, DocumentTypeError, detect
+from app.extensions import db
+from app.models import (CapturedMail, CapturedMailLink, Customer, CustomerEmail, Document,
+                        InboundMessage, User)
+
+log = logging.getLogger(__name__)
+
+# A message naming more customers than this is a circular, not correspondence: it waits
+# for a person to file it where it belongs.
+MAX_AUTO_CUSTOMERS = 10
+
+
+class FilingRefused(ValueError):
+    """A filing the user may not make; str() says why."""
+
+
+def capture(inbound: InboundMessage, owner: User) -> str:
+    """Capture `inbound` for `owner`; returns the inbound message's new state. Safe to
+    run twice: the same mail for the same person is kept once. The caller commits."""
+    raw = inbound.raw or b""
+    inbound.kind = "capture"
+    try:
+        read = reading.read(raw)
+    except Exception as exc:  # noqa: BLE001 - keep it, unread, for the person to see
+        log.exception("captured message %s could not be read", inbound.id)
+        read = reading.Reading(subject="(a message Clientele could not read)",
+                               people={"from": [], "to": [], "cc": []}, sent_at=None,
+                               message_id="", body="", addresses=[])
+        inbound.error = f"could not read it: {type(exc).__name__}"
+    key = reading.message_key(owner.id, read, raw)
+    existing = db.session.scalar(select(CapturedMail).where(CapturedMail.message_key == key))
+    # The raw copy goes from the inbound table: the only copy left is encrypted.
+    inbound.raw = b""
+    if existing is not None:
+        inbound.summary = f"captured mail for user {owner.id}, already held (#{existing.id})"
+        return "captured"
+    mail = CapturedMail(filed_by_id=owner.id, received_at=inbound.received_at,
+                        sent_at=read.sent_at, state="review", message_key=key,
+                        subject=read.subject, people=read.people, body=read.body,
+                        attachments=[_attachment_note(a) for a in read.attachments], raw=raw)
+    db.session.add(mail)
+    db.session.flush()
+    customers = matching_customers(read.addresses, owner)
+    if len(customers) <= MAX_AUTO_CUSTOMERS:
+        for customer in customers:
+            _link(mail, customer, "address", owner, read.attachments)
+    inbound.summary = (f"captured mail #{mail.id} for user {owner.id}, "
+                       f"filed on {len(customers)} customer(s)")[:2000]
+    return "captured"
+
+
+def _attachment_note(attachment: reading.Attachment) -> dict:
+    """Whether an attachment can become a document, and if not, why (in words)."""
+    note = {"name": attachment.name, "size": len(attachment.content), "kept": False, "why": ""}
+    limit = current_app.config["DOCUMENT_MAX_BYTES"]
+    if not attachment.content:
+        note["why"] = "it was empty or could not be read"
+    elif len(attachment.content) > limit:
+        note["why"] = f"it is larger than the {limit // 1_000_000} MB a document may be"
+    else:
+        try:
+            note["kind"] = detect(attachment.content[:HEAD_BYTES]).label
+            note["kept"] = True
+        except DocumentTypeError as exc:
+            note["why"] = str(exc).split(". ")[0]
+    return note
+
+
+def office_addresses() -> set[str]:
+    """Addresses that are the office's own, never a customer's reason to file."""
+    return {e.lower() for e in db.session.scalars(select(User.email))}
+
+
+def matching_customers(addresses: list[str], user: User) -> list[Customer]:
+    """The live customers `user` may see with one of `addresses`, in the addresses' order."""
+    own = office_addresses()
+    wanted = [a for a in addresses if a not in own and not is_dropbox_address(a)]
+    if not wanted:
+        return []
+    rows = db.session.execute(
+        select(Customer, CustomerEmail.address)
+        .join(CustomerEmail, CustomerEmail.customer_id == Customer.id)
+        .where(func.lower(CustomerEmail.address).in_(wanted), Customer.erased_at.is_(None),
+               Customer.merged_into_id.is_(None), visibility_clause(user))).all()
+    order = {address: i for i, address in enumerate(wanted)}
+    found: dict[int, tuple[int, Customer]] = {}
+    for customer, address in rows:
+        rank = order.get(address.lower(), len(order))
+        if customer.id not in found or rank < found[customer.id][0]:
+            found[customer.id] = (rank, customer)
+    return [customer for _, customer in sorted(found.values(), key=lambda f: (f[0], f[1].id))]
+
+
+def _link(mail: CapturedMail, customer: Customer, how: str, user: User | None,
+          attachments: list[reading.Attachment] | None) -> bool:
+    """File `mail` on `customer` with its attachments as documents; False if already."""
+    already = db.session.scalar(select(CapturedMailLink.id).where(
+        CapturedMailLink.captured_id == mail.id, CapturedMailLink.customer_id == customer.id))
+    if already is not None:
+        return False
+    db.session.add(CapturedMailLink(captured_id=mail.id, customer_id=customer.id, how=how,
+                                    filed_by_id=getattr(user, "id", None)))
+    if attachments is None:
+        attachments = reading.read(mail.raw or b"").attachments
+    limit = current_app.config["DOCUMENT_MAX_BYTES"]
+    for attachment, note in zip(attachments, mail.attachments or []):
+        if not note.get("kept"):
+            continue
+        try:
+            document = store(customer.id, io.BytesIO(attachment.content), attachment.name,
+                             identity=False, user=mail.filed_by, max_bytes=limit)
+        except (DocumentTooLarge, DocumentTypeError):  # judged when captured; never here
+            continue
+        document.captured_id = mail.id
+    mail.state = "filed"
+    return True
+
+
+def file_on(mail: CapturedMail, customer: Customer, user: User) -> bool:
+    """File `mail` on one more customer by hand; False when it already was."""
+    if not can_see_customer(customer, user) or customer.erased_at is not None:
+        raise FilingRefused("You can only file mail on customers you can open.")
+    if customer.merged_into_id is not None:
+        raise FilingRefused("That file was merged into another; file it there.")
+    return _link(mail, customer, "hand", user, None)
+
+
+def unfile(mail: CapturedMail, customer_id: int) -> bool:
+    """Take `mail` off one customer, with the documents it put there; back to the review
+    list when it is on none."""
+    gone = db.session.execute(delete(CapturedMailLink).where(
+        CapturedMailLink.captured_id == mail.id,
+        CapturedMailLink.customer_id == customer_id)).rowcount
+    purge(list(db.session.scalars(select(Document.id).where(
+        Document.captured_id == mail.id, Document.customer_id == customer_id))))
+    if not db.session.scalar(select(CapturedMailLink.id).where(
+            CapturedMailLink.captured_id == mail.id).limit(1)):
+        mail.state = "review"
+    return bool(gone)
+
+
+def remove(mail: CapturedMail) -> None:
+    """Delete the message, its links and the documents it made."""
+    purge(list(db.session.scalars(select(Document.id).where(Document.captured_id == mail.id))))
+    db.session.execute(delete(CapturedMailLink).where(CapturedMailLink.captured_id == mail.id))
+    db.session.delete(mail)
+
+
+def erase_for_customer(customer_id: int) -> int:
+    """Erasure: the customer's links go (their documents go with their other documents);
+    a message filed on nobody else goes entirely. Returns how many messages went."""
+    mail_ids = list(db.session.scalars(select(CapturedMailLink.captured_id).where(
+        CapturedMailLink.customer_id == customer_id).distinct()))
+    db.session.execute(delete(CapturedMailLink).where(
+        CapturedMailLink.customer_id == customer_id))
+    if not mail_ids:
+        return 0
+    still_filed = set(db.session.scalars(select(CapturedMailLink.captured_id).where(
+        CapturedMailLink.captured_id.in_(mail_ids))))
+    orphans = [i for i in mail_ids if i not in still_filed]
+    for mail in db.session.scalars(select(CapturedMail).where(CapturedMail.id.in_(orphans))):
+        remove(mail)
+    return len(orphans)

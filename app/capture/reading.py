@@ -1,0 +1,231 @@
+"""What a captured message says: its subject, people, date, text, attachments, and every
+address it is about (pure Python, no app).
+
+"About" is the header fields (From, Sender, Reply-To, To, Cc), the header block of a
+forwarded or quoted message in the text ("From: Ana <ana@example.com>", in the languages
+mail programs write it), and the header fields of a message attached whole
+(message/rfc822). An address merely written in a sentence or a signature is not: mail
+mentioning a customer is not mail with them.
+
+Mail is whatever the sender's program made: every part is read on its own, and a part
+that cannot be read is left out, never the message.
+"""
+from __future__ import annotations
+
+import email
+import email.header
+import email.policy
+import email.utils
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.message import Message
+from html.parser import HTMLParser
+
+MAX_BODY_CHARS = 200_000
+_ADDRESS = re.compile(r"[A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# The header lines of a forwarded or quoted message, as Gmail, Outlook, Apple Mail and
+# Thunderbird write them, in English, German, French, Spanish, Dutch and Italian; the
+# line may be quoted ("> ") and bold ("*From:*").
+_QUOTED_FIELD = re.compile(
+    r"^[>\s]*\**(from|to|cc|sender|reply-to|von|an|kopie|de|à|a|para|van|aan|da|cc)\s*\**\s*:"
+    r"(?P<value>.*)$", re.I | re.M)
+# "On Mon, 3 Jun 2026, Ana Lopez <ana@example.com> wrote:" and its translations.
+_WROTE = re.compile(r"^[>\s]*(on|am|le|el|op|il)\b.{0,200}?(wrote|schrieb|a écrit|escribió|"
+                    r"schreef|ha scritto)\s*:?\s*$", re.I | re.M)
+_HEADER_FIELDS = ("from", "sender", "reply-to", "to", "cc")
+
+
+@dataclass
+class Attachment:
+    name: str
+    content: bytes
+
+
+@dataclass
+class Reading:
+    subject: str
+    people: dict[str, list[list[str]]]
+    sent_at: datetime | None
+    message_id: str
+    body: str
+    addresses: list[str]  # lower-cased, in order of appearance, each once
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+def read(raw: bytes) -> Reading:
+    message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    people = {name: _people(message, name) for name in ("from", "to", "cc")}
+    body = _body_text(message)[:MAX_BODY_CHARS]
+    found: list[str] = []
+    for name in _HEADER_FIELDS:
+        found += [address for _, address in _people(message, name)]
+    found += _quoted_addresses(body)
+    attachments: list[Attachment] = []
+    for part in message.walk():
+        if part is message:
+            continue
+        if part.get_content_type() == "message/rfc822":
+            for inner in _payload_messages(part):
+                for name in _HEADER_FIELDS:
+                    found += [address for _, address in _people(inner, name)]
+                found += _quoted_addresses(_body_text(inner))
+            continue
+        attachment = _attachment(part)
+        if attachment is not None:
+            attachments.append(attachment)
+    return Reading(subject=_text(message.get("subject"))[:500] or "(no subject)",
+                   people=people, sent_at=_date(message.get("date")),
+                   message_id=_text(message.get("message-id")).strip()[:500],
+                   body=body, addresses=_unique(found), attachments=attachments)
+
+
+def message_key(owner_id: int, reading: Reading, raw: bytes) -> str:
+    """The same message for the same person: by its Message-ID, else by its content."""
+    basis = reading.message_id.encode("utf-8", "replace") or hashlib.sha256(raw).digest()
+    return hashlib.sha256(f"{owner_id}:".encode() + basis).hexdigest()
+
+
+def _text(value) -> str:
+    """A header field's value as text, encoded words decoded; '' when unreadable."""
+    if value is None:
+        return ""
+    try:
+        parts = email.header.decode_header(str(value))
+        return "".join(chunk.decode(charset or "utf-8", "replace")
+                       if isinstance(chunk, bytes) else chunk
+                       for chunk, charset in parts).replace("\r", "").replace("\n", " ")
+    except (LookupError, ValueError, TypeError):
+        return str(value).replace("\r", "").replace("\n", " ")
+
+
+def _people(message: Message, name: str) -> list[list[str]]:
+    values = [_text(v) for v in message.get_all(name) or []]
+    return [[display[:200], address.lower()] for display, address in email.utils.getaddresses(values)
+            if _ADDRESS.fullmatch(address or "")]
+
+
+def _date(value) -> datetime | None:
+    try:
+        moment = email.utils.parsedate_to_datetime(_text(value)) if value else None
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _decoded(part: Message) -> str:
+    try:
+        payload = part.get_payload(decode=True) or b""
+    except Exception:  # noqa: BLE001 - a broken transfer encoding: leave the part out
+        return ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, "replace")
+    except LookupError:  # a charset Python does not know
+        return payload.decode("utf-8", "replace")
+
+
+def _body_text(message: Message) -> str:
+    """The first text/plain part that is not an attachment, else the first HTML one made
+    text."""
+    plain = html = None
+    for part in message.walk():
+        if part.get_content_maintype() == "multipart":
+            continue
+        if part.get_content_type() == "message/rfc822":
+            break  # an attached message's text is its own
+        if _is_attachment(part):
+            continue
+        if part.get_content_type() == "text/plain" and plain is None:
+            plain = _decoded(part)
+        elif part.get_content_type() == "text/html" and html is None:
+            html = _decoded(part)
+    if plain and plain.strip():
+        return plain.replace("\r\n", "\n").strip()
+    return _html_text(html or "").strip()
+
+
+def _is_attachment(part: Message) -> bool:
+    disposition = (part.get("content-disposition") or "").split(";")[0].strip().lower()
+    return disposition == "attachment" or (
+        bool(part.get_filename()) and disposition != "inline")
+
+
+def _attachment(part: Message) -> Attachment | None:
+    """A part kept as a document: one sent as an attachment. Inline images (a signature's
+    logo) are part of the text, not documents."""
+    if part.get_content_maintype() == "multipart" or not _is_attachment(part):
+        return None
+    try:
+        content = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - unreadable encoding: the list says it was not kept
+        content = None
+    name = _text(part.get_filename()) or "attachment"
+    return Attachment(name[:200], content or b"")
+
+
+def _payload_messages(part: Message) -> list[Message]:
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        return [p for p in payload if isinstance(p, Message)]
+    if isinstance(payload, (str, bytes)):
+        raw = payload.encode("utf-8", "replace") if isinstance(payload, str) else payload
+        return [email.message_from_bytes(raw, policy=email.policy.compat32)]
+    return []
+
+
+def _quoted_addresses(text: str) -> list[str]:
+    found = []
+    for match in _QUOTED_FIELD.finditer(text):
+        found += _ADDRESS.findall(match.group("value"))
+    for match in _WROTE.finditer(text):
+        found += _ADDRESS.findall(match.group(0))
+    return [a.lower().strip(".'") for a in found]
+
+
+def _unique(addresses: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for address in addresses:
+        if address:
+            seen.setdefault(address.lower(), None)
+    return list(seen)
+
+
+class _Text(HTMLParser):
+    _BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "blockquote", "table"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "head"):
+            self._skip += 1
+        elif tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "head") and self._skip:
+            self._skip -= 1
+        elif tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def _html_text(html: str) -> str:
+    parser = _Text()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:  # noqa: BLE001 - what was read so far is the text
+        pass
+    text = "".join(parser.parts)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
