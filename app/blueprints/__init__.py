@@ -2,6 +2,7 @@
 from app.blueprints.admin import bp as admin
 from app.blueprints.attention import bp as attention
 from app.blueprints.auth import bp as auth
+from app.blueprints.capture import bp as capture
 from app.blueprints.client import bp as client
 from app.blueprints.customers import bp as customers
 from app.blueprints.documents import bp as documents
@@ -15,5 +16,5 @@ from app.blueprints.settings import bp as settings
 from app.blueprints.tracking import bp as tracking
 from app.blueprints.webhooks import bp as webhooks
 
-BLUEPRINTS = [auth, main, attention, customers, documents, followups, invoices, client, reminders,
-              reports, admin, settings, fields, tracking, webhooks]
+BLUEPRINTS = [auth, main, attention, customers, documents, capture, followups, invoices, client,
+              reminders, reports, admin, settings, fields, tracking, webhooks]

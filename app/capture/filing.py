@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select
 from app.capture import reading
 from app.capture.dropbox import is_dropbox_address
 from app.customers.access import can_see_customer, visibility_clause
+from app.customers.search import matches
 from app.documents.store import DocumentTooLarge, purge, store
 from app.documents.types import HEAD_BYTES, DocumentTypeError, detect
 from app.extensions import db
@@ -136,6 +137,30 @@ def _link(mail: CapturedMail, customer: Customer, how: str, user: User | None,
         document.captured_id = mail.id
     mail.state = "filed"
     return True
+
+
+def customers_to_choose(q: str, user: User, limit: int = 10) -> list[Customer]:
+    """Live customers `user` may file on that match the search `q` (name, company,
+    address, phone), best known first."""
+    if not q.strip():
+        return []
+    return list(db.session.scalars(
+        select(Customer).where(matches(q), Customer.erased_at.is_(None),
+                               Customer.merged_into_id.is_(None), visibility_clause(user))
+        .order_by(Customer.last_name, Customer.first_name, Customer.company, Customer.id)
+        .limit(limit)))
+
+
+def review_list(user: User, state: str):
+    """The SELECT for a person's captured mail in `state` (review: to file), newest first."""
+    return (select(CapturedMail).where(CapturedMail.filed_by_id == user.id,
+                                       CapturedMail.state == state)
+            .order_by(CapturedMail.received_at.desc(), CapturedMail.id.desc()))
+
+
+def waiting_count(user: User) -> int:
+    return db.session.scalar(select(func.count(CapturedMail.id)).where(
+        CapturedMail.filed_by_id == user.id, CapturedMail.state == "review")) or 0
 
 
 def file_on(mail: CapturedMail, customer: Customer, user: User) -> bool:

@@ -81,6 +81,15 @@ def read(raw: bytes) -> Reading:
                    body=body, addresses=_unique(found), attachments=attachments)
 
 
+def people_line(people: dict) -> str:
+    """"from Ana Lopez to Sam, Kim": who a message was between, in a line."""
+    def names(key):
+        return ", ".join(name or address for name, address in people.get(key) or [])
+    parts = [f"from {names('from')}" if people.get("from") else "",
+             f"to {names('to')}" if people.get("to") else ""]
+    return " ".join(p for p in parts if p)
+
+
 def message_key(owner_id: int, reading: Reading, raw: bytes) -> str:
     """The same message for the same person: by its Message-ID, else by its content."""
     basis = reading.message_id.encode("utf-8", "replace") or hashlib.sha256(raw).digest()

@@ -1,4 +1,5 @@
-"""A customer's timeline: notes, invoices, payments, field changes and email events.
+"""A customer's timeline: notes, invoices, payments, field changes, email events and
+captured mail.
 
 Newest first, one page at a time. Each source is queried for at most `limit` rows older
 than the cursor, the results are merged, and every item sharing the last shown
@@ -13,9 +14,12 @@ from typing import Callable
 from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
+from app.capture import access as capture_access
+from app.capture.reading import people_line as mail_people_line
 from app.extensions import db
 from app.mail.event_lines import event_line
-from app.models import AuditLog, EmailEvent, EmailMessage, FollowUp, Invoice, Note, Payment
+from app.models import (AuditLog, CapturedMail, CapturedMailLink, EmailEvent, EmailMessage,
+                        FollowUp, Invoice, Note, Payment)
 
 CHANGE_ACTIONS = ("customer.created", "customer.updated", "customer.consent_withdrawn",
                   "customer.contact_verified", "customer.imported", "customer.erased",
@@ -34,6 +38,7 @@ class Item:
     sub: str = ""
     lines: list[str] = field(default_factory=list)
     invoice_id: int | None = None  # linked from the item when set
+    captured_id: int | None = None  # captured mail, linked to its page
     # An email event's codes, server answers, addresses, user agents: behind "Details".
     details: tuple[tuple[str, str], ...] = ()
     machine: bool = False  # a machine's open or click: marked, never an open
@@ -180,16 +185,36 @@ def _followups_done(cid, before, exact, limit) -> list[Item]:
                  who=f.completed_by.display_name if f.completed_by else "") for f in rows]
 
 
+def _captured(viewer) -> Callable:
+    """Mail staff filed on the file, as far as `viewer` may read it (app.capture.access)."""
+    def source(cid, before, exact, limit) -> list[Item]:
+        rows = db.session.scalars(
+            select(CapturedMail).options(joinedload(CapturedMail.filed_by))
+            .where(CapturedMail.id.in_(select(CapturedMailLink.captured_id).where(
+                CapturedMailLink.customer_id == cid)),
+                capture_access.visible_clause(viewer),
+                *_stamps(CapturedMail.received_at, before, exact))
+            .order_by(CapturedMail.received_at.desc(), CapturedMail.id.desc()).limit(limit))
+        return [Item(m.received_at, "mail", ("mail", m.id), f"Email filed: {m.subject}",
+                     who=m.filed_by.display_name if m.filed_by else "",
+                     sub=mail_people_line(m.people) + (" · private" if m.private else ""),
+                     body=m.body[:300] + ("…" if len(m.body) > 300 else ""),
+                     captured_id=m.id) for m in rows]
+    return source
+
+
 SOURCES: tuple[Callable, ...] = (_notes, _invoices, _payments, _changes, _emails,
                                  _followups_added, _followups_done)
 
 
 def timeline_page(customer_id: int, before: datetime | None = None,
-                  limit: int = 20) -> TimelinePage:
-    """Items older than `before` (newest first), and the cursor for the next page."""
+                  limit: int = 20, *, viewer=None) -> TimelinePage:
+    """Items older than `before` (newest first), and the cursor for the next page; with
+    the captured mail `viewer` may read."""
+    sources = SOURCES if viewer is None else (*SOURCES, _captured(viewer))
     fetched: list[Item] = []
     full = False
-    for source in SOURCES:
+    for source in sources:
         rows = source(customer_id, before, None, limit)
         full = full or len(rows) >= limit
         fetched += rows
@@ -199,7 +224,7 @@ def timeline_page(customer_id: int, before: datetime | None = None,
     cut = fetched[limit - 1].at if len(fetched) >= limit else fetched[-1].at
     shown = [i for i in fetched if i.at > cut]
     seen = set()
-    for source in SOURCES:  # every item at exactly the cut, however many there are
+    for source in sources:  # every item at exactly the cut, however many there are
         for item in source(customer_id, None, cut, 10_000):
             if item.key not in seen:
                 seen.add(item.key)

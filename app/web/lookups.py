@@ -8,11 +8,12 @@ from __future__ import annotations
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
+from app.capture.access import may_see as may_see_captured
 from app.customers.access import can_see_customer, get_by_id, sees_all_customers
 from app.documents.store import may_open
 from app.extensions import db
 from app.invoices.access import visible_invoices
-from app.models import Customer, Document, EmailEvent, Invoice
+from app.models import CapturedMail, Customer, Document, EmailEvent, Invoice
 
 
 def get_customer_or_404(customer_id: int, user=None) -> Customer:
@@ -85,3 +86,12 @@ def get_document_or_404(document_id: int, user=None) -> Document:
             or not can_see_customer(get_by_id(Customer, document.customer_id), user):
         abort(404)
     return document
+
+
+def get_captured_or_404(captured_id: int, user=None) -> CapturedMail:
+    """Captured mail, if `user` may read it (app.capture.access)."""
+    user = current_user if user is None else user
+    mail = get_by_id(CapturedMail, captured_id)
+    if not may_see_captured(mail, user):
+        abort(404)
+    return mail

@@ -33,6 +33,7 @@ def _url_with(**changes) -> str:
 
 
 def init_templating(app: Flask) -> None:
+    from app.capture.reading import people_line
     from app.customers.identifiers import identifier_text
     from app.customers.languages import language_label
     from app.documents.types import ALLOWED as DOCUMENT_KINDS
@@ -45,7 +46,7 @@ def init_templating(app: Flask) -> None:
         email_status_view=history.status_view, LIVE_POLL_SECONDS=live.POLL_SECONDS,
         failure_text=failures.failure_text,
         class_words=failures.class_words, office_checks=failures.office_checks,
-        size_text=failures.size_text, can_overturn=can_overturn,
+        size_text=failures.size_text, can_overturn=can_overturn, people_line=people_line,
         event_line=event_lines.event_line, split_machine=event_lines.split_machine,
         email_counts_text=event_lines.counts_text, field_text=custom_fields.display,
         DOCUMENT_KINDS=DOCUMENT_KINDS,

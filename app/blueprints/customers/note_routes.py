@@ -49,7 +49,7 @@ def timeline(customer_id: int):
     """A page of the timeline: a fragment for the file page, or a plain page without JS."""
     customer = get_customer_or_404(customer_id)
     before = _cursor(request.args.get("before", ""))
-    page = timeline_page(customer.id, before)
+    page = timeline_page(customer.id, before, viewer=current_user)
     return render("customers/timeline.html", "items", c=customer, page=page,
                            before=before)
 
