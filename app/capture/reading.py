@@ -81,11 +81,13 @@ def read(raw: bytes) -> Reading:
                    body=body, addresses=_unique(found), attachments=attachments)
 
 
-def people_line(people: dict) -> str:
-    """"from Ana Lopez to Sam, Kim": who a message was between, in a line."""
+def people_line(people: dict, mine: str = "") -> str:
+    """"from Ana Lopez to Sam, Kim": who a message was between, in a line; without the
+    "from" when it is `mine` (one's own mail, BCC'd: who it went to is what matters)."""
     def names(key):
         return ", ".join(name or address for name, address in people.get(key) or [])
-    parts = [f"from {names('from')}" if people.get("from") else "",
+    senders = [address for _, address in people.get("from") or []]
+    parts = [f"from {names('from')}" if senders and senders != [mine.lower()] else "",
              f"to {names('to')}" if people.get("to") else ""]
     return " ".join(p for p in parts if p)
 

@@ -39,4 +39,7 @@ def seed_demo(demo_users) -> dict[str, int]:
     from app.demo.followups import seed_demo_followups
 
     summary["follow-ups"] = seed_demo_followups()  # and the follow-up scan would suggest
+    from app.demo.capture import seed_demo_capture
+
+    summary["filed emails"] = seed_demo_capture()
     return summary

@@ -54,6 +54,9 @@ SHOTS: tuple[Shot, ...] = (
     Shot("duplicates", "/customers/duplicates", caption="Customers → Duplicates"),
     Shot("merge", "/customers/duplicates", "a[href*='/merge/']",
          caption="Merging two customer files"),
+    Shot("filed-email", "/capture/?show=filed", caption="Filed email and one's drop-box address"),
+    Shot("filed-email-message", "/capture/?show=filed", "tbody a[href^='/capture/']",
+         caption="An email filed on a customer"),
 )
 
 

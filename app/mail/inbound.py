@@ -40,12 +40,16 @@ def can_reprocess(message: InboundMessage) -> bool:
     return message.via in MAIL_SOURCES
 
 
-def store(raw: bytes, *, via: str, envelope_from: str = "", envelope_to: str = "") -> int:
-    """Write the raw message down (committed) and hand it to the worker."""
+def store(raw: bytes, *, via: str, envelope_from: str = "", envelope_to: str = "",
+          enqueue: bool = True) -> int:
+    """Write the raw message down (committed) and hand it to the worker (unless the
+    caller processes it right away: `enqueue=False`)."""
     inbound = InboundMessage(raw=raw, via=via, envelope_from=envelope_from[:300],
                              envelope_to=envelope_to[:300], sha256=report_digest(raw))
     db.session.add(inbound)
     db.session.commit()
+    if not enqueue:
+        return inbound.id
     try:
         get_queue("events").enqueue(process_inbound_job, inbound.id,
                                     job_id=f"inbound-{inbound.id}", failure_ttl=7 * 86400)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from email.message import EmailMessage as MailMessage
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,10 +14,12 @@ from app import clock
 from app.admin import accounts, password_links
 from app.cli.demo import DEMO_USERS
 from app.demo.seed import seed_demo
+from app.capture import dropbox
 from app.documents.store import store
 from app.extensions import db
 from app.followups import tasks
-from app.models import EmailMessage, User
+from app.mail import inbound
+from app.models import CapturedMail, EmailMessage, User
 from app.permissions import ROLE_PERMISSIONS, role_can
 from tests.factories import add_events, at, make_customer, make_invoice, make_message, make_note
 
@@ -32,6 +35,7 @@ UNBROKEN = "Zweckverband" + "Wasserversorgung" * 5 + "Nordwest"  # 100 character
 class Page:
     name: str
     path: str  # with {customer}, {document}, {draft}, {invoice}, {message}, {user}, {view_key},
+    #            {captured} (mail the staff member filed on {customer}),
     #            {invitation} (the token of a pending invitation's link)
     permission: str | None  # None: anyone logged in
 
@@ -54,6 +58,9 @@ PAGES = (
          "customers.edit_billing"),
     Page("customer-fields-edit", "/customers/{customer}/own_fields/edit",
          "customers.edit_contact"),
+    Page("capture", "/capture/", "capture.file"),
+    Page("capture-message", "/capture/{captured}", "customers.view"),
+    Page("capture-rotate", "/capture/address/new", "capture.file"),
     Page("followups", "/followups/", "followups.view"),
     Page("followups-suggested", "/followups/?show=suggested", "followups.view"),
     Page("customer-followups", "/followups/customers/{customer}", "followups.view"),
@@ -145,6 +152,13 @@ def seed_site() -> dict:
                      user=billing, max_bytes=len(scan))
     store(customer.id, io.BytesIO(scan), "passport.pdf", identity=True, user=billing,
           max_bytes=len(scan))
+    # Mail the staff member filed: a long subject, addresses that do not break, an
+    # attachment; and one about nobody, waiting in their list to file.
+    captured = _capture(staff, [f"accounts.payable.{UNBROKEN.lower()}@example.org"],
+                        f"Re: {UNBROKEN} purchase order and the delivery schedule for 2027",
+                        f"Dear all,\n\nthe PO is attached.\n\n{UNBROKEN}\n", "<site-1@x>")
+    _capture(staff, ["someone.new@example.net"], "Introduction from a new contact",
+             "Hello, we met at the fair.", "<site-2@x>")
     invited = accounts.add_user("ivy.invited@example.com", "Ivy Invited", "staff")
     (invitation,) = accounts.invite(invited, users["admin"])
     db.session.commit()
@@ -154,4 +168,18 @@ def seed_site() -> dict:
             "message": delayed.id, "user": staff.id, "document": document.id,
             "view_key": invoice.view_key,
             "invitation": re.search(password_links.LINK_PATH + r"(\S+)", link).group(1),
-            "followup": followup.id}
+            "followup": followup.id, "captured": captured}
+
+
+def _capture(user: User, to: list[str], subject: str, body: str, message_id: str) -> int:
+    """Mail BCC'd to `user`'s drop-box, through the inbound path as the worker runs it."""
+    message = MailMessage()
+    message["From"], message["To"], message["Subject"] = user.email, ", ".join(to), subject
+    message["Message-ID"], message["Date"] = message_id, "Wed, 02 Dec 2026 10:00:00 +0000"
+    message.set_content(body)
+    message.add_attachment(b"%PDF-1.4\n" + b"0" * 2000, maintype="application",
+                           subtype="pdf", filename="Purchase order 2027.pdf")
+    inbound_id = inbound.store(bytes(message), via="pipe", enqueue=False,
+                               envelope_to=dropbox.address_of(user))
+    inbound.process(inbound_id)
+    return db.session.scalar(db.select(db.func.max(CapturedMail.id)))

@@ -2,6 +2,7 @@
 customer's, with attachments as mail programs encode them."""
 from __future__ import annotations
 
+import email.policy
 from email.message import EmailMessage
 
 from app.capture import dropbox
@@ -26,7 +27,7 @@ def bcc(sender: str, to: list[str], *, subject: str = "Your renewal", cc: list[s
     for name, content, mime in attachments:
         maintype, subtype = mime.split("/")
         message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
-    return bytes(message)
+    return message.as_bytes(policy=email.policy.SMTP)  # CRLF, as on the wire
 
 
 def forward(sender: str, dropbox_address: str, original_from: str, *,
