@@ -158,6 +158,23 @@ def review_list(user: User, state: str):
             .order_by(CapturedMail.received_at.desc(), CapturedMail.id.desc()))
 
 
+def filed_names(mail_ids: list[int], user: User) -> dict[int, list[str]]:
+    """{message id: the names of the customers it is filed on that `user` may see}, for a
+    page of messages in one query."""
+    if not mail_ids:
+        return {}
+    rows = db.session.execute(
+        select(CapturedMailLink.captured_id, Customer)
+        .join(Customer, Customer.id == CapturedMailLink.customer_id)
+        .where(CapturedMailLink.captured_id.in_(mail_ids), visibility_clause(user))
+        .order_by(Customer.id)).all()
+    names: dict[int, list[str]] = {}
+    for mail_id, customer in rows:
+        if customer.display_name not in names.setdefault(mail_id, []):
+            names[mail_id].append(customer.display_name)
+    return names
+
+
 def waiting_count(user: User) -> int:
     return db.session.scalar(select(func.count(CapturedMail.id)).where(
         CapturedMail.filed_by_id == user.id, CapturedMail.state == "review")) or 0

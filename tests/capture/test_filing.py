@@ -219,7 +219,7 @@ def test_an_unreadable_message_is_kept_for_review_not_lost(app, make_user):
 
 
 def test_who_may_read_a_message(app, make_user):
-    admin, billing = make_user("admin"), make_user("billing")
+    admin, billing, viewer = make_user("admin"), make_user("billing"), make_user("viewer")
     sam, kim = make_user("staff"), make_user("staff")
     sams = make_customer(emails=("a@client.example",), owner=sam)
     kims = make_customer(emails=("b@client.example",), owner=kim)
@@ -227,7 +227,7 @@ def test_who_may_read_a_message(app, make_user):
     both = _only_mail()
     assert _filed_on(both) == sorted([sams.id, kims.id])
 
-    people = {"admin": admin, "billing": billing, "sam": sam, "kim": kim}
+    people = {"admin": admin, "billing": billing, "viewer": viewer, "sam": sam, "kim": kim}
 
     def readers(mail):
         """Who may read it, by the rule and by its SQL twin, which must agree."""
@@ -239,10 +239,10 @@ def test_who_may_read_a_message(app, make_user):
         return by_rule
 
     # On Sam's and Kim's customers: neither sees it, since each may not see the other's.
-    assert readers(both) == {"admin", "billing"}
+    assert readers(both) == {"admin", "billing", "viewer"}
     filing.unfile(both, kims.id)
     db.session.commit()
-    assert readers(both) == {"admin", "billing", "sam"}
+    assert readers(both) == {"admin", "billing", "viewer", "sam"}
     both.private = True
     db.session.commit()
     assert readers(both) == {"admin"}  # its filer (the admin) and admins

@@ -29,6 +29,8 @@ def test_the_list_shows_ones_address_and_mail_to_file(client, login_as):
     page = client.get("/capture/")
     assert "Lunch on Friday?" in page.text and "To file (1)" in page.text
     assert "Lunch on Friday?" not in client.get("/capture/?show=filed").text
+    home = client.get("/").text
+    assert "1 email reached your drop-box and names none of your customers" in home
 
 
 def test_getting_a_new_address_asks_first_and_ends_the_old_one(client, login_as):
@@ -68,6 +70,9 @@ def test_filing_by_hand_from_the_message_page(client, login_as, make_user):
     assert response.status_code == 303
     page = client.get(f"/capture/{mail.id}")
     assert "Take off this file" in page.text and "Download" in page.text
+    listed = client.get("/capture/?show=filed").text
+    assert "Kitchen plans" in listed and "On the file of" in listed
+    assert mine.display_name in listed
     document = db.session.scalars(sa.select(Document)).one()
     assert client.get(f"/documents/{document.id}/download").data.startswith(b"%PDF")
     history = client.get(f"/customers/{mine.id}/timeline")

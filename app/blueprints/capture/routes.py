@@ -34,6 +34,7 @@ def index():
         db.session.commit()
     page = paginate(filing.review_list(me, show), per_page=25)
     return no_store(render("capture/index.html", "list", page=page, show=show, shows=SHOWS,
+                           filed_on=filing.filed_names([m.id for m in page.items], me),
                            address=dropbox.address_of(me),
                            waiting=filing.waiting_count(me)))
 

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from app import clock, settings
 from app.blueprints.main import bp
+from app.capture import filing
 from app.reminders import run
 from app.web.attention import home_context
 from app.web.auth import can, public, requires
@@ -18,8 +19,9 @@ def index():
     reminders = (run.counts(run.due_list(clock.today(), user=current_user))
                  if can("reminders.view") else None)
     setup = can("admin.settings") and settings.needs_setup()
+    to_file = filing.waiting_count(current_user) if can("capture.file") else 0
     return no_store(render("main/index.html", "attention", reminders=reminders,
-                           needs_setup=setup,
+                           needs_setup=setup, emails_to_file=to_file,
                            **home_context(current_user)))
 
 
