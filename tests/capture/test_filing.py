@@ -253,3 +253,23 @@ def test_who_may_read_a_message(app, make_user):
     db.session.commit()
     assert readers(sams_mail) == {"admin", "sam"}
     assert access.may_manage(sams_mail, sam) and not access.may_manage(sams_mail, billing)
+
+
+def test_the_mailbox_poll_brings_dropbox_mail_and_bounces_each_to_its_path(app, make_user,
+                                                                            monkeypatch):
+    from app.mail import inbound, receiver
+    from tests.jobs.test_inbound import _FakeImap, _dsn, _imap_config
+
+    staff = make_user("staff")
+    ana = make_customer(emails=("ana@client.example",), owner=staff)
+    address = dropbox.address_of(staff)
+    db.session.commit()
+    _, message = sent_email("gone@example.org")
+    captured = f"Delivered-To: {address}\r\n".encode() + bcc(staff.email, ["ana@client.example"])
+    monkeypatch.setattr(receiver.imaplib, "IMAP4_SSL", _FakeImap([captured, _dsn(message)]))
+    assert receiver.poll_imap(_imap_config(app)) == 2
+    states = [inbound.process(i) for i in db.session.scalars(
+        sa.select(InboundMessage.id).order_by(InboundMessage.id))]
+    assert states == ["captured", "processed"]
+    assert _filed_on(_only_mail()) == [ana.id]
+    assert [e.type for e in db.session.scalars(sa.select(EmailEvent))] == ["rejected"]
