@@ -54,6 +54,13 @@ def is_dropbox_address(address: str | None) -> bool:
     return domain.lower() == _domain() and local.lower().startswith(PREFIX)
 
 
+def masked(text: str) -> str:
+    """`text` with every drop-box address in it replaced by words (the address is its
+    owner's credential; a forwarded forward may quote one)."""
+    pattern = re.compile(rf"{re.escape(PREFIX)}[a-z0-9]+@{re.escape(_domain())}", re.I)
+    return pattern.sub("[a drop-box address]", text)
+
+
 def owner_of(address: str | None) -> User | None:
     """The active user whose drop-box `address` is, or None (unknown, rotated, disabled)."""
     if not is_dropbox_address(address):

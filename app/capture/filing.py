@@ -16,8 +16,7 @@ import logging
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from app.capture import reading
-from app.capture.dropbox import is_dropbox_address
+from app.capture import dropbox, reading
 from app.customers.access import can_see_customer, visibility_clause
 from app.customers.search import matches
 from app.documents.store import DocumentTooLarge, purge, store
@@ -59,7 +58,8 @@ def capture(inbound: InboundMessage, owner: User) -> str:
         return "captured"
     mail = CapturedMail(filed_by_id=owner.id, received_at=inbound.received_at,
                         sent_at=read.sent_at, state="review", message_key=key,
-                        subject=read.subject, people=read.people, body=read.body,
+                        subject=dropbox.masked(read.subject),
+                        people=_without_dropboxes(read.people), body=dropbox.masked(read.body),
                         attachments=[_attachment_note(a) for a in read.attachments], raw=raw)
     db.session.add(mail)
     db.session.flush()
@@ -70,6 +70,13 @@ def capture(inbound: InboundMessage, owner: User) -> str:
     inbound.summary = (f"captured mail #{mail.id} for user {owner.id}, "
                        f"filed on {len(customers)} customer(s)")[:2000]
     return "captured"
+
+
+def _without_dropboxes(people: dict) -> dict:
+    """The people, a drop-box address named only as "a drop-box": the address is its
+    owner's credential, and colleagues who read the message must not learn it."""
+    return {key: [["a drop-box", ""] if dropbox.is_dropbox_address(address) else [name, address]
+                  for name, address in entries] for key, entries in people.items()}
 
 
 def _attachment_note(attachment: reading.Attachment) -> dict:
@@ -97,7 +104,7 @@ def office_addresses() -> set[str]:
 def matching_customers(addresses: list[str], user: User) -> list[Customer]:
     """The live customers `user` may see with one of `addresses`, in the addresses' order."""
     own = office_addresses()
-    wanted = [a for a in addresses if a not in own and not is_dropbox_address(a)]
+    wanted = [a for a in addresses if a not in own and not dropbox.is_dropbox_address(a)]
     if not wanted:
         return []
     rows = db.session.execute(

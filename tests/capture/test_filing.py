@@ -62,9 +62,16 @@ def test_a_bcc_with_an_attachment_lands_on_the_customers_file(app, make_user):
 def test_a_forwarded_customer_mail_is_filed_by_the_address_in_the_forward(app, make_user):
     staff = make_user("staff")
     ana = make_customer(emails=("ana.lopez@client.example",), owner=staff)
-    raw = forward(staff.email, dropbox.address_of(staff), "ana.lopez@client.example")
+    address = dropbox.address_of(staff)
+    raw = forward(staff.email, address, "ana.lopez@client.example").replace(
+        b"FYI", f"FYI (also sent to {address.upper()})".encode())
     deliver(raw, staff)
-    assert _filed_on(_only_mail()) == [ana.id]
+    mail = _only_mail()
+    assert _filed_on(mail) == [ana.id]
+    # The drop-box address is its owner's credential: colleagues reading it don't see it.
+    assert mail.people["to"] == [["a drop-box", ""]]
+    assert address.split("@")[0] not in str(mail.people) + mail.body.lower()
+    assert "also sent to [a drop-box address]" in mail.body
 
 
 def test_a_forwarded_bounce_is_captured_and_never_marks_the_address(app, make_user):
