@@ -139,7 +139,7 @@ def _link(mail: CapturedMail, customer: Customer, how: str, user: User | None,
             continue
         try:
             document = store(customer.id, io.BytesIO(attachment.content), attachment.name,
-                             identity=False, user=mail.filed_by, max_bytes=limit)
+                             identity=False, user=user or mail.filed_by, max_bytes=limit)
         except (DocumentTooLarge, DocumentTypeError):  # judged when captured; never here
             continue
         document.captured_id = mail.id
