@@ -93,10 +93,13 @@ def _open():
     return and_(AttentionItem.resolved_at.is_(None), AttentionItem.dismissed_at.is_(None))
 
 
-def open_items(user, limit: int = 200) -> list[AttentionItem]:
+def open_items(user, limit: int = 200, kind: str | None = None) -> list[AttentionItem]:
+    """The open items `user` may see, newest first; of one kind when `kind` is given."""
+    query = select(AttentionItem).where(_open(), visible_clause(user))
+    if kind is not None:
+        query = query.where(AttentionItem.kind == kind)
     return list(db.session.scalars(
-        select(AttentionItem).where(_open(), visible_clause(user))
-        .order_by(AttentionItem.created_at.desc(), AttentionItem.id.desc()).limit(limit)))
+        query.order_by(AttentionItem.created_at.desc(), AttentionItem.id.desc()).limit(limit)))
 
 
 def open_counts(user) -> dict[str, int]:

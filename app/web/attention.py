@@ -1,6 +1,8 @@
 """Where each attention item is fixed, as a URL (the domain knows no URLs)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import url_for
 
 from app.attention import items
@@ -9,12 +11,33 @@ from app.models import AttentionItem, Notification
 from app.permissions import role_can
 
 
-def home_context(user) -> dict:
-    """What the home page shows: the items with their actions, or (viewers) only counts.
-    The page and the fragment a dismissal answers with are built from this alone."""
+# On the home page each kind shows its newest few; "Show all" lists the rest of that kind.
+# A new office's first scan can raise dozens of suggestions, which must not bury the one
+# rejected email.
+PER_KIND = 5
+
+
+@dataclass
+class Group:
+    kind: str
+    items: list[AttentionItem]
+    count: int  # all open items of the kind the user may see
+
+
+def home_context(user, only: str | None = None) -> dict:
+    """What the home page shows: the items with their actions, grouped by kind in the
+    kinds' order (or one kind whole, `only`), or (viewers) only counts. The page and the
+    fragment a dismissal answers with are built from this alone."""
     acts = role_can(user.role, "attention.dismiss")
-    return {"items": items.open_items(user) if acts else [],
-            "counts": items.open_counts(user), "acts": acts, "kinds": KINDS,
+    counts = items.open_counts(user)
+    only = only if only in counts else None
+    groups = []
+    if acts:
+        order = [k for k in KINDS if k in counts] + sorted(set(counts) - set(KINDS))
+        for kind in ([only] if only else order):
+            shown = items.open_items(user, limit=200 if only else PER_KIND, kind=kind)
+            groups.append(Group(kind, shown, counts[kind]))
+    return {"groups": groups, "only": only, "counts": counts, "acts": acts, "kinds": KINDS,
             "item_url": item_url}
 
 

@@ -158,3 +158,40 @@ def test_the_daily_digest_is_chosen_in_the_profile(client, login_as):
                 data={"csrf_token": csrf_token(client), "digest": "none"})
     db.session.refresh(user)
     assert user.notify_digest is False
+
+
+def test_a_kind_with_many_items_shows_its_newest_few_and_the_rest_on_its_own_page(
+        client, login_as):
+    import re
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+    from app.web.attention import PER_KIND
+
+    login_as("admin")
+    reviews = []
+    for n in range(PER_KIND + 3):
+        customer = make_customer(first_name="Rev", last_name=f"Number{n}")
+        item = _review(customer)
+        item.created_at = utcnow() - timedelta(minutes=100 - n)  # the last one newest
+        reviews.append(item)
+    invoice = make_invoice(make_customer(first_name="Gone", last_name="Address"))
+    mail_problem(make_message(invoice, to="gone@example.org"), "address")
+    db.session.commit()
+    page = client.get("/").text
+    # The rejected email is not buried under the reviews: its kind comes first.
+    headings = re.findall(r'class="attention-kind"[^>]*>([^<]+)<', page)
+    assert [h.strip() for h in headings] == ["Email rejected", "Contact details need review"]
+    shown = list(dict.fromkeys(re.findall(r"Rev Number(\d+)", page)))  # each item names it thrice
+    assert shown == [str(n) for n in range(PER_KIND + 2, 2, -1)]  # the five newest
+    assert f"Show all {PER_KIND + 3}" in page and "(3 more)" in page
+    whole = client.get("/?only=contact_review").text
+    assert len(set(re.findall(r"Rev Number\d+", whole))) == PER_KIND + 3
+    assert "gone@example.org" not in whole and "Show everything that needs attention" in whole
+    # Dismissing on that page (htmx) answers with that page, one fewer.
+    answer = client.post(f"/attention/{reviews[0].id}/dismiss", headers={"HX-Request": "true"},
+                         data={"csrf_token": csrf_token(client), "only": "contact_review"})
+    assert len(set(re.findall(r"Rev Number\d+", answer.text))) == PER_KIND + 2
+    assert "gone@example.org" not in answer.text
+    # An unknown kind is everything.
+    assert "gone@example.org" in client.get("/?only=nonsense").text

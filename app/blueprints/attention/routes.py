@@ -33,8 +33,9 @@ def dismiss(item_id: int):
                      details={"kind": item.kind}, summary=f"Dismissed: {item.detail}"[:500])
     db.session.commit()
     if is_partial():
-        return no_store(render("main/index.html", "attention", **home_context(current_user)))
-    return see_other(url_for("main.index"), "Dismissed.")
+        return no_store(render("main/index.html", "attention",
+                               **home_context(current_user, request.form.get("only"))))
+    return see_other(url_for("main.index", only=request.form.get("only") or None), "Dismissed.")
 
 
 @bp.route("/notifications")

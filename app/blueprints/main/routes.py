@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 from flask_login import current_user
 
 from app import clock, settings
@@ -22,7 +22,7 @@ def index():
     to_file = filing.waiting_count(current_user) if can("capture.file") else 0
     return no_store(render("main/index.html", "attention", reminders=reminders,
                            needs_setup=setup, emails_to_file=to_file,
-                           **home_context(current_user)))
+                           **home_context(current_user, request.args.get("only"))))
 
 
 @bp.route("/healthz")
