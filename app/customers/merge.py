@@ -22,6 +22,7 @@ from app.customers.access import can_see_customer
 from app.customers.consent import KINDS, consent_state, most_restrictive, restore_consent
 from app.customers.contacts import address_state, keep_worse_state, set_address_state
 from app.extensions import db
+from app.followups.tasks import follow_new_owner
 from app.models import AuditLog, Customer, CustomerMerge, CustomFieldValue, search_index, utcnow
 
 UNDO_DAYS = 30
@@ -99,6 +100,9 @@ def merge_customers(survivor: Customer, merged: Customer, choices: dict[str, str
     db.session.add(entry)
     db.session.flush()
     db.session.expire(survivor)
+    # The merged file's follow-ups came with it: those whose person may not see the
+    # survivor go to its owner (an undo leaves them with whoever holds them then).
+    follow_new_owner(survivor, user)
     return entry
 
 

@@ -118,6 +118,24 @@ def change(followup: FollowUp, draft: Draft, user: User, *, link: str = "") -> b
                       followup.assignee_id, followup.invoice_id)
 
 
+def follow_new_owner(customer: Customer, user: User | None, *, link: str = "") -> int:
+    """After `customer` changed hands: each open or suggested follow-up whose person may
+    no longer hold it (staff who lost the customer) goes to the new owner, told as any
+    assignee is, or to nobody when the owner may not hold it either. Returns how many."""
+    owner = customer.owner
+    moved = 0
+    for followup in db.session.scalars(select(FollowUp).where(
+            FollowUp.customer_id == customer.id, FollowUp.state.in_((OPEN, SUGGESTED)),
+            FollowUp.assignee_id.isnot(None))):
+        if may_hold(customer, followup.assignee):
+            continue
+        followup.assignee = owner if may_hold(customer, owner) else None
+        if followup.assignee is not None and user is not None:
+            _tell_assignee(followup, user, link)
+        moved += 1
+    return moved
+
+
 def accept(followup: FollowUp, user: User, *, assignee_id: int | None = None,
            due_on: date | None = None, link: str = "") -> bool:
     """A suggestion becomes a task (for `assignee_id`, else its suggested person, else

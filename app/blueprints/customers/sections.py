@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from flask import url_for
 from flask_login import current_user
 
 from app import fields as custom_fields
@@ -18,6 +19,7 @@ from app.blueprints.customers.forms import (
 from app.customers.changes import changes, parse_tags, snapshot, tags_named
 from app.customers.consent import KINDS, change_consent
 from app.customers.identifiers import identifier_last4
+from app.followups.tasks import follow_new_owner
 from app.models import (
     Customer, CustomerAddress, CustomerEmail, CustomerIdentifier, CustomerPhone,
 )
@@ -159,7 +161,10 @@ def _apply_assignment(form: AssignmentForm, c: Customer, actor) -> dict:
 
     db.session.flush()
     db.session.refresh(c, ["owner"])
-    return changes(before, snapshot(c, ASSIGNMENT_FIELDS))
+    changed = changes(before, snapshot(c, ASSIGNMENT_FIELDS))
+    if "owner" in changed:  # follow-ups of someone who lost the customer: to the new owner
+        follow_new_owner(c, actor, link=url_for("followups.index"))
+    return changed
 
 
 def _own_fields_form(*args, **kwargs):
