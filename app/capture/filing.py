@@ -159,11 +159,13 @@ def customers_to_choose(q: str, user: User, limit: int = 10) -> list[Customer]:
         .limit(limit)))
 
 
-def review_list(user: User, state: str):
-    """The SELECT for a person's captured mail in `state` (review: to file), newest first."""
-    return (select(CapturedMail).where(CapturedMail.filed_by_id == user.id,
-                                       CapturedMail.state == state)
-            .order_by(CapturedMail.received_at.desc(), CapturedMail.id.desc()))
+def review_list(user: User, state: str, *, everyone: bool = False):
+    """The SELECT for a person's captured mail in `state` (review: to file), newest first;
+    `everyone`: every person's (for admins: a colleague away, or gone, leaves mail)."""
+    query = select(CapturedMail).where(CapturedMail.state == state)
+    if not everyone:
+        query = query.where(CapturedMail.filed_by_id == user.id)
+    return query.order_by(CapturedMail.received_at.desc(), CapturedMail.id.desc())
 
 
 def filed_names(mail_ids: list[int], user: User) -> dict[int, list[str]]:

@@ -152,3 +152,20 @@ def test_deleting_asks_first_and_takes_the_documents(client, login_as):
 def test_a_viewer_has_no_dropbox(client, login_as):
     login_as("viewer")
     assert client.get("/capture/").status_code == 403
+
+
+def test_admins_see_everyones_mail_waiting_to_be_filed(client, login_as, make_user):
+    gone = make_user("staff", name="Gone Person")
+    deliver(bcc(gone.email, ["someone@else.example"], subject="Left behind"), gone)
+    gone.active = False
+    db.session.commit()
+    login_as("admin")
+    assert "Left behind" not in client.get("/capture/").text
+    page = client.get("/capture/?show=everyone").text
+    assert "Left behind" in page and "Gone Person" in page
+    mail = _mail("Left behind")
+    assert "File it on a customer" in client.get(f"/capture/{mail.id}").text
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    login_as("billing")
+    assert "Everyone" not in client.get("/capture/").text
+    assert "Left behind" not in client.get("/capture/?show=everyone").text

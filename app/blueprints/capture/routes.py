@@ -17,6 +17,7 @@ from app.web.pagination import paginate
 from app.web.render import no_store, render
 
 SHOWS = (("review", "To file"), ("filed", "Filed"))
+EVERYONE = ("everyone", "Everyone's to file")  # admins (capture.private)
 
 
 def _me() -> User:
@@ -26,14 +27,18 @@ def _me() -> User:
 @bp.route("/")
 @requires("capture.file")
 def index():
-    """One's drop-box address, and the mail that reached it: to file, or filed."""
-    show = request.args.get("show") if request.args.get("show") in dict(SHOWS) else "review"
+    """One's drop-box address, and the mail that reached it: to file, or filed; for
+    admins also everyone's mail waiting to be filed."""
+    shows = SHOWS + ((EVERYONE,) if access.sees_private(current_user) else ())
+    show = request.args.get("show") if request.args.get("show") in dict(shows) else "review"
     me = _me()
     if not me.dropbox_token:
         dropbox.address_of(me)
         db.session.commit()
-    page = paginate(filing.review_list(me, show), per_page=25)
-    return no_store(render("capture/index.html", "list", page=page, show=show, shows=SHOWS,
+    everyone = show == EVERYONE[0]
+    page = paginate(filing.review_list(me, "review" if everyone else show, everyone=everyone),
+                    per_page=25)
+    return no_store(render("capture/index.html", "list", page=page, show=show, shows=shows,
                            filed_on=filing.filed_names([m.id for m in page.items], me),
                            address=dropbox.address_of(me),
                            waiting=filing.waiting_count(me)))
