@@ -28,9 +28,12 @@ def may_manage(mail: CapturedMail, user) -> bool:
 
 
 def filed_on(mail: CapturedMail) -> list[Customer]:
+    """The customers it is on; a file merged into another is its survivor (which holds
+    the same email), so it is not counted."""
     return list(db.session.scalars(
         select(Customer).join(CapturedMailLink, CapturedMailLink.customer_id == Customer.id)
-        .where(CapturedMailLink.captured_id == mail.id).distinct().order_by(Customer.id)))
+        .where(CapturedMailLink.captured_id == mail.id, Customer.merged_into_id.is_(None))
+        .order_by(Customer.id)))
 
 
 def may_see(mail: CapturedMail | None, user) -> bool:
@@ -51,8 +54,10 @@ def visible_clause(user) -> ColumnElement[bool]:
     if not role_can(getattr(user, "role", None), "customers.view"):
         return false()
     own = true() if sees_private(user) else CapturedMail.filed_by_id == user.id
+    merged = select(Customer.id).where(Customer.merged_into_id.isnot(None))
     hidden_customer = exists(select(CapturedMailLink.id).where(
         CapturedMailLink.captured_id == CapturedMail.id,
+        CapturedMailLink.customer_id.not_in(merged),
         not_(visibility_clause(user, CapturedMailLink.customer_id))))
     filed = exists(select(CapturedMailLink.id).where(
         CapturedMailLink.captured_id == CapturedMail.id))

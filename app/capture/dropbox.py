@@ -2,8 +2,9 @@
 delivered to.
 
 The token is 128 random bits, so the address is the credential: whoever knows it can put
-mail in its owner's review list, and nothing else. Rotating it ends the old address at
-once. Mail is routed by the envelope recipient (the SMTP receiver's RCPT TO, the pipe's
+mail in its owner's review list, and nothing else. It is stored encrypted (its owner sees
+it) and looked up by its SHA-256. Rotating it ends the old address at once; mail already
+received keeps the owner it was received for (`inbound_messages.dropbox_user_id`). Mail is routed by the envelope recipient (the SMTP receiver's RCPT TO, the pipe's
 --envelope-to), never by what the message says of itself, so a bounce forwarded to a
 drop-box is captured mail and never read as a bounce. A mailbox read over IMAP has no
 envelope: there the delivering server's own trace fields (Delivered-To, X-Original-To,
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import hashlib
 import re
 import secrets
 
@@ -21,6 +23,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User
+from app.permissions import role_can
 
 PREFIX = "file+"
 _TRACE = ("delivered-to", "x-original-to", "envelope-to", "x-envelope-to")
@@ -35,16 +38,21 @@ def new_token() -> str:
     return base64.b32encode(secrets.token_bytes(16)).decode("ascii").rstrip("=").lower()
 
 
+def _key(token: str) -> str:
+    return hashlib.sha256(token.lower().encode("ascii", "replace")).hexdigest()
+
+
 def address_of(user: User) -> str:
     """The user's drop-box address, made on first use (the caller commits)."""
     if not user.dropbox_token:
-        user.dropbox_token = new_token()
+        rotate(user)
     return f"{PREFIX}{user.dropbox_token}@{_domain()}"
 
 
 def rotate(user: User) -> str:
     """A new address for `user`; the old one stops at once. The caller audits and commits."""
     user.dropbox_token = new_token()
+    user.dropbox_key = _key(user.dropbox_token)
     return address_of(user)
 
 
@@ -62,15 +70,17 @@ def masked(text: str) -> str:
 
 
 def owner_of(address: str | None) -> User | None:
-    """The active user whose drop-box `address` is, or None (unknown, rotated, disabled)."""
+    """The user whose drop-box `address` is, while they may file mail (`capture.file`,
+    active); None for an unknown or rotated address, or a person who may not file."""
     if not is_dropbox_address(address):
         return None
     local = (address or "").strip().strip("<>").rpartition("@")[0]
     token = local[len(PREFIX):].lower()
     if not token:
         return None
-    return db.session.scalar(select(User).where(User.dropbox_token == token,
+    user = db.session.scalar(select(User).where(User.dropbox_key == _key(token),
                                                 User.active.is_(True)))
+    return user if user is not None and role_can(user.role, "capture.file") else None
 
 
 def delivered_to(raw: bytes, envelope_to: str) -> str | None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 
 from app.capture import dropbox, reading
 from app.customers.access import can_see_customer, visibility_clause
@@ -24,6 +25,7 @@ from app.documents.types import HEAD_BYTES, DocumentTypeError, detect
 from app.extensions import db
 from app.models import (CapturedMail, CapturedMailLink, Customer, CustomerEmail, Document,
                         InboundMessage, User)
+from app.permissions import role_can
 
 log = logging.getLogger(__name__)
 
@@ -38,24 +40,29 @@ class FilingRefused(ValueError):
 
 def capture(inbound: InboundMessage, owner: User) -> str:
     """Capture `inbound` for `owner`; returns the inbound message's new state. Safe to
-    run twice: the same mail for the same person is kept once. The caller commits."""
+    run twice: the same mail for the same person is kept once. Whatever goes wrong while
+    reading or filing it, the message is kept, encrypted, in its filer's list to file.
+    The caller commits."""
     raw = inbound.raw or b""
     inbound.kind = "capture"
     try:
-        read = reading.read(raw)
-    except Exception as exc:  # noqa: BLE001 - keep it, unread, for the person to see
-        log.exception("captured message %s could not be read", inbound.id)
-        read = reading.Reading(subject="(a message Clientele could not read)",
-                               people={"from": [], "to": [], "cc": []}, sent_at=None,
-                               message_id="", body="", addresses=[])
-        inbound.error = f"could not read it: {type(exc).__name__}"
+        with db.session.begin_nested():
+            summary = _capture(inbound, owner, raw)
+    except Exception as exc:  # noqa: BLE001 - kept unread rather than lost or left in clear
+        log.exception("captured message %s could not be read or filed", inbound.id)
+        inbound.error = f"could not read or file it: {type(exc).__name__}"
+        summary = _keep_unread(inbound, owner, raw)
+    inbound.raw = b""  # the only copy left is the encrypted one
+    inbound.summary = summary[:2000]
+    return "captured"
+
+
+def _capture(inbound: InboundMessage, owner: User, raw: bytes) -> str:
+    read = reading.read(raw)
     key = reading.message_key(owner.id, read, raw)
     existing = db.session.scalar(select(CapturedMail).where(CapturedMail.message_key == key))
-    # The raw copy goes from the inbound table: the only copy left is encrypted.
-    inbound.raw = b""
     if existing is not None:
-        inbound.summary = f"captured mail for user {owner.id}, already held (#{existing.id})"
-        return "captured"
+        return f"captured mail for user {owner.id}, already held (#{existing.id})"
     mail = CapturedMail(filed_by_id=owner.id, received_at=inbound.received_at,
                         sent_at=read.sent_at, state="review", message_key=key,
                         subject=dropbox.masked(read.subject),
@@ -63,13 +70,38 @@ def capture(inbound: InboundMessage, owner: User) -> str:
                         attachments=[_attachment_note(a) for a in read.attachments], raw=raw)
     db.session.add(mail)
     db.session.flush()
-    customers = matching_customers(read.addresses, owner)
+    # Filed by itself only for someone who may still file mail (a role changed since the
+    # mail was received keeps it in the list to file, for an admin to see).
+    may_file = role_can(owner.role, "capture.file") and owner.active
+    customers = matching_customers(read.addresses, owner) if may_file else []
     if len(customers) <= MAX_AUTO_CUSTOMERS:
         for customer in customers:
             _link(mail, customer, "address", owner, read.attachments)
-    inbound.summary = (f"captured mail #{mail.id} for user {owner.id}, "
-                       f"filed on {len(customers)} customer(s)")[:2000]
-    return "captured"
+    return f"captured mail #{mail.id} for user {owner.id}, filed on {len(customers)} customer(s)"
+
+
+def _keep_unread(inbound: InboundMessage, owner: User, raw: bytes) -> str:
+    """The message in its filer's list to file, filed on no one, when capturing it failed:
+    as read, if reading was not what failed, else as it came."""
+    try:
+        read = reading.read(raw)
+        fields = dict(subject=dropbox.masked(read.subject), sent_at=read.sent_at,
+                      people=_without_dropboxes(read.people), body=dropbox.masked(read.body),
+                      attachments=[_attachment_note(a) for a in read.attachments])
+    except Exception:  # noqa: BLE001 - unreadable: kept as it came
+        read = None
+        fields = dict(subject="(a message Clientele could not read)",
+                      people={"from": [], "to": [], "cc": []}, attachments=[],
+                      body="Clientele could not read this message. It is kept as it came; "
+                           "its attachments could not be taken from it.")
+    key = reading.message_key(owner.id, read, raw)
+    existing = db.session.scalar(select(CapturedMail).where(CapturedMail.message_key == key))
+    if existing is None:
+        existing = CapturedMail(filed_by_id=owner.id, received_at=inbound.received_at,
+                                state="review", message_key=key, raw=raw, **fields)
+        db.session.add(existing)
+        db.session.flush()
+    return f"captured mail #{existing.id} for user {owner.id}, not filed (failed)"
 
 
 def _without_dropboxes(people: dict) -> dict:
@@ -132,9 +164,14 @@ def _link(mail: CapturedMail, customer: Customer, how: str, user: User | None,
     db.session.add(CapturedMailLink(captured_id=mail.id, customer_id=customer.id, how=how,
                                     filed_by_id=getattr(user, "id", None)))
     if attachments is None:
-        attachments = reading.read(mail.raw or b"").attachments
+        try:
+            attachments = reading.read(mail.raw or b"").attachments
+        except Exception:  # noqa: BLE001 - unreadable: filed without them (noted as not kept)
+            log.exception("captured message %s: attachments unreadable", mail.id)
+            attachments = []
     limit = current_app.config["DOCUMENT_MAX_BYTES"]
-    for attachment, note in zip(attachments, mail.attachments or []):
+    notes = [dict(note) for note in mail.attachments or []]
+    for attachment, note in zip(attachments, notes):
         if not note.get("kept"):
             continue
         try:
@@ -143,6 +180,10 @@ def _link(mail: CapturedMail, customer: Customer, how: str, user: User | None,
         except (DocumentTooLarge, DocumentTypeError):  # judged when captured; never here
             continue
         document.captured_id = mail.id
+        db.session.flush()
+        # Which documents each attachment became: the message page links them by id.
+        note["document_ids"] = [*note.get("document_ids", []), document.id]
+    mail.attachments = notes  # a new value: the JSON column sees the change
     mail.state = "filed"
     return True
 
@@ -220,18 +261,36 @@ def remove(mail: CapturedMail) -> None:
     db.session.delete(mail)
 
 
-def erase_for_customer(customer_id: int) -> int:
+def erase_for_customer(customer_id: int, addresses: list[str]) -> int:
     """Erasure: the customer's links go (their documents go with their other documents);
-    a message filed on nobody else goes entirely. Returns how many messages went."""
+    a message filed on nobody else goes entirely. One that stays — filed on others too,
+    or waiting to be filed and naming them — loses its raw copy (attachments can no
+    longer be filed from it) and their addresses among its people and in its text.
+    Returns how many messages went."""
     mail_ids = list(db.session.scalars(select(CapturedMailLink.captured_id).where(
         CapturedMailLink.customer_id == customer_id).distinct()))
     db.session.execute(delete(CapturedMailLink).where(
         CapturedMailLink.customer_id == customer_id))
-    if not mail_ids:
-        return 0
     still_filed = set(db.session.scalars(select(CapturedMailLink.captured_id).where(
-        CapturedMailLink.captured_id.in_(mail_ids))))
+        CapturedMailLink.captured_id.in_(mail_ids)))) if mail_ids else set()
     orphans = [i for i in mail_ids if i not in still_filed]
     for mail in db.session.scalars(select(CapturedMail).where(CapturedMail.id.in_(orphans))):
         remove(mail)
+    gone = {a.lower() for a in addresses}
+    for mail in db.session.scalars(select(CapturedMail).where(or_(
+            CapturedMail.id.in_(still_filed), CapturedMail.state == "review"))):
+        named = {address for entries in mail.people.values() for _, address in entries}
+        if mail.id in still_filed or named & gone:
+            _scrub(mail, gone)
     return len(orphans)
+
+
+def _scrub(mail: CapturedMail, gone: set[str]) -> None:
+    mail.raw = None
+    mail.people = {key: [["an erased customer", ""] if address in gone else [name, address]
+                         for name, address in entries]
+                   for key, entries in mail.people.items()}
+    body = mail.body
+    for address in gone:
+        body = re.sub(re.escape(address), "[erased]", body, flags=re.I)
+    mail.body = body

@@ -13,6 +13,7 @@ that cannot be read is left out, never the message.
 from __future__ import annotations
 
 import email
+import email.errors
 import email.header
 import email.policy
 import email.utils
@@ -31,9 +32,10 @@ _ADDRESS = re.compile(r"[A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _QUOTED_FIELD = re.compile(
     r"^[>\s]*\**(from|to|cc|sender|reply-to|von|an|kopie|de|à|a|para|van|aan|da|cc)\s*\**\s*:"
     r"(?P<value>.*)$", re.I | re.M)
-# "On Mon, 3 Jun 2026, Ana Lopez <ana@example.com> wrote:" and its translations.
-_WROTE = re.compile(r"^[>\s]*(on|am|le|el|op|il)\b.{0,200}?(wrote|schrieb|a écrit|escribió|"
-                    r"schreef|ha scritto)\s*:?\s*$", re.I | re.M)
+# "On Mon, 3 Jun 2026, Ana Lopez <ana@example.com> wrote:" and its translations, where
+# the name may come after the verb ("Am 3. Juni 2026 schrieb Ana Lopez <…>:").
+_WROTE = re.compile(r"^[>\s]*(on|am|le|el|op|il)\b[^\n]{0,300}?(wrote|schrieb|a écrit|"
+                    r"escribió|schreef|ha scritto)[^\n]{0,300}:\s*$", re.I | re.M)
 _HEADER_FIELDS = ("from", "sender", "reply-to", "to", "cc")
 
 
@@ -92,39 +94,69 @@ def people_line(people: dict, mine: str = "") -> str:
     return " ".join(p for p in parts if p)
 
 
-def message_key(owner_id: int, reading: Reading, raw: bytes) -> str:
-    """The same message for the same person: by its Message-ID, else by its content."""
-    basis = reading.message_id.encode("utf-8", "replace") or hashlib.sha256(raw).digest()
+def message_key(owner_id: int, reading: Reading | None, raw: bytes) -> str:
+    """The same message for the same person: by its Message-ID, else (none, or not read)
+    by its content."""
+    message_id = reading.message_id if reading is not None else ""
+    basis = message_id.encode("utf-8", "replace") or hashlib.sha256(raw).digest()
     return hashlib.sha256(f"{owner_id}:".encode() + basis).hexdigest()
 
 
 def _text(value) -> str:
-    """A header field's value as text, encoded words decoded; '' when unreadable."""
+    """A header field's value as text: encoded words decoded, raw 8-bit bytes read as
+    UTF-8 (else Windows-1252, as mail programs write them); '' when there is none."""
     if value is None:
         return ""
     try:
-        parts = email.header.decode_header(str(value))
-        return "".join(chunk.decode(charset or "utf-8", "replace")
-                       if isinstance(chunk, bytes) else chunk
-                       for chunk, charset in parts).replace("\r", "").replace("\n", " ")
-    except (LookupError, ValueError, TypeError):
-        return str(value).replace("\r", "").replace("\n", " ")
+        parts = email.header.decode_header(value)
+    except (LookupError, ValueError, TypeError, email.errors.HeaderParseError):
+        parts = [(str(value), None)]
+    text = "".join(_chunk_text(chunk, charset) for chunk, charset in parts)
+    return text.replace("\r", "").replace("\n", " ")
+
+
+def _chunk_text(chunk, charset: str | None) -> str:
+    if isinstance(chunk, str):  # undecoded bytes arrive as surrogate escapes
+        chunk = chunk.encode("utf-8", "surrogateescape")
+    if charset in (None, "unknown-8bit"):
+        try:
+            return chunk.decode("utf-8")
+        except UnicodeDecodeError:
+            return chunk.decode("cp1252", "replace")
+    try:
+        return chunk.decode(charset, "replace")
+    except LookupError:  # a charset Python does not know
+        return chunk.decode("utf-8", "replace")
 
 
 def _people(message: Message, name: str) -> list[list[str]]:
-    values = [_text(v) for v in message.get_all(name) or []]
-    return [[display[:200], address.lower()] for display, address in email.utils.getaddresses(values)
-            if _ADDRESS.fullmatch(address or "")]
+    """[display name, address] of a header field. The field is split into addresses
+    before its encoded words are decoded: a display name may not smuggle in an address
+    ("=?utf-8?q?Eve_=3Cbob=40client.example=3E?= <eve@…>" is Eve's)."""
+    values = []
+    for value in message.get_all(name) or []:
+        # 8-bit bytes (no encoded words in them) are read as text first.
+        values.append(_text(value) if isinstance(value, email.header.Header) else str(value))
+    found = []
+    for display, address in email.utils.getaddresses(values):
+        address = _text(address).strip().lower()
+        if _ADDRESS.fullmatch(address):
+            found.append([_text(display)[:200], address])
+    return found
 
 
 def _date(value) -> datetime | None:
+    """The Date: field as a UTC moment, or None when it can't be one (unreadable, or a
+    year no mail was sent in)."""
     try:
         moment = email.utils.parsedate_to_datetime(_text(value)) if value else None
+        if moment is None:
+            return None
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        moment = moment.astimezone(timezone.utc)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if 1970 <= moment.year <= 2200 else None
 
 
 def _decoded(part: Message) -> str:

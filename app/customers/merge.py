@@ -16,14 +16,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from app.customers.access import can_see_customer
 from app.customers.consent import KINDS, consent_state, most_restrictive, restore_consent
 from app.customers.contacts import address_state, keep_worse_state, set_address_state
 from app.extensions import db
 from app.followups.tasks import follow_new_owner
-from app.models import AuditLog, Customer, CustomerMerge, CustomFieldValue, search_index, utcnow
+from app.models import (AuditLog, CapturedMailLink, Customer, CustomerMerge, CustomFieldValue,
+                        search_index, utcnow)
 
 UNDO_DAYS = 30
 
@@ -57,7 +58,8 @@ HANDLED: dict[str, str] = {
     "customer_imports": "nothing to move (rows before they become customers)",
     "inbound_messages": "follow their email messages",
     "document_chunks": "follow their documents",
-    "captured_mail": "follows its links (captured_mail_links, moved)",
+    "captured_mail": "follows its links (captured_mail_links, moved unless the survivor "
+                     "holds the same email: then the link and its documents stay)",
     "customer_field_values": "moved where the survivor has no value for that field; where "
                              "both have one, the survivor's stays",
     search_index.FTS_TABLE: "kept by the customers table's triggers",
@@ -158,11 +160,24 @@ def _id_key(value: str) -> str:
     return "".join(ch for ch in (value or "").upper() if ch.isalnum())
 
 
+def _staying(name: str, survivor_id: int):
+    """Rows of a MOVED table that stay on the merged file: an email filed on both files
+    is the survivor's already, so the merged file keeps its link and the documents that
+    email made there (moving them would file it twice, every attachment doubled)."""
+    if name not in ("captured_mail_links", "documents"):
+        return []
+    both = select(CapturedMailLink.captured_id).where(
+        CapturedMailLink.customer_id == survivor_id)
+    table = db.metadata.tables[name]
+    return [or_(table.c.captured_id.is_(None), table.c.captured_id.not_in(both))]
+
+
 def _move_rows(survivor_id: int, merged_id: int, record: dict) -> None:
     for name in MOVED:
         table = db.metadata.tables[name]
         for column in _customer_columns(table):
-            ids = list(db.session.scalars(select(table.c.id).where(column == merged_id)))
+            ids = list(db.session.scalars(select(table.c.id).where(
+                column == merged_id, *_staying(name, survivor_id))))
             if ids:
                 record["moved"][f"{name}.{column.name}"] = ids
                 db.session.execute(update(table).where(table.c.id.in_(ids))

@@ -118,8 +118,10 @@ def _own_fields(rows: list[CustomFieldValue], show_ids: bool) -> dict[str, Any]:
             for r in rows if r.field_id in fields}
 
 
-def export_document(customer: Customer, show_ids: bool) -> dict[str, Any]:
-    """A JSON-ready document with everything held about `customer`."""
+def export_document(customer: Customer, show_ids: bool,
+                    show_private: bool = True) -> dict[str, Any]:
+    """A JSON-ready document with everything held about `customer`; captured mail marked
+    private is listed without its words unless `show_private` (its filer and admins')."""
     notes = db.session.scalars(select(Note).where(Note.customer_id == customer.id)
                                .order_by(Note.occurred_at))
     invoices = db.session.scalars(select(Invoice).where(Invoice.customer_id == customer.id)
@@ -135,11 +137,12 @@ def export_document(customer: Customer, show_ids: bool) -> dict[str, Any]:
                                    .order_by(Document.uploaded_at, Document.id))
     merges = db.session.scalars(select(CustomerMerge).where(_merges_of(customer.id))
                                 .order_by(CustomerMerge.merged_at))
-    captured = db.session.scalars(
+    captured = list(db.session.scalars(
         select(CapturedMail).where(CapturedMail.id.in_(
             select(CapturedMailLink.captured_id).where(
                 CapturedMailLink.customer_id == customer.id)))
-        .order_by(CapturedMail.received_at, CapturedMail.id))
+        .order_by(CapturedMail.received_at, CapturedMail.id)))
+    withheld = set() if show_private else {m.id for m in captured if m.private}
     return {
         "export_version": EXPORT_VERSION,
         "exported_at": utcnow().isoformat(),
@@ -172,22 +175,33 @@ def export_document(customer: Customer, show_ids: bool) -> dict[str, Any]:
             "completed_by": f.completed_by.email if f.completed_by else None}
             for f in followups],
         # Each document with its content (document_chunks, decrypted) as base64.
-        "documents": [_document(d, show_ids) for d in documents],
+        "documents": [_document(d, show_ids, d.captured_id in withheld) for d in documents],
         "merges": [_row(m, ("survivor_id", "merged_id", "merged_at", "undone_at"))
                    | {"record": m.record} for m in merges],
-        # Mail staff filed on the file, private included: it is about the customer.
-        "captured_mail": [_row(m, ("received_at", "sent_at", "subject", "people", "body",
-                                   "private")) | {
-            "attachments": [a["name"] for a in m.attachments or []],
-            "filed_by": m.filed_by.email if m.filed_by else None} for m in captured],
+        # Mail staff filed on the file (its attachments are among the documents).
+        "captured_mail": [_captured(m, show_private) for m in captured],
     }
 
 
-def _document(document: Document, show_ids: bool) -> dict[str, Any]:
+def _captured(mail: CapturedMail, show_private: bool) -> dict[str, Any]:
+    """A filed email; a private one, for someone who may not read it, only as held (an
+    admin's export has it whole)."""
+    row = _row(mail, ("received_at", "sent_at", "private")) | {
+        "filed_by": mail.filed_by.email if mail.filed_by else None}
+    if mail.private and not show_private:
+        return row | {"subject": None, "people": None, "body": None, "attachments": None}
+    return row | _row(mail, ("subject", "people", "body")) | {
+        "attachments": [a["name"] for a in mail.attachments or []]}
+
+
+def _document(document: Document, show_ids: bool, withheld: bool = False) -> dict[str, Any]:
     """A document's details and content; an identity scan's content only for someone who
-    may see identification numbers (as the numbers themselves)."""
+    may see identification numbers (as the numbers themselves), a private email's
+    attachment only for someone who may read that email."""
     row = _row(document, ("name", "kind", "mime", "size", "identity", "uploaded_at")) | {
         "uploaded_by": document.uploaded_by.email if document.uploaded_by else None}
+    if withheld:
+        return row | {"name": None, "content_base64": None}
     if document.identity and not show_ids:
         return row | {"content_base64": None}
     return row | {"content_base64": base64.b64encode(content(document)).decode("ascii")}
@@ -234,7 +248,7 @@ def erase_customer(customer: Customer) -> dict[str, int]:
         FollowUp.customer_id == customer.id)).rowcount or 0
     counts["documents"] = erase_for_customer(customer.id)  # and their document_chunks
     # Their captured_mail_links, and the captured_mail filed on no one else.
-    counts["captured_mail"] = capture_filing.erase_for_customer(customer.id)
+    counts["captured_mail"] = capture_filing.erase_for_customer(customer.id, addresses)
     # Notifications first: they point at the attention items (SET NULL otherwise).
     counts["notifications"] = db.session.execute(db.delete(Notification).where(
         Notification.customer_id == customer.id)).rowcount or 0

@@ -18,7 +18,7 @@ from app.mail.consequences import after_complaint, after_rejection
 from app.mail.outbox import shaped_like_ours
 from app.mail.recorder import NewEvent, store_events
 from app.mail.tracking import STAMP, read_token
-from app.models import EmailMessage, InboundMessage
+from app.models import EmailMessage, InboundMessage, User
 from app.models.base import utcnow
 from app.queues import get_queue
 
@@ -46,6 +46,11 @@ def store(raw: bytes, *, via: str, envelope_from: str = "", envelope_to: str = "
     caller processes it right away: `enqueue=False`)."""
     inbound = InboundMessage(raw=raw, via=via, envelope_from=envelope_from[:300],
                              envelope_to=envelope_to[:300], sha256=report_digest(raw))
+    address = dropbox.delivered_to(raw, envelope_to)
+    if address is not None:  # whose, now: a rotation before the worker runs loses nothing
+        owner = dropbox.owner_of(address)
+        inbound.kind, inbound.dropbox_user_id = "capture", owner.id if owner else None
+        inbound.envelope_to = dropbox.masked(inbound.envelope_to)  # the address is a secret
     db.session.add(inbound)
     db.session.commit()
     if not enqueue:
@@ -127,12 +132,12 @@ def process(inbound_id: int) -> str:
 
 def _to_dropbox(inbound: InboundMessage) -> bool:
     """Mail delivered to a drop-box address is captured correspondence, never a report:
-    decided by the envelope recipient before the bounce parser reads a byte of it."""
-    address = dropbox.delivered_to(inbound.raw or b"", inbound.envelope_to)
-    if address is None:
+    decided by the envelope recipient (which `store` recorded, with whose drop-box it
+    was) before the bounce parser reads a byte of it."""
+    if inbound.kind != "capture":
         return False
     inbound.processed_at = utcnow()
-    owner = dropbox.owner_of(address)
+    owner = db.session.get(User, inbound.dropbox_user_id) if inbound.dropbox_user_id else None
     if owner is None:
         inbound.kind, inbound.state, inbound.raw = "capture", "ignored", b""
         inbound.summary = "sent to a drop-box address no one holds (rotated or never made)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.crypto import EncryptedBytes, EncryptedJSON, EncryptedString
@@ -57,11 +57,12 @@ class CapturedMail(db.Model):
 
 
 class CapturedMailLink(db.Model):
-    """A captured message filed on a customer. No unique pair: a merge moves links as
-    they are, so both files' links may end up on the survivor (read as one)."""
+    """A captured message filed on a customer, once (a merge leaves the merged file's link
+    where it is when the survivor has one: app.customers.merge)."""
 
     __tablename__ = "captured_mail_links"
-    __table_args__ = (Index("ix_captured_mail_links_customer", "customer_id", "captured_id"),
+    __table_args__ = (UniqueConstraint("customer_id", "captured_id",
+                                       name="uq_captured_mail_links_customer_captured"),
                       Index("ix_captured_mail_links_captured", "captured_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -187,5 +187,9 @@ class InboundMessage(db.Model):
     # A provider's webhook event (a sha256 of its id) waiting for review: a replay of it
     # maps to the same key and is stored once. Mail has none: every copy received is kept.
     dedupe_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Mail to a drop-box: whose, decided when it was received (app.capture.dropbox), so a
+    # rotation while it waits for the worker does not lose it.
+    # (A plain key: SQLite adds it without a table copy; accounts are disabled, not deleted.)
+    dropbox_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     matched_message: Mapped[EmailMessage | None] = relationship()

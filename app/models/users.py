@@ -11,6 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.crypto import EncryptedString
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 
@@ -42,9 +43,11 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Besides the in-app list: a daily email of the day's notifications (app.attention).
     notify_digest: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # The secret in the person's drop-box address, file+<token>@BOUNCE_DOMAIN (app.capture);
-    # None until they first look at it. Lower-case base32: mail systems may fold case.
-    dropbox_token: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
+    # The secret in the person's drop-box address, file+<token>@BOUNCE_DOMAIN (app.capture),
+    # None until they first look at it: a credential, so encrypted (shown to its owner), and
+    # found by its SHA-256 (`dropbox_key`), which reveals nothing.
+    dropbox_token: Mapped[str | None] = mapped_column(EncryptedString)
+    dropbox_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)

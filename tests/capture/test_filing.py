@@ -280,3 +280,77 @@ def test_the_mailbox_poll_brings_dropbox_mail_and_bounces_each_to_its_path(app, 
     assert states == ["captured", "processed"]
     assert _filed_on(_only_mail()) == [ana.id]
     assert [e.type for e in db.session.scalars(sa.select(EmailEvent))] == ["rejected"]
+
+
+def test_whatever_fails_while_filing_the_message_is_kept_encrypted_not_left_in_clear(
+        app, make_user, monkeypatch, caplog):
+    staff = make_user("staff")
+    make_customer(emails=("ana@client.example",), owner=staff)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away mid-way")
+
+    monkeypatch.setattr(filing, "matching_customers", broken)
+    raw = bcc(staff.email, ["ana@client.example"],
+              attachments=[("a.pdf", samples.pdf(3000), "application/pdf")])
+    assert deliver(raw, staff) == "captured"
+    mail = _only_mail()
+    assert (mail.state, mail.raw, mail.subject) == ("review", raw, "Your renewal")
+    assert db.session.scalar(sa.select(sa.func.count(Document.id))) == 0
+    stored = db.session.scalars(sa.select(InboundMessage)).one()
+    assert stored.raw == b"" and "RuntimeError" in stored.error
+    assert "could not be read or filed" in caplog.text
+    # It can still be filed by hand: its attachment is taken from the kept message then.
+    monkeypatch.undo()
+    filing.file_on(mail, db.session.scalars(sa.select(Customer)).one(), staff)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(Document.id))) == 1
+
+
+def test_mail_received_before_a_rotation_still_reaches_its_owner(app, make_user):
+    from app.mail import inbound
+
+    staff = make_user("staff")
+    address = dropbox.address_of(staff)
+    db.session.commit()
+    inbound_id = inbound.store(bcc(staff.email, ["x@nowhere.example"]), via="pipe",
+                               envelope_to=address, enqueue=False)  # accepted, queued
+    dropbox.rotate(staff)
+    db.session.commit()
+    assert inbound.process(inbound_id) == "captured"
+    assert _only_mail().filed_by_id == staff.id
+    stored = db.session.get(InboundMessage, inbound_id)
+    assert "file+" not in stored.envelope_to  # the address is a secret, not kept in clear
+
+
+def test_someone_who_may_no_longer_file_mail_has_no_dropbox(app, make_user):
+    from app.mail import inbound
+
+    user = make_user("billing")
+    ana = make_customer(emails=("ana@client.example",))
+    address = dropbox.address_of(user)
+    db.session.commit()
+    queued = inbound.store(bcc(user.email, ["ana@client.example"], message_id="<q@x>"),
+                           via="pipe", envelope_to=address, enqueue=False)
+    user.role = "viewer"  # an admin takes the right away
+    db.session.commit()
+    assert dropbox.owner_of(address) is None
+    # Mail received before: kept in their list for an admin, filed on nobody.
+    assert inbound.process(queued) == "captured"
+    assert (_only_mail().state, _filed_on(_only_mail())) == ("review", [])
+    # Mail received after: refused (the SMTP receiver answers 550), never filed.
+    later = inbound.store(bcc(user.email, ["ana@client.example"], message_id="<l@x>"),
+                          via="pipe", envelope_to=address, enqueue=False)
+    assert inbound.process(later) == "ignored"
+    assert db.session.scalar(sa.select(sa.func.count(CapturedMailLink.id)).where(
+        CapturedMailLink.customer_id == ana.id)) == 0
+
+
+def test_the_drop_box_token_is_stored_encrypted_and_found_by_its_digest(app, make_user):
+    staff = make_user("staff")
+    token = dropbox.address_of(staff).split("+")[1].split("@")[0]
+    db.session.commit()
+    stored = db.session.execute(sa.text("SELECT dropbox_token, dropbox_key FROM users "
+                                        "WHERE id = :i"), {"i": staff.id}).one()
+    assert token not in stored[0] and token not in stored[1]
+    assert dropbox.owner_of(f"file+{token}@bounces.clientele.localhost").id == staff.id

@@ -62,3 +62,23 @@ def test_a_bomb_sent_to_a_dropbox_is_kept_for_review_in_bounded_memory(app, make
     assert peak < 12 * size / 1024 / 1024 + 50, f"{peak:.0f} MB for {size / 1e6:.1f} MB"
     mail = db.session.scalars(sa.select(CapturedMail)).one()
     assert mail.state == "review" and len(mail.raw) == size
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("name", sorted(BOMBS))
+def test_a_bomb_kept_for_review_can_still_be_filed_by_hand(app, make_user, name):
+    from app.capture import filing
+    from tests.factories import make_customer
+
+    staff = make_user("staff")
+    mine = make_customer(owner=staff)
+    address = dropbox.address_of(staff)
+    db.session.commit()
+    from app.mail import inbound
+
+    inbound.process(inbound.store(BOMBS[name](), via="pipe", envelope_to=address,
+                                  enqueue=False))
+    mail = db.session.scalars(sa.select(CapturedMail)).one()
+    assert filing.file_on(mail, mine, staff) is True
+    db.session.commit()
+    assert mail.state == "filed"

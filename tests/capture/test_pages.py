@@ -113,8 +113,11 @@ def test_private_mail_is_its_filers_and_the_admins(client, make_user):
     billing = make_user("billing")
     colleague = make_user("billing")
     customer = make_customer(emails=("ana@client.example",))
-    deliver(bcc(billing.email, ["ana@client.example"], subject="Personal matter"), billing)
+    deliver(bcc(billing.email, ["ana@client.example"], subject="Personal matter",
+                attachments=[("medical note.pdf", samples.pdf(3000), "application/pdf")]),
+            billing)
     mail = _mail("Personal matter")
+    document = db.session.scalars(sa.select(Document)).one()
     login(client, billing.email)
     token = csrf_token(client, f"/capture/{mail.id}")
     assert client.post(f"/capture/{mail.id}/private", data={
@@ -125,11 +128,14 @@ def test_private_mail_is_its_filers_and_the_admins(client, make_user):
     assert client.get(f"/capture/{mail.id}").status_code == 404
     assert "Personal matter" not in client.get(f"/customers/{customer.id}/timeline").text
     documents = client.get(f"/customers/{customer.id}").text
-    assert "from an email" not in documents
+    assert "medical note.pdf" not in documents and "from an email" not in documents
+    assert client.get(f"/documents/{document.id}/download").status_code == 404
     admin = make_user("admin")
     client.post("/logout", data={"csrf_token": csrf_token(client)})
     login(client, admin.email)
     assert client.get(f"/capture/{mail.id}").status_code == 200
+    assert "medical note.pdf" in client.get(f"/customers/{customer.id}").text
+    assert client.get(f"/documents/{document.id}/download").status_code == 200
 
 
 def test_deleting_asks_first_and_takes_the_documents(client, login_as):

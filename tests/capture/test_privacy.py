@@ -96,3 +96,41 @@ def test_a_merge_moves_the_mail_and_its_undo_moves_it_back(app, make_user):
     undo_merge(db.session.get(CustomerMerge, record.id), user=admin)
     db.session.commit()
     assert [c.id for c in access.filed_on(mail)] == sorted([ana.id, ana2.id])
+
+
+def test_a_private_email_is_exported_whole_only_for_those_who_may_read_it(app, make_user):
+    admin, (ana,), pdf = _filed_with_attachment(make_user)
+    mail = db.session.scalars(sa.select(CapturedMail)).one()
+    mail.private = True
+    db.session.commit()
+    whole = export_document(db.session.get(Customer, ana.id), show_ids=True)
+    assert whole["captured_mail"][0]["subject"] == "Signed lease"
+    assert whole["documents"][0]["content_base64"]
+    held = export_document(db.session.get(Customer, ana.id), show_ids=True,
+                           show_private=False)
+    (entry,) = held["captured_mail"]
+    assert entry["private"] is True and entry["subject"] is None and entry["body"] is None
+    (document,) = held["documents"]
+    assert document["content_base64"] is None and document["name"] is None
+
+
+def test_erasure_takes_the_customer_out_of_mail_that_stays(app, make_user):
+    admin, (ana, bob), pdf = _filed_with_attachment(
+        make_user, ("ana@client.example", "bob@client.example"))
+    # Mail naming Ana, waiting to be filed (no customer matched for its filer: a stranger
+    # wrote, Ana in Cc is not theirs to see).
+    staff = make_user("staff")
+    deliver(bcc(staff.email, ["stranger@else.example"], cc=["ana@client.example"],
+                subject="Waiting", body="Ana (ana@client.example) asked.",
+                message_id="<w@x>"), staff)
+    erase_customer(db.session.get(Customer, ana.id))
+    db.session.commit()
+    db.session.expire_all()
+    for mail in db.session.scalars(sa.select(CapturedMail)):
+        assert mail.raw is None, mail.subject
+        assert "ana@client.example" not in str(mail.people) + mail.body.lower()
+    waiting = [m for m in db.session.scalars(sa.select(CapturedMail)) if m.subject == "Waiting"]
+    assert waiting[0].people["cc"] == [["an erased customer", ""]]
+    assert "[erased]" in waiting[0].body
+    # Bob's copy of the attachment stays his.
+    assert [d.customer_id for d in db.session.scalars(sa.select(Document))] == [bob.id]

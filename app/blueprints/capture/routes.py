@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from app.blueprints.capture import bp
 from app.capture import access, dropbox, filing
-from app.documents.types import ALLOWED as DOCUMENT_KINDS
 from app.extensions import db
 from app.models import Document, User
 from app.web.auth import requires
@@ -32,7 +31,7 @@ def index():
     shows = SHOWS + ((EVERYONE,) if access.sees_private(current_user) else ())
     show = request.args.get("show") if request.args.get("show") in dict(shows) else "review"
     me = _me()
-    if not me.dropbox_token:
+    if not me.dropbox_key:
         dropbox.address_of(me)
         db.session.commit()
     everyone = show == EVERYONE[0]
@@ -40,6 +39,7 @@ def index():
                     per_page=25)
     return no_store(render("capture/index.html", "list", page=page, show=show, shows=shows,
                            filed_on=filing.filed_names([m.id for m in page.items], me),
+                           to_file=show != "filed",
                            address=dropbox.address_of(me),
                            waiting=filing.waiting_count(me)))
 
@@ -62,11 +62,16 @@ def rotate():
 def _page_context(mail, q: str = "", error: str = "") -> dict:
     customers = access.filed_on(mail)
     manage = access.may_manage(mail, current_user)
-    documents = db.session.scalars(db.select(Document).where(
-        Document.captured_id == mail.id)).all()
+    documents = {d.id: d for d in db.session.scalars(db.select(Document).where(
+        Document.captured_id == mail.id))}
+    names = {c.id: c.display_name for c in customers}
+    # Each attachment with the documents it became, and whose file each is on.
+    attachments = [(note, [(documents[i], names.get(documents[i].customer_id, ""))
+                           for i in note.get("document_ids", []) if i in documents])
+                   for note in mail.attachments or []]
     return dict(mail=mail, customers=customers, manage=manage, q=q, error=error,
                 choices=filing.customers_to_choose(q, current_user) if manage and q else [],
-                documents=documents, DOCUMENT_KINDS=DOCUMENT_KINDS)
+                documents=list(documents.values()), attachments=attachments)
 
 
 @bp.route("/<int:captured_id>")

@@ -21,7 +21,7 @@ from app.web.render import render
 def data_export(customer_id: int):
     customer = get_customer_or_404(customer_id)
     show_ids = can("customers.view_ids")
-    document = export_document(customer, show_ids)
+    document = export_document(customer, show_ids, show_private=can("capture.private"))
     audit_request("customer.exported",
                   subject_type="customer", subject_id=customer.id,
                   details={"format": "json", "ids_unmasked": show_ids},
