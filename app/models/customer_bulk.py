@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import insert, inspect
+from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
@@ -65,6 +65,22 @@ def _values(obj) -> dict:
     return {key: obj.__dict__[key] for key, _ in _defaults(type(obj))}
 
 
+def _sequence_ids(count: int) -> list[int] | None:
+    """`count` new customer ids drawn from the table's sequence on PostgreSQL; None
+    elsewhere (SQLite has no sequence: its INSERT returns the ids).
+
+    PostgreSQL's INSERT … RETURNING of many rows is one statement of ~12,000 parameters
+    per 500 customers, which psycopg parses anew every time (it caches statements of up
+    to 50 parameters): most of the insert's time. With the ids known beforehand, the rows
+    go as one prepared INSERT, pipelined, as the other tables' rows do.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    return list(db.session.scalars(
+        select(func.nextval(func.pg_get_serial_sequence(Customer.__tablename__, "id")))
+        .select_from(func.generate_series(1, count))))
+
+
 def insert_new_customers(customers: list[Customer]) -> list[int]:
     """Insert these new customers with their contacts, addresses, identifiers and tags.
 
@@ -79,9 +95,14 @@ def insert_new_customers(customers: list[Customer]) -> list[int]:
             for child in getattr(customer, name):
                 _with_defaults(child)
         customer.refresh_search_fields()
-    ids = list(db.session.scalars(
-        insert(Customer).returning(Customer.id, sort_by_parameter_order=True),
-        [_values(c) for c in customers]))
+    records = [_values(c) for c in customers]
+    ids = _sequence_ids(len(records))
+    if ids is None:
+        ids = list(db.session.scalars(
+            insert(Customer).returning(Customer.id, sort_by_parameter_order=True), records))
+    else:
+        db.session.execute(insert(Customer), [{**row, "id": cid}
+                                              for cid, row in zip(ids, records)])
     for name, model in _CHILDREN:
         rows = [{**_values(child), "customer_id": cid}
                 for cid, customer in zip(ids, customers) for child in getattr(customer, name)]

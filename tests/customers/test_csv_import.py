@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from app import backups
+from app.customers.contacts import duplicate_index
 from app.customers.csv_import import read_csv, suggest_mapping
 from app.models import AuditLog, Customer, CustomerImport, Note, utcnow
 from tests.conftest import csrf_token
@@ -154,6 +155,18 @@ def test_duplicates_skip_or_update(client, login_as, db):
     assert [p.e164 for p in grace.phones] == ["+442079460958"]
     assert [e.address for e in grace.emails] == ["grace@example.com"]
     assert _count(db) == 3
+
+
+def test_an_erased_customer_is_no_duplicate_but_a_live_one_sharing_the_value_is(db):
+    # The look-up reads addresses and numbers first and the erased customers after: the
+    # live customer must win whichever of the two the database lists first.
+    erased = make_customer(emails=("shared@example.com", "gone@example.com"),
+                           phones=("020 7946 0111",), erased_at=utcnow())
+    live = make_customer(emails=("shared@example.com",))
+    known = duplicate_index({"shared@example.com", "gone@example.com", "new@example.com"},
+                            {"+442079460111"})
+    assert known == {"shared@example.com": live.id}
+    assert erased.id not in known.values()
 
 
 def test_missing_name_column_is_explained(client, login_as, db):
