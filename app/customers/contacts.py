@@ -71,23 +71,27 @@ def find_duplicates(emails: list[str], phones: list[str],
 
 def duplicate_index(emails: set[str], phones: set[str]) -> dict[str, int]:
     """Map each given email / E.164 phone already on file to its customer's id."""
-    found: dict[str, int] = {}
+    # Addresses and numbers first, erased customers after, rather than one join: on
+    # PostgreSQL a table filled moments ago by an import has no statistics until
+    # autovacuum analyses it, and the join was then planned as a loop over every customer
+    # (60 ms a chunk at 10,000 customers, 2.5 s for a second import of 10,000 rows).
+    pairs = []
     for chunk in _chunks(sorted(emails)):
-        rows = db.session.execute(
+        pairs += db.session.execute(
             select(func.lower(CustomerEmail.address), CustomerEmail.customer_id)
-            .join(Customer, Customer.id == CustomerEmail.customer_id)
-            .where(CustomerEmail.address.in_(chunk), Customer.erased_at.is_(None)))
-        found.update({address: cid for address, cid in rows})
+            .where(CustomerEmail.address.in_(chunk))).all()
     for chunk in _chunks(sorted(phones)):
-        rows = db.session.execute(
+        pairs += db.session.execute(
             select(CustomerPhone.e164, CustomerPhone.customer_id)
-            .join(Customer, Customer.id == CustomerPhone.customer_id)
-            .where(CustomerPhone.e164.in_(chunk), Customer.erased_at.is_(None)))
-        found.update({e164: cid for e164, cid in rows})
-    return found
+            .where(CustomerPhone.e164.in_(chunk))).all()
+    erased = set()
+    for chunk in _chunks(sorted({cid for _, cid in pairs})):
+        erased.update(db.session.scalars(
+            select(Customer.id).where(Customer.id.in_(chunk), Customer.erased_at.is_not(None))))
+    return {value: cid for value, cid in pairs if cid not in erased}
 
 
-def _chunks(items: list[str], size: int = 500):
+def _chunks(items: list, size: int = 500):
     for start in range(0, len(items), size):
         yield items[start:start + size]
 

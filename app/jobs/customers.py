@@ -1,14 +1,41 @@
 """Customer jobs: running a large import, and the periodic clean-up of imports."""
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
+
 from app import settings
 from app.customers import csv_import, import_runs
 from app.extensions import db
 
+# Objects allocated between two young-generation collections of Python's cycle collector
+# while an import runs (Python's default is 700). See `_fewer_collections`.
+IMPORT_GC_YOUNG = 50_000
+
 
 def import_customers(import_id: int) -> str:
     """Import the rows of a confirmed import (resuming where a previous run stopped)."""
-    return import_runs.run(import_id, settings.get("office.country"))
+    with _fewer_collections():
+        return import_runs.run(import_id, settings.get("office.country"))
+
+
+@contextmanager
+def _fewer_collections():
+    """Run the collector less often for the job's duration.
+
+    An import of 10,000 rows builds ~400,000 short-lived objects (rows, model objects,
+    statement parameters) beside the 10,000 rows it holds to the end: at the default
+    threshold the collector ran ~1,500 times and took 1.3–1.6 s of the job's ~4 s of CPU
+    (profiled on PostgreSQL); at 50,000 it runs ~14 times (0.2 s) for ~10–20 MiB more at
+    the peak. Switching it off instead held ~100 MiB more. A worker runs one job at a
+    time, so the process-wide setting is the job's; it is put back however the job ends.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(IMPORT_GC_YOUNG, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def forget_abandoned_imports() -> int:

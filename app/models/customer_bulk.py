@@ -4,7 +4,8 @@ The flush listener in `app.models.customers` keeps a customer's search fields th
 ORM's unit of work, which costs a few statements per object: 10,000 imported files with
 their contacts take tens of seconds that way. Here new customers are built as ordinary
 (transient) model objects, so every rule that sets their fields still applies, and are
-written with one INSERT per table per batch. The search fields come from the same
+written a table at a time per batch (one INSERT; on PostgreSQL one COPY, see
+`_write_rows`). The search fields come from the same
 `Customer.refresh_search_fields`; the database's search index follows by itself (the
 SQLite triggers, PostgreSQL's trigram index). This is the one place allowed to insert
 into the search source tables outside the ORM (tests/support/writes.py).
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import insert, inspect
+from sqlalchemy import Table, func, insert, inspect, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
@@ -65,6 +66,55 @@ def _values(obj) -> dict:
     return {key: obj.__dict__[key] for key, _ in _defaults(type(obj))}
 
 
+def _sequence_ids(count: int) -> list[int] | None:
+    """`count` new customer ids drawn from the table's sequence on PostgreSQL; None
+    elsewhere (SQLite has no sequence: its INSERT returns the ids).
+
+    PostgreSQL's INSERT … RETURNING of many rows is one statement of ~12,000 parameters
+    per 500 customers, which psycopg parses anew every time (it caches statements of up
+    to 50 parameters): most of the insert's time. With the ids known beforehand, the rows
+    go as one prepared INSERT, pipelined, as the other tables' rows do.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    return list(db.session.scalars(
+        select(func.nextval(func.pg_get_serial_sequence(Customer.__tablename__, "id")))
+        .select_from(func.generate_series(1, count))))
+
+
+def _write_rows(table: Table, rows: list[dict]) -> None:
+    """Insert rows (dicts with the same keys, one per column) into `table`.
+
+    On PostgreSQL by COPY: an executemany INSERT costs psycopg and SQLAlchemy ~30 µs of
+    Python a row, and PostgreSQL an execution each; COPY took 0.5 s of the worker's CPU
+    and 0.3 s of the database's off 10,000 imported customers. The values pass through
+    each column type's own bind processor (UTC times, encrypted identifiers) as they
+    would in an INSERT; a value the database refuses fails the whole COPY, as it would
+    the INSERT, and the import retries the rows one by one. COPY applies no column's
+    Python-side default: the rows must give those columns (`_with_defaults` does).
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        db.session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    missing = [c.key for c in table.c if c.default is not None and c.key not in rows[0]]
+    if missing:
+        raise ValueError(f"rows for {table.name} lack {', '.join(missing)}, which have "
+                         "defaults COPY would not apply")
+    dialect = connection.dialect
+    processors = [table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+                  for key in columns]
+    quote = dialect.identifier_preparer
+    statement = (f"COPY {quote.format_table(table)} "
+                 f"({', '.join(quote.quote(key) for key in columns)}) FROM STDIN")
+    with connection.connection.driver_connection.cursor() as cursor, \
+            cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[key] if process is None else process(row[key])
+                            for key, process in zip(columns, processors)])
+
+
 def insert_new_customers(customers: list[Customer]) -> list[int]:
     """Insert these new customers with their contacts, addresses, identifiers and tags.
 
@@ -79,16 +129,20 @@ def insert_new_customers(customers: list[Customer]) -> list[int]:
             for child in getattr(customer, name):
                 _with_defaults(child)
         customer.refresh_search_fields()
-    ids = list(db.session.scalars(
-        insert(Customer).returning(Customer.id, sort_by_parameter_order=True),
-        [_values(c) for c in customers]))
+    records = [_values(c) for c in customers]
+    ids = _sequence_ids(len(records))
+    if ids is None:
+        ids = list(db.session.scalars(
+            insert(Customer).returning(Customer.id, sort_by_parameter_order=True), records))
+    else:
+        _write_rows(Customer.__table__, [{**row, "id": cid} for cid, row in zip(ids, records)])
     for name, model in _CHILDREN:
         rows = [{**_values(child), "customer_id": cid}
                 for cid, customer in zip(ids, customers) for child in getattr(customer, name)]
         if rows:
-            db.session.execute(insert(model), rows)
+            _write_rows(model.__table__, rows)
     links = [{"customer_id": cid, "tag_id": tag.id}
              for cid, customer in zip(ids, customers) for tag in customer.tags]
     if links:
-        db.session.execute(insert(customer_tags), links)
+        _write_rows(customer_tags, links)
     return ids

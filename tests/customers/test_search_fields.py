@@ -241,6 +241,7 @@ def test_no_core_statement_bypasses_the_search_listener():
     "def f(s):\n    s.execute(sa.update(CustomerEmail).where(x).values(customer_id=2))\n",
     "def f(db):\n    db.session.execute(db.delete(CustomerPhone))\n",
     "def f(s):\n    s.execute(insert(customer_tags), rows)\n",
+    "def f(rows):\n    _write_rows(CustomerPhone.__table__, rows)\n",
     "def f(s):\n    s.execute(Tag.__table__.update().values(name='x'))\n",
     "def f(s):\n    s.query(Customer).filter_by(id=1).update({'last_name': 'x'})\n",
     "def f():\n    Tag.query.filter_by(name='x').delete()\n",

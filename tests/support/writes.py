@@ -36,7 +36,9 @@ SEARCH_SOURCES = {
 # search fields set by `Customer.refresh_search_fields` (tests/customers/test_search_fields.py
 # checks its customers are found).
 SEARCH_WRITER = ("models.customer_bulk", "insert_new_customers")
-_STATEMENTS = {"update", "insert", "delete", "pg_insert", "sqlite_insert"}
+# The bulk writer's `_write_rows` (COPY on PostgreSQL) inserts as much as `insert()` does.
+_INSERTS = {"insert", "pg_insert", "sqlite_insert", "_write_rows"}
+_STATEMENTS = {"update", "delete", *_INSERTS}
 # Statement-building calls whose dict arguments are rows or values.
 _ROW_CALLS = {"values", "execute", "bulk_update_mappings", "bulk_insert_mappings"}
 
@@ -188,7 +190,7 @@ def search_source_statements(root: Path, package: str = "app") -> list[Write]:
             name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
             if name not in _STATEMENTS:
                 continue
-            kind = "insert" if name.endswith("insert") else name
+            kind = "insert" if name in _INSERTS else name
             # update(Customer), db.delete(CustomerEmail), pg_insert(...); the method forms
             # Customer.__table__.update() and session.query(Customer)....delete().
             targets = {_source(node.args[0])} if node.args else set()
