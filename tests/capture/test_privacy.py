@@ -11,7 +11,7 @@ from app import backups
 from app.capture import access
 from app.customers.merge import merge_customers, undo_merge
 from app.customers.privacy import erase_customer, export_document
-from app.documents.store import content
+from app.documents.store import content, documents_for
 from app.extensions import db
 from app.models import CapturedMail, CapturedMailLink, Customer, CustomerMerge, Document
 from tests.capture.mail import bcc, deliver
@@ -91,11 +91,29 @@ def test_a_merge_moves_the_mail_and_its_undo_moves_it_back(app, make_user):
     mail = db.session.scalars(sa.select(CapturedMail)).one()
     record = merge_customers(ana, ana2, {}, user=admin)
     db.session.commit()
-    assert [c.id for c in access.filed_on(mail)] == [ana.id]  # two links, one customer
+    assert [c.id for c in access.filed_on(mail)] == [ana.id]  # once, on the survivor
     assert access.may_see(mail, admin)
+    # Filed on both files: the survivor's copy of the attachment only, not two.
+    assert [d.name for d in documents_for(ana.id, admin).shown] == ["lease.pdf"]
     undo_merge(db.session.get(CustomerMerge, record.id), user=admin)
     db.session.commit()
     assert [c.id for c in access.filed_on(mail)] == sorted([ana.id, ana2.id])
+    for customer in (ana, ana2):
+        assert [d.name for d in documents_for(customer.id, admin).shown] == ["lease.pdf"]
+
+
+def test_a_merge_moves_an_email_only_the_merged_file_had(app, make_user):
+    admin = make_user("admin")
+    ana, ana2 = make_customer(emails=("ana@client.example",)), make_customer(
+        emails=("ana.work@client.example",))
+    deliver(bcc(admin.email, ["ana.work@client.example"],
+                attachments=[("plan.pdf", samples.pdf(3000), "application/pdf")]), admin)
+    mail = db.session.scalars(sa.select(CapturedMail)).one()
+    merge_customers(ana, ana2, {}, user=admin)
+    db.session.commit()
+    db.session.expire_all()
+    assert [c.id for c in access.filed_on(mail)] == [ana.id]
+    assert [d.customer_id for d in db.session.scalars(sa.select(Document))] == [ana.id]
 
 
 def test_a_private_email_is_exported_whole_only_for_those_who_may_read_it(app, make_user):
