@@ -24,6 +24,8 @@ from datetime import datetime, timezone
 from email.message import Message
 from html.parser import HTMLParser
 
+from app.events.mailparts import cap
+
 MAX_BODY_CHARS = 200_000
 _ADDRESS = re.compile(r"[A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # The header lines of a forwarded or quoted message, as Gmail, Outlook, Apple Mail and
@@ -57,7 +59,10 @@ class Reading:
 
 
 def read(raw: bytes) -> Reading:
-    message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    # Whole, attachments included, but no deeper or wider than the bounce parser's limits:
+    # the standard parser recurses per nesting level, and a bomb must parse in bounded time.
+    bounded, _ = cap(raw, max_bytes=len(raw))
+    message = email.message_from_bytes(bounded, policy=email.policy.compat32)
     people = {name: _people(message, name) for name in ("from", "to", "cc")}
     body = _body_text(message)[:MAX_BODY_CHARS]
     found: list[str] = []

@@ -69,16 +69,17 @@ _BOUNDARY_LINE_RE = re.compile(rb"(?m)^--")
 _HEADER_LINE_RE = re.compile(rb"(?m)^(?:[!-9;-~]+:|[ \t])[^\n]*(?:\n|$)")
 
 
-def cap(raw: bytes) -> tuple[bytes, str | None]:
+def cap(raw: bytes, max_bytes: int = MAX_BYTES) -> tuple[bytes, str | None]:
     """The part of `raw` the parser is given, and what was left out (None: nothing).
 
     Cut where a limit is passed, in one linear pass each: a mail bomb then parses in
-    bounded time and memory, and the bounce it may wrap still reads as one.
+    bounded time and memory, and the bounce it may wrap still reads as one. Mail that is
+    read whole (captured correspondence, whose attachments matter) gives its own size.
     """
     notes = []
-    if len(raw) > MAX_BYTES:
-        raw = raw[:MAX_BYTES]
-        notes.append(f"larger than {MAX_BYTES // 2**20} MB: only the start was read")
+    if len(raw) > max_bytes:
+        raw = raw[:max_bytes]
+        notes.append(f"larger than {max_bytes // 2**20} MB: only the start was read")
     containers = parts = 0
     for match in _CONTENT_TYPE_RE.finditer(raw):
         parts += 1
