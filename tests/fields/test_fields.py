@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -124,6 +125,35 @@ def test_the_list_filters_by_a_field_and_shows_its_column(client, login_as, db):
     assert "Basicperson" in no.text and "Premiumperson" not in no.text
     # A value the field can't hold is ignored, as any unknown argument is.
     assert "Basicperson" in client.get(f"/customers/?{vip.key}=maybe").text
+
+
+def test_a_wide_field_filter_is_counted_up_to_the_cap_as_searches_are(
+        client, login_as, db, monkeypatch):
+    from app.blueprints.customers import routes
+    from app.customers import search
+
+    monkeypatch.setattr(search, "SEARCH_COUNT_CAP", 4)
+    monkeypatch.setattr(routes, "PER_PAGE", 2)
+    user = login_as("admin")
+    plan = _field(db, "Plan", "choice", choices=["Basic", "Premium"], in_list=True)
+    for i in range(5):
+        c = make_customer(last_name=f"Premium{i}", owner=user)
+        custom_fields.set_values(c.id, {plan: "Premium"})
+    lone = make_customer(last_name="Basicperson", owner=user)
+    custom_fields.set_values(lone.id, {plan: "Basic"})
+    db.session.commit()
+    wide = client.get(f"/customers/?{plan.key}=Premium").text
+    assert "1–2 of 4 customers or more" in wide and "Page 1 of 2" in wide
+    assert "At least 4 customers match; add another filter to narrow the list." in wide
+    assert "Export CSV (4 or more)" in wide
+    assert wide.count('data-label="Plan" class="own-field">Premium<') == 2
+    searched = client.get(f"/customers/?{plan.key}=Premium&q=premium").text
+    assert "customers match; type more of the name, email or phone" in searched
+    # Under the cap the count is exact, as is the list without a field filter.
+    narrow = client.get(f"/customers/?{plan.key}=Basic").text
+    assert re.search(r"1–1 of 1 customers\s*<", narrow) and "At least" not in narrow
+    whole = client.get("/customers/").text
+    assert re.search(r"1–2 of 6 customers\s*<", whole) and "Export CSV (6)" in whole
 
 
 def test_a_sensitive_field_is_encrypted_and_hidden_from_roles_without_ids(

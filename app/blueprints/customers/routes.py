@@ -20,7 +20,7 @@ from app.customers.contacts import find_duplicates
 from app.customers.csv_export import XLSX_TYPE, iter_csv, xlsx_bytes
 from app.customers.duplicates import same_name
 from app.customers.search import (
-    SEARCH_COUNT_CAP, STATUS_CHOICES, ListParams, build_query, list_page,
+    STATUS_CHOICES, ListParams, build_query, count_cap, list_page,
 )
 from app.customers.segments import SEGMENTS, segments_for
 from app.extensions import db
@@ -38,8 +38,10 @@ PER_PAGE = 25
 
 def _list_context(params: ListParams) -> dict:
     today = clock.today()
+    own_fields = custom_fields.fields_for(current_user)
     # Sort and page over ids only, then load the page's customers with their contacts.
-    ids, total, number = list_page(params, current_user, today, page_number(), PER_PAGE)
+    ids, total, number = list_page(params, current_user, today, page_number(), PER_PAGE,
+                                   own_fields=own_fields)
     loaded = {c.id: c for c in db.session.scalars(
         db.select(Customer).where(Customer.id.in_(ids)).options(
             selectinload(Customer.emails), selectinload(Customer.phones),
@@ -48,16 +50,16 @@ def _list_context(params: ListParams) -> dict:
     anyone = bool(page.items) or db.session.scalar(
         visible_customers(current_user).with_only_columns(Customer.id).limit(1)) is not None
     sees_all = sees_all_customers(current_user)
-    own_fields = custom_fields.fields_for(current_user)
     list_fields = [f for f in own_fields if f.in_list]
+    cap = count_cap(params, current_user, own_fields)
     return dict(
         list_fields=list_fields,
-        field_values=custom_fields.values_for(ids, list_fields),
+        field_cells=custom_fields.list_cells(ids, list_fields),
         filter_fields=[] if is_partial() else custom_fields.filterable(own_fields),
         page=page, params=params, anyone=anyone, sees_all=sees_all,
         # An htmx answer also refreshes the sort inputs of the form outside the results.
         sort_state_oob=is_htmx(),
-        capped=bool(params.q) and page.total >= SEARCH_COUNT_CAP,
+        capped=cap is not None and page.total >= cap,
         segments=segments_for([c.id for c in page.items], today),
         segment_choices=SEGMENTS, status_choices=STATUS_CHOICES,
         # The filter form is outside the results fragment: only full pages need these.
