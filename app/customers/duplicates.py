@@ -132,28 +132,62 @@ def _normal_number(value: str) -> str:
 
 
 def _similar_names(user):
-    """(lower id, higher id, score) for live customers with a similar name and company."""
+    """(lower id, higher id, score) for live customers with a similar name and company.
+
+    The score is `token_sort_ratio`, computed as a plain ratio of texts whose words were
+    sorted once per customer rather than once per comparison; customers with the very
+    same text (the office's several John Smiths) are compared once, as one text. Each
+    customer sits in two blocks (`_block_keys`), so a slip of the hand among the first
+    letters ("Smtih") still meets its twin in the second; a pair that already met in
+    the first is not offered twice."""
     rows = db.session.execute(
         select(Customer.id, Customer.sort_name, Customer.first_name, Customer.last_name,
                Customer.company)
         .where(Customer.id.in_(_live(user)))).all()
-    blocks: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    blocks: dict[str, dict[str, list[tuple[int, str, str]]]] = defaultdict(dict)
     for customer_id, sort_name, first, last, company in rows:
-        text = _name_text(first, last, company)
-        prefix = re.sub(r"[^0-9a-z]", "", sort_name or "")[:_BLOCK_PREFIX]
-        if text and prefix and len(blocks[prefix]) < _BLOCK_CAP:
-            blocks[prefix].append((customer_id, text, (first or "").lower()))
-    for members in blocks.values():
-        texts = [t for _, t, _ in members]
-        for i, (a, text, first) in enumerate(members):
-            for _, score, j in process.extract(text, texts[i + 1:], scorer=fuzz.token_sort_ratio,
+        text = " ".join(sorted(_name_text(first, last, company).split()))
+        keys = _block_keys(sort_name)
+        if not text or not keys:
+            continue
+        member = (customer_id, (first or "").lower(), keys[0])
+        for key in keys:
+            block = blocks[key]
+            if text in block or len(block) < _BLOCK_CAP:
+                block.setdefault(text, []).append(member)
+    for key, block in blocks.items():
+        second = key.startswith("~")
+        texts = list(block)
+        for i, text in enumerate(texts):
+            holders = block[text]
+            for x, (a, first, home) in enumerate(holders):
+                for b, other_first, other_home in holders[x + 1:]:
+                    if not (second and home == other_home) and _alike(first, other_first):
+                        yield min(a, b), max(a, b), 100
+            for _, score, j in process.extract(text, texts[i + 1:], scorer=fuzz.ratio,
                                                score_cutoff=NAME_THRESHOLD, limit=None):
-                b, _, other_first = members[i + 1 + j]
-                # Two people of one family ("Mateo" and "Lena Lefèvre") are not one
-                # customer: given first names must be alike on their own too.
-                if first and other_first and fuzz.ratio(first, other_first) < FIRST_NAME_THRESHOLD:
-                    continue
-                yield min(a, b), max(a, b), int(score)
+                for a, first, home in holders:
+                    for b, other_first, other_home in block[texts[i + 1 + j]]:
+                        if not (second and home == other_home) and \
+                                _alike(first, other_first):
+                            yield min(a, b), max(a, b), int(score)
+
+
+def _alike(first: str, other_first: str) -> bool:
+    # Two people of one family ("Mateo" and "Lena Lefèvre") are not one customer: given
+    # first names must be alike on their own too.
+    return not (first and other_first) or \
+        fuzz.ratio(first, other_first) >= FIRST_NAME_THRESHOLD
+
+
+def _block_keys(sort_name: str) -> tuple[str, ...]:
+    """The blocks a customer is compared within: the first letters of their sort name,
+    and (marked "~") those letters and the next in alphabetical order, the same for
+    "smith" and "smtih"."""
+    letters = re.sub(r"[\W_]", "", sort_name or "")
+    if not letters:
+        return ()
+    return letters[:_BLOCK_PREFIX], "~" + "".join(sorted(letters[:_BLOCK_PREFIX + 1]))
 
 
 def _name_text(first: str, last: str, company: str) -> str:
