@@ -92,7 +92,7 @@ def run(check_id: int) -> str:
         db.session.execute(delete(DuplicatePair).where(DuplicatePair.check_id == check_id))
         kept = ranked[:MAX_STORED]
         for begin in range(0, len(kept), 2000):
-            db.session.execute(insert(DuplicatePair), [
+            db.session.execute(insert(DuplicatePair.__table__), [
                 {"check_id": check_id, "first_id": a, "second_id": b, "score": score,
                  "reasons": _kinds(reasons)}
                 for score, (a, b), reasons in kept[begin:begin + 2000]])
