@@ -1,17 +1,21 @@
 """Finding customers on file twice: same email, phone or identification number, or a
 similar name and company. Ranked; pairs marked "not a duplicate" stay hidden (no Flask).
 
+At 50,000 customers a search takes seconds, so the page shows the result of the last
+check, run as a job (`app.customers.duplicate_checks`); `find_candidates` searches
+while the caller waits.
+
 Identification numbers are encrypted at rest, so no SQL can compare them. They are
-decrypted in memory, batch by batch (`yield_per`), and each is reduced at once to an
-HMAC under a key made for this one search and thrown away with it: the comparison
+decrypted in memory one at a time, and each is reduced at once to an HMAC under a key made for this one search and thrown away with it: the comparison
 holds digests, not numbers, nothing decrypted is written anywhere, and there is no
 stored blind index that key rotation, backups and erasure would have to reach (nor one
 that would let anyone reading the database link equal numbers). The cost is one
 decryption per number per search (see the README's figures).
 
 Names: exact SQL can't find "Jon Smith" for "John Smith". Customers are grouped by the
-first letters of their sort name (the list's own order), and `rapidfuzz` scores every
-pair inside a group on name and company; a group is capped so one common prefix can't
+first letters of their sort name (the list's own order), and again by those letters
+sorted, and `rapidfuzz` scores every pair inside a group on name and company; a group
+is capped so one common prefix can't
 make the search quadratic in the whole office.
 """
 from __future__ import annotations
@@ -21,11 +25,13 @@ import hmac
 import re
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import and_, func, select
+from sqlalchemy import Text, and_, func, select, type_coerce
 
+from app.crypto import decrypt
 from app.customers.access import visibility_clause
 from app.extensions import db
 from app.models import (Customer, CustomerEmail, CustomerIdentifier, CustomerPhone,
@@ -47,18 +53,39 @@ class Candidate:
     score: int = 0
 
 
-def find_candidates(user, limit: int = 50) -> list[Candidate]:
+# (score, (lower id, higher id), {kind: what they share}), most likely first.
+Ranked = tuple[int, tuple[int, int], dict[str, str]]
+
+
+def _quiet(step: str, fraction: float) -> None:
+    """A progress report nobody reads (a search made while the user waits)."""
+
+
+def find_candidates(user, limit: int | None = 50) -> list[Candidate]:
     """Pairs of customers `user` may see that look like one customer, most likely first."""
+    ranked = ranked_pairs(visibility_clause(user))[:limit]
+    ids = {i for _, pair, _ in ranked for i in pair}
+    loaded = {c.id: c for c in db.session.scalars(select(Customer).where(Customer.id.in_(ids)))}
+    return [Candidate(loaded[a], loaded[b], reasons, score)
+            for score, (a, b), reasons in ranked]
+
+
+def ranked_pairs(scope, report: Callable[[str, float], None] = _quiet) -> list[Ranked]:
+    """Every pair of live customers within `scope` (a WHERE clause on customers) that
+    looks like one customer, pairs marked "not a duplicate" left out, most likely first.
+
+    `report(step, fraction)` is told how far the search got (a check running as a job
+    shows it); it may commit the session, and is called only between queries."""
     pairs: dict[tuple[int, int], dict[str, str]] = defaultdict(dict)
-    for kind, rows in (("email", _shared(CustomerEmail, user)),
-                       ("phone", _shared(CustomerPhone, user))):
-        for a, b, value in rows:
+    for kind, model in (("email", CustomerEmail), ("phone", CustomerPhone)):
+        report(kind + "s", 0.0)
+        for a, b, value in list(_shared(model, scope)):
             pairs[(a, b)].setdefault(kind, value)
-    for a, b, kind in _shared_identifiers(user):
+    for a, b, kind in _shared_identifiers(scope, report):
         pairs[(a, b)].setdefault("identifier", kind)
-    for a, b, score in _similar_names(user):
+    for a, b, score in _similar_names(scope, report):
         pairs[(a, b)].setdefault("name", str(score))
-    dismissed = _dismissed(pairs)
+    dismissed = _dismissed()
     ranked = []
     for pair, reasons in pairs.items():
         if pair in dismissed:
@@ -66,20 +93,16 @@ def find_candidates(user, limit: int = 50) -> list[Candidate]:
         weights = [WEIGHTS.get(k) or int(int(v) * 0.7) for k, v in reasons.items()]
         ranked.append((min(100, max(weights) + 5 * (len(weights) - 1)), pair, reasons))
     ranked.sort(key=lambda r: (-r[0], r[1]))
-    ranked = ranked[:limit]
-    ids = {i for _, pair, _ in ranked for i in pair}
-    loaded = {c.id: c for c in db.session.scalars(select(Customer).where(Customer.id.in_(ids)))}
-    return [Candidate(loaded[a], loaded[b], reasons, score)
-            for score, (a, b), reasons in ranked]
+    return ranked
 
 
-def _live(user):
-    """Customers the finder looks at: visible to `user`, not erased, not merged away."""
-    return select(Customer.id).where(visibility_clause(user), Customer.erased_at.is_(None),
+def _live(scope):
+    """Customers the finder looks at: within `scope`, not erased, not merged away."""
+    return select(Customer.id).where(scope, Customer.erased_at.is_(None),
                                      Customer.merged_into_id.is_(None))
 
 
-def _shared(model, user):
+def _shared(model, scope):
     """(lower id, higher id, shared value) for two live customers holding one email
     address (any case) or one phone number (E.164).
 
@@ -90,7 +113,7 @@ def _shared(model, user):
         key, shown = func.lower(model.address), func.lower(model.address)
     else:
         key, shown = model.e164, model.display
-    live = model.customer_id.in_(_live(user))
+    live = model.customer_id.in_(_live(scope))
     repeated = (select(key).where(live).group_by(key)
                 .having(func.count(func.distinct(model.customer_id)) > 1))
     holders: dict[str, dict[int, str]] = defaultdict(dict)
@@ -104,20 +127,22 @@ def _shared(model, user):
                 yield a, b, by_customer[a]
 
 
-def _shared_identifiers(user):
+def _shared_identifiers(scope, report):
     """(lower id, higher id, kind) for two live customers with the same number; see the
-    module's docstring for how the numbers are compared."""
+    module's docstring for how the numbers are compared. The tokens are read as stored
+    and decrypted one at a time, so no more than one number is ever held in clear."""
     key = secrets.token_bytes(32)
     holders: dict[bytes, set[int]] = defaultdict(set)
     kinds: dict[bytes, str] = {}
     rows = db.session.execute(
         select(CustomerIdentifier.customer_id, CustomerIdentifier.kind,
-               CustomerIdentifier.value)
-        .where(CustomerIdentifier.customer_id.in_(_live(user)))
-        .execution_options(yield_per=500))
-    for customer_id, kind, value in rows:
-        digest = hmac.new(key, _normal_number(value).encode(), hashlib.sha256).digest()
-        del value
+               type_coerce(CustomerIdentifier.value, Text))
+        .where(CustomerIdentifier.customer_id.in_(_live(scope)))).all()
+    for n, (customer_id, kind, token) in enumerate(rows):
+        if n % 2000 == 0:
+            report("numbers", n / len(rows))
+        digest = hmac.new(key, _normal_number(decrypt(token)).encode(),
+                          hashlib.sha256).digest()
         holders[digest].add(customer_id)
         kinds.setdefault(digest, kind)
     for digest, ids in holders.items():
@@ -131,47 +156,77 @@ def _normal_number(value: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", (value or "").upper())
 
 
-def _similar_names(user):
-    """(lower id, higher id, score) for live customers with a similar name and company."""
+def _similar_names(scope, report):
+    """(lower id, higher id, score) for live customers with a similar name and company.
+
+    The score is `token_sort_ratio`, computed as a plain ratio of texts whose words were
+    sorted once per customer rather than once per comparison; customers with the very
+    same text (the office's several John Smiths) are compared once, as one text. Each
+    customer sits in two blocks (`_block_keys`), so a slip of the hand among the first
+    letters ("Smtih") still meets its twin in the second; a pair that already met in
+    the first is not offered twice."""
     rows = db.session.execute(
         select(Customer.id, Customer.sort_name, Customer.first_name, Customer.last_name,
                Customer.company)
-        .where(Customer.id.in_(_live(user)))).all()
-    blocks: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+        .where(Customer.id.in_(_live(scope)))).all()
+    report("names", 0.0)
+    blocks: dict[str, dict[str, list[tuple[int, str, str]]]] = defaultdict(dict)
     for customer_id, sort_name, first, last, company in rows:
-        text = _name_text(first, last, company)
-        prefix = re.sub(r"[^0-9a-z]", "", sort_name or "")[:_BLOCK_PREFIX]
-        if text and prefix and len(blocks[prefix]) < _BLOCK_CAP:
-            blocks[prefix].append((customer_id, text, (first or "").lower()))
-    for members in blocks.values():
-        texts = [t for _, t, _ in members]
-        for i, (a, text, first) in enumerate(members):
-            for _, score, j in process.extract(text, texts[i + 1:], scorer=fuzz.token_sort_ratio,
+        text = " ".join(sorted(_name_text(first, last, company).split()))
+        keys = _block_keys(sort_name)
+        if not text or not keys:
+            continue
+        member = (customer_id, (first or "").lower(), keys[0])
+        for key in keys:
+            block = blocks[key]
+            if text in block or len(block) < _BLOCK_CAP:
+                block.setdefault(text, []).append(member)
+    for done, (key, block) in enumerate(blocks.items()):
+        if done % 50 == 0:
+            report("names", done / len(blocks))
+        second = key.startswith("~")
+        texts = list(block)
+        for i, text in enumerate(texts):
+            holders = block[text]
+            for x, (a, first, home) in enumerate(holders):
+                for b, other_first, other_home in holders[x + 1:]:
+                    if not (second and home == other_home) and _alike(first, other_first):
+                        yield min(a, b), max(a, b), 100
+            for _, score, j in process.extract(text, texts[i + 1:], scorer=fuzz.ratio,
                                                score_cutoff=NAME_THRESHOLD, limit=None):
-                b, _, other_first = members[i + 1 + j]
-                # Two people of one family ("Mateo" and "Lena Lefèvre") are not one
-                # customer: given first names must be alike on their own too.
-                if first and other_first and fuzz.ratio(first, other_first) < FIRST_NAME_THRESHOLD:
-                    continue
-                yield min(a, b), max(a, b), int(score)
+                for a, first, home in holders:
+                    for b, other_first, other_home in block[texts[i + 1 + j]]:
+                        if not (second and home == other_home) and \
+                                _alike(first, other_first):
+                            yield min(a, b), max(a, b), int(score)
+
+
+def _alike(first: str, other_first: str) -> bool:
+    # Two people of one family ("Mateo" and "Lena Lefèvre") are not one customer: given
+    # first names must be alike on their own too.
+    return not (first and other_first) or \
+        fuzz.ratio(first, other_first) >= FIRST_NAME_THRESHOLD
+
+
+def _block_keys(sort_name: str) -> tuple[str, ...]:
+    """The blocks a customer is compared within: the first letters of their sort name,
+    and (marked "~") those letters and the next in alphabetical order, the same for
+    "smith" and "smtih"."""
+    letters = re.sub(r"[\W_]", "", sort_name or "")
+    if not letters:
+        return ()
+    return letters[:_BLOCK_PREFIX], "~" + "".join(sorted(letters[:_BLOCK_PREFIX + 1]))
 
 
 def _name_text(first: str, last: str, company: str) -> str:
     return " ".join(p for p in (first, last, company) if p).lower().strip()
 
 
-def _dismissed(pairs) -> set[tuple[int, int]]:
-    ids = {i for pair in pairs for i in pair}
-    if not ids:
-        return set()
-    found: set[tuple[int, int]] = set()
-    id_list = sorted(ids)
-    for start in range(0, len(id_list), 500):
-        chunk = id_list[start:start + 500]
-        found.update((a, b) for a, b in db.session.execute(
-            select(DuplicateDismissal.first_id, DuplicateDismissal.second_id)
-            .where(DuplicateDismissal.first_id.in_(chunk))))
-    return found
+def _dismissed() -> set[tuple[int, int]]:
+    """Every pair marked "not a duplicate": a few per person's click, read in one query
+    rather than looked up for each of the tens of thousands of pairs a search finds."""
+    return {(a, b) for a, b in db.session.execute(
+        select(DuplicateDismissal.first_id, DuplicateDismissal.second_id))}
 
 
 def dismiss_pair(first: Customer, second: Customer, user) -> bool:

@@ -54,6 +54,7 @@ HANDLED: dict[str, str] = {
     "audit_log": "entries about the merged file move to the survivor's history",
     "customer_merges": "kept: a merge's own record names both files",
     "duplicate_dismissals": "kept: they name the pair as it was",
+    "duplicate_pairs": "kept: the page leaves out a merged file's pairs until the next check",
     "saved_filters": "nothing to move (a person's saved search)",
     "customer_imports": "nothing to move (rows before they become customers)",
     "inbound_messages": "follow their email messages",

@@ -20,9 +20,9 @@ from app.documents.store import content, erase_for_customer
 from app.extensions import db
 from app.invoices.snapshot import erase_buyer
 from app.models import (AttentionItem, AuditLog, CapturedMail, CapturedMailLink, Customer,
-                        CustomerMerge, CustomFieldValue, Document, DuplicateDismissal, EmailEvent, EmailMessage, FollowUp,
-                        InboundMessage, Invoice, Note, Notification, SavedFilter,
-                        search_index, utcnow)
+                        CustomerMerge, CustomFieldValue, Document, DuplicateDismissal,
+                        DuplicatePair, EmailEvent, EmailMessage, FollowUp, InboundMessage,
+                        Invoice, Note, Notification, SavedFilter, search_index, utcnow)
 from app.models.base import contains_text
 
 EXPORT_VERSION = 1
@@ -79,6 +79,8 @@ PERSONAL_DATA: dict[str, Handling] = {
     # duplicate" name the customer. Erasure also ends the undo (app.customers.merge).
     "customer_merges": Handling(True, "deleted"),
     "duplicate_dismissals": Handling(False, "deleted"),
+    # The duplicate finder's last result: ids, a score and kinds, rebuilt daily.
+    "duplicate_pairs": Handling(False, "deleted"),
 }
 # Rows that name a customer without a foreign key to them: where they point.
 REFERENCES_WITHOUT_FOREIGN_KEY = {
@@ -269,6 +271,9 @@ def erase_customer(customer: Customer) -> dict[str, int]:
     counts["duplicate_dismissals"] = db.session.execute(db.delete(DuplicateDismissal).where(
         or_(DuplicateDismissal.first_id == customer.id,
             DuplicateDismissal.second_id == customer.id))).rowcount or 0
+    counts["duplicate_pairs"] = db.session.execute(db.delete(DuplicatePair).where(
+        or_(DuplicatePair.first_id == customer.id,
+            DuplicatePair.second_id == customer.id))).rowcount or 0
     counts["saved_filters"] = _forget_saved_searches(personal + names)
     # Issued invoices print their own copy of the buyer: it is anonymised the same way.
     counts["invoice_snapshots"] = erase_buyer(db.session, customer)

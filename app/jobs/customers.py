@@ -1,11 +1,12 @@
-"""Customer jobs: running a large import, and the periodic clean-up of imports."""
+"""Customer jobs: running a large import, the periodic clean-up of imports, and the
+duplicate check."""
 from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
 
 from app import settings
-from app.customers import csv_import, import_runs
+from app.customers import csv_import, duplicate_checks, import_runs
 from app.extensions import db
 
 # Objects allocated between two young-generation collections of Python's cycle collector
@@ -46,3 +47,16 @@ def forget_abandoned_imports() -> int:
     for import_id in import_runs.stalled():
         import_runs.enqueue(import_id)
     return deleted
+
+
+def check_duplicates(check_id: int) -> str:
+    """Run a duplicate check someone asked for ("Check again")."""
+    return duplicate_checks.run(check_id)
+
+
+def check_duplicates_daily() -> str:
+    """Check every customer for duplicates, so the page's list is never more than a day
+    old; nothing new when a check is already under way."""
+    check, new = duplicate_checks.start(None)
+    db.session.commit()
+    return duplicate_checks.run(check.id) if new else check.state

@@ -40,4 +40,7 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("backup", 600, "app.jobs.backups.make_scheduled_backup", timeout=3600),
     PeriodicJob("forget-abandoned-imports", 300,
                 "app.jobs.customers.forget_abandoned_imports"),
+    # customers: the duplicate finder's list (seconds of work at 50,000 customers)
+    PeriodicJob("duplicate-check", 86400, "app.jobs.customers.check_duplicates_daily",
+                timeout=1800),
 )

@@ -14,7 +14,8 @@ from app.models.invoices import (
     DRAFT_NUMBER, INVOICE_SERIES, INVOICE_STATES, PAYMENT_METHODS, DocumentImage, Invoice,
     InvoiceLine, NumberCounter, Payment,
 )
-from app.models.merges import CustomerMerge, DuplicateDismissal
+from app.models.merges import (DUPLICATE_CHECK_STATES, CustomerMerge, DuplicateCheck,
+                               DuplicateDismissal, DuplicatePair)
 from app.models.mail import DELIVERY_STATES, SYSTEM_KIND, EmailEvent, EmailLink, EmailMessage, InboundMessage
 from app.models.reminders import ReminderSend, ReminderStage
 from app.models.settings import STAMP_KEY, Setting
@@ -28,7 +29,8 @@ __all__ = [
     "ROLES", "SYSTEM_KIND", "TOKEN_PURPOSES",
     "AuditLog", "Customer", "CustomField", "CustomFieldValue", "FIELD_KINDS", "CustomerAddress",
     "CustomerEmail", "DocumentImage", "NumberCounter", "CHUNK_BYTES", "Document", "DocumentChunk",
-    "CustomerIdentifier", "CustomerImport", "CustomerMerge", "DuplicateDismissal", "CustomerPhone",
+    "CustomerIdentifier", "CustomerImport", "CustomerMerge", "DuplicateDismissal",
+    "DUPLICATE_CHECK_STATES", "DuplicateCheck", "DuplicatePair", "CustomerPhone",
     "EmailEvent", "EmailLink",
     "EmailMessage", "InboundMessage", "Invoice", "InvoiceLine", "Note", "Payment",
     "ReminderSend", "ReminderStage",

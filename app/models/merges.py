@@ -1,9 +1,10 @@
-"""Merged customer files (with what an undo needs) and pairs marked "not a duplicate"."""
+"""Merged customer files (with what an undo needs), pairs marked "not a duplicate", and
+the duplicate finder's last result."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.crypto import EncryptedJSON
@@ -51,3 +52,46 @@ class CustomerMerge(db.Model):
     record: Mapped[dict] = mapped_column(EncryptedJSON)
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+DUPLICATE_CHECK_STATES = ("queued", "running", "done", "failed")
+
+
+class DuplicateCheck(db.Model):
+    """One run of the duplicate finder over every customer (app.customers.duplicate_checks):
+    its progress while it runs, and when it finished. Its pairs are `DuplicatePair` rows."""
+
+    __tablename__ = "duplicate_checks"
+    __table_args__ = (Index("ix_duplicate_checks_state", "state", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Touched by every progress report: a check quiet for long was lost with its worker.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    step: Mapped[str] = mapped_column(String(20), default="")
+    percent: Mapped[int] = mapped_column(default=0)
+    pairs_found: Mapped[int] = mapped_column(default=0)
+
+
+class DuplicatePair(db.Model):
+    """Two customers a check found alike, lowest id first, with its score and why: the
+    kinds of what they share ({"email": "", "identifier": "vat", "name": "91"}) and no
+    value of it; the page reads the shared address or number from the files themselves."""
+
+    __tablename__ = "duplicate_pairs"
+    __table_args__ = (
+        Index("ix_duplicate_pairs_check_score", "check_id", "score"),
+        Index("ix_duplicate_pairs_first", "first_id"),
+        Index("ix_duplicate_pairs_second", "second_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("duplicate_checks.id", ondelete="CASCADE"))
+    first_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    second_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    score: Mapped[int] = mapped_column()
+    reasons: Mapped[dict] = mapped_column(JSON)

@@ -1,11 +1,13 @@
-"""Duplicates page, "not a duplicate", merging two files on the page, undo, the merged
-id's redirect, and the warning when adding a customer who is already on file."""
+"""Duplicates page (the last check's list, checking again with progress), "not a
+duplicate", merging two files on the page, undo, the merged id's redirect, and the
+warning when adding a customer who is already on file."""
 from __future__ import annotations
 
 import pytest
 
+from app.customers import duplicate_checks
 from app.customers.duplicates import find_candidates
-from app.models import AuditLog, Customer, CustomerMerge, DuplicateDismissal
+from app.models import AuditLog, Customer, CustomerMerge, DuplicateCheck, DuplicateDismissal
 from tests.conftest import csrf_token
 from tests.factories import make_customer, make_invoice
 
@@ -21,6 +23,9 @@ def test_roles_without_merge_get_403(client, login_as, db, role):
     b = make_customer(owner=user, emails=("same@example.org",))
     token = csrf_token(client, "/customers/")
     assert client.get("/customers/duplicates").status_code == 403
+    assert client.get("/customers/duplicates/progress").status_code == 403
+    assert client.post("/customers/duplicates/check",
+                       data={"csrf_token": token}).status_code == 403
     assert client.get(f"/customers/{a.id}/merge/{b.id}").status_code == 403
     assert client.post(f"/customers/{a.id}/merge/{b.id}",
                        data={"csrf_token": token}).status_code == 403
@@ -80,7 +85,11 @@ def test_not_a_duplicate_is_remembered(client, login_as, db):
     a = make_customer(emails=("twice@example.org",))
     b = make_customer(emails=("twice@example.org",))
     page = client.get("/customers/duplicates")
+    assert "Not checked yet" in page.text and "twice@example.org" not in page.text
+    _check_now(client)
+    page = client.get("/customers/duplicates")
     assert page.status_code == 200 and "Same email: twice@example.org" in page.text
+    assert "Last checked" in page.text
     response = client.post("/customers/duplicates/dismiss", data={
         "csrf_token": csrf_token(client, "/customers/duplicates"),
         "first_id": str(b.id), "second_id": str(a.id)})
@@ -92,6 +101,59 @@ def test_not_a_duplicate_is_remembered(client, login_as, db):
     bad = client.post("/customers/duplicates/dismiss", data={
         "csrf_token": csrf_token(client, "/customers/duplicates"), "first_id": "x"})
     assert bad.status_code == 400
+
+
+def _check_now(client):
+    response = client.post("/customers/duplicates/check", data={
+        "csrf_token": csrf_token(client, "/customers/duplicates")})
+    assert response.status_code == 303
+
+
+def test_a_small_office_is_checked_at_once_and_a_merge_leaves_the_list(client, login_as, db):
+    login_as("admin")
+    a = make_customer(emails=("same@example.org",))
+    b = make_customer(emails=("Same@Example.org",))
+    _check_now(client)
+    assert "Same email: same@example.org" in client.get("/customers/duplicates").text
+    response = client.post(f"/customers/{a.id}/merge/{b.id}", data={
+        "csrf_token": csrf_token(client, f"/customers/{a.id}/merge/{b.id}")})
+    assert response.status_code == 303
+    # The stored pair is still there; the page leaves it out without a new check.
+    page = client.get("/customers/duplicates")
+    assert "same@example.org" not in page.text and "No possible duplicates" in page.text
+
+
+def test_a_large_office_is_checked_by_the_worker_with_progress(client, login_as, db, app,
+                                                               run_worker, monkeypatch):
+    from app.queues import get_queue
+
+    monkeypatch.setattr(duplicate_checks, "INLINE_CUSTOMERS", 1)  # two customers: "large"
+    login_as("billing")
+    a = make_customer(emails=(), phones=("020 7946 0011",))
+    b = make_customer(emails=(), phones=("+44 20 7946 0011",))
+    _check_now(client)
+    [job] = get_queue("default").get_jobs()
+    assert job.func_name == "app.jobs.customers.check_duplicates"
+    (check_id,) = job.args
+    assert job.kwargs == {} and isinstance(check_id, int)
+    page = client.get("/customers/duplicates")
+    assert "Waiting for the background worker" in page.text and "Not checked yet" in page.text
+    assert 'data-testid="check-again" disabled' in page.text
+    # Pressed again while it waits: the same check, not a second.
+    _check_now(client)
+    assert db.session.scalar(db.select(db.func.count()).select_from(DuplicateCheck)) == 1
+    hx = {"HX-Request": "true"}
+    polled = client.get("/customers/duplicates/progress", headers=hx)
+    assert polled.status_code == 200 and 'hx-trigger="every 1s"' in polled.text
+    assert "<html" not in polled.text
+    get_queue("default").enqueue(job.func_name, check_id)  # a second run, as a retry might
+    run_worker()
+    finished = client.get("/customers/duplicates/progress", headers=hx)
+    assert finished.headers["HX-Redirect"].endswith("/customers/duplicates")
+    page = client.get("/customers/duplicates")
+    assert "Same phone: +44 20 7946 0011" in page.text and "Last checked" in page.text
+    assert f"/customers/{a.id}/merge/{b.id}" in page.text
+    assert "hx-get" not in page.text.split('id="duplicate-check"')[1].split("</section>")[0]
 
 
 def test_billing_merges_two_files_choosing_fields_and_undoes_it(client, login_as, db):

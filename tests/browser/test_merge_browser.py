@@ -1,10 +1,12 @@
 """Merging two customer files in a real Chromium: from Customers → Duplicates, choosing
 a field from each file, at a laptop's and a phone's size (side by side, then stacked),
-axe-clean and without sideways scrolling."""
+axe-clean and without sideways scrolling; and a check run by the worker, its progress
+shown until the list replaces it."""
 from __future__ import annotations
 
 import pytest
 
+from app.customers import duplicate_checks
 from app.extensions import db
 from app.models import Customer
 from tests.browser.axe import axe_violations
@@ -40,6 +42,7 @@ def test_merge_two_files_choosing_fields(page, make_user):
     browser_login(page, user.email)
     page.goto("/customers/")
     page.click("text=Duplicates")
+    page.click("[data-testid=check-again]")  # a small office: checked at once
     page.wait_for_selector("[data-testid=candidate]")
     assert "Same email: ada@engine.example" in page.inner_text("[data-testid=candidate]")
     _check(page, "customer-duplicates")
@@ -69,4 +72,27 @@ def test_merge_two_files_choosing_fields(page, make_user):
     # The merged file's address now opens the survivor.
     page.goto(f"/customers/{other.id}")
     assert page.url.endswith(f"/customers/{keep.id}")
+    assert page.console_errors == []
+
+
+def test_a_check_in_the_worker_shows_its_progress_then_the_list(page, make_user, run_worker,
+                                                               monkeypatch):
+    monkeypatch.setattr(duplicate_checks, "INLINE_CUSTOMERS", 1)  # "large": the worker
+    user = make_user("admin")
+    make_customer(first_name="Grace", last_name="Hopper", emails=("grace@navy.example",))
+    make_customer(first_name="Amazing", last_name="Grace", emails=("Grace@Navy.example",))
+    browser_login(page, user.email)
+    page.goto("/customers/duplicates")
+    assert "Not checked yet" in page.inner_text("[data-testid=checked-at]")
+    page.click("[data-testid=check-again]")
+    page.wait_for_selector("[data-testid=duplicate-check] progress")
+    assert "Waiting for the background worker" in page.inner_text("main")
+    assert page.locator("[data-testid=check-again]").is_disabled()
+    _check(page, "customer-duplicates-progress")
+    run_worker()
+    # The page polls the check and shows the list once it is done, untouched.
+    page.wait_for_selector("[data-testid=candidate]")
+    assert "Same email: grace@navy.example" in page.inner_text("[data-testid=candidate]")
+    assert "Last checked" in page.inner_text("[data-testid=checked-at]")
+    assert page.locator("[data-testid=duplicate-check] progress").count() == 0
     assert page.console_errors == []

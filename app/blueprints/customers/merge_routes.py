@@ -1,4 +1,5 @@
-"""Duplicates: the finder, "not a duplicate", merging two files side by side, and undo."""
+"""Duplicates: the last check's list, checking again (a job, with progress), "not a
+duplicate", merging two files side by side, and undo."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -11,7 +12,8 @@ from app.blueprints.customers import bp
 from app.customers.access import can_see_customer, get_by_id
 from app.customers.changes import assignable_users
 from app.customers.consent import KINDS
-from app.customers.duplicates import dismiss_pair, find_candidates
+from app.customers import duplicate_checks
+from app.customers.duplicates import dismiss_pair
 from app.customers.merge import (FIELDS, UNDO_DAYS, MergeRefused, merge_customers,
                                  undo_deadline, undo_merge, undo_refusal)
 from app.extensions import db
@@ -19,7 +21,7 @@ from app.models import Customer, CustomerMerge, utcnow
 from app.web.auth import requires
 from app.web.endings import audit_request, see_other
 from app.web.lookups import get_changeable_customer_or_404
-from app.web.render import render
+from app.web.render import hx_redirect, is_htmx, no_store, render
 
 TEMPLATE = "customers/duplicates.html"
 
@@ -41,11 +43,56 @@ def _recent_merges() -> list[tuple[CustomerMerge, Customer, Customer, str | None
     return rows
 
 
+# What the progress bar says each step of a check is doing.
+STEP_WORDS = {"": "Waiting for the background worker to start…",
+              "emails": "Comparing email addresses…", "phones": "Comparing phone numbers…",
+              "numbers": "Comparing ID numbers…", "names": "Comparing names and companies…",
+              "saving": "Saving the list…"}
+
+
+def _page_context() -> dict:
+    """The page and its progress fragment: the last finished check's list, and the check
+    under way, if any."""
+    done = duplicate_checks.last_done()
+    return dict(done=done, running=duplicate_checks.open_check(),
+                candidates=duplicate_checks.candidates(done, current_user) if done else [],
+                merges=_recent_merges(), undo_deadline=undo_deadline,
+                steps=STEP_WORDS)
+
+
 @bp.route("/duplicates")
 @requires("customers.merge")
 def duplicates():
-    return render(TEMPLATE, candidates=find_candidates(current_user),
-                  merges=_recent_merges(), undo_deadline=undo_deadline)
+    return no_store(render(TEMPLATE, **_page_context()))
+
+
+@bp.route("/duplicates/progress")
+@requires("customers.merge")
+def duplicate_progress():
+    """The check's progress, polled while it runs; once it is over, the page again, now
+    showing the new list."""
+    context = _page_context()
+    if context["running"] is None and is_htmx():
+        return hx_redirect(url_for("customers.duplicates"))
+    return no_store(render(TEMPLATE, "progress", **context))
+
+
+@bp.route("/duplicates/check", methods=["POST"])
+@requires("customers.merge")
+def duplicate_check():
+    """Check every customer again: at once in a small office, else in the worker."""
+    check, new = duplicate_checks.start(current_user)
+    db.session.commit()
+    if new and duplicate_checks.runs_inline():
+        try:
+            duplicate_checks.run(check.id)
+        except Exception:  # noqa: BLE001 - logged by run; the page says it stopped
+            db.session.rollback()
+            return see_other(url_for("customers.duplicates"),
+                             "The check stopped because of an error on our side.", "error")
+    elif new:
+        duplicate_checks.enqueue(check.id)
+    return see_other(url_for("customers.duplicates"))
 
 
 @bp.route("/duplicates/dismiss", methods=["POST"])
