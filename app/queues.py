@@ -1,11 +1,14 @@
 """Redis and the RQ queues. Connections are made on first use, never at import."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import redis
 from flask import Flask, current_app
 from rq import Queue
+
+log = logging.getLogger(__name__)
 
 QUEUE_NAMES = ("mail", "events", "default")
 
@@ -48,3 +51,16 @@ def redis_alive(app: Flask | None = None) -> bool:
         return bool(get_redis(app).ping())
     except redis.RedisError:
         return False
+
+
+def hand_over(job: str, record_id: int, *, timeout: int, description: str) -> bool:
+    """Enqueue `job` (named by its path, so a domain module need not import the jobs
+    package) for one committed record on the default queue. False when Redis is
+    unreachable: the record stays queued for its sweep or for a person to start again."""
+    try:
+        get_queue("default").enqueue(job, record_id, job_timeout=timeout, result_ttl=600,
+                                     failure_ttl=86400, description=description)
+    except redis.RedisError:
+        log.warning("could not enqueue %s", description, exc_info=True)
+        return False
+    return True

@@ -79,3 +79,17 @@ def percentile(values: list[float], pct: float) -> float:
 
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else 0.0
+
+
+def chosen_databases() -> list[str]:
+    """The databases a bench runs on, from `--db` (default: SQLite, then PostgreSQL when
+    BENCH_DATABASE_URL is set)."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgresql"],
+                        help="one database (default: SQLite, then PostgreSQL when "
+                             "BENCH_DATABASE_URL is set)")
+    chosen = parser.parse_args().db
+    return [chosen] if chosen else \
+        ["sqlite"] + (["postgresql"] if os.environ.get("BENCH_DATABASE_URL") else [])

@@ -276,17 +276,9 @@ def _run(url: str, label: str, instance: str) -> dict[str, tuple[float, float]]:
 
 
 def main() -> None:
-    import argparse
+    from bench.common import chosen_databases, scratch_database
 
-    from bench.common import scratch_database
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--db", choices=["sqlite", "postgresql"],
-                        help="one database (default: SQLite, then PostgreSQL when "
-                             "BENCH_DATABASE_URL is set)")
-    chosen = parser.parse_args().db
-    kinds = [chosen] if chosen else \
-        ["sqlite"] + (["postgresql"] if os.environ.get("BENCH_DATABASE_URL") else [])
+    kinds = chosen_databases()
     runs = []
     for kind in kinds:
         with scratch_database(kind) as url:

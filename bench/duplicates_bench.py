@@ -27,7 +27,6 @@ database's medians, the lowest recall).
 """
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import statistics
@@ -40,7 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.common import bench_app, machine, percentile, scratch_database  # noqa: E402
+from bench.common import (bench_app, chosen_databases, machine, percentile,  # noqa: E402
+                          scratch_database)
 
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", 50_000))
 PLANTED = int(os.environ.get("BENCH_PLANTED", 300))  # pairs of each kind
@@ -438,13 +438,7 @@ def run(url: str, label: str) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--db", choices=["sqlite", "postgresql"],
-                        help="one database (default: SQLite, then PostgreSQL when "
-                             "BENCH_DATABASE_URL is set)")
-    chosen = parser.parse_args().db
-    kinds = [chosen] if chosen else \
-        ["sqlite"] + (["postgresql"] if os.environ.get("BENCH_DATABASE_URL") else [])
+    kinds = chosen_databases()
     print(f"machine: {machine()}", flush=True)
     runs = []
     for kind in kinds:

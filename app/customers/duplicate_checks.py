@@ -16,7 +16,6 @@ import logging
 import time
 from datetime import timedelta
 
-import redis
 from sqlalchemy import delete, exists, func, insert, select, true, update
 from sqlalchemy.orm import aliased
 
@@ -25,7 +24,7 @@ from app.customers.duplicates import Candidate, ranked_pairs
 from app.extensions import db
 from app.models import (Customer, CustomerEmail, CustomerPhone, DuplicateCheck,
                         DuplicateDismissal, DuplicatePair, utcnow)
-from app.queues import get_queue
+from app.queues import hand_over
 
 log = logging.getLogger(__name__)
 
@@ -64,15 +63,9 @@ def enqueue(check_id: int) -> bool:
     """Hand a committed check to a worker. False when Redis is unreachable: the check
     stays queued, and "Check again" starts another once it is STALLED_AFTER_S old.
 
-    The job is named by its path: this module never imports the jobs package."""
-    try:
-        get_queue("default").enqueue(
-            "app.jobs.customers.check_duplicates", check_id, job_timeout=JOB_TIMEOUT,
-            result_ttl=600, failure_ttl=86400, description=f"duplicate check #{check_id}")
-    except redis.RedisError:
-        log.warning("could not enqueue duplicate check %s", check_id, exc_info=True)
-        return False
-    return True
+    """
+    return hand_over("app.jobs.customers.check_duplicates", check_id, timeout=JOB_TIMEOUT,
+                     description=f"duplicate check #{check_id}")
 
 
 def run(check_id: int) -> str:

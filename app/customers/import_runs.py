@@ -16,7 +16,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import redis
 from sqlalchemy import select, update
 
 from app import audit
@@ -25,7 +24,7 @@ from app.customers.csv_export import safe_cell
 from app.customers.csv_import import Row, apply_rows, validate
 from app.extensions import db
 from app.models import CustomerImport, User, utcnow
-from app.queues import get_queue
+from app.queues import hand_over
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +53,9 @@ def enqueue(import_id: int) -> bool:
     """Hand a committed, confirmed import to a worker. False when Redis is unreachable:
     the import stays queued and the periodic sweep (`stalled`) hands it over later.
 
-    The job is named by its path: this module never imports the jobs package."""
-    try:
-        get_queue("default").enqueue(
-            "app.jobs.customers.import_customers", import_id, job_timeout=JOB_TIMEOUT,
-            result_ttl=600, failure_ttl=86400, description=f"import customers #{import_id}")
-    except redis.RedisError:
-        log.warning("could not enqueue customer import %s; the sweep will retry", import_id,
-                    exc_info=True)
-        return False
-    return True
+    """
+    return hand_over("app.jobs.customers.import_customers", import_id, timeout=JOB_TIMEOUT,
+                     description=f"import customers #{import_id}")
 
 
 @dataclass
