@@ -26,6 +26,7 @@ from app.customers.countries import country_code
 from app.customers.identifiers import identifier_last4
 from app.customers.languages import language_code
 from app.extensions import db
+from app.followups.tasks import follow_new_owner
 from app.models.customer_bulk import insert_new_customers
 from app.models import (
     CUSTOMER_STATUSES, Customer, CustomerAddress, CustomerEmail, CustomerIdentifier,
@@ -306,6 +307,7 @@ def apply_rows(rows: list[Row], *, user, filename: str,
             selectinload(Customer.emails), selectinload(Customer.phones),
             selectinload(Customer.addresses), selectinload(Customer.identifiers),
             selectinload(Customer.tags)))} if ids else {}
+    owners_before = {c.id: c.owner_id for c in existing.values()}
     names = {n.lower(): n for r in rows for n in r.record["tags"]}
     tags = {t.name.lower(): t for t in tags_named(names.values())}
     db.session.flush()  # new tags get their ids
@@ -325,6 +327,10 @@ def apply_rows(rows: list[Row], *, user, filename: str,
                 updated.append((row, customer))
     new_ids = insert_new_customers([c for _, c in created])
     db.session.flush()
+    for _, customer in updated:  # a file that changed hands takes its follow-ups along
+        if customer.owner_id != owners_before[customer.id]:
+            db.session.expire(customer, ["owner"])
+            follow_new_owner(customer, user)
     written = [(row, cid, True) for (row, _), cid in zip(created, new_ids)]
     written += [(row, c.id, False) for row, c in updated]
     for row, cid, new in written:

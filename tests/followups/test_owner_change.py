@@ -69,3 +69,24 @@ def test_with_no_owner_who_may_hold_it_the_follow_up_is_nobodys(app, make_user):
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(FollowUp, sams.id).assignee_id is None
+
+
+def test_an_import_that_gives_a_customer_to_someone_else_moves_their_follow_ups(
+        app, make_user):
+    from app.customers import csv_import
+
+    admin = make_user("admin")
+    sam, kim = make_user("staff"), make_user("staff")
+    customer = make_customer(first_name="Ana", last_name="Lopez", owner=sam,
+                             emails=("ana@client.example",))
+    sams = _task(customer, sam)
+    data = csv_import.read_csv(
+        f"First name,Last name,Email,Responsible\nAna,Lopez,ana@client.example,{kim.email}\n"
+        .encode())
+    review = csv_import.validate(data, ["first_name", "last_name", "email", "owner_email"],
+                                 "update", "GB")
+    assert review.ok and review.count("update") == 1
+    csv_import.apply(review, user=admin, filename="owners.csv")
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(FollowUp, sams.id).assignee_id == kim.id
