@@ -32,7 +32,7 @@ def test_mail_sent_to_the_dropbox_is_filed_by_hand_and_shows_on_the_file(
     from app.mail.receiver import start_receiver
 
     staff = make_user("staff", name="Sam Staff")
-    customer = make_customer(kind="company", company="Harbour Lights Ltd", owner=staff,
+    make_customer(kind="company", company="Harbour Lights Ltd", owner=staff,
                              emails=("office@harbour-lights.example",))
     browser_login(page, staff.email)
     page.goto("/")
