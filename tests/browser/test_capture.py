@@ -33,7 +33,7 @@ def test_mail_sent_to_the_dropbox_is_filed_by_hand_and_shows_on_the_file(
 
     staff = make_user("staff", name="Sam Staff")
     make_customer(kind="company", company="Harbour Lights Ltd", owner=staff,
-                             emails=("office@harbour-lights.example",))
+                  emails=("office@harbour-lights.example",))
     browser_login(page, staff.email)
     page.goto("/")
     menu = page.locator("details.usermenu")
