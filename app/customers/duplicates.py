@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -176,7 +177,7 @@ def _similar_names(scope, report):
         keys = _block_keys(sort_name)
         if not text or not keys:
             continue
-        member = (customer_id, (first or "").lower(), keys[0])
+        member = (customer_id, _folded(first), keys[0])
         for key in keys:
             block = blocks[key]
             if text in block or len(block) < _BLOCK_CAP:
@@ -212,14 +213,21 @@ def _block_keys(sort_name: str) -> tuple[str, ...]:
     """The blocks a customer is compared within: the first letters of their sort name,
     and (marked "~") those letters and the next in alphabetical order, the same for
     "smith" and "smtih"."""
-    letters = re.sub(r"[\W_]", "", sort_name or "")
+    letters = re.sub(r"[\W_]", "", _folded(sort_name))
     if not letters:
         return ()
     return letters[:_BLOCK_PREFIX], "~" + "".join(sorted(letters[:_BLOCK_PREFIX + 1]))
 
 
 def _name_text(first: str, last: str, company: str) -> str:
-    return " ".join(p for p in (first, last, company) if p).lower().strip()
+    return _folded(" ".join(p for p in (first, last, company) if p)).strip()
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents: "Zoë Müller" and "Zoe Muller" are one spelling, as
+    people type a name without the accents their keyboard lacks."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
 def _dismissed() -> set[tuple[int, int]]:

@@ -44,3 +44,16 @@ def test_a_search_reports_each_step_in_order(app, db, make_user):
     steps = list(dict.fromkeys(step for step, _ in reports))
     assert steps == ["emails", "phones", "numbers", "names"]
     assert all(0.0 <= fraction < 1.0 for _, fraction in reports)
+
+
+def test_a_name_written_without_its_accents_is_the_same_name(app, make_user):
+    from app.customers.duplicates import find_candidates
+    from tests.factories import make_customer
+
+    admin = make_user("admin")
+    zoe = make_customer(first_name="Zoë", last_name="Müller", emails=("z1@a.example",))
+    plain = make_customer(first_name="Zoe", last_name="Muller", emails=("z2@b.example",))
+    make_customer(first_name="Lena", last_name="Müller", emails=("l@c.example",))
+    pairs = {(c.first.id, c.second.id) for c in find_candidates(admin)}
+    assert tuple(sorted((zoe.id, plain.id))) in pairs
+    assert len(pairs) == 1  # Lena is family, not the same customer
