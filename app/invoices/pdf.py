@@ -86,7 +86,7 @@ def _money(invoice: Invoice, value) -> str:
 
 
 def _day(invoice: Invoice, value: date) -> str:
-    return formatting.for_customer(invoice.customer).day(value, "long")
+    return formatting.for_customer(invoice.customer).day(value, formatting.CUSTOMER_DATE)
 
 
 class _InvoicePDF(FPDF):

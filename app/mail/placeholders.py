@@ -13,6 +13,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 
 from app import settings
+from app.settings.formatting import CUSTOMER_DATE
 
 # name → what it stands for, in the order the editor lists them.
 PLACEHOLDERS: dict[str, str] = {
@@ -74,7 +75,7 @@ def values_for(invoice, *, office_name: str, today: date, locale: str,
         return format_currency(Decimal(amount), invoice.currency, locale=locale)
 
     def day(value: date | None) -> str:
-        return format_date(value, format="medium", locale=locale) if value else ""
+        return format_date(value, format=CUSTOMER_DATE, locale=locale) if value else ""
 
     overdue = (today - invoice.due_date).days if invoice.due_date else 0
     return {

@@ -103,6 +103,11 @@ def current() -> Formats:
                    settings.get("locale.first_weekday"))
 
 
+# How a date is written in what a customer reads (the PDF, the invoice email, reminders):
+# in full ("4 January 2027"), as in a letter; screens use the shorter "medium" style.
+CUSTOMER_DATE = "long"
+
+
 def for_customer(customer) -> Formats:
     """What a customer receives (the PDF, the invoice email): in the customer's language
     from the list when it is not the office's, with that language's own formats; the

@@ -35,7 +35,7 @@ def test_the_invoice_email_template_is_saved_and_used_by_the_send_dialog(client,
     assert settings.get("templates.invoice_subject") == "Your invoice {invoice_number}"
     dialog = client.get(f"/invoices/{invoice.id}/email").text
     assert f"Your invoice {invoice.number}" in dialog
-    assert "Hello Ada Byron, €100.00 by 7 Dec 2026." in dialog
+    assert "Hello Ada Byron, €100.00 by 7 December 2026." in dialog
 
 
 @pytest.mark.parametrize("subject, body, field", [

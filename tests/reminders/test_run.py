@@ -47,7 +47,7 @@ def test_each_stage_is_sent_once_and_tracked_like_an_invoice_email(app, smtp, ru
     assert (message.invoice_id, message.state, message.reminder_stage_id) == \
         (late.id, "sent", week.id)
     assert message.subject == f"Reminder: invoice {late.number} is 8 days overdue"
-    assert "€100.00" in message.body_text and "15 Nov 2026" in message.body_text
+    assert "€100.00" in message.body_text and "15 November 2026" in message.body_text
     assert smtp.received[0].rcpt_tos == ["late@example.org"]
     # A week later the 14-day stage comes due, once.
     assert run.run(TODAY + timedelta(days=7)) == 1
@@ -63,7 +63,7 @@ def test_a_stage_before_the_due_date(app):
     assert [d.invoice.id for d in run.due_list(TODAY)] == [soon.id]
     run.run(TODAY)
     (message,) = _reminders()
-    assert message.subject == f"Invoice {soon.number} is due on 25 Nov 2026"
+    assert message.subject == f"Invoice {soon.number} is due on 25 November 2026"
 
 
 def test_editing_stages_never_sends_a_stage_again(app):
