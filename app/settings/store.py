@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app import audit
+from app.config import Config
 from app.extensions import db
 from app.models import STAMP_KEY, Setting
 from app.settings.checks import check
@@ -59,6 +60,14 @@ def values(prefix: str = "") -> dict[str, Any]:
 def is_stored(name: str) -> bool:
     """Whether `name` was ever set here (else it reads its default)."""
     return name in _fresh().stored
+
+
+def is_shipped_default(name: str, value: Any) -> bool:
+    """Whether `value` is what the product itself ships for `name` (the demo office's
+    name, billing@clientele.localhost): never set here, and not the operator's own
+    configuration either."""
+    shipped = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
+    return not is_stored(name) and value == KEYS[name].default(shipped)
 
 
 def update(changes: dict[str, Any], *, user=None, ip: str | None = None) -> dict[str, tuple]:

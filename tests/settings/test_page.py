@@ -225,3 +225,29 @@ def test_the_first_admin_is_sent_to_the_setup_screen_until_the_office_is_set_up(
 def test_staff_are_never_sent_to_setup(client, make_user):
     staff = make_user("staff")
     assert not login(client, staff.email).headers["Location"].endswith("/setup")
+
+
+def test_the_first_run_screen_does_not_offer_the_demo_office_as_this_office(client, make_user):
+    admin = make_user("admin")
+    login(client, admin.email)
+    page = client.get("/admin/settings/setup").text
+    assert "Clientele Demo Office" not in page and "billing@clientele.localhost" not in page
+    assert 'placeholder="e.g. accounts@your-office.example"' in page
+    data = {"csrf_token": csrf_token(client, "/admin/settings/setup"),
+            "office_name": "Smith & Daughters", "office_address": "1 High Street\nLeeds",
+            "office_country": "GB", "office_tax_number": "", "office_time_zone": "UTC",
+            "sending_sender_name": "", "sending_sender_address": "",
+            "locale_code": "en_GB"}
+    refused = client.post("/admin/settings/setup", data=data)
+    assert refused.status_code == 422 and "invoices need a From address" in refused.text
+    data["sending_sender_address"] = "accounts@smith.example"
+    assert client.post("/admin/settings/setup", data=data).status_code == 303
+    assert settings.get("sending.sender_name") == "Smith & Daughters"  # the office's name
+
+
+def test_the_operators_own_defaults_are_offered_on_the_first_run(client, make_user, app):
+    app.config["OFFICE_NAME"] = "Harbour Accountants"
+    settings.forget()
+    admin = make_user("admin")
+    login(client, admin.email)
+    assert 'value="Harbour Accountants"' in client.get("/admin/settings/setup").text

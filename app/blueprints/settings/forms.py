@@ -119,13 +119,16 @@ def _locale_label(code: str) -> str:
 class SetupForm(_SettingsForm):
     """The first-run screen: what every invoice needs from day one."""
 
-    office_name = StringField("Office name", [DataRequired(), Length(max=200)])
+    office_name = StringField("Office name", [DataRequired(), Length(max=200)],
+                              render_kw={"placeholder": "e.g. Smith & Partners"})
     office_address = TextAreaField("Address", [DataRequired(), Length(max=1000)],
                                    render_kw={"rows": 4})
     office_country = SelectField("Country")
     office_tax_number = StringField("Tax/VAT number (optional)", [Length(max=40)])
     sending_sender_name = StringField("Sender name", [Length(max=100)])
-    sending_sender_address = StringField("Sender address", [Length(max=254)])
+    sending_sender_address = StringField(
+        "Sender address", [Length(max=254)],
+        render_kw={"placeholder": "e.g. accounts@your-office.example"})
     office_time_zone = SelectField("Time zone")
     locale_code = SelectField("Formats (dates, numbers, money)")
 
@@ -134,3 +137,19 @@ class SetupForm(_SettingsForm):
         self.office_country.choices = _countries()
         self.office_time_zone.choices = _time_zones()
         self.locale_code.choices = _locale_choices()
+
+    def fill(self) -> None:
+        """As Settings would, but a value the product ships as an example (the demo
+        office's name, billing@clientele.localhost) starts empty: an office types its own
+        rather than sending its first invoices as the demo."""
+        super().fill()
+        for f in (self.office_name, self.sending_sender_name, self.sending_sender_address):
+            if settings.is_shipped_default(_key(f.name), f.data):
+                f.data = ""
+
+    def changes(self) -> dict:
+        """The sender's name, left empty, is the office's name."""
+        found = super().changes()
+        if not (found.get("sending.sender_name") or "").strip():
+            found["sending.sender_name"] = found.get("office.name") or ""
+        return found
