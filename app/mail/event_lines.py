@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
-from app.clock import format_datetime, now as clock_now
+from app.clock import now as clock_now
 from app.events.automation import APPLE_MPP
 from app.events.status import OPEN_TYPES
 from app.mail import failures
 from app.mail.delays import DELAY_WINDOW
 from app.mail.outbox import duration_words
+from app.settings import formatting
 
 HANDED = "Handed to your mail server"
 DELIVERED = "Delivered"
@@ -100,11 +101,14 @@ def _text(event, now: datetime) -> tuple[str, str]:
 
 
 def _our_delay(at: datetime, retry: datetime | None, now: datetime) -> str:
+    """When we try again, on the office's clock and in its formats (the time alone on
+    the day of the delay), as every time on the pages is."""
     if retry is None:
         return f"{OUR_DELAY} later"
     retry, at = _aware(retry), _aware(at)
-    same_day = retry.astimezone(timezone.utc).date() == at.astimezone(timezone.utc).date()
-    when = format_datetime(retry, "%H:%M" if same_day else "%Y-%m-%d %H:%M")
+    office = formatting.current()
+    same_day = retry.astimezone(office.zone).date() == at.astimezone(office.zone).date()
+    when = office.when(retry, formatting.TIME if same_day else formatting.DATETIME)
     if retry <= _aware(now):
         return f"Delayed — we tried again at {when}"
     return f"{OUR_DELAY} at {when}"

@@ -53,10 +53,10 @@ WORDING = [
      "Delayed — the receiving server is retrying"),
     (_event("delayed", "smtp", code="451", details={
         "attempt": 1, "retry_at": (AT + timedelta(minutes=15)).isoformat()}),
-     "Delayed — we will try again at 14:05 UTC"),
+     "Delayed — we will try again at 14:05"),
     (_event("delayed", "smtp", code="451", details={
         "attempt": 3, "retry_at": (AT + timedelta(hours=12)).isoformat()}),
-     "Delayed — we will try again at 2026-12-06 01:50 UTC"),
+     "Delayed — we will try again at 6 Dec 2026, 01:50"),
     (_event("delayed", "smtp", code="451", details={"attempt": 1}),
      "Delayed — we will try again later"),
     (_event("spam", "arf"), "Marked as spam by the recipient"),
@@ -74,7 +74,7 @@ WORDING = [
 
 
 @pytest.mark.parametrize("event, text", WORDING, ids=[t for _, t in WORDING])
-def test_each_event_reads_as_a_plain_line(event, text):
+def test_each_event_reads_as_a_plain_line(app, event, text):
     line = event_line(event, now=AT)
     assert line.text == text
     # Codes, answers, addresses, user agents and links never in the line, all in Details.
@@ -85,11 +85,25 @@ def test_each_event_reads_as_a_plain_line(event, text):
             assert value in shown.values()
 
 
-def test_our_own_retry_once_past_says_we_tried_again():
+def test_our_own_retry_once_past_says_we_tried_again(app):
     event = _event("delayed", "smtp", details={"retry_at": (AT + timedelta(minutes=15))
                                                 .isoformat()})
     assert event_line(event, now=AT + timedelta(hours=1)).text == \
-        "Delayed — we tried again at 14:05 UTC"
+        "Delayed — we tried again at 14:05"
+
+
+def test_our_retry_time_is_on_the_office_clock(app):
+    from app import settings
+
+    settings.update({"office.time_zone": "Europe/Berlin"})
+    soon = _event("delayed", "smtp", details={"retry_at": (AT + timedelta(minutes=15))
+                                               .isoformat()})
+    assert event_line(soon, now=AT).text == "Delayed — we will try again at 15:05"
+    # 13:50 UTC is 14:50 in Berlin; 23:30 UTC is 00:30 there, the next day.
+    tonight = _event("delayed", "smtp", details={"retry_at": datetime(
+        2026, 12, 5, 23, 30, tzinfo=timezone.utc).isoformat()})
+    assert event_line(tonight, now=AT).text == \
+        "Delayed — we will try again at 6 Dec 2026, 00:30"
 
 
 def test_a_remote_delay_gives_its_reason_apart_and_an_unknown_one_not_at_all():
@@ -145,6 +159,6 @@ def test_a_4xx_from_our_relay_stores_when_we_try_again(app):
     (event,) = stored.events
     assert stored.next_attempt_at is not None
     assert datetime.fromisoformat(event.details["retry_at"]) == stored.next_attempt_at
-    when = stored.next_attempt_at.astimezone(timezone.utc).strftime("%H:%M")
-    assert event_line(event, now=BEFORE).text == f"Delayed — we will try again at {when} UTC"
+    when = stored.next_attempt_at.astimezone(timezone.utc).strftime("%H:%M")  # office: UTC
+    assert event_line(event, now=BEFORE).text == f"Delayed — we will try again at {when}"
     assert "4.3.0 Try again later" in dict(event_line(event).details).values()
