@@ -64,10 +64,7 @@ def _capture(inbound: InboundMessage, owner: User, raw: bytes) -> str:
     if existing is not None:
         return f"captured mail for user {owner.id}, already held (#{existing.id})"
     mail = CapturedMail(filed_by_id=owner.id, received_at=inbound.received_at,
-                        sent_at=read.sent_at, state="review", message_key=key,
-                        subject=dropbox.masked(read.subject),
-                        people=_without_dropboxes(read.people), body=dropbox.masked(read.body),
-                        attachments=[_attachment_note(a) for a in read.attachments], raw=raw)
+                        state="review", message_key=key, raw=raw, **_read_fields(read))
     db.session.add(mail)
     db.session.flush()
     # Filed by itself only for someone who may still file mail (a role changed since the
@@ -85,9 +82,7 @@ def _keep_unread(inbound: InboundMessage, owner: User, raw: bytes) -> str:
     as read, if reading was not what failed, else as it came."""
     try:
         read = reading.read(raw)
-        fields = dict(subject=dropbox.masked(read.subject), sent_at=read.sent_at,
-                      people=_without_dropboxes(read.people), body=dropbox.masked(read.body),
-                      attachments=[_attachment_note(a) for a in read.attachments])
+        fields = _read_fields(read)
     except Exception:  # noqa: BLE001 - unreadable: kept as it came
         read = None
         fields = dict(subject="(a message Clientele could not read)",
@@ -102,6 +97,13 @@ def _keep_unread(inbound: InboundMessage, owner: User, raw: bytes) -> str:
         db.session.add(existing)
         db.session.flush()
     return f"captured mail #{existing.id} for user {owner.id}, not filed (failed)"
+
+
+def _read_fields(read: reading.Reading) -> dict:
+    """What is kept of a message as read: its words, without any drop-box address."""
+    return dict(subject=dropbox.masked(read.subject), sent_at=read.sent_at,
+                people=_without_dropboxes(read.people), body=dropbox.masked(read.body),
+                attachments=[_attachment_note(a) for a in read.attachments])
 
 
 def _without_dropboxes(people: dict) -> dict:
@@ -179,8 +181,7 @@ def _link(mail: CapturedMail, customer: Customer, how: str, user: User | None,
                              identity=False, user=user or mail.filed_by, max_bytes=limit)
         except (DocumentTooLarge, DocumentTypeError):  # judged when captured; never here
             continue
-        document.captured_id = mail.id
-        db.session.flush()
+        document.captured_id = mail.id  # `store` flushed it: it has its id
         # Which documents each attachment became: the message page links them by id.
         note["document_ids"] = [*note.get("document_ids", []), document.id]
     mail.attachments = notes  # a new value: the JSON column sees the change

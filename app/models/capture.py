@@ -51,7 +51,9 @@ class CapturedMail(db.Model):
     body: Mapped[str] = mapped_column(EncryptedString)
     # [{"name", "size", "kept": bool, "why": str}] - what the message carried
     attachments: Mapped[list] = mapped_column(EncryptedJSON)
-    raw: Mapped[bytes | None] = mapped_column(EncryptedMail)
+    # Deferred: up to 10 MB to decrypt, read only to file attachments (lists and the
+    # history never need it).
+    raw: Mapped[bytes | None] = mapped_column(EncryptedMail, deferred=True)
 
     filed_by: Mapped[User | None] = relationship(lazy="joined")
 
