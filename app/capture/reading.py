@@ -22,9 +22,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import Message
-from html.parser import HTMLParser
 
-from app.events.mailparts import cap
+from app.events.mailparts import cap, decode_bytes, html_to_text, part_text
 
 MAX_BODY_CHARS = 200_000
 _ADDRESS = re.compile(r"[A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -121,17 +120,10 @@ def _text(value) -> str:
 
 
 def _chunk_text(chunk, charset: str | None) -> str:
-    if isinstance(chunk, str):  # undecoded bytes arrive as surrogate escapes
+    if isinstance(chunk, str):  # undecodable bytes arrive as surrogate escapes
         chunk = chunk.encode("utf-8", "surrogateescape")
-    if charset in (None, "unknown-8bit"):
-        try:
-            return chunk.decode("utf-8")
-        except UnicodeDecodeError:
-            return chunk.decode("cp1252", "replace")
-    try:
-        return chunk.decode(charset, "replace")
-    except LookupError:  # a charset Python does not know
-        return chunk.decode("utf-8", "replace")
+    # Undeclared 8-bit bytes: UTF-8, else Windows-1252 (mailparts.decode_bytes' order).
+    return decode_bytes(chunk, None if charset == "unknown-8bit" else charset)
 
 
 def _people(message: Message, name: str) -> list[list[str]]:
@@ -164,18 +156,6 @@ def _date(value) -> datetime | None:
     return moment if 1970 <= moment.year <= 2200 else None
 
 
-def _decoded(part: Message) -> str:
-    try:
-        payload = part.get_payload(decode=True) or b""
-    except Exception:  # noqa: BLE001 - a broken transfer encoding: leave the part out
-        return ""
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        return payload.decode(charset, "replace")
-    except LookupError:  # a charset Python does not know
-        return payload.decode("utf-8", "replace")
-
-
 def _body_text(message: Message) -> str:
     """The first text/plain part that is not an attachment, else the first HTML one made
     text."""
@@ -188,12 +168,12 @@ def _body_text(message: Message) -> str:
         if _is_attachment(part):
             continue
         if part.get_content_type() == "text/plain" and plain is None:
-            plain = _decoded(part)
+            plain = part_text(part)
         elif part.get_content_type() == "text/html" and html is None:
-            html = _decoded(part)
+            html = part_text(part)
     if plain and plain.strip():
         return plain.replace("\r\n", "\n").strip()
-    return _html_text(html or "").strip()
+    return html_to_text(html or "").strip()
 
 
 def _is_attachment(part: Message) -> bool:
@@ -240,40 +220,3 @@ def _unique(addresses: list[str]) -> list[str]:
         if address:
             seen.setdefault(address.lower(), None)
     return list(seen)
-
-
-class _Text(HTMLParser):
-    _BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "blockquote", "table"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style", "head"):
-            self._skip += 1
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style", "head") and self._skip:
-            self._skip -= 1
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.parts.append(data)
-
-
-def _html_text(html: str) -> str:
-    parser = _Text()
-    try:
-        parser.feed(html)
-        parser.close()
-    except Exception:  # noqa: BLE001 - what was read so far is the text
-        pass
-    text = "".join(parser.parts)
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))

@@ -59,7 +59,7 @@ def rotate():
                      "You have a new drop-box address. Mail to the old one is refused.")
 
 
-def _page_context(mail, q: str = "", error: str = "") -> dict:
+def _page_context(mail, q: str = "") -> dict:
     customers = access.filed_on(mail)
     manage = access.may_manage(mail, current_user)
     documents = {d.id: d for d in db.session.scalars(db.select(Document).where(
@@ -69,7 +69,7 @@ def _page_context(mail, q: str = "", error: str = "") -> dict:
     attachments = [(note, [(documents[i], names.get(documents[i].customer_id, ""))
                            for i in note.get("document_ids", []) if i in documents])
                    for note in mail.attachments or []]
-    return dict(mail=mail, customers=customers, manage=manage, q=q, error=error,
+    return dict(mail=mail, customers=customers, manage=manage, q=q,
                 choices=filing.customers_to_choose(q, current_user) if manage and q else [],
                 documents=list(documents.values()), attachments=attachments)
 
