@@ -61,9 +61,7 @@ def runs_inline() -> bool:
 
 def enqueue(check_id: int) -> bool:
     """Hand a committed check to a worker. False when Redis is unreachable: the check
-    stays queued, and "Check again" starts another once it is STALLED_AFTER_S old.
-
-    """
+    stays queued, and "Check again" starts another once it is STALLED_AFTER_S old."""
     return hand_over("app.jobs.customers.check_duplicates", check_id, timeout=JOB_TIMEOUT,
                      description=f"duplicate check #{check_id}")
 

@@ -51,9 +51,7 @@ def runs_inline(upload: CustomerImport) -> bool:
 
 def enqueue(import_id: int) -> bool:
     """Hand a committed, confirmed import to a worker. False when Redis is unreachable:
-    the import stays queued and the periodic sweep (`stalled`) hands it over later.
-
-    """
+    the import stays queued and the periodic sweep (`stalled`) hands it over later."""
     return hand_over("app.jobs.customers.import_customers", import_id, timeout=JOB_TIMEOUT,
                      description=f"import customers #{import_id}")
 
