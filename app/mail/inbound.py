@@ -139,8 +139,9 @@ def _to_dropbox(inbound: InboundMessage) -> bool:
     inbound.processed_at = utcnow()
     owner = db.session.get(User, inbound.dropbox_user_id) if inbound.dropbox_user_id else None
     if owner is None:
-        inbound.kind, inbound.state, inbound.raw = "capture", "ignored", b""
-        inbound.summary = "sent to a drop-box address no one holds (rotated or never made)"
+        inbound.state, inbound.raw = "ignored", b""
+        inbound.summary = ("sent to a drop-box address no one holds (rotated, never made, or "
+                           "its owner may not file mail)")
     else:
         inbound.state = filing.capture(inbound, owner)
     return True

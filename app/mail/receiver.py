@@ -29,7 +29,8 @@ class BounceHandler:
                 unheld = (dropbox.is_dropbox_address(address)
                           and dropbox.owner_of(address) is None)
         except Exception:  # noqa: BLE001 - the database is away: ask to retry
-            log.exception("could not look up drop-box address %r; answered 451", address)
+            # Not the address itself: a drop-box address is its owner's credential.
+            log.exception("could not look up a drop-box address; answered 451")
             return "451 4.3.0 Temporary failure, try again later"
         if unheld:  # rotated or never made: the sender should know
             return "550 5.1.1 no such drop-box address"
