@@ -30,6 +30,15 @@ def test_choosing_the_customer_brings_their_currency_and_terms(page, make_user, 
     page.select_option("select[name=customer_id]", label="Plain Ltd")
     expect(currency).to_have_value("EUR")
     expect(page.locator("[data-testid=terms-note]")).to_contain_text("the office's defaults")
+    # A line typed while the customer's terms come in stays (only the head is swapped),
+    # and the totals follow the new customer's currency.
+    page.select_option("select[name=customer_id]", label="Pound Ltd")
+    page.fill("input[name=lines-0-description]", "Design")
+    page.fill("input[name=lines-0-quantity]", "2")
+    page.fill("input[name=lines-0-unit_price]", "100")
+    expect(currency).to_have_value("GBP")
+    expect(page.locator("input[name=lines-0-unit_price]")).to_have_value("100")
+    expect(page.locator("[data-testid=total]")).to_have_text("£200.00")
     assert page.console_errors == []
 
 

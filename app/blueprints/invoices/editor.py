@@ -23,7 +23,7 @@ from app.models import Customer, Invoice
 from app.web.auth import requires
 from app.web.endings import audit_request, form_status, go_to
 from app.web.lookups import get_customer_or_404, get_invoice_or_404
-from app.web.render import render
+from app.web.render import hx_trigger, render
 
 TEMPLATE = "invoices/form.html"
 
@@ -82,7 +82,8 @@ def _handle(form: InvoiceForm, invoice: Invoice | None):
     if invoice is None:  # choosing the customer brings their currency and terms
         form.customer_id.render_kw = {
             "hx-post": url_for("invoices.new"), "hx-trigger": "change",
-            "hx-vals": '{"action": "customer"}', "hx-target": "#invoice-editor"}
+            "hx-vals": '{"action": "customer"}', "hx-target": "#invoice-head",
+            "hx-select": "#invoice-head", "hx-swap": "outerHTML"}
     action = request.form.get("action", "save") if request.method == "POST" else ""
     focus, negative = None, form.confirm_negative.data
     if action == "add_line":
@@ -112,8 +113,11 @@ def _handle(form: InvoiceForm, invoice: Invoice | None):
                 else:
                     return go_to(url_for("invoices.show", invoice_id=saved.id))
     status = form_status(form)
-    return render(TEMPLATE, "editor", status=status, ask_negative=negative,
-                           **_context(form, invoice, focus=focus))
+    response = render(TEMPLATE, "editor", status=status, ask_negative=negative,
+                      **_context(form, invoice, focus=focus))
+    if action == "customer":  # the lines stay as typed; their totals, in the new currency
+        hx_trigger(response, "totals-stale")
+    return response
 
 
 def _save(form: InvoiceForm, invoice: Invoice | None) -> Invoice:
